@@ -1,0 +1,1 @@
+"""Local AWS for Linkpilot: moto plus what moto lacks (development and test tooling, never in the layer)."""
