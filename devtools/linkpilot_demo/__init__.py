@@ -1,0 +1,1 @@
+"""The offline end-to-end demo (`linkpilot demo`): development tooling, never in the Lambda layer."""
