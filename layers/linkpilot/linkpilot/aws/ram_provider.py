@@ -1,0 +1,97 @@
+"""RAM, provider side: read and change the principals of the provider's own resource share.
+
+The only module that makes the provider's RAM calls (the consumer side has its own adapter). Expected
+per-principal refusals come back as ``PrincipalChangeRefused`` so one bad principal never blocks the
+others; throttling and service errors propagate, so the platform retries the invocation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from linkpilot.onboarding import PrincipalAssociation
+from linkpilot.onboarding_service import PrincipalChangeRefused, ShareNotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_ram import RAMClient
+
+# Errors that concern one principal (or the share's settings) rather than the service's health.
+REFUSAL_CODES = frozenset(
+    {
+        "InvalidParameterException",
+        "OperationNotPermittedException",
+        "UnknownResourceException",
+        "MalformedArnException",
+        "ResourceShareLimitExceededException",
+        "InvalidStateTransitionException",
+        "IdempotentParameterMismatchException",
+        "InvalidClientTokenException",
+    }
+)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class RamShareAdmin:
+    """Principal associations of one provider-owned resource share."""
+
+    def __init__(self, client: RAMClient) -> None:
+        self._ram = client
+
+    def principal_associations(self, share_arn: str) -> list[PrincipalAssociation]:
+        found: list[PrincipalAssociation] = []
+        token = ""
+        while True:
+            try:
+                if token:
+                    page = self._ram.get_resource_share_associations(
+                        associationType="PRINCIPAL", resourceShareArns=[share_arn], nextToken=token
+                    )
+                else:
+                    page = self._ram.get_resource_share_associations(
+                        associationType="PRINCIPAL", resourceShareArns=[share_arn]
+                    )
+            except ClientError as exc:
+                if _error_code(exc) in {"UnknownResourceException", "MalformedArnException"}:
+                    raise ShareNotFound(f"resource share {share_arn} not found: {exc}") from exc
+                raise
+            for item in page.get("resourceShareAssociations", []):
+                updated = item.get("lastUpdatedTime")
+                found.append(
+                    PrincipalAssociation(
+                        principal=item.get("associatedEntity", ""),
+                        status=item.get("status", ""),
+                        updated=updated.isoformat() if updated else "",
+                    )
+                )
+            token = page.get("nextToken", "")
+            if not token:  # pages can be empty while a token is set: follow the token, not the items
+                return found
+
+    def associate(self, share_arn: str, principal: str, client_token: str) -> None:
+        try:
+            self._ram.associate_resource_share(
+                resourceShareArn=share_arn, principals=[principal], clientToken=client_token
+            )
+        except ClientError as exc:
+            self._refuse_or_raise(exc)
+
+    def disassociate(self, share_arn: str, principal: str, client_token: str) -> None:
+        try:
+            self._ram.disassociate_resource_share(
+                resourceShareArn=share_arn, principals=[principal], clientToken=client_token
+            )
+        except ClientError as exc:
+            self._refuse_or_raise(exc)
+
+    @staticmethod
+    def _refuse_or_raise(exc: ClientError) -> None:
+        code = _error_code(exc)
+        if code in REFUSAL_CODES:
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            raise PrincipalChangeRefused(code, message) from exc
+        raise exc

@@ -1,0 +1,130 @@
+"""The onboarding Lambda handler end to end in-process: moto SSM, DynamoDB and SNS, a fake share."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from provider_fakes import SHARE, FakeShare
+
+from linkpilot.aws.provider_audit import DynamoAuditLog
+from linkpilot.aws.provider_notify import SnsNotifier
+
+# Powertools' Tracer imports the X-Ray SDK, whose recorder creates its (loopback, UDP) emitter socket.
+pytestmark = pytest.mark.network
+
+APP = Path(__file__).parents[3] / "functions" / "onboarding" / "app.py"
+PARAMETER = "/linkpilot/provider/consumers"
+
+
+def load_app() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("onboarding_app", APP)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONTEXT = SimpleNamespace(
+    function_name="onboarding",
+    memory_limit_in_mb=256,
+    invoked_function_arn="arn:aws:lambda:us-east-1:111111111111:function:onboarding",
+    aws_request_id="req-1",
+)
+CHANGE_EVENT = {
+    "source": "aws.ssm",
+    "detail-type": "Parameter Store Change",
+    "detail": {"name": PARAMETER, "operation": "Update", "type": "StringList"},
+}
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(
+            TableName="audit",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        sns = boto3.client("sns")
+        topic = sns.create_topic(Name="provider")["TopicArn"]
+        sqs = boto3.client("sqs")
+        queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+        )
+        for key, value in {
+            "SHARE_ARN": SHARE,
+            "CONSUMER_LIST_PARAMETER": PARAMETER,
+            "SHARING_MODE": "accounts",
+            "AUDIT_TABLE": "audit",
+            "TOPIC_ARN": topic,
+            "POWERTOOLS_SERVICE_NAME": "linkpilot-onboarding",
+        }.items():
+            monkeypatch.setenv(key, value)
+        share = FakeShare({"444444444444": "ASSOCIATED"})
+        yield {
+            "ssm": boto3.client("ssm"),
+            "ddb": ddb,
+            "sqs": sqs,
+            "queue": queue,
+            "share": share,
+            "collaborators": {
+                "ssm_client": boto3.client("ssm"),
+                "share": share,
+                "audit": DynamoAuditLog(ddb, "audit"),
+                "notifier": SnsNotifier(sns, topic),
+            },
+        }
+
+
+def test_parameter_change_syncs_the_share_audits_and_notifies(
+    env: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env["ssm"].put_parameter(Name=PARAMETER, Type="StringList", Value="222222222222")
+    summary = load_app().handler(CHANGE_EVENT, CONTEXT, **env["collaborators"])
+    assert summary["ok"] is True
+    assert env["share"].associations == {"444444444444": "DISASSOCIATED", "222222222222": "ASSOCIATED"}
+    items = env["ddb"].scan(TableName="audit")["Items"]
+    assert sorted(i["event"]["S"] for i in items) == ["associate", "disassociate"]
+    assert all(int(i["expires_at"]["N"]) > 0 for i in items)
+    messages = env["sqs"].receive_message(QueueUrl=env["queue"], MaxNumberOfMessages=10)["Messages"]
+    assert {json.loads(m["Body"])["action"] for m in messages} == {"associate", "disassociate"}
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("PrincipalsAssociated") == [1.0] or m.get("PrincipalsAssociated") == 1.0 for m in emf)
+
+
+def test_malformed_list_is_rejected_and_nothing_changes(env: dict[str, Any]) -> None:
+    env["ssm"].put_parameter(Name=PARAMETER, Type="StringList", Value="222222222222,2222")
+    summary = load_app().handler(CHANGE_EVENT, CONTEXT, **env["collaborators"])
+    assert summary["ok"] is False
+    assert "entry 2 '2222' is not a 12-digit AWS account id" in summary["error"]
+    assert env["share"].calls == []
+    assert [i["event"]["S"] for i in env["ddb"].scan(TableName="audit")["Items"]] == [
+        "consumer-list-rejected"
+    ]
+
+
+def test_missing_parameter_is_a_config_error_not_a_crash(env: dict[str, Any]) -> None:
+    summary = load_app().handler({"source": "aws.scheduler"}, CONTEXT, **env["collaborators"])
+    assert summary["ok"] is False
+    assert "does not exist" in summary["error"]
+    assert env["share"].calls == []
