@@ -1,0 +1,132 @@
+"""What the controller records and tells people: audit records and the run's notification. Pure.
+
+One audit record per decision or action: who shared what, what was decided and why, what was done.
+Standing conditions (an invitation left pending, an orphaned endpoint, a refused resource) carry a
+``dedupe`` key so a warm controller writes them once per memory TTL instead of on every run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from linkpilot.models import ActionKind, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from linkpilot.reconcile import ReconcileReport
+
+Record = dict[str, str | int]
+
+_NOTABLE = {
+    ActionKind.ACCEPT_INVITATION: ("accept", "accepted"),
+    ActionKind.REJECT_INVITATION: ("reject", "rejected"),
+    ActionKind.CREATE_ENDPOINT: ("create", "endpoint(s) created"),
+    ActionKind.DELETE_ENDPOINT: ("delete", "endpoint(s) deleted"),
+}
+
+
+def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Record], set[str]]:
+    """The run's audit items (without DynamoDB types) and the dedupe keys of its standing conditions."""
+    at = report.started_at
+    expires = int((at + timedelta(days=retention_days)).timestamp())
+    records: list[Record] = []
+    standing: set[str] = set()
+
+    def add(pk: str, kind: str, dedupe: str = "", **fields: str) -> None:
+        if dedupe:
+            standing.add(dedupe)
+        records.append(
+            {
+                "pk": pk,
+                "sk": f"{at.isoformat()}#{report.run_id}#{len(records):04d}",
+                "record": kind,
+                "run_id": report.run_id,
+                "trigger": report.trigger,
+                "at": at.isoformat(),
+                "expires_at": expires,
+                "dedupe": dedupe,
+                **fields,
+            }
+        )
+
+    for d in report.plan.decisions:
+        standing_condition = d.verdict in {Verdict.IGNORE, Verdict.EXPIRED}
+        add(
+            d.share_arn or d.invitation_arn,
+            "decision",
+            dedupe=f"decision|{d.invitation_arn}|{d.verdict}|{d.reason}" if standing_condition else "",
+            invitation_arn=d.invitation_arn,
+            share_arn=d.share_arn,
+            share_name=d.share_name,
+            sender_account_id=d.sender_account_id,
+            decision=d.verdict.value,
+            reason=d.reason,
+            resources=",".join(d.resource_arns),
+        )
+    for r in report.results:
+        a = r.action
+        add(
+            a.share_arn
+            if a.kind in {ActionKind.ACCEPT_INVITATION, ActionKind.REJECT_INVITATION}
+            else a.resource_configuration_arn or a.endpoint_id,
+            "action",
+            action=a.kind.value,
+            outcome=r.outcome.value,
+            reason=a.reason,
+            detail=r.detail,
+            error_code=r.error_code,
+            invitation_arn=a.invitation_arn,
+            share_arn=a.share_arn,
+            sender_account_id=a.sender_account_id,
+            resource_configuration_arn=a.resource_configuration_arn,
+            endpoint_id=r.endpoint_id or a.endpoint_id,
+        )
+    for o in report.plan.orphaned:
+        add(
+            o.resource_configuration_arn or o.endpoint_id,
+            "orphaned-endpoint",
+            dedupe=f"orphan|{o.endpoint_id}|{o.reason}",
+            endpoint_id=o.endpoint_id,
+            resource_configuration_arn=o.resource_configuration_arn,
+            reason=o.reason,
+        )
+    for arn, share, why in report.plan.refused_resources:
+        add(
+            arn,
+            "refused-resource",
+            dedupe=f"refused|{arn}|{share}|{why}",
+            resource_configuration_arn=arn,
+            share_arn=share,
+            reason=why,
+        )
+    for err in report.side_errors:
+        add(f"run#{report.run_id}", "error", detail=err)
+    return records, standing
+
+
+def notification(report: ReconcileReport) -> tuple[str, list[str], dict[str, Any]] | None:
+    """(subject, kinds, message) when the run accepted, rejected, created, deleted or failed; else None."""
+    counts: dict[str, int] = {}
+    kinds: set[str] = set()
+    for r in report.results:
+        if r.outcome is Outcome.DONE and r.action.kind in _NOTABLE:
+            kind, label = _NOTABLE[r.action.kind]
+            kinds.add(kind)
+            counts[label] = counts.get(label, 0) + 1
+    errors = len(report.failed_results) + len(report.side_errors)
+    if errors:
+        kinds.add("error")
+        counts["error(s)"] = errors
+    if not kinds:
+        return None
+    subject = "Linkpilot: " + ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+    summary = report.to_json()
+    notable_actions = [a for a in summary["actions"] if a["outcome"] in {"done", "failed"}]
+    message = {
+        "run_id": report.run_id,
+        "trigger": report.trigger,
+        "at": report.started_at.isoformat(),
+        "actions": notable_actions,
+        "errors": summary["errors"],
+    }
+    return subject, sorted(kinds), message

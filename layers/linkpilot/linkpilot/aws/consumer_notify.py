@@ -1,0 +1,36 @@
+"""SNS, consumer side: one notification per reconcile that accepted, rejected, created, deleted or failed.
+
+One message per run (not per event) keeps a burst of onboarding to a single publish; the ``kinds`` message
+attribute lets a subscription filter (for example only ``error``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+SUBJECT_MAX = 100  # SNS rejects longer subjects
+MESSAGE_MAX = 200_000  # well below SNS's 256 KiB
+
+
+class RunNotifier:
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._sns = client
+        self._topic = topic_arn
+
+    def publish(self, subject: str, kinds: Sequence[str], message: Mapping[str, Any]) -> None:
+        body = json.dumps(dict(message), default=str, indent=1)
+        if len(body) > MESSAGE_MAX:
+            body = body[:MESSAGE_MAX] + "\n... (truncated; the audit table has every record)"
+        self._sns.publish(
+            TopicArn=self._topic,
+            Subject=subject[:SUBJECT_MAX],
+            Message=body,
+            MessageAttributes={
+                "kinds": {"DataType": "String.Array", "StringValue": json.dumps(sorted(kinds))}
+            },
+        )

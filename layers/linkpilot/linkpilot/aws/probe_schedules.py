@@ -1,0 +1,141 @@
+"""EventBridge Scheduler: the probe schedule(s) whose input is the probe function's target list.
+
+The only module that makes the controller's Scheduler calls. Shard ``i`` of ``n`` is the schedule
+``<prefix>-<i>`` in the stack's schedule group; every shard's description carries the digest of the whole
+input set, so reading shard 0 (one ``ListSchedules`` + one ``GetSchedule``) says whether anything changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from linkpilot.aws.consumer_errors import error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.type_defs import ListSchedulesInputTypeDef, TargetTypeDef
+
+DIGEST = re.compile(r"digest=([0-9a-f]+) shards=(\d+)")
+
+
+@dataclass(frozen=True)
+class PublishedInputs:
+    names: tuple[str, ...]
+    digest: str | None
+
+
+class ProbeSchedules:
+    def __init__(
+        self,
+        client: EventBridgeSchedulerClient,
+        *,
+        group: str,
+        function_arn: str,
+        role_arn: str,
+        expression: str = "rate(1 minute)",
+        prefix: str = "linkpilot-probe",
+    ) -> None:
+        self._scheduler = client
+        self._group = group
+        self._function_arn = function_arn
+        self._role_arn = role_arn
+        self._expression = expression
+        self._prefix = prefix
+
+    @property
+    def key(self) -> str:
+        return f"{self._group}/{self._prefix}"
+
+    def name(self, index: int) -> str:
+        return f"{self._prefix}-{index:03d}"
+
+    def published(self) -> PublishedInputs:
+        names: list[str] = []
+        request: ListSchedulesInputTypeDef = {
+            "GroupName": self._group,
+            "NamePrefix": f"{self._prefix}-",
+            "MaxResults": 100,
+        }
+        while True:
+            page = self._scheduler.list_schedules(**request)
+            names.extend(s.get("Name", "") for s in page.get("Schedules", []))
+            request["NextToken"] = page.get("NextToken", "")
+            if not request["NextToken"]:
+                break
+        names.sort()
+        if not names:
+            return PublishedInputs((), None)
+        try:
+            first = self._scheduler.get_schedule(GroupName=self._group, Name=names[0])
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return PublishedInputs(tuple(names), None)
+            raise
+        found = DIGEST.search(first.get("Description", ""))
+        expected = [self.name(i) for i in range(int(found.group(2)))] if found else []
+        digest = found.group(1) if found and names == expected else None
+        return PublishedInputs(tuple(names), digest)
+
+    def publish(self, inputs: Sequence[str], digest: str, existing: Sequence[str]) -> None:
+        """Make the schedules carry exactly ``inputs``: update or create each shard, delete extra ones.
+
+        Shard 0 carries the digest that later runs trust, so it is written last: a run that fails half way
+        leaves a digest that does not match, and the next run writes everything again.
+        """
+        wanted = [self.name(i) for i in range(len(inputs))]
+        for name in sorted(set(existing) - set(wanted)):
+            try:
+                self._scheduler.delete_schedule(GroupName=self._group, Name=name)
+            except ClientError as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise
+        description = f"Linkpilot probe targets; digest={digest} shards={len(inputs)}"
+        for index in reversed(range(len(inputs))):
+            self._put(wanted[index], inputs[index], description, exists=wanted[index] in existing)
+
+    def _put(self, name: str, payload: str, description: str, *, exists: bool) -> None:
+        target: TargetTypeDef = {
+            "Arn": self._function_arn,
+            "RoleArn": self._role_arn,
+            "Input": payload,
+            # a probe round that could not run is not worth running late: the next one is a minute away
+            "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60},
+        }
+
+        def update() -> None:
+            self._scheduler.update_schedule(
+                GroupName=self._group,
+                Name=name,
+                ScheduleExpression=self._expression,
+                Description=description,
+                FlexibleTimeWindow={"Mode": "OFF"},
+                State="ENABLED",
+                Target=target,
+            )
+
+        if exists:
+            try:
+                update()
+                return
+            except ClientError as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise
+        try:
+            self._scheduler.create_schedule(
+                GroupName=self._group,
+                Name=name,
+                ScheduleExpression=self._expression,
+                Description=description,
+                FlexibleTimeWindow={"Mode": "OFF"},
+                State="ENABLED",
+                Target=target,
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConflictException":  # a concurrent run created it first: update it
+                raise
+            update()

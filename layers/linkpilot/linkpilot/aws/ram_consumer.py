@@ -1,0 +1,157 @@
+"""RAM, consumer side: invitations, the resources in them, resources shared with this account, accept/reject.
+
+The only module that makes the consumer's RAM calls. Reads page with the largest page size RAM allows, so
+a no-op reconcile costs one call per list for up to 500 items. Accept/reject pass the caller's
+deterministic ``clientToken``; "already accepted" is success, expiry is its own outcome.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from linkpilot.aws.consumer_errors import ActionRefused, error_code, error_message
+from linkpilot.models import Invitation, InvitationOutcome, ShareResource
+from linkpilot.policy import RESOURCE_CONFIGURATION_TYPE
+
+if TYPE_CHECKING:
+    from mypy_boto3_ram import RAMClient
+    from mypy_boto3_ram.type_defs import (
+        GetResourceShareInvitationsRequestTypeDef,
+        ListPendingInvitationResourcesRequestTypeDef,
+        ListResourcesRequestTypeDef,
+    )
+
+PAGE_SIZE = 500  # RAM's maximum maxResults
+
+# The invitation changed state between our read and our call: nothing to inspect any more.
+GONE_CODES = frozenset(
+    {
+        "ResourceShareInvitationArnNotFoundException",
+        "ResourceShareInvitationAlreadyAcceptedException",
+        "ResourceShareInvitationAlreadyRejectedException",
+        "ResourceShareInvitationExpiredException",
+        "MalformedArnException",
+    }
+)
+# Refusals of one accept/reject that retrying will not change.
+REFUSAL_CODES = frozenset(
+    {
+        "ResourceShareInvitationArnNotFoundException",
+        "ResourceShareInvitationAlreadyRejectedException",
+        "IdempotentParameterMismatchException",
+        "InvalidClientTokenException",
+        "MalformedArnException",
+        "OperationNotPermittedException",
+        "AccessDeniedException",
+        "UnknownResourceException",
+    }
+)
+
+
+class RamConsumer:
+    def __init__(self, client: RAMClient) -> None:
+        self._ram = client
+
+    def invitations(self) -> list[Invitation]:
+        found: list[Invitation] = []
+        request: GetResourceShareInvitationsRequestTypeDef = {"maxResults": PAGE_SIZE}
+        while True:
+            page = self._ram.get_resource_share_invitations(**request)
+            for item in page.get("resourceShareInvitations", []):
+                found.append(
+                    Invitation(
+                        arn=item.get("resourceShareInvitationArn", ""),
+                        share_arn=item.get("resourceShareArn", ""),
+                        share_name=item.get("resourceShareName", ""),
+                        sender_account_id=item.get("senderAccountId", ""),
+                        status=str(item.get("status", "")).upper(),
+                        invited_at=item.get("invitationTimestamp"),
+                    )
+                )
+            request["nextToken"] = page.get("nextToken", "")
+            if not request["nextToken"]:  # pages can be empty while a token is set: follow the token
+                return found
+
+    def shared_resources(self) -> list[ShareResource]:
+        """Resource configurations other accounts share with this one (accepted or organization shares)."""
+        found: list[ShareResource] = []
+        request: ListResourcesRequestTypeDef = {
+            "resourceOwner": "OTHER-ACCOUNTS",
+            "resourceType": RESOURCE_CONFIGURATION_TYPE,
+            "maxResults": PAGE_SIZE,
+        }
+        while True:
+            page = self._ram.list_resources(**request)
+            found.extend(
+                ShareResource(
+                    arn=r.get("arn", ""),
+                    type=r.get("type", ""),
+                    share_arn=r.get("resourceShareArn", ""),
+                    status=str(r.get("status", "")),
+                )
+                for r in page.get("resources", [])
+            )
+            request["nextToken"] = page.get("nextToken", "")
+            if not request["nextToken"]:
+                return found
+
+    def pending_resources(self, invitation: Invitation) -> list[ShareResource] | None:
+        """What a pending invitation's share contains; None if the invitation is no longer pending."""
+        found: list[ShareResource] = []
+        request: ListPendingInvitationResourcesRequestTypeDef = {
+            "resourceShareInvitationArn": invitation.arn,
+            "maxResults": PAGE_SIZE,
+        }
+        while True:
+            try:
+                page = self._ram.list_pending_invitation_resources(**request)
+            except ClientError as exc:
+                if error_code(exc) in GONE_CODES:
+                    return None
+                raise
+            found.extend(
+                ShareResource(
+                    arn=r.get("arn", ""),
+                    type=r.get("type", ""),
+                    share_arn=r.get("resourceShareArn", "") or invitation.share_arn,
+                    status=str(r.get("status", "")),
+                )
+                for r in page.get("resources", [])
+            )
+            request["nextToken"] = page.get("nextToken", "")
+            if not request["nextToken"]:
+                return found
+
+    def accept(self, invitation_arn: str, client_token: str) -> InvitationOutcome:
+        try:
+            self._ram.accept_resource_share_invitation(
+                resourceShareInvitationArn=invitation_arn, clientToken=client_token
+            )
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ResourceShareInvitationAlreadyAcceptedException":
+                return InvitationOutcome.ALREADY
+            if code == "ResourceShareInvitationExpiredException":
+                return InvitationOutcome.EXPIRED
+            if code in REFUSAL_CODES:
+                raise ActionRefused(code, error_message(exc)) from exc
+            raise
+        return InvitationOutcome.DONE
+
+    def reject(self, invitation_arn: str, client_token: str) -> InvitationOutcome:
+        try:
+            self._ram.reject_resource_share_invitation(
+                resourceShareInvitationArn=invitation_arn, clientToken=client_token
+            )
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ResourceShareInvitationAlreadyRejectedException":
+                return InvitationOutcome.ALREADY
+            if code == "ResourceShareInvitationExpiredException":
+                return InvitationOutcome.EXPIRED
+            if code in REFUSAL_CODES or code == "ResourceShareInvitationAlreadyAcceptedException":
+                raise ActionRefused(code, error_message(exc)) from exc
+            raise
+        return InvitationOutcome.DONE

@@ -1,0 +1,205 @@
+"""Plain data the controller reads from AWS and the plan it computes: no boto3, no I/O.
+
+The adapters turn API responses into these; the planner (``linkpilot.plan``) turns them, with the
+policy, into a ``Plan``; the executor (``linkpilot.reconcile``) turns a plan into ``ActionResult`` s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+MANAGED_TAG = "linkpilot:managed"
+CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
+SHARE_TAG = "linkpilot:resource-share-arn"
+
+
+def arn_account(arn: str) -> str:
+    """The account field of an ARN ('' when absent or malformed)."""
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 else ""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A RAM resource share invitation as ``GetResourceShareInvitations`` reports it."""
+
+    arn: str
+    share_arn: str
+    share_name: str
+    sender_account_id: str
+    status: str  # PENDING | ACCEPTED | REJECTED | EXPIRED (upper-cased by the adapter)
+    invited_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShareResource:
+    """A resource in a share: from ``ListPendingInvitationResources`` or ``ListResources(OTHER-ACCOUNTS)``."""
+
+    arn: str
+    type: str
+    share_arn: str
+    status: str = ""  # AVAILABLE | ZONAL_RESOURCE_INACCESSIBLE | LIMIT_EXCEEDED | UNAVAILABLE | PENDING
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A VPC endpoint of type Resource, as ``DescribeVpcEndpoints`` reports it."""
+
+    endpoint_id: str
+    vpc_id: str
+    state: str  # lower-cased: AWS documents and examples disagree on casing
+    resource_configuration_arn: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    dns_name: str = ""
+    created_at: datetime | None = None
+    last_error: str = ""
+
+    @property
+    def managed(self) -> bool:
+        return self.tags.get(MANAGED_TAG) == "true"
+
+    @property
+    def managed_configuration_arn(self) -> str:
+        """The configuration this managed endpoint was created for (the tag is what we own)."""
+        return self.tags.get(CONFIGURATION_TAG) or self.resource_configuration_arn
+
+    @property
+    def live(self) -> bool:
+        """Counts as the configuration's endpoint (not failed and not on its way out)."""
+        return self.state not in DEAD_ENDPOINT_STATES
+
+
+DEAD_ENDPOINT_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "expired"})
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    """What one reconcile read. ``pending_resources`` holds only the invitations that were inspected."""
+
+    invitations: tuple[Invitation, ...] = ()
+    pending_resources: Mapping[str, tuple[ShareResource, ...]] = field(default_factory=dict)
+    shared_resources: tuple[ShareResource, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+
+
+class Verdict(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    IGNORE = "ignore"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class InvitationDecision:
+    """What the policy says about one pending (or expired) invitation, and why."""
+
+    invitation_arn: str
+    share_arn: str
+    share_name: str
+    sender_account_id: str
+    verdict: Verdict
+    reason: str
+    trusted_sender: bool
+    resource_arns: tuple[str, ...] = ()
+    # left pending or rejected because of the policy (not because the contents could not be read yet)
+    refused_by_policy: bool = False
+
+
+class ActionKind(StrEnum):
+    ACCEPT_INVITATION = "accept-invitation"
+    REJECT_INVITATION = "reject-invitation"
+    CREATE_ENDPOINT = "create-endpoint"
+    DELETE_ENDPOINT = "delete-endpoint"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One AWS write the plan asks for. ``client_token`` makes it idempotent across concurrent runs."""
+
+    kind: ActionKind
+    reason: str
+    invitation_arn: str = ""
+    share_arn: str = ""
+    sender_account_id: str = ""
+    resource_configuration_arn: str = ""
+    endpoint_id: str = ""
+    client_token: str = ""
+    # a create that needs an invitation accepted first is skipped when that accept fails
+    after_invitation: str = ""
+
+    @property
+    def subject(self) -> str:
+        return self.endpoint_id or self.resource_configuration_arn or self.invitation_arn
+
+
+@dataclass(frozen=True)
+class OrphanedEndpoint:
+    """A managed endpoint whose configuration is gone or disallowed, kept because the policy says so."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    endpoint_id: str
+    dns_name: str
+    resource_configuration_arn: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "endpoint_id": self.endpoint_id,
+            "dns_name": self.dns_name,
+            "resource_configuration_arn": self.resource_configuration_arn,
+            **dict(self.overrides),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    decisions: tuple[InvitationDecision, ...] = ()
+    actions: tuple[Action, ...] = ()
+    orphaned: tuple[OrphanedEndpoint, ...] = ()
+    # shared configurations the policy refuses: (configuration arn, share arn, reason)
+    refused_resources: tuple[tuple[str, str, str], ...] = ()
+    probe_targets: tuple[ProbeTarget, ...] = ()
+
+    def of_kind(self, kind: ActionKind) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind is kind)
+
+
+class InvitationOutcome(StrEnum):
+    """What RAM said to an accept or reject."""
+
+    DONE = "done"
+    ALREADY = "already"
+    EXPIRED = "expired"
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    ALREADY_DONE = "already-done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    PLANNED = "planned"  # dry run
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: Action
+    outcome: Outcome
+    detail: str = ""
+    error_code: str = ""
+    endpoint_id: str = ""
+    # transient (throttling, 5xx) or unexpected: the run raises at the end so the platform retries
+    retryable: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is Outcome.FAILED

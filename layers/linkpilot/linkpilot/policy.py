@@ -1,0 +1,204 @@
+"""The consumer's trust policy: what a consumer account accepts from RAM and how it builds endpoints.
+
+One loader for every caller (Lambda reads the JSON from an SSM parameter, the CLI from ``--policy FILE``):
+``parse_policy`` validates the JSON document strictly and raises ``PolicyError`` naming every wrong field.
+A policy that does not validate must change nothing; callers emit ``PolicyErrors`` and stop.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+RESOURCE_CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
+
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS account id")]
+ArnGlob = Annotated[
+    str,
+    Field(
+        min_length=5,
+        max_length=2048,
+        pattern=r"^arn:[^\[\]\s]+$",
+        description="ARN glob: '*' matches any run of characters, '?' one character; no '[' or ']'",
+    ),
+]
+ResourceType = Annotated[
+    str, Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9]+$", examples=[RESOURCE_CONFIGURATION_TYPE])
+]
+SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class EndpointPlacement(_Strict):
+    """Where and how resource endpoints are created (fixed at creation: only security groups can change)."""
+
+    vpc_id: str = Field(
+        pattern=r"^vpc-[0-9a-f]{8,17}$", description="the consumer VPC that gets the endpoints"
+    )
+    subnet_ids: tuple[SubnetId, ...] = Field(
+        min_length=1, max_length=16, description="subnets for the endpoint's network interfaces"
+    )
+    security_group_ids: tuple[SecurityGroupId, ...] = Field(
+        default=(), max_length=5, description="security groups on the endpoint: the consumer's access control"
+    )
+    private_dns: bool = Field(default=False, description="PrivateDnsEnabled of the created endpoints")
+    ip_address_type: Literal["ipv4", "ipv6", "dualstack"] = Field(default="ipv4")
+
+    @field_validator("subnet_ids", "security_group_ids")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("duplicate ids")
+        return value
+
+
+class ProbeSettings(_Strict):
+    """How the probe function checks a target through its endpoint (defaults for every target)."""
+
+    port: int = Field(default=8080, ge=1, le=65535)
+    path: str = Field(default="/", pattern=r"^/[\x21-\x7e]*$", max_length=1024)
+    scheme: Literal["http", "https"] = "http"
+    server_name: str | None = Field(
+        default=None, max_length=253, description="TLS SNI / Host override; default the endpoint's DNS name"
+    )
+    host_header: str | None = Field(default=None, max_length=253, description="Host header override")
+    expected_status: int = Field(default=200, ge=100, le=599)
+    expected_body: str | None = Field(
+        default=None, min_length=1, max_length=1024, description="substring the body must hold"
+    )
+    timeout_s: float = Field(default=5.0, gt=0, le=30)
+
+
+class ProbeOverride(_Strict):
+    """Per-configuration probe settings: the first override whose ``match`` glob matches an ARN wins."""
+
+    match: ArnGlob
+    port: int | None = Field(default=None, ge=1, le=65535)
+    path: str | None = Field(default=None, pattern=r"^/[\x21-\x7e]*$", max_length=1024)
+    scheme: Literal["http", "https"] | None = None
+    server_name: str | None = Field(default=None, max_length=253)
+    host_header: str | None = Field(default=None, max_length=253)
+    expected_status: int | None = Field(default=None, ge=100, le=599)
+    expected_body: str | None = Field(default=None, min_length=1, max_length=1024)
+    timeout_s: float | None = Field(default=None, gt=0, le=30)
+
+    def fields(self) -> dict[str, Any]:
+        """The settings this override sets (``match`` excluded)."""
+        return {k: v for k, v in self.model_dump(exclude={"match"}).items() if v is not None}
+
+
+class ProbePolicy(_Strict):
+    """The probe section: defaults for every target plus per-ARN-glob overrides."""
+
+    enabled: bool = Field(default=True, description="false: the controller keeps no probe schedule")
+    defaults: ProbeSettings = Field(default_factory=ProbeSettings)
+    overrides: tuple[ProbeOverride, ...] = ()
+
+
+class TrustPolicy(_Strict):
+    """A consumer account's trust policy. Default deny: nothing untrusted is accepted or gets an endpoint."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        json_schema_extra={
+            "title": "Linkpilot trust policy",
+            "$id": "https://linkpilot.dev/policy.schema.json",
+        },
+    )
+
+    trusted_accounts: tuple[AccountId, ...] = Field(
+        description="provider accounts whose shares may be accepted; empty means trust nobody"
+    )
+    allowed_resource_configuration_arns: tuple[ArnGlob, ...] | None = Field(
+        default=None,
+        description="ARN globs of acceptable resource configurations; absent means any of a trusted account",
+    )
+    allowed_resource_types: tuple[ResourceType, ...] = Field(
+        default=(RESOURCE_CONFIGURATION_TYPE,),
+        min_length=1,
+        description="RAM resource types a share may contain; a share with any other type is refused whole",
+    )
+    untrusted_invitations: Literal["ignore", "reject"] = Field(
+        default="ignore",
+        description="what to do with an invitation that is not acceptable: leave it to expire, or reject it",
+    )
+    endpoint: EndpointPlacement
+    delete_endpoints_on_unshare: bool = Field(
+        default=True,
+        description="delete managed endpoints whose configuration is gone; false: report orphaned",
+    )
+    probe: ProbePolicy = Field(default_factory=ProbePolicy)
+
+    @field_validator("trusted_accounts")
+    @classmethod
+    def _no_duplicate_accounts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("duplicate account ids")
+        return value
+
+    # --- the questions the planner asks -------------------------------------------------------------
+    def trusts(self, account_id: str) -> bool:
+        return account_id in self.trusted_accounts
+
+    def allows_type(self, resource_type: str) -> bool:
+        return resource_type in self.allowed_resource_types
+
+    def allows_arn(self, arn: str) -> bool:
+        patterns = self.allowed_resource_configuration_arns
+        if patterns is None:
+            return True
+        return any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns)
+
+    def probe_fields(self, configuration_arn: str) -> dict[str, Any]:
+        """Override fields for one configuration (the defaults travel once, in the probe input)."""
+        for override in self.probe.overrides:
+            if fnmatch.fnmatchcase(configuration_arn, override.match):
+                return override.fields()
+        return {}
+
+
+class PolicyError(ValueError):
+    """The policy did not load or validate. ``problems`` names each wrong field: ``"field.path: message"``."""
+
+    def __init__(self, problems: Sequence[str], source: str = "policy") -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        super().__init__(f"{source} is invalid: " + "; ".join(self.problems))
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(document)"
+
+
+def parse_policy(document: str | bytes, source: str = "policy") -> TrustPolicy:
+    """Validate a JSON policy document. Raises ``PolicyError`` listing every problem by field path."""
+    try:
+        # JSON mode: strict types (no "true" for true, no "8080" for 8080), arrays fill the tuple fields.
+        return TrustPolicy.model_validate_json(document, strict=True)
+    except ValidationError as exc:
+        problems = [f"{_location(err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)]
+        raise PolicyError(problems, source) from None
+
+
+def load_policy_file(path: str | Path) -> TrustPolicy:
+    """The CLI's loader: read ``path`` and validate it."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError([f"(document): cannot read {path}: {exc.strerror or exc}"], str(path)) from None
+    return parse_policy(text, source=str(path))
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """The JSON schema of the policy document (``linkpilot reconcile --print-schema``)."""
+    return TrustPolicy.model_json_schema(mode="validation")
