@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("linkpilot.commands.status", "managed endpoints, their state and last probe verdict"),
     "local": ("linkpilot_local.cli", "the local AWS emulation (development and tests)"),
     "demo": ("linkpilot.commands.demo", "offline end-to-end demo against the local AWS"),
+    "stackset": (
+        "linkpilot.commands.stackset",
+        "roll the consumer stack out to OUs with a service-managed StackSet",
+    ),
 }
 
 
