@@ -1,0 +1,98 @@
+"""The controller function's work, between the thin handler and the reconcile: which event is this, load
+the policy, run the one reconcile, publish metrics, decide between "return" and "raise for a retry".
+
+- Unknown or malformed event: logged raw, nothing read or written, returns normally (no retry storm).
+- Policy that does not load or validate: ``PolicyErrors`` (alarmed), nothing changed, returns normally.
+- Reading AWS failed, or an action failed transiently: ``ReconcileErrors`` and raise, so Lambda retries
+  the invocation and, after its retries, the DLQ keeps the event (alarmed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from linkpilot.policy import PolicyError, TrustPolicy, parse_policy
+from linkpilot.reconcile import Controller, reconcile
+
+
+class Trigger(StrEnum):
+    RAM_EVENT = "ram-event"
+    SCHEDULE = "schedule"
+    POLICY_CHANGE = "policy-change"
+    MANUAL = "manual"
+
+
+class ReconcileIncomplete(RuntimeError):
+    """Some action failed transiently (or unexpectedly): raised after the run so the platform retries."""
+
+
+# A direct invocation (console, CLI, ``aws lambda invoke``) asks for a reconcile with this payload.
+MANUAL_EVENT = {"linkpilot": "reconcile"}
+
+
+def classify_event(event: object, policy_parameter: str | None) -> Trigger | None:
+    """Which trigger an event is; None for anything else (the event is only ever a hint to reconcile)."""
+    if event == MANUAL_EVENT:
+        return Trigger.MANUAL
+    try:
+        parsed = EventBridgeModel.model_validate(event)
+    except ValidationError:
+        return None
+    if parsed.source == "aws.ram":
+        return Trigger.RAM_EVENT
+    if parsed.source in {"aws.events", "aws.scheduler"} and parsed.detail_type == "Scheduled Event":
+        return Trigger.SCHEDULE
+    if parsed.source == "aws.ssm" and parsed.detail_type == "Parameter Store Change" and policy_parameter:
+        name = parsed.detail.get("name") if isinstance(parsed.detail, dict) else None
+        if name in {policy_parameter, policy_parameter.lstrip("/")}:
+            return Trigger.POLICY_CHANGE
+    return None
+
+
+def handle_event(
+    event: Any,
+    *,
+    policy_parameter: str | None,
+    load_policy: Callable[[bool], str],
+    controller: Callable[[], Controller],
+    logger: Logger,
+    metrics: Metrics,
+) -> dict[str, Any]:
+    """``load_policy(force_fetch)`` returns the policy JSON; ``controller()`` builds the adapters."""
+    trigger = classify_event(event, policy_parameter)
+    if trigger is None:
+        logger.warning("unrecognised event: nothing read or changed", extra={"raw_event": event})
+        return {"status": "ignored", "reason": "unrecognised event"}
+    logger.info("reconcile triggered", extra={"trigger": trigger.value, "raw_event": event})
+
+    try:
+        policy: TrustPolicy = parse_policy(
+            load_policy(trigger is Trigger.POLICY_CHANGE), source="policy parameter"
+        )
+    except PolicyError as exc:
+        metrics.add_metric(name="PolicyErrors", unit=MetricUnit.Count, value=1)
+        logger.error("policy invalid: nothing changed", extra={"problems": list(exc.problems)})
+        return {"status": "policy-error", "problems": list(exc.problems)}
+    metrics.add_metric(name="PolicyErrors", unit=MetricUnit.Count, value=0)
+
+    try:
+        report = reconcile(policy, controller(), trigger=trigger.value)
+    except (ClientError, BotoCoreError):
+        metrics.add_metric(name="ReconcileErrors", unit=MetricUnit.Count, value=1)
+        logger.exception("reading AWS failed: nothing changed; raising so the invocation is retried")
+        raise
+    for name, value in report.metrics().items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    summary = report.to_json()
+    logger.info("reconcile finished", extra={"summary": summary})
+    if report.retryable:
+        raise ReconcileIncomplete("; ".join(summary["errors"]))
+    return {"status": "failed" if report.failed else "ok", "summary": summary}
