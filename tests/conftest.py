@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# The ``local_aws`` fixture: in-process moto plus the Linkpilot local AWS emulation.
+pytest_plugins = ["linkpilot_local.pytest_plugin"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

@@ -1,0 +1,175 @@
+"""``LocalAws``: moto plus the emulation, in-process, as a context manager."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+from types import TracebackType
+from typing import Any
+
+import boto3
+
+from .clock import Clock
+from .emulation import Emulation
+from .faults import Faults
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ACTIVE_LOCK = threading.Lock()
+_ACTIVE: list[LocalAws] = []
+ROLE_NAME = "linkpilot-local"
+
+
+def assume_account(sts_client: Any, account_id: str) -> dict[str, str]:
+    """Credentials acting as ``account_id``: STS AssumeRole, which moto maps to the role's account."""
+    if not _ACCOUNT.match(account_id):
+        raise ValueError(f"account id must be 12 digits, not {account_id!r}")
+    creds = sts_client.assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE_NAME}", RoleSessionName="linkpilot-local"
+    )["Credentials"]
+    return {
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+    }
+
+
+class LocalAws:
+    """moto (``mock_aws``) plus VPC Lattice resource gateways/configurations, cross-account RAM and
+    EC2 resource endpoints, with a loopback data path. Use as a context manager::
+
+        with LocalAws(region="us-east-1") as aws:
+            provider = aws.session("111111111111")
+            consumer = aws.session("222222222222")
+
+    Only one ``LocalAws`` can be active in a process (moto's mock is process-wide).
+
+    ``settle`` is how long (on ``clock``) new gateways and configurations stay CREATE_IN_PROGRESS,
+    new endpoints stay pending, and deletions stay in progress; ``clock.advance(seconds=1)`` skips it.
+    """
+
+    def __init__(self, region: str = "us-east-1", *, settle: timedelta = timedelta(seconds=0.2)) -> None:
+        self.region = region
+        self._settle = settle
+        self._emu: Emulation | None = None
+        self._mock: Any = None
+        self._sessions: dict[tuple[str, str], boto3.Session] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> LocalAws:
+        from moto import mock_aws
+        from moto.core.models import botocore_stubber
+        from moto.core.request import normalize_request
+
+        with _ACTIVE_LOCK:
+            if _ACTIVE:
+                raise RuntimeError("a LocalAws is already active in this process")
+            _ACTIVE.append(self)
+        try:
+            self._mock = mock_aws()
+            self._mock.start()
+            emu = Emulation(region=self.region, settle=self._settle)
+            emu.datapath.start()
+            self._emu = emu
+            moto_process = type(botocore_stubber).process_request
+
+            def process_request(request: Any) -> Any:
+                answer = emu.handle(normalize_request(request))
+                if answer is not None:
+                    return answer
+                return moto_process(botocore_stubber, request)
+
+            # moto's one interception point for every botocore client: answer first, else moto.
+            botocore_stubber.process_request = process_request
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        from moto.core.models import botocore_stubber
+
+        botocore_stubber.__dict__.pop("process_request", None)
+        if self._emu is not None:
+            self._emu.datapath.stop()
+        if self._mock is not None:
+            self._mock.stop()
+        self._mock = None
+        self._sessions.clear()
+        with _ACTIVE_LOCK:
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- acting as accounts --------------------------------------------------------------------
+
+    @property
+    def emulation(self) -> Emulation:
+        if self._emu is None:
+            raise RuntimeError("LocalAws is not started")
+        return self._emu
+
+    def session(self, account_id: str, region: str | None = None) -> boto3.Session:
+        """A boto3 Session whose clients act as ``account_id`` (through STS AssumeRole)."""
+        region = region or self.region
+        key = (account_id, region)
+        if key not in self._sessions:
+            with self.emulation.quiet():
+                sts = boto3.client(
+                    "sts",
+                    region_name=region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106 - moto's fake
+                )
+                creds = assume_account(sts, account_id)
+            self._sessions[key] = boto3.Session(region_name=region, **creds)
+        return self._sessions[key]
+
+    def client(self, service: str, account_id: str, **kwargs: Any) -> Any:
+        return self.session(account_id).client(service, **kwargs)  # type: ignore[call-overload]
+
+    # -- the emulation's switches ---------------------------------------------------------------
+
+    def map_target(self, host: str, port: int, address: tuple[str, int]) -> None:
+        """Route the resource configuration target ``host:port`` to a loopback ``address``."""
+        self.emulation.datapath.map_target(host, port, address)
+
+    def resolve(self, name: str) -> str:
+        """Loopback IP of an available endpoint's DNS name; raises ``socket.gaierror`` otherwise."""
+        return self.emulation.datapath.resolve(name)
+
+    @property
+    def resolver(self) -> Any:
+        return self.resolve
+
+    def dns_map(self) -> dict[str, str]:
+        return self.emulation.datapath.dns_map()
+
+    @property
+    def clock(self) -> Clock:
+        return self.emulation.clock
+
+    def set_organization_sharing(self, accounts: list[str], enabled: bool = True) -> None:
+        self.emulation.set_organization_sharing(accounts, enabled=enabled)
+
+    @property
+    def faults(self) -> Faults:
+        return self.emulation.faults
+
+    @property
+    def call_log(self) -> list[tuple[str, str, str]]:
+        """(account_id, service, operation) of every AWS call made through the emulation."""
+        return self.emulation.call_log
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every aws.ram event emitted (also delivered to the accounts' default buses)."""
+        return self.emulation.events

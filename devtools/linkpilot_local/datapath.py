@@ -1,0 +1,261 @@
+"""The data path: each resource endpoint gets a loopback IP whose listeners forward TCP to the target.
+
+A resource configuration names its target by DNS name or IP address and port ranges. The emulation
+cannot reach a provider VPC, so targets are mapped explicitly to loopback addresses with
+``map_target(host, port, (loopback_host, loopback_port))`` (an IP-address target that is itself on
+loopback needs no mapping). Each resource endpoint is given its own 127.x.y.z address, and
+listeners on that address accept on the configuration's ports (every port of a range of up to 64
+ports, plus any mapped port of a wider range) and forward bytes both ways, unchanged: the target
+sees whatever ``Host`` header the client sent, i.e. the endpoint's DNS name.
+
+A connection is refused (accepted and closed at once) while the endpoint is not ``available``,
+after the consumer lost access to the configuration (unshared, deleted), or when the target is not
+mapped. The resolver maps the endpoint's DNS names to its loopback IP only while it is available.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import logging
+import random
+import socket
+import threading
+from typing import TYPE_CHECKING
+
+from .lattice import find_configuration_by_arn
+
+if TYPE_CHECKING:
+    from .ec2_endpoints import ResourceEndpoint
+    from .emulation import Emulation
+
+log = logging.getLogger(__name__)
+_MAX_RANGE = 64
+_BUFFER = 65536
+
+
+class DataPath:
+    def __init__(self, emu: Emulation, *, seed: int | None = None) -> None:
+        self.emu = emu
+        self.targets: dict[tuple[str, int], tuple[str, int]] = {}
+        self._rng = random.Random(seed)  # noqa: S311 - addresses, not secrets
+        self._octets = (self._rng.randrange(64, 250), self._rng.randrange(0, 250))
+        self._next_host = 1
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: dict[str, dict[int, asyncio.Server]] = {}
+        self._ips: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._lock = threading.RLock()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="linkpilot-local-datapath", daemon=True)
+        self._thread.start()
+        ready.wait(5)
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        with self._lock:
+            for endpoint_id in list(self._servers):
+                self._close_servers(endpoint_id)
+            self._ips.clear()
+            self._names.clear()
+
+        async def shutdown() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+        self._loop = self._thread = None
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def map_target(self, host: str, port: int, address: tuple[str, int]) -> None:
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ValueError(f"targets map to loopback addresses only, not {address[0]}")
+        with self._lock:
+            self.targets[(_norm(host), int(port))] = (address[0], int(address[1]))
+        self.refresh()
+
+    def resolve(self, name: str) -> str:
+        host = _norm(name)
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_address(host))
+        with self.emu.lock, self._lock:
+            endpoint_id = self._names.get(host)
+            endpoint = self.emu.endpoints.by_id.get(endpoint_id or "")
+            if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
+                return self._ips[endpoint_id]
+        raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {name}")
+
+    def dns_map(self) -> dict[str, str]:
+        """DNS name -> loopback IP of every endpoint that is available now."""
+        with self.emu.lock, self._lock:
+            out = {}
+            for name, endpoint_id in self._names.items():
+                endpoint = self.emu.endpoints.by_id.get(endpoint_id)
+                if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
+                    out[name] = self._ips[endpoint_id]
+            return out
+
+    def loopback_ip(self, endpoint_id: str) -> str | None:
+        with self._lock:
+            return self._ips.get(endpoint_id)
+
+    # -- endpoint lifecycle (called by the EC2 handlers, under the emulation lock) ------------------
+
+    def attach(self, endpoint: ResourceEndpoint) -> None:
+        with self._lock:
+            ip = self._allocate_ip()
+            self._ips[endpoint.id] = ip
+            endpoint.loopback_ip = ip
+            for entry in endpoint.dns_entries:
+                self._names[_norm(entry["DnsName"])] = endpoint.id
+            self._servers[endpoint.id] = {}
+        self._sync(endpoint)
+
+    def detach(self, endpoint: ResourceEndpoint) -> None:
+        with self._lock:
+            self._close_servers(endpoint.id)
+            self._ips.pop(endpoint.id, None)
+            for name in [n for n, e in self._names.items() if e == endpoint.id]:
+                del self._names[name]
+
+    def refresh(self) -> None:
+        """Re-check listeners after a configuration or mapping change."""
+        for endpoint in self.emu.endpoints.all():
+            if endpoint.id in self._servers:
+                self._sync(endpoint)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _allocate_ip(self) -> str:
+        while True:
+            host = self._next_host
+            self._next_host += 1
+            a, b = self._octets
+            b = (b + (host - 1) // 254) % 256
+            ip = f"127.{a}.{b}.{(host - 1) % 254 + 1}"
+            if ip not in self._ips.values():
+                return ip
+
+    def _ports(self, endpoint: ResourceEndpoint) -> set[int]:
+        cfg = find_configuration_by_arn(self.emu, endpoint.resource_configuration_arn)
+        if cfg is None:
+            return set()
+        host = _norm(cfg.target_host() or "")
+        ports: set[int] = set()
+        for low, high in cfg.ports():
+            if high - low < _MAX_RANGE:
+                ports.update(range(low, high + 1))
+            ports.update(p for (h, p) in self.targets if h == host and low <= p <= high)
+        return ports
+
+    def _sync(self, endpoint: ResourceEndpoint) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        with self._lock:
+            ip = self._ips.get(endpoint.id)
+            servers = self._servers.get(endpoint.id)
+            if ip is None or servers is None:
+                return
+            wanted = self._ports(endpoint)
+            for port in sorted(wanted - set(servers)):
+                try:
+                    servers[port] = asyncio.run_coroutine_threadsafe(
+                        asyncio.start_server(
+                            lambda r, w, e=endpoint.id, p=port: self._serve(e, p, r, w),
+                            ip,
+                            port,
+                            reuse_address=True,
+                        ),
+                        loop,
+                    ).result(5)
+                except OSError as err:
+                    level = (
+                        logging.WARNING if err.errno in {errno.EACCES, errno.EADDRINUSE} else logging.ERROR
+                    )
+                    log.log(level, "data path: cannot listen on %s:%s for %s: %s", ip, port, endpoint.id, err)
+
+    def _close_servers(self, endpoint_id: str) -> None:
+        servers = self._servers.pop(endpoint_id, {})
+        loop = self._loop
+        for server in servers.values():
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(server.close)
+
+    def _target_for(self, endpoint_id: str, port: int) -> tuple[str, int] | None:
+        with self.emu.lock:
+            endpoint = self.emu.endpoints.by_id.get(endpoint_id)
+            if endpoint is None or endpoint.state_now() != "available" or not endpoint.accessible():
+                return None
+            cfg = find_configuration_by_arn(self.emu, endpoint.resource_configuration_arn)
+            if cfg is None or not any(low <= port <= high for low, high in cfg.ports()):
+                return None
+            host = _norm(cfg.target_host() or "")
+        with self._lock:
+            mapped = self.targets.get((host, port))
+        if mapped is not None:
+            return mapped
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host).is_loopback:
+                return host, port
+        return None
+
+    async def _serve(
+        self, endpoint_id: str, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        target = await asyncio.get_running_loop().run_in_executor(None, self._target_for, endpoint_id, port)
+        if target is None:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*target)
+        except OSError:
+            writer.close()
+            return
+        try:
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            for w in (writer, up_writer):
+                with contextlib.suppress(Exception):
+                    w.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy one direction; pass the half-close on so the other direction can finish."""
+    try:
+        while data := await reader.read(_BUFFER):
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+    except (ConnectionError, OSError):
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
+def _norm(host: str) -> str:
+    return host.strip().lower().rstrip(".")

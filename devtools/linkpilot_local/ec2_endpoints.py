@@ -1,0 +1,486 @@
+"""EC2 resource endpoints (``VpcEndpointType="Resource"``), stored in moto's own EC2 backend.
+
+Each resource endpoint is a moto ``VPCEndPoint`` subclass that also carries the resource
+configuration ARN, a clock-driven state (pending -> available, deleting -> gone) and realistic DNS
+entries. Because it lives in moto's backend, moto's DescribeVpcEndpoints (with its filters),
+CreateTags/DeleteTags/DescribeTags and ENIs work on it unchanged. This module answers
+CreateVpcEndpoint for the Resource type (other types go to moto), DeleteVpcEndpoints (all types:
+moto silently ignores unknown ids where AWS reports them in ``Unsuccessful``), ModifyVpcEndpoint
+for resource endpoints, and DescribeVpcEndpointAssociations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from moto.ec2.models.vpcs import VPCEndPoint
+from moto.ec2.utils import random_private_ip
+
+from .errors import ec2_error
+from .lattice import configuration_status, find_configuration_by_arn
+from .util import arn_parts, fingerprint, hex_id, paginate, short_hash
+
+if TYPE_CHECKING:
+    from .dispatch import Call
+    from .emulation import Emulation
+
+ENDPOINTS_PER_VPC = 200
+
+
+def hosted_zone_id(region: str) -> str:
+    """Stable, realistic-looking Route 53 hosted zone id for the region's vpc-lattice-rsc zone."""
+    return "Z" + short_hash("vpc-lattice-rsc", region, length=13).upper()
+
+
+class ResourceEndpoint(VPCEndPoint):  # type: ignore[misc]
+    """A resource endpoint in moto's EC2 backend, with the attributes moto's model lacks."""
+
+    def __init__(
+        self,
+        emu: Emulation,
+        ec2_backend: Any,
+        *,
+        endpoint_id: str,
+        vpc_id: str,
+        subnet_ids: list[str],
+        security_group_ids: list[str],
+        network_interface_ids: list[str],
+        configuration_arn: str,
+        ip_address_type: str,
+        private_dns_enabled: bool,
+        dns_entries: list[dict[str, str]],
+        private_dns_name: str | None,
+        client_token: str | None,
+        tags: dict[str, str],
+    ) -> None:
+        self._emu = emu
+        self._forced_state: str | None = None
+        super().__init__(
+            ec2_backend,
+            endpoint_id,
+            vpc_id,
+            None,
+            "Resource",
+            None,
+            [],
+            subnet_ids,
+            network_interface_ids,
+            dns_entries,
+            client_token,
+            security_group_ids,
+            tags,
+            private_dns_enabled,
+        )
+        self.policy_document = None  # resource endpoints have no endpoint policy
+        self.resource_configuration_arn = configuration_arn
+        self.ip_address_type = ip_address_type
+        self.private_dns_name = private_dns_name
+        self.creation_timestamp = emu.clock.now()
+        self.deleted_at: datetime | None = None
+        self.lattice_association_id = hex_id("rea-")
+        cfg_account = (arn_parts(configuration_arn) or {}).get("account", "")
+        self.lattice_association_arn = (
+            f"arn:aws:vpc-lattice:{ec2_backend.region_name}:{cfg_account}:"
+            f"resourceendpointassociation/{self.lattice_association_id}"
+        )
+        self.association_id = hex_id("vpce-rsc-asc-")
+        self.loopback_ip: str | None = None
+
+    # moto's base class assigns ``self.state = "available"``; the state here comes from the clock.
+    @property  # type: ignore[override]
+    def state(self) -> str:
+        return self.state_now()
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self._forced_state = None if value == "available" else value
+
+    def state_now(self) -> str:
+        if self.deleted_at is not None:
+            return "deleting"
+        if self._forced_state is not None:
+            return self._forced_state
+        if self._emu.clock.now() < self.creation_timestamp + self._emu.settle:
+            return "pending"
+        return "available"
+
+    @property
+    def vpc_endpoint_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def dns_options(self) -> dict[str, Any]:
+        return {"DnsRecordIpType": "ipv4" if self.ip_address_type == "ipv4" else self.ip_address_type}
+
+    @property
+    def requester_managed(self) -> bool:
+        return False
+
+    def accessible(self) -> bool:
+        """Can the endpoint's owner still use the configuration (owner, or shared and accepted)?"""
+        cfg = find_configuration_by_arn(self._emu, self.resource_configuration_arn)
+        if cfg is None or configuration_status(self._emu, cfg) != "ACTIVE":
+            return False
+        return cfg.account == self.owner_id or self._emu.ram.has_access(self.owner_id, cfg.arn)
+
+    def get_filter_value(self, filter_name: str, method_name: str | None = None) -> Any:
+        if filter_name == "vpc-id":
+            return self.vpc_id
+        if filter_name == "vpc-endpoint-id":
+            return self.id
+        if filter_name == "ip-address-type":
+            return self.ip_address_type
+        return super().get_filter_value(filter_name, method_name)
+
+
+class EndpointStore:
+    def __init__(self) -> None:
+        self.by_id: dict[str, ResourceEndpoint] = {}
+        self.tokens: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def all(self) -> Iterator[ResourceEndpoint]:
+        return iter(list(self.by_id.values()))
+
+
+def _ec2(account: str, region: str) -> Any:
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account][region]
+
+
+def purge(emu: Emulation) -> None:
+    """Remove endpoints whose deletion has finished from moto's backend (AWS stops listing them)."""
+    now = emu.clock.now()
+    for endpoint in emu.endpoints.all():
+        if endpoint.deleted_at is not None and now >= endpoint.deleted_at + emu.settle:
+            endpoint.ec2_backend.vpc_end_points.pop(endpoint.id, None)
+            del emu.endpoints.by_id[endpoint.id]
+
+
+def _tags_from_spec(specs: list[dict[str, Any]]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for spec in specs or []:
+        if spec.get("ResourceType") not in (None, "vpc-endpoint"):
+            raise ec2_error(
+                "InvalidParameter",
+                f"'{spec.get('ResourceType')}' is not a valid taggable resource type for this operation.",
+            )
+        for tag in spec.get("Tags") or []:
+            key = tag.get("Key", "")
+            if key.lower().startswith("aws:"):
+                raise ec2_error(
+                    "InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use"
+                )
+            tags[key] = tag.get("Value", "")
+    return tags
+
+
+def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
+    p = call.params
+    if p.get("VpcEndpointType") != "Resource":
+        return None  # Interface / Gateway / ...: moto's
+    token = p.get("ClientToken")
+    if token is not None and (len(token) > 64 or not token.isascii()):
+        raise ec2_error("InvalidClientToken", "The client token is not valid")
+    digest = fingerprint(p, ignore=("DryRun",))
+    if token:
+        seen = emu.endpoints.tokens.get((call.account, call.region, token))
+        if seen is not None:
+            if seen[0] != digest:
+                raise ec2_error(
+                    "IdempotentParameterMismatch",
+                    f"The client token {token} has already been used with different parameters",
+                )
+            endpoint = _ec2(call.account, call.region).vpc_end_points.get(seen[1])
+            if endpoint is not None:
+                return {"VpcEndpoint": endpoint, "ClientToken": token}
+    cfg_arn = p.get("ResourceConfigurationArn")
+    if not cfg_arn:
+        raise ec2_error("MissingParameter", "The request must contain the parameter ResourceConfigurationArn")
+    for name in ("ServiceName", "PolicyDocument", "RouteTableIds", "ServiceNetworkArn"):
+        if p.get(name):
+            raise ec2_error(
+                "InvalidParameterCombination", f"{name} is not supported for VPC endpoints of type Resource"
+            )
+    parts = arn_parts(cfg_arn)
+    if (
+        parts is None
+        or parts["service"] != "vpc-lattice"
+        or not parts["resource"].startswith("resourceconfiguration/")
+    ):
+        raise ec2_error(
+            "InvalidParameterValue", f"Value ({cfg_arn}) for parameter ResourceConfigurationArn is invalid"
+        )
+    ec2 = _ec2(call.account, call.region)
+    vpc_id = p.get("VpcId", "")
+    if vpc_id not in ec2.vpcs:
+        raise ec2_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+    subnet_ids = list(p.get("SubnetIds") or [])
+    if not subnet_ids:
+        raise ec2_error(
+            "InvalidParameter", "At least one subnet is required for a VPC endpoint of type Resource"
+        )
+    subnets = []
+    zones: set[str] = set()
+    for subnet_id in subnet_ids:
+        try:
+            subnet = ec2.get_subnet(subnet_id)
+        except Exception:  # noqa: BLE001 - moto raises InvalidSubnetID.NotFound of its own kind
+            raise ec2_error(
+                "InvalidSubnetID.NotFound", f"The subnet ID '{subnet_id}' does not exist"
+            ) from None
+        if subnet.vpc_id != vpc_id:
+            raise ec2_error("InvalidParameter", f"The subnet {subnet_id} does not belong to the VPC {vpc_id}")
+        if subnet.availability_zone_id in zones:
+            raise ec2_error(
+                "DuplicateSubnetsInSameZone",
+                f"Found another VPC endpoint subnet in the availability zone of {subnet_id}. "
+                "VPC endpoint subnets should be in different availability zones "
+                "supported by the VPC endpoint.",
+            )
+        zones.add(subnet.availability_zone_id)
+        subnets.append(subnet)
+    sg_ids = list(p.get("SecurityGroupIds") or [])
+    for sg_id in sg_ids:
+        sg = ec2.get_security_group_from_id(sg_id)
+        if sg is None:
+            raise ec2_error("InvalidGroup.NotFound", f"The security group '{sg_id}' does not exist")
+        if sg.vpc_id != vpc_id:
+            raise ec2_error(
+                "InvalidParameter", f"The security group {sg_id} does not belong to the VPC {vpc_id}"
+            )
+    if not sg_ids:
+        default = ec2.get_default_security_group(vpc_id)
+        sg_ids = [default.id] if default is not None else []
+    ip_type = p.get("IpAddressType") or "ipv4"
+    if ip_type not in {"ipv4", "dualstack", "ipv6"}:
+        raise ec2_error("InvalidParameterValue", f"Value ({ip_type}) for parameter IpAddressType is invalid")
+    cfg = find_configuration_by_arn(emu, cfg_arn)
+    visible = cfg is not None and (cfg.account == call.account or emu.ram.has_access(call.account, cfg_arn))
+    if cfg is None or not visible or cfg.region != call.region:
+        raise ec2_error(
+            "InvalidParameter",
+            f"The resource configuration {cfg_arn} does not exist "
+            f"or is not shared with account {call.account}",
+        )
+    if configuration_status(emu, cfg) != "ACTIVE":
+        raise ec2_error("InvalidParameter", f"The resource configuration {cfg_arn} is not active")
+    if cfg.type in {"CHILD"}:
+        raise ec2_error("InvalidParameter", "Create the endpoint for the GROUP resource configuration")
+    gateway = emu.lattice.gateways.get(cfg.gateway_id or "")
+    if gateway is not None:
+        if gateway.vpc_id == vpc_id and gateway.account == call.account:
+            raise ec2_error(
+                "InvalidParameter", "The resource gateway of this resource configuration is in the same VPC"
+            )
+        gw_ec2 = _ec2(gateway.account, gateway.region)
+        gw_zones = set()
+        for gw_subnet in gateway.subnet_ids:
+            try:
+                gw_zones.add(gw_ec2.get_subnet(gw_subnet).availability_zone_id)
+            except Exception:  # noqa: BLE001,S112 - a subnet deleted under a gateway simply offers no zone
+                continue
+        if gw_zones and not gw_zones & zones:
+            raise ec2_error(
+                "InvalidParameter",
+                "The VPC endpoint subnets must share at least one Availability Zone "
+                "with the resource gateway "
+                f"(gateway zones: {', '.join(sorted(gw_zones))})",
+            )
+    live = [e for e in emu.endpoints.all() if e.vpc_id == vpc_id and e.deleted_at is None]
+    if len(live) >= ENDPOINTS_PER_VPC:
+        raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
+    tags = _tags_from_spec(p.get("TagSpecifications") or [])
+    if p.get("DryRun"):
+        raise ec2_error(
+            "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
+        )
+
+    endpoint_id = hex_id("vpce-")
+    eni_ids = []
+    for subnet in subnets:
+        eni = ec2.create_network_interface(
+            subnet,
+            random_private_ip(subnet.cidr_block),
+            group_ids=sg_ids,
+            description=f"VPC Endpoint Interface {endpoint_id}",
+        )
+        eni_ids.append(eni.id)
+    region = call.region
+    dns_name = f"{endpoint_id}.{cfg.id}.{short_hash(cfg.account, cfg.id)}.vpc-lattice-rsc.{region}.on.aws"
+    dns_entries = [{"DnsName": dns_name, "HostedZoneId": hosted_zone_id(region)}]
+    private_dns = bool(p.get("PrivateDnsEnabled", False))
+    private_name = None
+    if private_dns and cfg.definition and "dnsResource" in cfg.definition:
+        private_name = str(cfg.definition["dnsResource"]["domainName"])
+        dns_entries.append(
+            {"DnsName": private_name, "HostedZoneId": "Z" + short_hash(vpc_id, length=13).upper()}
+        )
+    endpoint = ResourceEndpoint(
+        emu,
+        ec2,
+        endpoint_id=endpoint_id,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        security_group_ids=sg_ids,
+        network_interface_ids=eni_ids,
+        configuration_arn=cfg_arn,
+        ip_address_type=ip_type,
+        private_dns_enabled=private_dns,
+        dns_entries=dns_entries,
+        private_dns_name=private_name,
+        client_token=token,
+        tags=tags,
+    )
+    ec2.vpc_end_points[endpoint_id] = endpoint
+    emu.endpoints.by_id[endpoint_id] = endpoint
+    if token:
+        emu.endpoints.tokens[(call.account, call.region, token)] = (digest, endpoint_id)
+    emu.datapath.attach(endpoint)
+    return {"VpcEndpoint": endpoint, "ClientToken": token}
+
+
+def delete_vpc_endpoints(emu: Emulation, call: Call) -> dict[str, Any]:
+    ec2 = _ec2(call.account, call.region)
+    ids = list(call.params.get("VpcEndpointIds") or [])
+    if call.params.get("DryRun"):
+        raise ec2_error(
+            "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
+        )
+    unsuccessful = []
+    for endpoint_id in ids:
+        if not endpoint_id.startswith("vpce-"):
+            unsuccessful.append(
+                {
+                    "ResourceId": endpoint_id,
+                    "Error": {
+                        "Code": "InvalidVpcEndpointId.Malformed",
+                        "Message": f"Invalid Id: '{endpoint_id}' (expecting 'vpce-...')",
+                    },
+                }
+            )
+            continue
+        endpoint = ec2.vpc_end_points.get(endpoint_id)
+        if endpoint is None or getattr(endpoint, "state", "") == "deleted":
+            unsuccessful.append(
+                {
+                    "ResourceId": endpoint_id,
+                    "Error": {
+                        "Code": "InvalidVpcEndpoint.NotFound",
+                        "Message": f"The Vpc Endpoint Id '{endpoint_id}' does not exist",
+                    },
+                }
+            )
+            continue
+        if isinstance(endpoint, ResourceEndpoint):
+            if endpoint.deleted_at is None:
+                endpoint.deleted_at = emu.clock.now()
+                for eni_id in endpoint.network_interface_ids:
+                    ec2.enis.pop(eni_id, None)
+                emu.datapath.detach(endpoint)
+        else:
+            ec2.delete_vpc_endpoints(vpce_ids=[endpoint_id])
+    return {"Unsuccessful": unsuccessful}
+
+
+def modify_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
+    p = call.params
+    endpoint = emu.endpoints.by_id.get(p.get("VpcEndpointId", ""))
+    if endpoint is None or endpoint.owner_id != call.account:
+        return None  # moto's endpoint (or moto's NotFound error)
+    allowed = {"VpcEndpointId", "AddSecurityGroupIds", "RemoveSecurityGroupIds", "DryRun"}
+    extra = sorted(k for k, v in p.items() if k not in allowed and v not in (None, [], False))
+    if extra:
+        raise ec2_error(
+            "InvalidParameter",
+            "Only security groups can be modified on a VPC endpoint of type Resource "
+            f"(got {', '.join(extra)})",
+        )
+    ec2 = endpoint.ec2_backend
+    for sg_id in p.get("AddSecurityGroupIds") or []:
+        sg = ec2.get_security_group_from_id(sg_id)
+        if sg is None:
+            raise ec2_error("InvalidGroup.NotFound", f"The security group '{sg_id}' does not exist")
+        if sg.vpc_id != endpoint.vpc_id:
+            raise ec2_error(
+                "InvalidParameter", f"The security group {sg_id} does not belong to the VPC {endpoint.vpc_id}"
+            )
+    if p.get("DryRun"):
+        raise ec2_error(
+            "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
+        )
+    groups = [g for g in endpoint.security_group_ids if g not in (p.get("RemoveSecurityGroupIds") or [])]
+    groups += [g for g in (p.get("AddSecurityGroupIds") or []) if g not in groups]
+    if not groups:
+        raise ec2_error(
+            "InvalidParameter", "A VPC endpoint of type Resource needs at least one security group"
+        )
+    endpoint.security_group_ids = groups
+    return {"Return": True}
+
+
+def describe_vpc_endpoint_associations(emu: Emulation, call: Call) -> dict[str, Any]:
+    p = call.params
+    ec2 = _ec2(call.account, call.region)
+    ids = list(p.get("VpcEndpointIds") or [])
+    for endpoint_id in ids:
+        if endpoint_id not in ec2.vpc_end_points:
+            raise ec2_error(
+                "InvalidVpcEndpointId.NotFound", f"The VpcEndpoint Id '{endpoint_id}' does not exist"
+            )
+    endpoints = [
+        e
+        for e in emu.endpoints.all()
+        if e.owner_id == call.account and e.ec2_backend.region_name == call.region and e.deleted_at is None
+    ]
+    if ids:
+        endpoints = [e for e in endpoints if e.id in ids]
+    rows = []
+    for e in endpoints:
+        row: dict[str, Any] = {
+            "Id": e.association_id,
+            "VpcEndpointId": e.id,
+            "AssociatedResourceAccessibility": "Accessible" if e.accessible() else "Inaccessible",
+            "DnsEntry": e.dns_entries[0],
+            "AssociatedResourceArn": e.resource_configuration_arn,
+            "Tags": [],
+        }
+        if e.private_dns_name:
+            row["PrivateDnsEntry"] = e.dns_entries[1]
+        if not e.accessible():
+            row["FailureCode"] = "ResourceConfigurationNotAccessible"
+            row["FailureReason"] = "The resource configuration is no longer shared with this account"
+        rows.append(row)
+    for flt in p.get("Filters") or []:
+        name, values = flt.get("Name"), flt.get("Values") or []
+        key = {
+            "vpc-endpoint-id": "VpcEndpointId",
+            "associated-resource-accessibility": "AssociatedResourceAccessibility",
+            "associated-resource-id": "AssociatedResourceArn",
+        }.get(name or "")
+        if key is None:
+            raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")
+        rows = [r for r in rows if r[key] in values]
+    max_results = p.get("MaxResults")
+    if max_results is not None and not 5 <= max_results <= 1000:
+        raise ec2_error("InvalidParameterValue", "Value for parameter MaxResults must be between 5 and 1000")
+    page, token = paginate(
+        rows,
+        max_results=max_results,
+        next_token=p.get("NextToken"),
+        scope=f"{call.account}/DescribeVpcEndpointAssociations/"
+        f"{fingerprint(p, ignore=('NextToken', 'MaxResults'))}",
+        default_max=1000,
+        bad_token=lambda: ec2_error("InvalidNextToken", "The token is not valid"),
+    )
+    return {"VpcEndpointAssociations": page, "NextToken": token}
+
+
+HANDLERS = {
+    "CreateVpcEndpoint": create_vpc_endpoint,
+    "DeleteVpcEndpoints": delete_vpc_endpoints,
+    "ModifyVpcEndpoint": modify_vpc_endpoint,
+    "DescribeVpcEndpointAssociations": describe_vpc_endpoint_associations,
+}
