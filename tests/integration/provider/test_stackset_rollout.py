@@ -1,0 +1,181 @@
+"""StackSet rollout against moto's CloudFormation StackSets and Organizations (service-managed, OU targets),
+and the offline translation of the real consumer template (with the SAM CLI's venv)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from linkpilot.commands import stackset
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).parents[3]
+SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
+TEMPLATE = {
+    "Description": "consumer stand-in",
+    "Parameters": {"Label": {"Type": "String"}, "Extra": {"Type": "String", "Default": "x"}},
+    "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Ref": "Label"}}}},
+}
+
+
+def args(tmp_path: Path, **overrides: Any) -> argparse.Namespace:
+    template = tmp_path / "template.json"
+    template.write_text(json.dumps(overrides.pop("template", TEMPLATE)))
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"Label": "v1"}))
+    parser = argparse.ArgumentParser()
+    stackset.register(parser)
+    argv = [
+        "deploy",
+        "--template",
+        str(template),
+        "--name",
+        "linkpilot-consumer",
+        "--ou-ids",
+        overrides.pop("ous"),
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--parameters",
+        str(params),
+        "--poll-seconds",
+        "0",
+        *overrides.pop("extra", []),
+    ]
+    return parser.parse_args(argv)
+
+
+@pytest.fixture
+def org() -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        orgs = boto3.client("organizations", region_name="us-east-1")
+        orgs.create_organization(FeatureSet="ALL")
+        root = orgs.list_roots()["Roots"][0]["Id"]
+        ous = {}
+        for name in ("consumers", "later"):
+            ou = orgs.create_organizational_unit(ParentId=root, Name=name)["OrganizationalUnit"]["Id"]
+            account = orgs.create_account(AccountName=name, Email=f"{name}@example.com")[
+                "CreateAccountStatus"
+            ]
+            orgs.move_account(AccountId=account["AccountId"], SourceParentId=root, DestinationParentId=ou)
+            ous[name] = (ou, account["AccountId"])
+        yield {"ous": ous, "session": boto3.session.Session(region_name="us-east-1")}
+
+
+def instances(session: boto3.session.Session) -> set[tuple[str, str]]:
+    summaries = session.client("cloudformation").list_stack_instances(StackSetName="linkpilot-consumer")[
+        "Summaries"
+    ]
+    return {(s["Account"], s["Region"]) for s in summaries}
+
+
+def test_create_then_update_and_extend_to_a_new_ou(
+    org: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ou1, acct1), (ou2, acct2) = org["ous"]["consumers"], org["ous"]["later"]
+    assert stackset.run(args(tmp_path, ous=ou1), session=org["session"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["action"] == "created"
+    assert first["ok"] is True
+    assert instances(org["session"]) == {(acct1, "us-east-1"), (acct1, "eu-west-1")}
+    described = org["session"].client("cloudformation").describe_stack_set(StackSetName="linkpilot-consumer")
+    assert described["StackSet"]["PermissionModel"] == "SERVICE_MANAGED"
+    assert described["StackSet"]["Parameters"] == [{"ParameterKey": "Label", "ParameterValue": "v1"}]
+
+    assert stackset.run(args(tmp_path, ous=f"{ou1},{ou2}"), session=org["session"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["action"] == "updated"
+    assert [op["action"] for op in second["operations"]] == ["update-stack-set", "create-stack-instances"]
+    assert instances(org["session"]) == {(a, r) for a in (acct1, acct2) for r in ("us-east-1", "eu-west-1")}
+
+
+def test_dry_run_changes_nothing(
+    org: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ou1, _ = org["ous"]["consumers"]
+    assert stackset.run(args(tmp_path, ous=ou1, extra=["--dry-run"]), session=org["session"]) == 0
+    assert json.loads(capsys.readouterr().out)["action"] == "planned-create"
+    assert org["session"].client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+def test_bad_input_is_refused_before_any_call(
+    org: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ou1, _ = org["ous"]["consumers"]
+    sam = {**TEMPLATE, "Transform": "AWS::Serverless-2016-10-31"}
+    assert stackset.run(args(tmp_path, ous=ou1, template=sam), session=org["session"]) == 2
+    assert "stackset_translate.py" in capsys.readouterr().err
+    assert org["session"].client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+def test_large_template_goes_through_s3(org: dict[str, Any], tmp_path: Path) -> None:
+    ou1, acct1 = org["ous"]["consumers"]
+    org["session"].client("s3").create_bucket(Bucket="templates")
+    padded = {**TEMPLATE, "Metadata": {"padding": "x" * 60_000}}
+    code = stackset.run(
+        args(tmp_path, ous=ou1, template=padded, extra=["--template-bucket", "templates"]),
+        session=org["session"],
+    )
+    assert code == 0
+    keys = [o["Key"] for o in org["session"].client("s3").list_objects_v2(Bucket="templates")["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith("linkpilot-stacksets/linkpilot-consumer/")
+    assert (acct1, "us-east-1") in instances(org["session"])
+
+
+@pytest.mark.skipif(not SAM_PYTHON.exists(), reason="needs the SAM CLI venv (make samvenv)")
+def test_consumer_template_translates_to_plain_cloudformation(tmp_path: Path) -> None:
+    """The real consumer stack, packaged (code on S3), expands offline and passes the rollout checks."""
+    source = (ROOT / "template.yaml").read_text()
+    packaged = re.sub(
+        r"(CodeUri|ContentUri): (\S+)/\n",
+        lambda m: f"{m[1]}: s3://bucket/{m[2].replace('/', '-')}.zip\n",
+        source,
+    )
+    (tmp_path / "packaged.yaml").write_text(packaged)
+    out = tmp_path / "stackset.json"
+    done = subprocess.run(
+        [
+            str(SAM_PYTHON),
+            str(ROOT / "scripts" / "stackset_translate.py"),
+            str(tmp_path / "packaged.yaml"),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    template = stackset.load_template(out)
+    assert "Transform" not in template
+    assert "CAPABILITY_IAM" in stackset.required_capabilities(template)
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert functions and all(f["Properties"]["Code"]["S3Bucket"] == "bucket" for f in functions)
+
+    unpackaged = subprocess.run(
+        [
+            str(SAM_PYTHON),
+            str(ROOT / "scripts" / "stackset_translate.py"),
+            str(ROOT / "template.yaml"),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert unpackaged.returncode != 0
+    assert "run `sam package` first" in unpackaged.stderr
