@@ -20,6 +20,7 @@ from .errors import AwsError
 from .faults import Faults, fault_error
 
 log = logging.getLogger(__name__)
+INTERNAL_HEADER = "x-linkpilot-local-internal"
 
 HANDLERS: dict[tuple[str, str], Handler] = {
     **{("vpc-lattice", op): fn for op, fn in lattice.HANDLERS.items()},
@@ -90,7 +91,8 @@ class Emulation:
         if ident is None:
             return None
         operation = ident.operation or "Unknown"
-        if not getattr(self._internal, "active", False):
+        internal = getattr(self._internal, "active", False) or INTERNAL_HEADER in request.headers
+        if not internal:
             with self.lock:
                 self.call_log.append((ident.account, ident.service, operation))
         self.sweep()

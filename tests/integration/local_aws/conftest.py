@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 
 from linkpilot_local import LocalAws
+from linkpilot_local.remote import RemoteLocalAws
 
 pytestmark = pytest.mark.integration
 
@@ -141,11 +145,45 @@ def inproc() -> Iterator[LocalAws]:
         yield aws
 
 
-@pytest.fixture(params=["inproc"])
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """``linkpilot local serve --port 0`` in a subprocess, shared by this test process's server-mode tests."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linkpilot.cli", "local", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "listening on" in line, line
+        url = line.split("listening on ", 1)[1].split()[0]
+        SERVER_READY_SECONDS.append(time.monotonic() - started)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+
+
+SERVER_READY_SECONDS: list[float] = []
+
+
+@pytest.fixture(params=["inproc", "server"])
 def aws_any(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The emulation in each mode: in-process ``LocalAws`` (and the server, see server fixtures)."""
+    """The emulation in each mode: in-process ``LocalAws``, and ``RemoteLocalAws`` against the server."""
     if request.param == "inproc":
         with LocalAws(region="us-east-1") as aws:
             yield aws
-    else:  # pragma: no cover - extended below when the server mode is wired
-        raise NotImplementedError(request.param)
+        return
+    remote = RemoteLocalAws(request.getfixturevalue("server_url"))
+    try:
+        yield remote
+    finally:
+        remote.faults.clear()
+        remote.set_organization_sharing([], enabled=False)
