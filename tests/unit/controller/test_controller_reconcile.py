@@ -1,0 +1,301 @@
+"""The reconcile executor over in-memory fakes: ordering, idempotency, error isolation, probe, audit."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import replace
+
+from conftest import NOW, TRUSTED, UNTRUSTED, VPC, make_policy
+from controller_fakes import (
+    RCFG,
+    FakeAccount,
+    FakeAudit,
+    FakeNotifier,
+    FakeSchedules,
+    client_error,
+    config_arn,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkpilot.aws.consumer_errors import ActionRefused
+from linkpilot.models import ActionKind, Outcome
+from linkpilot.reconcile import Controller, ControllerMemory, reconcile
+
+
+def outcomes(report):
+    return [(r.action.kind.value, r.outcome.value) for r in report.results]
+
+
+def test_trusted_invitation_is_accepted_and_gets_exactly_one_endpoint(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("accept-invitation", "done"), ("create-endpoint", "done")]
+    assert len(account.endpoints) == 1
+    (ep,) = account.endpoints.values()
+    assert ep.tags["linkpilot:resource-configuration-arn"] == config_arn(TRUSTED, 1)
+    assert not report.failed
+    assert report.metrics()["InvitationsAccepted"] == 1 and report.metrics()["EndpointsCreated"] == 1
+
+
+def test_second_run_is_a_no_op_with_three_reads(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    reconcile(policy, controller)
+    account.make_available()
+    reconcile(policy, controller)  # publishes the probe target
+    account.calls.clear()
+    report = reconcile(policy, controller)
+    assert report.results == ()
+    assert sorted(account.calls) == ["DescribeVpcEndpoints", "GetResourceShareInvitations", "ListResources"]
+    assert report.probe.status == "unchanged"
+
+
+def test_concurrent_runs_converge_on_one_endpoint(policy, account):
+    account.invite(TRUSTED, 1)
+    controllers = [Controller(ram=account, ec2=account, clock=lambda: NOW) for _ in range(3)]
+    reports = []
+    threads = [threading.Thread(target=lambda c=c: reports.append(reconcile(policy, c))) for c in controllers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(account.endpoints) == 1
+    assert not any(r.failed for r in reports)
+
+
+def test_accept_failure_skips_the_dependent_create(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    account.faults["AcceptResourceShareInvitation"] = [client_error("ThrottlingException")]
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("accept-invitation", "failed"), ("create-endpoint", "skipped")]
+    assert report.retryable and report.failed
+    assert account.endpoints == {}
+
+
+def test_expired_while_accepting_is_recorded_not_failed(policy, account, controller):
+    share = account.invite(TRUSTED, 1)
+    real_accept = account.accept
+
+    def expire_then_accept(arn, token):
+        share.status = "EXPIRED"
+        return real_accept(arn, token)
+
+    account.accept = expire_then_accept
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("accept-invitation", "skipped"), ("create-endpoint", "skipped")]
+    assert "expired" in report.results[0].detail and not report.failed
+
+
+def test_already_accepted_is_success(policy, account, controller):
+    share = account.invite(TRUSTED, 1)
+    real_accept = account.accept
+
+    def someone_else_first(arn, token):
+        share.status = "ACCEPTED"
+        return real_accept(arn, token)
+
+    account.accept = someone_else_first
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("accept-invitation", "already-done"), ("create-endpoint", "done")]
+
+
+def test_one_refused_create_does_not_block_the_others(policy, account, controller):
+    for n in (1, 2, 3):
+        account.org_share(TRUSTED, n)
+    account.create_refusals[config_arn(TRUSTED, 2)] = ActionRefused(
+        "InvalidParameter", "no common Availability Zone", "availability-zone mismatch"
+    )
+    report = reconcile(policy, controller)
+    by_config = {r.action.resource_configuration_arn: r for r in report.results}
+    assert by_config[config_arn(TRUSTED, 2)].outcome is Outcome.FAILED
+    assert "availability-zone mismatch" in by_config[config_arn(TRUSTED, 2)].detail
+    assert not report.retryable  # a refusal is not retried by the platform; the next schedule tries again
+    assert len(account.endpoints) == 2
+    assert report.metrics()["ReconcileErrors"] == 1
+    assert controller.notifier.messages[-1][1] == ["create", "error"]
+
+
+def test_transient_create_error_is_retryable_and_others_still_done(policy, account, controller):
+    for n in (1, 2):
+        account.org_share(TRUSTED, n)
+    account.faults["CreateVpcEndpoint"] = [client_error("RequestLimitExceeded")]
+    report = reconcile(policy, controller)
+    assert sorted(r.outcome.value for r in report.results) == ["done", "failed"]
+    assert report.retryable
+
+
+def test_read_failure_raises_and_changes_nothing(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    account.faults["ListResources"] = [client_error("ThrottlingException")]
+    try:
+        reconcile(policy, controller)
+    except Exception as exc:  # noqa: BLE001
+        assert "ThrottlingException" in str(exc)
+    else:
+        raise AssertionError("expected the read failure to propagate")
+    assert account.ops("Accept") == [] and account.endpoints == {}
+    assert controller.audit.records == []
+
+
+def test_dry_run_changes_nothing(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    account.add_endpoint(
+        vpc_id=VPC, state="available", resource_configuration_arn="x", tags={"linkpilot:managed": "true"}
+    )
+    report = reconcile(policy, controller, dry_run=True)
+    assert {r.outcome for r in report.results} == {Outcome.PLANNED}
+    assert sorted(r.action.kind.value for r in report.results) == [
+        "accept-invitation",
+        "create-endpoint",
+        "delete-endpoint",
+    ]
+    writes = [c for c in account.calls if not c.startswith(("Get", "List", "Describe"))]
+    assert writes == []
+    assert controller.audit.records == [] and controller.notifier.messages == []
+    assert controller.schedules.writes == 0
+
+
+def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(policy, account, controller):
+    share = account.org_share(TRUSTED, 1)
+    reconcile(policy, controller)
+    mine = account.add_endpoint(
+        vpc_id=VPC, state="available", resource_configuration_arn=config_arn(TRUSTED, 1), tags={"team": "db"}
+    )
+    del account.shares[share.arn]
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("delete-endpoint", "done")]
+    assert list(account.endpoints) == [mine.endpoint_id]
+
+
+def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, account, controller):
+    account.org_share(TRUSTED, 1)
+    reconcile(policy, controller)
+    assert controller.schedules.writes == 0  # pending endpoints are not targets; nothing to publish
+    account.make_available()
+    report = reconcile(policy, controller)
+    assert report.probe.status == "updated" and controller.schedules.writes == 1
+    payload = json.loads(controller.schedules.inputs[0])
+    (target,) = payload["targets"]
+    assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn"}
+    assert payload["defaults"]["port"] == 8080
+    reads = controller.schedules.reads
+    assert reconcile(policy, controller).probe.status == "unchanged"
+    assert controller.schedules.reads == reads  # warm memory: no read at all
+    # a cold process reads the digest once and still does not write
+    cold = replace(controller, memory=ControllerMemory())
+    assert reconcile(policy, cold).probe.status == "unchanged"
+    assert controller.schedules.writes == 1
+    account.org_share(TRUSTED, 2)
+    reconcile(policy, controller)
+    account.make_available()
+    report = reconcile(policy, controller)
+    assert report.probe.targets == 2 and controller.schedules.writes == 2
+
+
+def test_probe_shards_when_the_input_would_be_too_big(policy, account):
+    for n in range(40):
+        account.org_share(TRUSTED, n)
+    schedules = FakeSchedules()
+    controller = Controller(
+        ram=account, ec2=account, schedules=schedules, clock=lambda: NOW, probe_input_max_chars=2048
+    )
+    reconcile(policy, controller)
+    account.make_available()
+    report = reconcile(policy, controller)
+    assert report.probe.shards == len(schedules.inputs) > 1
+    assert all(len(s) <= 2048 for s in schedules.inputs)
+    ids = [t["endpoint_id"] for s in schedules.inputs for t in json.loads(s)["targets"]]
+    assert sorted(ids) == sorted(account.endpoints)
+
+
+def test_probe_failure_is_reported_and_retried(policy, account, controller):
+    account.org_share(TRUSTED, 1)
+    reconcile(policy, controller)
+    account.make_available()
+    controller.schedules.fail_with = client_error("ThrottlingException")
+    report = reconcile(policy, controller)
+    assert report.probe.status == "failed" and report.retryable
+
+
+def test_audit_records_each_decision_and_action_and_standing_conditions_once(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    account.invite(UNTRUSTED, 2)
+    reconcile(policy, controller)
+    records = controller.audit.records
+    kinds = sorted((r["record"], r.get("decision") or r.get("action")) for r in records)
+    assert kinds == [
+        ("action", "accept-invitation"),
+        ("action", "create-endpoint"),
+        ("decision", "accept"),
+        ("decision", "ignore"),
+    ]
+    assert all(isinstance(r["expires_at"], int) and r["pk"] and r["sk"] for r in records)
+    ignored = next(r for r in records if r.get("decision") == "ignore")
+    assert ignored["sender_account_id"] == UNTRUSTED and "not in trusted_accounts" in ignored["reason"]
+    count = len(records)
+    reconcile(policy, controller)
+    assert len(controller.audit.records) == count  # the standing "ignore" is not written again
+
+
+def test_audit_failure_is_a_retryable_side_error(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    controller.audit.fail_with = client_error("ProvisionedThroughputExceededException")
+    report = reconcile(policy, controller)
+    assert report.retryable and any(e.startswith("audit:") for e in report.side_errors)
+    assert len(account.endpoints) == 1
+
+
+def test_notification_only_when_something_happened(policy, account, controller):
+    reconcile(policy, controller)
+    assert controller.notifier.messages == []
+    account.invite(TRUSTED, 1)
+    reconcile(policy, controller)
+    subject, kinds, message = controller.notifier.messages[-1]
+    assert kinds == ["accept", "create"] and "1 accepted" in subject
+    assert {a["action"] for a in message["actions"]} == {"accept-invitation", "create-endpoint"}
+
+
+def test_report_json_is_serialisable(policy, account, controller):
+    account.invite(TRUSTED, 1)
+    account.invite(UNTRUSTED, 2)
+    doc = reconcile(policy, controller).to_json()
+    json.dumps(doc)
+    assert doc["ok"] is True and len(doc["decisions"]) == 2 and len(doc["actions"]) == 2
+
+
+SHARES = st.lists(
+    st.tuples(st.sampled_from([TRUSTED, UNTRUSTED]), st.booleans(), st.sampled_from([RCFG, "ec2:Subnet"])),
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shares=SHARES, reject=st.booleans())
+def test_reconcile_converges_second_run_changes_nothing(shares, reject):
+    policy = make_policy(untrusted_invitations="reject" if reject else "ignore")
+    account = FakeAccount()
+    for n, (owner, invited, typ) in enumerate(shares):
+        resources = [(config_arn(owner, n), typ)]
+        (account.invite if invited else account.org_share)(owner, n, resources)
+    controller = Controller(
+        ram=account,
+        ec2=account,
+        schedules=FakeSchedules(),
+        audit=FakeAudit(),
+        notifier=FakeNotifier(),
+        clock=lambda: NOW,
+    )
+    reconcile(policy, controller)
+    account.make_available()
+    reconcile(policy, controller)
+    again = reconcile(policy, controller)
+    assert again.results == ()
+    # exactly the acceptable configurations have an endpoint, one each
+    expected = {
+        config_arn(owner, n) for n, (owner, _, typ) in enumerate(shares) if owner == TRUSTED and typ == RCFG
+    }
+    got = [e.managed_configuration_arn for e in account.endpoints.values()]
+    assert sorted(got) == sorted(expected)
+    assert again.probe.targets == len(expected)
+    assert all(a.kind is not ActionKind.ACCEPT_INVITATION for a in again.plan.actions)
