@@ -1,0 +1,224 @@
+"""Real loopback servers for the probe: the netcat reference target, black holes, stalls, TLS.
+
+Every server binds 127.0.0.1 on a free port and is stopped by its fixture. The netcat loop runs in its own
+process group, which the fixture ends by that group's id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+LOOPBACK = "127.0.0.1"
+NC_REPLY = r"HTTP/1.1 200 OK\nContent-Type: text/plain\n\nHello, World!"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 5.0) -> None:
+    """Waits until something listens on the port, without connecting (that would use up nc's one shot)."""
+    want = f"{socket.inet_aton(LOOPBACK)[::-1].hex().upper()}:{port:04X}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == want and fields[3] == "0A":
+                return
+        time.sleep(0.01)
+    raise TimeoutError(f"nothing listens on {LOOPBACK}:{port}")
+
+
+class NetcatTarget:
+    """``while true; do printf '…' | nc [-N] -l 127.0.0.1 PORT; done``: the provider's reference target."""
+
+    def __init__(self, *, shutdown_after_reply: bool) -> None:
+        self.port = free_port()
+        flag = "-N " if shutdown_after_reply else ""
+        self.script = f"while true; do printf '{NC_REPLY}' | nc {flag}-l {LOOPBACK} {self.port}; done"
+        self.proc = subprocess.Popen(
+            ["/bin/sh", "-c", self.script],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_port(self.port)
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=5)
+
+
+def _require_nc() -> None:
+    if shutil.which("nc") is None:
+        pytest.skip("netcat (nc) is not installed: apt-get install -y netcat-openbsd (or make sysdeps)")
+
+
+@pytest.fixture(params=["nc-keeps-open", "nc-N"])
+def netcat_target(request: pytest.FixtureRequest) -> Iterator[NetcatTarget]:
+    """Both reference variants: plain ``nc`` keeps the connection open after the reply until the client
+    closes it; ``nc -N`` shuts its side down after the reply."""
+    _require_nc()
+    target = NetcatTarget(shutdown_after_reply=request.param == "nc-N")
+    yield target
+    target.stop()
+
+
+@pytest.fixture
+def netcat_keeps_open() -> Iterator[NetcatTarget]:
+    _require_nc()
+    target = NetcatTarget(shutdown_after_reply=False)
+    yield target
+    target.stop()
+
+
+class ThreadedServer:
+    """Accepts on a loopback port and runs ``handle(conn)`` per connection in a thread."""
+
+    def __init__(self, handle: Callable[[socket.socket], None], *, accept: bool = True, backlog: int = 128):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(backlog)
+        self.port = int(self.sock.getsockname()[1])
+        self.handle = handle
+        self.stopped = threading.Event()
+        self.conns: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True) if accept else None
+        if self.thread:
+            self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            self.handle(conn)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        for c in self.conns:
+            with contextlib.suppress(OSError):
+                c.close()
+        if self.thread:
+            self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., ThreadedServer]]:
+    servers: list[ThreadedServer] = []
+
+    def start(handle: Callable[[socket.socket], None], **kwargs: object) -> ThreadedServer:
+        server = ThreadedServer(handle, **kwargs)  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def reply(payload: bytes, *, close: bool = True, then_sleep: float = 0.0) -> Callable[[socket.socket], None]:
+    """A handler that reads the request head, sends ``payload``, optionally stalls, then closes."""
+
+    def handle(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        conn.sendall(payload)
+        if then_sleep:
+            time.sleep(then_sleep)
+        if close:
+            conn.close()
+
+    return handle
+
+
+def never_reply(conn: socket.socket) -> None:
+    """Accepts and never answers (holds the connection until the server stops)."""
+    time.sleep(30)
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for ``target.internal`` (and no other name), made at test time."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "target.internal")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("target.internal")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    d = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = d / "cert.pem", d / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_server(tls_material: tuple[Path, Path], serve: Callable[..., ThreadedServer]) -> ThreadedServer:
+    cert_path, key_path = tls_material
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert_path, key_path)
+    inner = reply(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!")
+
+    def handle(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        with server_ctx.wrap_socket(conn, server_side=True) as tls:
+            inner(tls)
+
+    return serve(handle)
+
+
+@pytest.fixture
+def client_tls_context(tls_material: tuple[Path, Path]) -> ssl.SSLContext:
+    """The probe's context with the test certificate as the only trust anchor."""
+    return ssl.create_default_context(cafile=str(tls_material[0]))
