@@ -45,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         server.start()
     except OSError as err:
-        print(f"linkpilot local serve: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
+        print(f"linkpilot local serve: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)  # noqa: T201
         return 1
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(
+    print(  # noqa: T201
         f"linkpilot local AWS listening on {server.url} (ready in {time.monotonic() - started:.2f}s); "
         f"AWS_ENDPOINT_URL={server.url}; DNS map: {server.url}/_linkpilot/dns",
         flush=True,

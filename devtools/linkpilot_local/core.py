@@ -81,7 +81,7 @@ class LocalAws:
                 return moto_process(botocore_stubber, request)
 
             # moto's one interception point for every botocore client: answer first, else moto.
-            botocore_stubber.process_request = process_request
+            botocore_stubber.process_request = process_request  # type: ignore[method-assign]
         except BaseException:
             self.stop()
             raise
@@ -130,7 +130,12 @@ class LocalAws:
                     aws_secret_access_key="testing",  # noqa: S106 - moto's fake
                 )
                 creds = assume_account(sts, account_id)
-            self._sessions[key] = boto3.Session(region_name=region, **creds)
+            self._sessions[key] = boto3.Session(
+                aws_access_key_id=creds["aws_access_key_id"],
+                aws_secret_access_key=creds["aws_secret_access_key"],
+                aws_session_token=creds["aws_session_token"],
+                region_name=region,
+            )
         return self._sessions[key]
 
     def client(self, service: str, account_id: str, **kwargs: Any) -> Any:

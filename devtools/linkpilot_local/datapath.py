@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import ipaddress
 import logging
 import random
@@ -130,7 +131,7 @@ class DataPath:
             ip = self._allocate_ip()
             self._ips[endpoint.id] = ip
             endpoint.loopback_ip = ip
-            for entry in endpoint.dns_entries:
+            for entry in endpoint.dns_entry_list():
                 self._names[_norm(entry["DnsName"])] = endpoint.id
             self._servers[endpoint.id] = {}
         self._sync(endpoint)
@@ -183,15 +184,10 @@ class DataPath:
                 return
             wanted = self._ports(endpoint)
             for port in sorted(wanted - set(servers)):
+                handler = functools.partial(self._serve, endpoint.id, port)
                 try:
                     servers[port] = asyncio.run_coroutine_threadsafe(
-                        asyncio.start_server(
-                            lambda r, w, e=endpoint.id, p=port: self._serve(e, p, r, w),
-                            ip,
-                            port,
-                            reuse_address=True,
-                        ),
-                        loop,
+                        asyncio.start_server(handler, ip, port, reuse_address=True), loop
                     ).result(5)
                 except OSError as err:
                     level = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.utils import random_private_ip
@@ -34,7 +34,7 @@ def hosted_zone_id(region: str) -> str:
     return "Z" + short_hash("vpc-lattice-rsc", region, length=13).upper()
 
 
-class ResourceEndpoint(VPCEndPoint):  # type: ignore[misc]
+class ResourceEndpoint(VPCEndPoint):
     """A resource endpoint in moto's EC2 backend, with the attributes moto's model lacks."""
 
     def __init__(
@@ -61,7 +61,7 @@ class ResourceEndpoint(VPCEndPoint):  # type: ignore[misc]
             ec2_backend,
             endpoint_id,
             vpc_id,
-            None,
+            cast(str, None),  # resource endpoints have no service name
             "Resource",
             None,
             [],
@@ -73,7 +73,7 @@ class ResourceEndpoint(VPCEndPoint):  # type: ignore[misc]
             tags,
             private_dns_enabled,
         )
-        self.policy_document = None  # resource endpoints have no endpoint policy
+        self.policy_document = cast(str, None)  # resource endpoints have no endpoint policy
         self.resource_configuration_arn = configuration_arn
         self.ip_address_type = ip_address_type
         self.private_dns_name = private_dns_name
@@ -89,7 +89,7 @@ class ResourceEndpoint(VPCEndPoint):  # type: ignore[misc]
         self.loopback_ip: str | None = None
 
     # moto's base class assigns ``self.state = "available"``; the state here comes from the clock.
-    @property  # type: ignore[override]
+    @property
     def state(self) -> str:
         return self.state_now()
 
@@ -105,6 +105,9 @@ class ResourceEndpoint(VPCEndPoint):  # type: ignore[misc]
         if self._emu.clock.now() < self.creation_timestamp + self._emu.settle:
             return "pending"
         return "available"
+
+    def dns_entry_list(self) -> list[dict[str, str]]:
+        return list(self.dns_entries or [])
 
     @property
     def vpc_endpoint_id(self) -> str:
@@ -318,7 +321,7 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         dns_entries.append(
             {"DnsName": private_name, "HostedZoneId": "Z" + short_hash(vpc_id, length=13).upper()}
         )
-    endpoint = ResourceEndpoint(
+    endpoint = ResourceEndpoint(  # type: ignore[abstract]  # moto's CloudFormation hooks, unused here
         emu,
         ec2,
         endpoint_id=endpoint_id,
@@ -443,12 +446,12 @@ def describe_vpc_endpoint_associations(emu: Emulation, call: Call) -> dict[str, 
             "Id": e.association_id,
             "VpcEndpointId": e.id,
             "AssociatedResourceAccessibility": "Accessible" if e.accessible() else "Inaccessible",
-            "DnsEntry": e.dns_entries[0],
+            "DnsEntry": e.dns_entry_list()[0],
             "AssociatedResourceArn": e.resource_configuration_arn,
             "Tags": [],
         }
         if e.private_dns_name:
-            row["PrivateDnsEntry"] = e.dns_entries[1]
+            row["PrivateDnsEntry"] = e.dns_entry_list()[1]
         if not e.accessible():
             row["FailureCode"] = "ResourceConfigurationNotAccessible"
             row["FailureReason"] = "The resource configuration is no longer shared with this account"

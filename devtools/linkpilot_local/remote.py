@@ -29,11 +29,11 @@ class _EndpointSession(boto3.Session):
         super().__init__(**kwargs)
         self._endpoint_url = endpoint_url
 
-    def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def client(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("endpoint_url", self._endpoint_url)
         return super().client(*args, **kwargs)
 
-    def resource(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def resource(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("endpoint_url", self._endpoint_url)
         return super().resource(*args, **kwargs)
 
@@ -101,7 +101,7 @@ class RemoteLocalAws:
         return self._sessions[key]
 
     def client(self, service: str, account_id: str, **kwargs: Any) -> Any:
-        return self.session(account_id).client(service, **kwargs)
+        return self.session(account_id).client(service, **kwargs)  # type: ignore[call-overload]
 
     def map_target(self, host: str, port: int, address: tuple[str, int]) -> None:
         self._control("POST", "targets", {"host": host, "port": port, "address": list(address)})
@@ -127,7 +127,7 @@ class RemoteLocalAws:
 
     @property
     def call_log(self) -> list[tuple[str, str, str]]:
-        return [tuple(c) for c in self._control("GET", "calls")["calls"]]  # type: ignore[misc]
+        return [tuple(c) for c in self._control("GET", "calls")["calls"]]
 
     @property
     def events(self) -> list[dict[str, Any]]:

@@ -6,18 +6,15 @@ acts as the account whose credentials signed the request, so STS ``AssumeRole`` 
 
 Control API (JSON, under the reserved path ``/_linkpilot/``; moto's own stays under ``/moto-api/``):
 
-| method | path                        | body / query                                   | answer                          |
-|--------|-----------------------------|------------------------------------------------|---------------------------------|
-| GET    | /_linkpilot/health          |                                                | {"ok": true, "region": ...}     |
-| GET    | /_linkpilot/dns             |                                                | {"names": {dns_name: ip}}       |
-| GET    | /_linkpilot/resolve         | ?name=<dns name>                               | {"ip": ...} or 404              |
-| POST   | /_linkpilot/targets         | {"host", "port", "address": [host, port]}      | {}                              |
-| POST   | /_linkpilot/clock/advance   | {"seconds": N}                                 | {"now": iso8601}                |
-| POST   | /_linkpilot/organization    | {"accounts": [...], "enabled": bool}           | {}                              |
-| POST   | /_linkpilot/faults          | {"seed": N, "rules": [rule, ...]}              | {}                              |
-| DELETE | /_linkpilot/faults          |                                                | {}                              |
-| GET    | /_linkpilot/calls           |                                                | {"calls": [[acct, svc, op]]}    |
-| GET    | /_linkpilot/events          |                                                | {"events": [...]}               |
+- ``GET /_linkpilot/health`` -> ``{"ok": true, "region": ...}``
+- ``GET /_linkpilot/dns`` -> ``{"names": {dns_name: loopback_ip}}`` (available endpoints only)
+- ``GET /_linkpilot/resolve?name=<dns name>`` -> ``{"ip": ...}``, or 404 when it does not resolve
+- ``POST /_linkpilot/targets`` ``{"host", "port", "address": [loopback_host, port]}`` -> ``{}``
+- ``POST /_linkpilot/clock/advance`` ``{"seconds": N}`` -> ``{"now": iso8601}``
+- ``POST /_linkpilot/organization`` ``{"accounts": [...], "enabled": bool}`` -> ``{}``
+- ``POST /_linkpilot/faults`` ``{"seed": N, "rules": [rule, ...]}``; ``DELETE /_linkpilot/faults`` -> ``{}``
+- ``GET /_linkpilot/calls`` -> ``{"calls": [[account, service, operation], ...]}``
+- ``GET /_linkpilot/events`` -> ``{"events": [...]}`` (every aws.ram event emitted)
 """
 
 from __future__ import annotations
