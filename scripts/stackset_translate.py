@@ -28,7 +28,8 @@ from samtranslator.translator.translator import Translator
 
 def _no_policy_lookup() -> dict[str, str]:
     raise SystemExit(
-        "stackset_translate: a function names a managed policy by name; use its ARN so translation stays offline"
+        "stackset_translate: a function names a managed policy by name; "
+        "use its ARN so translation stays offline"
     )
 
 
