@@ -21,6 +21,7 @@ TRANSIENT_CODES = frozenset(
         "TooManyRequestsException",
         "ProvisionedThroughputExceededException",
         "ServiceUnavailable",
+        "Unavailable",
         "ServiceUnavailableException",
         "ServerInternalException",
         "InternalError",

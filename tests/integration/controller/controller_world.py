@@ -1,0 +1,165 @@
+"""A provider and a consumer in the local AWS, and the controller wired to it exactly as in Lambda
+(``build_controller`` over a boto3 session), with its audit table, topic and probe schedule group."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from linkpilot.controller_config import ControllerSettings, build_controller
+from linkpilot.policy import TrustPolicy, parse_policy
+from linkpilot.reconcile import Controller, ControllerMemory
+
+_accounts = itertools.count(210000000001)
+RCFG = "vpc-lattice:ResourceConfiguration"
+
+
+def new_account() -> str:
+    return f"{next(_accounts):012d}"
+
+
+def make_vpc(
+    session: Any, cidr: str, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")
+) -> tuple[str, list[str]]:
+    ec2 = session.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    base = cidr.rsplit(".", 2)[0]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=z)["Subnet"][
+            "SubnetId"
+        ]
+        for i, z in enumerate(zones, start=1)
+    ]
+    return vpc_id, subnets
+
+
+@dataclass
+class Provider:
+    aws: Any
+    account: str
+    gateway_id: str
+    configurations: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, aws: Any, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")) -> Provider:
+        account = new_account()
+        session = aws.session(account)
+        vpc_id, subnets = make_vpc(session, "10.0.0.0/16", zones)
+        gw = session.client("vpc-lattice").create_resource_gateway(
+            name="provider-gw", vpcIdentifier=vpc_id, subnetIds=subnets
+        )
+        return cls(aws, account, gw["id"])
+
+    def configuration(self, name: str) -> str:
+        cfg = (
+            self.aws.session(self.account)
+            .client("vpc-lattice")
+            .create_resource_configuration(
+                name=name,
+                type="SINGLE",
+                portRanges=["8080"],
+                resourceGatewayIdentifier=self.gateway_id,
+                resourceConfigurationDefinition={
+                    "dnsResource": {"domainName": f"{name}.internal.example", "ipAddressType": "IPV4"}
+                },
+            )
+        )
+        self.aws.clock.advance(seconds=1)
+        self.configurations.append(cfg["arn"])
+        return str(cfg["arn"])
+
+    def share(self, consumer: str, arns: list[str], name: str = "share") -> str:
+        share = (
+            self.aws.session(self.account)
+            .client("ram")
+            .create_resource_share(name=name, resourceArns=arns, principals=[consumer])["resourceShare"]
+        )
+        return str(share["resourceShareArn"])
+
+    def unshare(self, share_arn: str, consumer: str) -> None:
+        self.aws.session(self.account).client("ram").disassociate_resource_share(
+            resourceShareArn=share_arn, principals=[consumer]
+        )
+
+
+@dataclass
+class Consumer:
+    aws: Any
+    account: str
+    vpc_id: str
+    subnet_ids: list[str]
+    settings: ControllerSettings
+    memory: ControllerMemory = field(default_factory=ControllerMemory)
+
+    @classmethod
+    def create(cls, aws: Any, *, with_side_effects: bool = True) -> Consumer:
+        account = new_account()
+        session = aws.session(account)
+        vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+        env: dict[str, str] = {}
+        if with_side_effects:
+            session.client("dynamodb").create_table(
+                TableName="linkpilot-audit",
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            topic = session.client("sns").create_topic(Name="linkpilot-alerts")["TopicArn"]
+            session.client("scheduler").create_schedule_group(Name="linkpilot-probe")
+            env = {
+                "LINKPILOT_AUDIT_TABLE": "linkpilot-audit",
+                "LINKPILOT_TOPIC_ARN": topic,
+                "LINKPILOT_PROBE_SCHEDULE_GROUP": "linkpilot-probe",
+                "LINKPILOT_PROBE_FUNCTION_ARN": f"arn:aws:lambda:us-east-1:{account}:function:probe",
+                "LINKPILOT_PROBE_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{account}:role/probe-scheduler",
+            }
+        return cls(aws, account, vpc_id, subnets, ControllerSettings.from_env(env))
+
+    @property
+    def session(self) -> Any:
+        return self.aws.session(self.account)
+
+    def policy_doc(self, trusted: list[str], **overrides: Any) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "trusted_accounts": trusted,
+            "endpoint": {"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids},
+        }
+        doc.update(overrides)
+        return doc
+
+    def policy(self, trusted: list[str], **overrides: Any) -> TrustPolicy:
+        return parse_policy(json.dumps(self.policy_doc(trusted, **overrides)))
+
+    def controller(self) -> Controller:
+        c = build_controller(self.settings, self.session, self.memory)
+        c.clock = self.aws.clock.now
+        return c
+
+    # --- what the consumer account looks like ----------------------------------------------------
+    def endpoints(self, managed_only: bool = False) -> list[dict[str, Any]]:
+        eps = self.session.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+        eps = [e for e in eps if e["State"].lower() not in {"deleted", "deleting"}]
+        if managed_only:
+            eps = [e for e in eps if {"Key": "linkpilot:managed", "Value": "true"} in e.get("Tags", [])]
+        return eps
+
+    def invitation_statuses(self) -> list[str]:
+        ram = self.session.client("ram")
+        return sorted(i["status"] for i in ram.get_resource_share_invitations()["resourceShareInvitations"])
+
+    def audit(self) -> list[dict[str, Any]]:
+        items = self.session.client("dynamodb").scan(TableName="linkpilot-audit")["Items"]
+        return [{k: next(iter(v.values())) for k, v in item.items()} for item in items]
+
+    def schedules(self) -> list[dict[str, Any]]:
+        sched = self.session.client("scheduler")
+        names = [s["Name"] for s in sched.list_schedules(GroupName="linkpilot-probe")["Schedules"]]
+        return [sched.get_schedule(GroupName="linkpilot-probe", Name=n) for n in sorted(names)]
