@@ -1,0 +1,115 @@
+"""Static checks of provider/template.yaml that sam validate / cfn-lint do not make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from policy_sentry.querying.actions import get_action_data
+
+TEMPLATE = Path(__file__).parents[3] / "provider" / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !GetAtt, ...) as {"Fn": value} mappings."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {suffix: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)
+
+
+def test_runtime_architecture_and_layer(template: dict[str, Any]) -> None:
+    function = template["Globals"]["Function"]
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    layer = template["Resources"]["LinkpilotLayer"]
+    assert layer["Properties"]["ContentUri"] == "../layers/linkpilot/"
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+
+
+def test_onboarding_policy_is_least_privilege(template: dict[str, Any]) -> None:
+    statements = template["Resources"]["OnboardingFunction"]["Properties"]["Policies"][0]["Statement"]
+    granted: dict[str, Any] = {}
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            assert "*" not in action
+            service, name = action.split(":")
+            assert get_action_data(service, name), f"{action} is not a known IAM action"
+            granted[action] = statement["Resource"]
+    # Exactly the calls the onboarding code makes (adapters: ram_provider, provider_audit, provider_notify).
+    assert set(granted) == {
+        "ssm:GetParameter",
+        "ram:GetResourceShareAssociations",
+        "ram:AssociateResourceShare",
+        "ram:DisassociateResourceShare",
+        "dynamodb:PutItem",
+        "sns:Publish",
+    }
+    assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
+    assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}
+    # The only "*" resource is the one action IAM cannot scope.
+    assert [a for a, r in granted.items() if r == "*"] == ["ram:GetResourceShareAssociations"]
+    assert get_action_data("ram", "GetResourceShareAssociations")["ram"][0]["resource_arn_format"] == "*"
+
+
+def test_share_principals_are_left_to_the_onboarding_function(template: dict[str, Any]) -> None:
+    share = template["Resources"]["ResourceShare"]["Properties"]
+    assert "Principals" not in share
+    assert share["AllowExternalPrincipals"] == {"Ref": "AllowExternalPrincipals"}
+
+
+def test_triggers_are_the_parameter_change_and_a_schedule(template: dict[str, Any]) -> None:
+    events = template["Resources"]["OnboardingFunction"]["Properties"]["Events"]
+    pattern = events["ConsumerListChanged"]["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.ssm"]
+    assert pattern["detail-type"] == ["Parameter Store Change"]
+    assert pattern["detail"]["name"] == [{"Ref": "ConsumerListParameter"}]
+    assert events["Schedule"]["Properties"]["ScheduleExpression"] == {"Ref": "OnboardingSchedule"}
+
+
+def test_sample_target_is_reachable_only_from_the_gateway_and_requires_imdsv2(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    ingress = resources["SampleTargetSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert ingress == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 8080,
+            "ToPort": 8080,
+            "SourceSecurityGroupId": {"GetAtt": "ResourceGatewaySecurityGroup.GroupId"},
+            "Description": "HTTP responder, reachable from the resource gateway only",
+        }
+    ]
+    instance = resources["SampleTargetInstance"]
+    assert instance["Condition"] == "UseSampleTarget"
+    assert instance["Properties"]["MetadataOptions"]["HttpTokens"] == "required"
+    ami = template["Parameters"]["SampleTargetAmiId"]
+    assert ami["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+    assert ami["Default"] == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+    user_data = instance["Properties"]["UserData"]["Fn::Base64"]
+    assert "printf 'HTTP/1.1 200 OK\\nContent-Type: text/plain\\n\\nHello, World!' | nc -l 8080" in user_data
+
+
+def test_every_parameter_is_documented(template: dict[str, Any]) -> None:
+    docs = (TEMPLATE.parents[1] / "docs" / "provider.md").read_text()
+    for name, spec in template["Parameters"].items():
+        assert spec.get("Description"), name
+        assert f"`{name}`" in docs, f"docs/provider.md does not describe {name}"
