@@ -313,3 +313,69 @@ def test_invalid_entries_are_reported_and_the_rest_probed(serve):
         (3, "vpce-d", "invalid"),
     ]
     assert "expected_staus" in (results[3].error or "")
+
+
+# -- the same path from the CLI and the handler -----------------------------------------------------------
+
+
+def test_cli_probes_the_netcat_target_through_a_resolved_endpoint_name(netcat_keeps_open, capsys):
+    import json
+
+    from linkpilot import cli
+
+    name = "vpce-0abc-12345.rcfg-0def.4232ccc.vpc-lattice-rsc.us-east-1.on.aws"
+    argv = [
+        "probe",
+        f"http://{name}:{netcat_keeps_open.port}/",
+        "--expect-body",
+        "Hello, World!",
+        "--resolve",
+        f"{name}:{LOOPBACK}",
+    ]
+    assert cli.main(argv) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (row["target"], row["verdict"], row["status_code"]) == (argv[1], "ok", 200)
+    down = f"http://{LOOPBACK}:{free_port()}/"
+    assert cli.main([argv[0], down, *argv[1:], "--timeout", "0.3"]) == 1
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["target"], r["verdict"]) for r in rows] == [(down, "connect"), (argv[1], "ok")]
+
+
+def test_handler_probes_and_emits_per_endpoint_metrics(serve, capsys, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "linkpilot-probe")
+    spec = importlib.util.spec_from_file_location(
+        "probe_app_it", Path(__file__).resolve().parents[3] / "functions/probe/app.py"
+    )
+    assert spec and spec.loader
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+
+    server = serve(reply(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"))
+
+    class Ctx:
+        function_name, memory_limit_in_mb, aws_request_id = "probe", 256, "r-1"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:111122223333:function:probe"
+
+    event = {
+        "defaults": {"port": server.port, "expected_body": "Hello, World!", "timeout_s": 1.0},
+        "targets": [
+            {"endpoint_id": "vpce-up", "dns_name": "up.example"},
+            {"endpoint_id": "vpce-down", "dns_name": "down.example", "port": free_port()},
+        ],
+    }
+    response = app.handler(event, Ctx(), resolver=lambda name: LOOPBACK)
+    assert [(r["target"], r["verdict"]) for r in response["results"]] == [
+        ("vpce-up", "ok"),
+        ("vpce-down", "connect"),
+    ]
+    records = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    assert [(r.get("EndpointId"), r.get("ProbeSuccess")) for r in records] == [
+        ("vpce-up", [1.0]),
+        ("vpce-down", [0.0]),
+        (None, None),
+    ]
+    assert records[-1]["ProbeTargetsFailed"] == [1.0]

@@ -125,12 +125,16 @@ def _body(
 def _final_status(data: bytes, *, expected_status: int, complete: bool) -> tuple[int, int] | Judgement | None:
     """(status code, offset of its first header line) of the final response; interim 1xx ones are skipped."""
     start = 0
+    interim: int | None = None
     while True:
         if not b"HTTP/".startswith(data[start : start + 5]):
             return Judgement(STATUS, None, f"not an HTTP response: {data[start : start + 40]!r}")
         found = _line_end(data, start)
         if found is None:
-            cut = Judgement(STATUS, None, f"response ended inside the status line: {data[start:][:40]!r}")
+            if start == len(data) and interim is not None:
+                cut = Judgement(STATUS, interim, f"response ended after an interim {interim} response")
+            else:
+                cut = Judgement(STATUS, None, f"response ended inside the status line: {data[start:][:40]!r}")
             return cut if complete else None
         end, headers_at = found
         match = _STATUS_LINE.match(data[start:end])
@@ -141,9 +145,9 @@ def _final_status(data: bytes, *, expected_status: int, complete: bool) -> tuple
             return status, headers_at
         next_response = _header_block_end(data, headers_at)
         if next_response is None:
-            cut = Judgement(STATUS, status, f"response ended after an interim {status} response")
+            cut = Judgement(STATUS, status, f"response ended inside an interim {status} response")
             return cut if complete else None
-        start = next_response
+        start, interim = next_response, status
 
 
 def _judge_body(

@@ -244,7 +244,9 @@ def parse_event(event: Any) -> ProbeBatch:
     unknown = sorted(str(k) for k in event if k not in ("defaults", "targets"))
     if unknown:
         raise InvalidEvent(f"unknown top-level field(s) {', '.join(unknown)}; expected defaults, targets")
-    defaults = event.get("defaults") or {}
+    defaults = event.get("defaults")
+    if defaults is None:
+        defaults = {}
     if not isinstance(defaults, Mapping):
         raise InvalidEvent("defaults must be an object")
     entries = event.get("targets")

@@ -1,0 +1,185 @@
+"""EMF records, the probe handler and the CLI's argument handling (no sockets: invalid and empty inputs)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from linkpilot import cli
+from linkpilot.commands import probe as probe_cmd
+from linkpilot.probe import ProbeResult, Timings
+from linkpilot.probe.emf import emf_records
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _result(endpoint: str, verdict: str, total: float | None = 12.5) -> ProbeResult:
+    return ProbeResult(target=endpoint, verdict=verdict, timings=Timings(total=total))
+
+
+def test_emf_per_endpoint_and_aggregate():
+    records = emf_records(
+        [_result("vpce-a", "ok"), _result("vpce-b", "timeout", 5000.0), ProbeResult(None, "invalid")],
+        namespace="Linkpilot",
+        service="linkpilot-probe",
+        timestamp_ms=1_750_000_000_000,
+    )
+    assert len(records) == 3
+    a, b, agg = records
+    assert a["_aws"]["Timestamp"] == 1_750_000_000_000
+    (directive,) = a["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Linkpilot"
+    assert sorted(directive["Dimensions"][0]) == ["EndpointId", "service"]
+    assert {m["Name"]: m["Unit"] for m in directive["Metrics"]} == {
+        "ProbeSuccess": "Count",
+        "ProbeLatency": "Milliseconds",
+    }
+    assert (a["EndpointId"], a["ProbeSuccess"], a["ProbeLatency"]) == ("vpce-a", [1.0], [12.5])
+    # a failed probe reports success 0 and no latency (a timeout's duration is not the target's latency)
+    assert (b["EndpointId"], b["ProbeSuccess"], "ProbeLatency" in b) == ("vpce-b", [0.0], False)
+    assert agg["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+    assert (agg["ProbeTargetsFailed"], agg["ProbeTargetsInvalid"]) == ([2.0], [1.0])
+
+
+def test_emf_aggregate_is_emitted_with_no_targets(monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "svc-from-env")
+    (agg,) = emf_records([])
+    assert agg["service"] == "svc-from-env"
+    assert agg["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Linkpilot"
+    assert (agg["ProbeTargetsFailed"], agg["ProbeTargetsInvalid"]) == ([0.0], [0.0])
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "ProbeFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111122223333:function:ProbeFunction"
+    aws_request_id: str = "req-1"
+
+
+@pytest.fixture
+def probe_app(monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "linkpilot-probe")
+    spec = importlib.util.spec_from_file_location("probe_app", ROOT / "functions/probe/app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _emf_lines(out: str) -> list[dict]:
+    return [r for r in (json.loads(line) for line in out.splitlines() if line.startswith("{")) if "_aws" in r]
+
+
+def test_handler_reports_invalid_entries_and_emits_metrics(probe_app, capsys):
+    event = json.loads((ROOT / "events/probe-invalid-target.json").read_text())
+    response = probe_app.handler(event, FakeContext())
+    assert response["targets"] == 2 and response["failed"] == 2
+    assert [r["verdict"] for r in response["results"]] == ["invalid", "invalid"]
+    (agg,) = _emf_lines(capsys.readouterr().out)
+    assert (agg["ProbeTargetsFailed"], agg["ProbeTargetsInvalid"]) == ([2.0], [2.0])
+    assert agg["service"] == "linkpilot-probe"
+
+
+def test_handler_with_no_targets_still_emits_the_alarm_metric(probe_app, capsys):
+    response = probe_app.handler({"targets": []}, FakeContext())
+    assert response == {"targets": 0, "failed": 0, "results": []}
+    (agg,) = _emf_lines(capsys.readouterr().out)
+    assert agg["ProbeTargetsFailed"] == [0.0]
+
+
+def test_handler_rejects_a_malformed_input_loudly(probe_app, capsys):
+    from linkpilot.probe import InvalidEvent
+
+    with pytest.raises(InvalidEvent):
+        probe_app.handler({"targets": "vpce-1"}, FakeContext())
+    assert _emf_lines(capsys.readouterr().out) == []
+
+
+def test_probe_path_imports_neither_boto3_nor_pydantic():
+    import subprocess
+
+    code = (
+        "import sys, linkpilot.probe, linkpilot.commands.probe; "
+        "print(sorted(m for m in ('boto3','botocore','pydantic','asyncio') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# -- CLI --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("api.example:127.0.0.1", ("api.example", "127.0.0.1")),
+        ("API.example:8080:127.0.0.2", ("api.example", "127.0.0.2")),
+        ("v6.example:::1", ("v6.example", "::1")),
+        ("v6.example:443:[::1]", ("v6.example", "::1")),
+    ],
+)
+def test_resolve_entries(text, expected):
+    assert probe_cmd._resolve_entry(text) == expected
+
+
+@pytest.mark.parametrize("text", ["api.example", ":127.0.0.1", "api.example:nothere", "a:80:b"])
+def test_bad_resolve_entries(text):
+    with pytest.raises(Exception, match="HOST:IP"):
+        probe_cmd._resolve_entry(text)
+
+
+def test_url_targets():
+    assert probe_cmd.url_target("http://vpce-1.example:8080/health?x=1") == {
+        "endpoint_id": "http://vpce-1.example:8080/health?x=1",
+        "dns_name": "vpce-1.example",
+        "scheme": "http",
+        "port": 8080,
+        "path": "/health?x=1",
+    }
+    assert probe_cmd.url_target("https://a.example")["port"] == 443
+    assert probe_cmd.url_target("http://a.example")["port"] == 80
+    assert probe_cmd.url_target("http://a.example:99999/")["port"] == -1
+
+
+def test_cli_reports_invalid_urls_and_fails(capsys):
+    assert cli.main(["probe", "ftp://a.example/", "not a url", "--timeout", "1"]) == 1
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["target"], r["verdict"]) for r in rows] == [
+        ("ftp://a.example/", "invalid"),
+        ("not a url", "invalid"),
+    ]
+
+
+def test_cli_options_become_defaults():
+    parser = __import__("argparse").ArgumentParser()
+    probe_cmd.register(parser)
+    args = parser.parse_args(
+        [
+            "http://a.example/",
+            "--expect-status",
+            "204",
+            "--expect-body",
+            "ok",
+            "--timeout",
+            "2.5",
+            "--host-header",
+            "app.internal",
+            "--resolve",
+            "a.example:127.0.0.1",
+        ]
+    )
+    event = probe_cmd.build_event(args)
+    assert event["defaults"] == {
+        "expected_status": 204,
+        "timeout_s": 2.5,
+        "expected_body": "ok",
+        "host_header": "app.internal",
+    }
+    resolve = probe_cmd.mapped_resolver(dict(args.resolve))
+    assert resolve("A.example.") == "127.0.0.1"
