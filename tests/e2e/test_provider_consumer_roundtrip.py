@@ -1,0 +1,118 @@
+"""Issue 6 Done-when, end to end against the local AWS: the provider's onboarding function and the
+consumer's controller, each with its real adapters, meet only through AWS (RAM, Lattice, EC2).
+
+provider adds a consumer -> an invitation appears in the consumer account -> the consumer controller onboards
+it (accept, endpoint, traffic reaches the provider's target) -> a malformed consumer list changes nothing ->
+the provider removes the consumer -> the consumer cleans up (endpoint deleted, no access, no traffic).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from linkpilot.reconcile import reconcile
+from linkpilot_demo.reference_target import reference_target
+
+pytestmark = [pytest.mark.e2e, pytest.mark.network]
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def _helper(path: Path) -> ModuleType:
+    """The provider and controller test worlds (kept next to their integration tests)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(path.stem, module)
+    spec.loader.exec_module(module)
+    return sys.modules[path.stem]
+
+
+provider_world = _helper(TESTS / "integration" / "provider" / "provider_world.py")
+controller_world = _helper(TESTS / "integration" / "controller" / "controller_world.py")
+
+
+def http_get(ip: str, port: int, host: str) -> bytes:
+    with socket.create_connection((ip, port), timeout=3) as conn:
+        conn.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        data = b""
+        while chunk := conn.recv(4096):
+            data += chunk
+    return data
+
+
+@pytest.fixture
+def target() -> Iterator[Any]:
+    responder = reference_target()
+    responder.start()
+    yield responder
+    responder.stop()
+
+
+def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(local_aws: Any, target: Any) -> None:
+    aws = local_aws
+    provider = provider_world.build_provider(aws)
+    consumer = controller_world.Consumer.create(aws)
+    policy = consumer.policy([provider.account])
+    aws.map_target(provider_world.TARGET_DOMAIN, 8080, (target.host, target.port))
+
+    # Nothing is shared yet: the consumer's controller has nothing to do.
+    assert reconcile(policy, consumer.controller()).results == ()
+
+    # 1. The provider declares the consumer; its onboarding function associates it: an invitation appears.
+    provider.put_consumers(consumer.account)
+    onboarded = provider.onboard()
+    assert [(c["action"], c["principal"], c["ok"]) for c in onboarded["changes"]] == [
+        ("associate", consumer.account, True)
+    ]
+    assert consumer.invitation_statuses() == ["PENDING"]
+
+    # 2. The consumer's controller accepts it (trusted sender) and creates the resource endpoint.
+    report = reconcile(policy, consumer.controller(), trigger="aws.ram")
+    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [
+        ("accept-invitation", "done"),
+        ("create-endpoint", "done"),
+    ]
+    aws.clock.advance(seconds=1)  # endpoint pending -> available
+    (endpoint,) = consumer.endpoints(managed_only=True)
+    assert endpoint["ResourceConfigurationArn"] == provider.configuration_arn
+    dns_name = endpoint["DnsEntries"][0]["DnsName"]
+    reply = http_get(aws.resolve(dns_name), 8080, dns_name)
+    assert reply == b"HTTP/1.1 200 OK\nContent-Type: text/plain\n\nHello, World!"
+
+    # 3. A malformed consumer list is rejected with a clear error and changes nothing on either side.
+    provider.put_consumers(f"{consumer.account},12345")
+    rejected = provider.onboard()
+    assert rejected["ok"] is False
+    assert "entry 2 '12345' is not a 12-digit AWS account id" in rejected["error"]
+    assert provider.principals() == {consumer.account: "ASSOCIATED"}
+    assert reconcile(policy, consumer.controller()).results == ()
+    assert [e["VpcEndpointId"] for e in consumer.endpoints(managed_only=True)] == [endpoint["VpcEndpointId"]]
+    assert http_get(aws.resolve(dns_name), 8080, dns_name).endswith(b"Hello, World!")
+
+    # 4. The provider removes the consumer: access goes at once...
+    provider.put_consumers("[]")
+    removed = provider.onboard()
+    assert [(c["action"], c["principal"], c["ok"]) for c in removed["changes"]] == [
+        ("disassociate", consumer.account, True)
+    ]
+    ram = consumer.session.client("ram")
+    assert ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []
+    assert http_get(aws.resolve(dns_name), 8080, dns_name) == b""
+
+    # 5. ...and the consumer's controller cleans up the endpoint it created.
+    cleanup = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert [(r.action.kind.value, r.outcome.value) for r in cleanup.results] == [("delete-endpoint", "done")]
+    aws.clock.advance(seconds=1)
+    assert consumer.endpoints(managed_only=True) == []
+    assert reconcile(policy, consumer.controller()).results == ()
+
+    assert [e[0] for e in provider.audit_events()] == ["associate", "consumer-list-rejected", "disassociate"]
