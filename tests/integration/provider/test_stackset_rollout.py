@@ -132,6 +132,18 @@ def test_large_template_goes_through_s3(org: dict[str, Any], tmp_path: Path) -> 
     assert (acct1, "us-east-1") in instances(org["session"])
 
 
+def translate(packaged: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "scripts" / "stackset_translate.py"
+    return subprocess.run(
+        [str(SAM_PYTHON), str(script), str(packaged), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        check=False,
+    )
+
+
 @pytest.mark.skipif(not SAM_PYTHON.exists(), reason="needs the SAM CLI venv (make samvenv)")
 def test_consumer_template_translates_to_plain_cloudformation(tmp_path: Path) -> None:
     """The real consumer stack, packaged (code on S3), expands offline and passes the rollout checks."""
@@ -143,20 +155,7 @@ def test_consumer_template_translates_to_plain_cloudformation(tmp_path: Path) ->
     )
     (tmp_path / "packaged.yaml").write_text(packaged)
     out = tmp_path / "stackset.json"
-    done = subprocess.run(
-        [
-            str(SAM_PYTHON),
-            str(ROOT / "scripts" / "stackset_translate.py"),
-            str(tmp_path / "packaged.yaml"),
-            "--output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
-        check=False,
-    )
+    done = translate(tmp_path / "packaged.yaml", out)
     assert done.returncode == 0, done.stderr
     template = stackset.load_template(out)
     assert "Transform" not in template
@@ -164,18 +163,6 @@ def test_consumer_template_translates_to_plain_cloudformation(tmp_path: Path) ->
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     assert functions and all(f["Properties"]["Code"]["S3Bucket"] == "bucket" for f in functions)
 
-    unpackaged = subprocess.run(
-        [
-            str(SAM_PYTHON),
-            str(ROOT / "scripts" / "stackset_translate.py"),
-            str(ROOT / "template.yaml"),
-            "--output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    unpackaged = translate(ROOT / "template.yaml", out)
     assert unpackaged.returncode != 0
     assert "run `sam package` first" in unpackaged.stderr
