@@ -119,7 +119,7 @@ def test_organization_share_without_invitation_gets_an_endpoint_only_if_trusted(
 
 
 def test_same_event_three_times_concurrently_gives_one_endpoint(world):
-    aws, provider, consumer = world
+    _aws, provider, consumer = world
     provider.share(consumer.account, [provider.configuration("hello")])
     event = json.loads((EVENTS / "ram-resource-share-invitation.json").read_text())
     policy_text = json.dumps(consumer.policy_doc([provider.account]))
@@ -137,7 +137,7 @@ def test_same_event_three_times_concurrently_gives_one_endpoint(world):
                     metrics=Metrics(namespace="Linkpilot"),
                 )
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=deliver) for _ in range(3)]

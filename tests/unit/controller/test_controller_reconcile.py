@@ -130,7 +130,7 @@ def test_read_failure_raises_and_changes_nothing(policy, account, controller):
     account.faults["ListResources"] = [client_error("ThrottlingException")]
     try:
         reconcile(policy, controller)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         assert "ThrottlingException" in str(exc)
     else:
         raise AssertionError("expected the read failure to propagate")
