@@ -1,0 +1,98 @@
+"""Static checks of the probe's part of template.yaml that sam validate / cfn-lint do not make: the probe
+function's placement and (absent) permissions, the alarm watching exactly what the probe emits, and a
+dashboard body that is valid JSON once substituted."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from linkpilot.probe import ProbeResult
+from linkpilot.probe.emf import emf_records
+
+ROOT = Path(__file__).parents[3]
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        return {key: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {key: loader.construct_sequence(node, deep=True)}
+    return {key: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_multi_constructor("!", _cfn_tag)
+
+
+@pytest.fixture(scope="module")
+def resources() -> dict[str, Any]:
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)
+    return template["Resources"] | {"__parameters__": template["Parameters"]}
+
+
+def test_probe_runs_in_the_vpc_with_no_permissions_of_its_own(resources):
+    props = resources["ProbeFunction"]["Properties"]
+    assert props["VpcConfig"]["SecurityGroupIds"] == {"Ref": "ProbeSecurityGroupIds"}
+    assert props["VpcConfig"]["SubnetIds"]["Fn::If"][1] == {"Ref": "ProbeSubnetIds"}
+    # SAM adds only the basic and VPC-access execution roles; no policies, no tracing (no X-Ray from the VPC)
+    for key in ("Policies", "Role", "Connectors"):
+        assert key not in props
+    assert props["Tracing"] == "PassThrough"
+    assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "linkpilot-probe"
+
+
+def test_failing_alarm_watches_what_the_probe_emits(resources):
+    alarm = resources["ProbeTargetsFailingAlarm"]["Properties"]
+    (aggregate,) = emf_records([], namespace="Linkpilot", service="linkpilot-probe")
+    directive = aggregate["_aws"]["CloudWatchMetrics"][0]
+    assert alarm["Namespace"] == directive["Namespace"]
+    assert alarm["MetricName"] in {m["Name"] for m in directive["Metrics"]}
+    assert [d["Name"] for d in alarm["Dimensions"]] == directive["Dimensions"][0]
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {"service": aggregate["service"]}
+    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["Statistic"] == "Maximum" and alarm["Period"] == 60 and alarm["Threshold"] == 1
+    assert alarm["EvaluationPeriods"] == {"Ref": "ProbeAlarmPeriods"}
+    assert alarm["DatapointsToAlarm"] == {"Ref": "ProbeAlarmDatapoints"}
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+    params = resources["__parameters__"]
+    assert (params["ProbeAlarmDatapoints"]["Default"], params["ProbeAlarmPeriods"]["Default"]) == (2, 3)
+    assert resources["AlertsTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def test_errors_alarm_on_the_probe_function(resources):
+    alarm = resources["ProbeErrorsAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ProbeFunction"}}]
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_dashboard_is_json_with_per_endpoint_searches(resources):
+    text, variables = resources["ProbeDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    values = {"AWS::Region": "us-east-1", "ProbeFunction": "fn", **dict.fromkeys(variables, "x")}
+    values["Search"] = variables["Search"]
+    body = json.loads(
+        re.sub(r"\$\{(!?)([^}]+)\}", lambda m: "${" + m[2] + "}" if m[1] else values[m[2]], text)
+    )
+    expressions = [
+        m[0]["expression"]
+        for w in body["widgets"]
+        if w["type"] == "metric"
+        for m in w["properties"]["metrics"]
+        if isinstance(m[0], dict)
+    ]
+    (record,) = emf_records([ProbeResult("vpce-1", "ok")], service="linkpilot-probe")[:1]
+    dims = ",".join(sorted(record["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]))
+    for name in ("ProbeSuccess", "ProbeLatency"):
+        (expr,) = [e for e in expressions if name in e]
+        assert expr.startswith(f"SEARCH('{{Linkpilot,{dims}}} ")
+        assert 'service="linkpilot-probe"' in expr
