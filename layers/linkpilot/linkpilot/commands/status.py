@@ -1,0 +1,178 @@
+"""``linkpilot status [--policy FILE] [--json]``: managed endpoints, their state and last probe verdict, and
+pending invitations the policy does not accept.
+
+Read-only. Standard AWS credentials and environment (``AWS_ENDPOINT_URL`` for the local AWS). The last probe
+verdict is the newest ``ProbeSuccess`` datapoint of each endpoint within ``--window`` minutes. Progress goes
+to stderr so that ``--json`` output stays clean. Exit status: 0; 2 bad policy; 3 reading AWS failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+    from linkpilot.models import InvitationDecision
+    from linkpilot.policy import TrustPolicy
+    from linkpilot.status import InvitationRow, ProbeVerdict, StatusReport
+
+EXIT_OK, EXIT_INVALID, EXIT_READ_FAILED = 0, 2, 3
+# GetMetricData takes at most 500 queries a call.
+_QUERIES_PER_CALL = 500
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", metavar="FILE", help="trust policy: judge pending invitations by it")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--window", type=int, default=15, metavar="MIN", help="probe verdict look-back")
+    parser.add_argument("--namespace", default=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot"))
+    parser.add_argument("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
+    parser.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from linkpilot.policy import PolicyError, load_policy_file
+
+    policy = None
+    if args.policy:
+        try:
+            policy = load_policy_file(args.policy)
+        except PolicyError as exc:
+            print(f"linkpilot status: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
+    progress = _progress(enabled=sys.stderr.isatty() or not args.json)
+    try:
+        report = collect_status(
+            session,
+            policy,
+            namespace=args.namespace,
+            probe_service=args.probe_service,
+            window=timedelta(minutes=args.window),
+            progress=progress,
+        )
+    except (ClientError, BotoCoreError) as exc:
+        print(f"linkpilot status: reading AWS failed: {exc}", file=sys.stderr)
+        return EXIT_READ_FAILED
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        from linkpilot.status import render_table
+
+        print(render_table(report))
+    return EXIT_OK
+
+
+def _progress(enabled: bool) -> Callable[[str], None]:
+    def say(message: str) -> None:
+        if enabled:
+            print(f"… {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def collect_status(
+    session: Any,
+    policy: TrustPolicy | None,
+    *,
+    namespace: str = "Linkpilot",
+    probe_service: str = "linkpilot-probe",
+    window: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> StatusReport:
+    """Reads endpoints, invitations and probe metrics through ``session`` and assembles the report."""
+    from linkpilot.aws.ec2_endpoints import Ec2Endpoints
+    from linkpilot.aws.ram_consumer import RamConsumer
+    from linkpilot.plan import decide_invitation
+    from linkpilot.status import InvitationRow, build_status
+
+    progress("reading managed resource endpoints")
+    endpoints = Ec2Endpoints(session.client("ec2")).managed_endpoints()
+    progress(f"{len(endpoints)} managed endpoint(s); reading probe metrics")
+    verdicts = last_probe_verdicts(
+        session.client("cloudwatch"),
+        [e.endpoint_id for e in endpoints],
+        namespace=namespace,
+        probe_service=probe_service,
+        window=window,
+        now=now or datetime.now(UTC),
+        progress=progress,
+    )
+    progress("reading pending invitations")
+    ram = RamConsumer(session.client("ram"))
+    pending = [i for i in ram.invitations() if i.status == "PENDING"]
+    rows: list[InvitationRow | InvitationDecision] = []
+    for inv in pending:
+        if policy is None:
+            rows.append(
+                InvitationRow(inv.arn, inv.share_name, inv.sender_account_id, "unknown", "no --policy given")
+            )
+            continue
+        decision = decide_invitation(policy, inv, ram.pending_resources(inv))
+        if decision is not None and decision.refused_by_policy:
+            rows.append(decision)
+    return build_status(endpoints, verdicts, rows)
+
+
+def last_probe_verdicts(
+    cloudwatch: CloudWatchClient,
+    endpoint_ids: Sequence[str],
+    *,
+    namespace: str,
+    probe_service: str,
+    window: timedelta,
+    now: datetime,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, ProbeVerdict]:
+    """The newest ProbeSuccess datapoint per endpoint (minimum over each minute: any failure counts)."""
+    from linkpilot.status import ProbeVerdict
+
+    verdicts: dict[str, ProbeVerdict] = {}
+    batches = [
+        endpoint_ids[i : i + _QUERIES_PER_CALL] for i in range(0, len(endpoint_ids), _QUERIES_PER_CALL)
+    ]
+    for n, batch in enumerate(batches, start=1):
+        if len(batches) > 1:
+            progress(f"probe metrics batch {n}/{len(batches)}")
+        queries: list[Any] = [
+            {
+                "Id": f"e{i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": namespace,
+                        "MetricName": "ProbeSuccess",
+                        "Dimensions": [
+                            {"Name": "service", "Value": probe_service},
+                            {"Name": "EndpointId", "Value": endpoint_id},
+                        ],
+                    },
+                    "Period": 60,
+                    "Stat": "Minimum",
+                },
+                "ReturnData": True,
+            }
+            for i, endpoint_id in enumerate(batch)
+        ]
+        paginator = cloudwatch.get_paginator("get_metric_data")
+        for page in paginator.paginate(
+            MetricDataQueries=queries, StartTime=now - window, EndTime=now, ScanBy="TimestampDescending"
+        ):
+            for result in page["MetricDataResults"]:
+                endpoint_id = batch[int(result["Id"][1:])]
+                pairs = sorted(zip(result["Timestamps"], result["Values"], strict=True), reverse=True)
+                if pairs and endpoint_id not in verdicts:
+                    at, value = pairs[0]
+                    verdicts[endpoint_id] = ProbeVerdict(ok=value >= 1, at=at)
+    return verdicts

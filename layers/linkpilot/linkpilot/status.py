@@ -1,0 +1,143 @@
+"""What ``linkpilot status`` reports: managed endpoints with their last probe verdict, and pending
+invitations the policy would not accept. Pure assembly and rendering; the reads are in ``commands.status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from linkpilot.models import Endpoint, InvitationDecision
+
+MANAGED_TAG = "linkpilot:managed"
+CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
+SHARE_TAG = "linkpilot:resource-share-arn"
+
+
+@dataclass(frozen=True)
+class ProbeVerdict:
+    """The newest ProbeSuccess datapoint of one endpoint."""
+
+    ok: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    endpoint_id: str
+    state: str
+    resource_configuration_arn: str
+    share_arn: str
+    dns_name: str
+    probe: str  # ok | failing | no data
+    probe_at: str | None
+    last_error: str
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    invitation_arn: str
+    share_name: str
+    sender_account_id: str
+    decision: str  # what the policy would do: ignore | reject | accept | unknown (no policy given)
+    reason: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    endpoints: tuple[EndpointRow, ...]
+    invitations: tuple[InvitationRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "endpoints": [asdict(e) for e in self.endpoints],
+            "pending_invitations": [asdict(i) for i in self.invitations],
+            "summary": {
+                "managed_endpoints": len(self.endpoints),
+                "probing_ok": sum(e.probe == "ok" for e in self.endpoints),
+                "probing_failing": sum(e.probe == "failing" for e in self.endpoints),
+                "pending_invitations": len(self.invitations),
+            },
+        }
+
+
+def build_status(
+    endpoints: Sequence[Endpoint],
+    verdicts: Mapping[str, ProbeVerdict],
+    invitations: Sequence[InvitationRow | InvitationDecision],
+) -> StatusReport:
+    """Rows for managed endpoints (sorted by configuration) and for pending, not-accepted invitations."""
+    rows = []
+    for ep in sorted(endpoints, key=lambda e: (e.resource_configuration_arn, e.endpoint_id)):
+        if ep.tags.get(MANAGED_TAG) != "true":
+            continue  # status speaks only of what Linkpilot owns
+        verdict = verdicts.get(ep.endpoint_id)
+        rows.append(
+            EndpointRow(
+                endpoint_id=ep.endpoint_id,
+                state=ep.state,
+                resource_configuration_arn=ep.tags.get(CONFIGURATION_TAG, ep.resource_configuration_arn),
+                share_arn=ep.tags.get(SHARE_TAG, ""),
+                dns_name=ep.dns_name,
+                probe="no data" if verdict is None else ("ok" if verdict.ok else "failing"),
+                probe_at=None if verdict is None else verdict.at.isoformat(),
+                last_error=ep.last_error,
+            )
+        )
+    pending = []
+    for item in invitations:
+        if isinstance(item, InvitationRow):
+            pending.append(item)
+        else:
+            pending.append(
+                InvitationRow(
+                    invitation_arn=item.invitation_arn,
+                    share_name=item.share_name,
+                    sender_account_id=item.sender_account_id,
+                    decision=item.verdict.value,
+                    reason=item.reason,
+                )
+            )
+    return StatusReport(tuple(rows), tuple(sorted(pending, key=lambda i: i.invitation_arn)))
+
+
+def _short_arn(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if "/" in arn else arn
+
+
+def render_table(report: StatusReport) -> str:
+    """A table for people; ``--json`` gives the full record for machines."""
+    lines = []
+    head = ("ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED AT")
+    body = [
+        (
+            e.endpoint_id,
+            e.state,
+            _short_arn(e.resource_configuration_arn),
+            _short_arn(e.share_arn),
+            e.probe,
+            e.probe_at or "-",
+        )
+        for e in report.endpoints
+    ]
+    lines.append(f"Managed resource endpoints: {len(body)}")
+    lines.extend(_table(head, body) if body else ["  (none)"])
+    inv_head = ("INVITATION", "SHARE", "SENDER", "POLICY", "REASON")
+    inv_body = [
+        (_short_arn(i.invitation_arn), i.share_name, i.sender_account_id, i.decision, i.reason)
+        for i in report.invitations
+    ]
+    lines.append("")
+    lines.append(f"Pending invitations not accepted: {len(inv_body)}")
+    lines.extend(_table(inv_head, inv_body) if inv_body else ["  (none)"])
+    return "\n".join(lines)
+
+
+def _table(head: tuple[str, ...], body: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(str(row[i])) for row in (head, *body)) for i in range(len(head))]
+    return [
+        "  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in (head, *body)
+    ]
