@@ -34,6 +34,22 @@ def assume_account(sts_client: Any, account_id: str) -> dict[str, str]:
     }
 
 
+def shared_botocore_session() -> Any:
+    """A botocore session sharing one model loader, so each account's first client is cheap."""
+    import botocore.loaders
+    import botocore.session
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = botocore.loaders.create_loader()
+    session = botocore.session.Session()
+    session.register_component("data_loader", _LOADER)
+    return session
+
+
+_LOADER: Any = None
+
+
 class LocalAws:
     """moto (``mock_aws``) plus VPC Lattice resource gateways/configurations, cross-account RAM and
     EC2 resource endpoints, with a loopback data path. Use as a context manager::
@@ -135,6 +151,7 @@ class LocalAws:
                 aws_secret_access_key=creds["aws_secret_access_key"],
                 aws_session_token=creds["aws_session_token"],
                 region_name=region,
+                botocore_session=shared_botocore_session(),
             )
         return self._sessions[key]
 

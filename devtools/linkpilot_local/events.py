@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,32 +20,37 @@ def ram_event(
 ) -> None:
     """Deliver one RAM state-change event to ``account``'s default bus through moto's EventBridge.
 
-    moto matches the account's rules on the default bus and sends to their targets (SQS, Lambda,
-    logs, ...). Every emitted event is also kept in ``emu.events`` for inspection in tests.
+    The event is built in AWS's envelope (ISO ``time``, ``account``, ...) and handed to every enabled
+    rule of the account's default bus in moto; moto matches the rule's pattern and sends it to the
+    rule's targets (SQS, Lambda, logs, ...). moto's own PutEvents path would drop ``account``, hence
+    this route. Every emitted event is also kept in
+    ``emu.events`` (server: ``GET /_linkpilot/events``).
     """
     from moto.events.models import events_backends
 
     clean = {k: v for k, v in detail.items() if v is not None}
-    entry = {
-        "Source": SOURCE,
-        "DetailType": DETAIL_TYPE,
-        "Detail": json.dumps(clean),
-        "Resources": resources,
-        "Time": emu.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": DETAIL_TYPE,
+        "source": SOURCE,
+        "account": account,
+        "time": emu.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": resources,
+        "detail": clean,
     }
-    emu.events.append(
-        {
-            "account": account,
-            "region": region,
-            "detail-type": DETAIL_TYPE,
-            "source": SOURCE,
-            "resources": resources,
-            "detail": clean,
-        }
-    )
+    emu.events.append(event)
     if emu.drop_events:
         return
     try:
-        events_backends[account][region].put_events([entry])
+        bus = events_backends[account][region].describe_event_bus("default")
+        # moto's targets take the envelope with a numeric ``time`` and render it (SQS: ISO 8601).
+        moto_form = dict(event, time=emu.clock.time(), **{"ingestion-time": emu.clock.time()})
+        for rule in list(bus.rules.values()):
+            if rule.state != "ENABLED":
+                continue
+            transform = any("InputTransformer" in t for t in rule.targets)
+            rule.send_to_targets(copy.deepcopy(moto_form), transform_input=transform)
     except Exception:  # RAM events are best effort in AWS too: never fail the API call
         log.exception("could not deliver aws.ram event to %s/%s", account, region)

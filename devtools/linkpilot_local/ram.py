@@ -756,7 +756,9 @@ def _respond(emu: Emulation, call: Call, action: str) -> dict[str, Any]:
     inv = _receiver_invitation(emu, call, arn)
     if token:
         for other in emu.ram.invitations.values():
-            if token in other.tokens and (other.arn != inv.arn or other.tokens[token] != action):
+            if other.receiver != call.account or token not in other.tokens:
+                continue
+            if other.arn != inv.arn or other.tokens[token] != action:
                 raise ram_error(
                     "IdempotentParameterMismatchException",
                     f"The client token {token} was already used with different parameters.",

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from .core import assume_account
+from .core import assume_account, shared_botocore_session
 from .emulation import INTERNAL_HEADER
 from .faults import FaultRule
 
@@ -96,7 +96,10 @@ class RemoteLocalAws:
             )
             sts.meta.events.register("before-send.sts.AssumeRole", _mark_internal)
             self._sessions[key] = _EndpointSession(
-                self.endpoint_url, region_name=region, **assume_account(sts, account_id)
+                self.endpoint_url,
+                region_name=region,
+                botocore_session=shared_botocore_session(),
+                **assume_account(sts, account_id),
             )
         return self._sessions[key]
 

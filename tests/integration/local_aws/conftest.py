@@ -187,3 +187,9 @@ def aws_any(request: pytest.FixtureRequest) -> Iterator[Any]:
     finally:
         remote.faults.clear()
         remote.set_organization_sharing([], enabled=False)
+
+
+def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, int]:
+    """(error code, HTTP status) of a botocore ClientError."""
+    response = excinfo.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
