@@ -88,6 +88,9 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+NO_VALUE = object()  # what ``!Ref AWS::NoValue`` resolves to: the property is dropped
+
+
 class Resolver:
     """Resolves intrinsics against parameter values and physical ids the caller provides.
 
@@ -99,12 +102,17 @@ class Resolver:
         self,
         template: Mapping[str, Any],
         refs: Mapping[str, Any] | None = None,
-        attrs: Mapping[tuple[str, str], Any] | None = None,
+        attrs: dict[tuple[str, str], Any] | None = None,
         parameters: Mapping[str, Any] | None = None,
     ) -> None:
         self.template = template
-        self.refs = {**parameter_defaults(template), **(parameters or {}), **(refs or {})}
-        self.attrs = dict(attrs or {})
+        self.refs = {
+            **parameter_defaults(template),
+            **(parameters or {}),
+            **(refs or {}),
+            "AWS::NoValue": NO_VALUE,
+        }
+        self.attrs = attrs if attrs is not None else {}  # shared: the caller adds attributes as it creates
         self._handlers: dict[str, Callable[[Any], Any]] = {
             "Ref": self._ref,
             "Fn::Sub": self._sub,

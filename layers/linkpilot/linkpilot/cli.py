@@ -59,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _load(name)
     cmd_parser = argparse.ArgumentParser(prog=f"linkpilot {name}", description=COMMANDS[name][1])
     command.register(cmd_parser)
-    args = cmd_parser.parse_args(argv[1:])
+    # Intermixed: options may stand between positional arguments (`linkpilot probe URL --timeout 2 URL`).
+    args = cmd_parser.parse_intermixed_args(argv[1:])
     return command.run(args)
 
 
