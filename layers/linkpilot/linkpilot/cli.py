@@ -59,8 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _load(name)
     cmd_parser = argparse.ArgumentParser(prog=f"linkpilot {name}", description=COMMANDS[name][1])
     command.register(cmd_parser)
-    # Intermixed: options may stand between positional arguments (`linkpilot probe URL --timeout 2 URL`).
-    args = cmd_parser.parse_intermixed_args(argv[1:])
+    # Options may stand between positional arguments (`linkpilot probe URL --timeout 2 URL`), except for
+    # commands with subcommands of their own, which argparse cannot parse intermixed.
+    has_subcommands = any(isinstance(a, argparse._SubParsersAction) for a in cmd_parser._actions)
+    parse = cmd_parser.parse_args if has_subcommands else cmd_parser.parse_intermixed_args
+    args = parse(argv[1:])
     return command.run(args)
 
 
