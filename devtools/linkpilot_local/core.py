@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from datetime import timedelta
@@ -34,20 +35,20 @@ def assume_account(sts_client: Any, account_id: str) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _shared_loader() -> Any:
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
 def shared_botocore_session() -> Any:
     """A botocore session sharing one model loader, so each account's first client is cheap."""
-    import botocore.loaders
     import botocore.session
 
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = botocore.loaders.create_loader()
     session = botocore.session.Session()
-    session.register_component("data_loader", _LOADER)
+    session.register_component("data_loader", _shared_loader())
     return session
-
-
-_LOADER: Any = None
 
 
 class LocalAws:
