@@ -58,7 +58,8 @@ def put_emf_records(cloudwatch: Any, records: Iterable[str | Mapping[str, Any]])
                             "MetricName": name,
                             "Timestamp": timestamp,
                             "Value": float(value),
-                            "Dimensions": [{"Name": d, "Value": str(record[d])} for d in dims],
+                            # sorted: moto matches GetMetricData dimensions in order (CloudWatch does not)
+                            "Dimensions": [{"Name": d, "Value": str(record[d])} for d in sorted(dims)],
                         }
                         if metric.get("Unit"):
                             datum["Unit"] = metric["Unit"]
