@@ -2,7 +2,8 @@
 the policy, run the one reconcile, publish metrics, decide between "return" and "raise for a retry".
 
 - Unknown or malformed event: logged raw, nothing read or written, returns normally (no retry storm).
-- Policy that does not load or validate: ``PolicyErrors`` (alarmed), nothing changed, returns normally.
+- Policy that does not validate: ``PolicyErrors`` (alarmed), nothing changed, returns normally (a retry
+  cannot fix it). Policy that cannot be read (missing parameter, SSM error): ``PolicyErrors`` and raise.
 - Reading AWS failed, or an action failed transiently: ``ReconcileErrors`` and raise, so Lambda retries
   the invocation and, after its retries, the DLQ keeps the event (alarmed).
 """
@@ -74,9 +75,15 @@ def handle_event(
     logger.info("reconcile triggered", extra={"trigger": trigger.value, "raw_event": event})
 
     try:
-        policy: TrustPolicy = parse_policy(
-            load_policy(trigger is Trigger.POLICY_CHANGE), source="policy parameter"
-        )
+        document = load_policy(trigger is Trigger.POLICY_CHANGE)
+    except Exception:
+        # Missing parameter, access denied or SSM throttling (Powertools wraps them all): nothing can be
+        # decided. Alarm, and raise so the platform retries in case it was transient.
+        metrics.add_metric(name="PolicyErrors", unit=MetricUnit.Count, value=1)
+        logger.exception("policy could not be loaded: nothing changed")
+        raise
+    try:
+        policy: TrustPolicy = parse_policy(document, source="policy parameter")
     except PolicyError as exc:
         metrics.add_metric(name="PolicyErrors", unit=MetricUnit.Count, value=1)
         logger.error("policy invalid: nothing changed", extra={"problems": list(exc.problems)})

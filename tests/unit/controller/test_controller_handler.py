@@ -114,6 +114,20 @@ def test_invalid_policy_changes_nothing_and_counts_a_policy_error():
     assert emitted(metrics)["PolicyErrors"] == [1.0]
 
 
+def test_unreadable_policy_counts_a_policy_error_and_raises():
+    metrics = fresh_metrics()
+
+    def missing(_force: bool) -> str:
+        raise LookupError("ParameterNotFound")
+
+    calls = Calls()
+    calls.load_policy = missing  # type: ignore[method-assign]
+    with pytest.raises(LookupError):
+        run(load("controller-schedule.json"), calls, metrics)
+    assert emitted(metrics)["PolicyErrors"] == [1.0]
+    assert calls.built == 0
+
+
 def test_policy_change_event_forces_a_fresh_policy_read(account, controller):
     calls = Calls(json.dumps(policy_doc()), controller)
     assert run(load("ssm-policy-parameter-change.json"), calls)["status"] == "ok"
