@@ -274,3 +274,60 @@ def test_cli_exits_non_zero_when_an_action_fails(world, tmp_path, monkeypatch, c
     assert cli.main(["reconcile", "--policy", str(policy_file)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False and out["actions"][0]["error_code"] == "InvalidSubnetID.NotFound"
+
+
+def test_lambda_handler_end_to_end_with_the_policy_in_ssm(world, monkeypatch):
+    """The real entry point: settings from the environment, policy from SSM (Powertools parameters)."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    _aws, provider, consumer = world
+    cfg = provider.configuration("hello")
+    provider.share(consumer.account, [cfg])
+    creds = consumer.session.get_credentials().get_frozen_credentials()
+    for var, value in {
+        "AWS_ACCESS_KEY_ID": creds.access_key,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_key,
+        "AWS_SESSION_TOKEN": creds.token,
+        "LINKPILOT_POLICY_PARAMETER": "/linkpilot/test/policy",
+        "LINKPILOT_AUDIT_TABLE": "linkpilot-audit",
+        "LINKPILOT_TOPIC_ARN": consumer.settings.notification_topic_arn,
+        "POWERTOOLS_SERVICE_NAME": "linkpilot-controller",
+    }.items():
+        monkeypatch.setenv(var, value)
+    # Powertools caches one SSM provider per process (bound to the credentials of its first use)
+    saved = dict(DEFAULT_PROVIDERS)
+    DEFAULT_PROVIDERS.clear()
+    consumer.session.client("ssm").put_parameter(
+        Name="/linkpilot/test/policy",
+        Type="String",
+        Value=json.dumps(consumer.policy_doc([provider.account])),
+    )
+    spec = importlib.util.spec_from_file_location(
+        "controller_app_e2e", Path(__file__).resolve().parents[3] / "functions" / "controller" / "app.py"
+    )
+    assert spec and spec.loader
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    context = SimpleNamespace(
+        function_name="controller",
+        memory_limit_in_mb=512,
+        aws_request_id="req-1",
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:{consumer.account}:function:controller",
+    )
+    Metrics(namespace="Linkpilot").clear_metrics()
+    try:
+        result = app.handler(
+            json.loads((EVENTS / "ssm-policy-parameter-change.json").read_text())
+            | {"detail": {"name": "/linkpilot/test/policy", "type": "String", "operation": "Update"}},
+            context,
+        )
+    finally:
+        DEFAULT_PROVIDERS.clear()
+        DEFAULT_PROVIDERS.update(saved)
+    assert result["status"] == "ok"
+    assert [a["action"] for a in result["summary"]["actions"]] == ["accept-invitation", "create-endpoint"]
+    assert len(consumer.endpoints()) == 1
+    assert {a["record"] for a in consumer.audit()} == {"decision", "action"}
