@@ -51,6 +51,6 @@ def ram_event(
             if rule.state != "ENABLED":
                 continue
             transform = any("InputTransformer" in t for t in rule.targets)
-            rule.send_to_targets(copy.deepcopy(moto_form), transform_input=transform)
+            rule.send_to_targets(copy.deepcopy(moto_form), transform_input=transform)  # type: ignore[arg-type]
     except Exception:  # RAM events are best effort in AWS too: never fail the API call
         log.exception("could not deliver aws.ram event to %s/%s", account, region)
