@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("linkpilot.commands.probe", "probe HTTP targets the way the probe function does"),
     "status": ("linkpilot.commands.status", "managed endpoints, their state and last probe verdict"),
     "local": ("linkpilot_local.cli", "the local AWS emulation (development and tests)"),
-    "demo": ("linkpilot.commands.demo", "offline end-to-end demo against the local AWS"),
+    "demo": ("linkpilot_demo.cli", "offline end-to-end demo against the local AWS"),
     "stackset": (
         "linkpilot.commands.stackset",
         "roll the consumer stack out to OUs with a service-managed StackSet",

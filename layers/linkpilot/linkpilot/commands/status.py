@@ -153,9 +153,10 @@ def last_probe_verdicts(
                     "Metric": {
                         "Namespace": namespace,
                         "MetricName": "ProbeSuccess",
+                        # CloudWatch matches dimensions as a set; sorted by name suits order-sensitive fakes
                         "Dimensions": [
-                            {"Name": "service", "Value": probe_service},
                             {"Name": "EndpointId", "Value": endpoint_id},
+                            {"Name": "service", "Value": probe_service},
                         ],
                     },
                     "Period": 60,
