@@ -270,7 +270,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         base = datetime.fromtimestamp(aws.clock.time() // 60 * 60 + 60, tz=UTC)
         minute = [0]
 
-        def probe_round() -> tuple[dict[str, Any], list[Any]]:
+        def probe_round() -> dict[str, Any]:
             """One scheduled probe run in its own simulated minute, then CloudWatch's evaluation."""
             run_at = base + timedelta(minutes=minute[0], seconds=5)
             aws.clock.advance(run_at - aws.clock.now())
@@ -279,15 +279,16 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
             emf_in(c_sess, run_at)
             minute[0] += 1
             aws.clock.advance(base + timedelta(minutes=minute[0]) - aws.clock.now())
-            transitions = evaluate_alarms(c_cw, aws.clock.now(), c_sess.client("sns"))
-            return result["results"][0], transitions
+            evaluate_alarms(c_cw, aws.clock.now(), c_sess.client("sns"))
+            row: dict[str, Any] = result["results"][0]
+            return row
 
         def alarm_state() -> str:
             return str(c_cw.describe_alarms(AlarmNames=[failing_alarm])["MetricAlarms"][0]["StateValue"])
 
         with tl.step("probe through the endpoint: the target answers") as s:
             for _ in range(3):
-                row, _t = probe_round()
+                row = probe_round()
                 s.expect(row["ok"], f"probe ok (got {row['verdict']}: {row.get('error')})")
             t = row["timings_ms"]
             s.note(
@@ -301,7 +302,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
             target.stop()
             went_down = aws.clock.now()
             for _ in range(5):
-                row, transitions = probe_round()
+                row = probe_round()
                 s.expect(not row["ok"], "the probe reports the target down")
                 if alarm_state() == "ALARM":
                     break
@@ -317,7 +318,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         with tl.step("the target comes back → probe ok → alarm back to OK") as s:
             target.start()
             for _ in range(4):
-                row, _ = probe_round()
+                row = probe_round()
                 if alarm_state() == "OK":
                     break
             s.expect(row["ok"], "the probe reports the target up")
