@@ -107,7 +107,7 @@ class LocalFunction:
         # A new container: no parameter values cached by an earlier function instance in this process.
         from aws_lambda_powertools.utilities.parameters import base
 
-        base.DEFAULT_PROVIDERS.clear()
+        base.DEFAULT_PROVIDERS.clear()  # type: ignore[attr-defined]
 
     @contextlib.contextmanager
     def _as_lambda(self) -> Iterator[None]:

@@ -123,7 +123,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
                     c_sqs.delete_message(QueueUrl=alerts_queue, ReceiptHandle=m["ReceiptHandle"])
             return got
 
-        def managed_endpoints() -> list[dict[str, Any]]:
+        def managed_endpoints() -> list[Any]:
             eps = c_ec2.describe_vpc_endpoints(
                 Filters=[{"Name": "tag:linkpilot:managed", "Values": ["true"]}]
             )["VpcEndpoints"]
@@ -410,12 +410,22 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
 
 
 def loopback_only() -> None:
-    """The demo's traffic stays on 127.0.0.0/8 (a guard like the tests')."""
-    real = socket.socket.connect
+    """The demo's traffic stays on 127.0.0.0/8, like the tests' (an address elsewhere is refused)."""
+    import ipaddress
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(address: Any) -> None:
+        if isinstance(address, tuple) and not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(f"the demo reaches loopback only, not {address[0]}")
 
     def connect(self: socket.socket, address: Any) -> None:
-        if isinstance(address, tuple) and not str(address[0]).startswith("127."):
-            raise ConnectionRefusedError(f"the demo reaches loopback only, not {address[0]}")
-        real(self, address)
+        check(address)
+        real_connect(self, address)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return real_connect_ex(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
