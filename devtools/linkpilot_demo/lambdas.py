@@ -119,14 +119,17 @@ class LocalFunction:
         boto3.DEFAULT_SESSION = None  # one account per Lambda process: never reuse another's credentials
         # Loggers bind their stream when first built (perhaps by an earlier import in this process):
         # during the invocation, every plain stdout handler writes to this function's log.
-        repointed = [(h, h.setStream(self.sink)) for h in _stdout_handlers()]
+        before = {h: h.setStream(self.sink) for h in _stdout_handlers()}
         try:
             with contextlib.redirect_stdout(self.sink):
                 yield
         finally:
-            for handler, stream in repointed:
-                if stream is not None and not getattr(stream, "closed", False):
-                    handler.setStream(stream)
+            # afterwards, every handler writing here (also those built during the call) writes where it did
+            # before, or to the caller's stdout: never to this function's log once it is closed
+            for h in _stdout_handlers():
+                if h.stream is self.sink:
+                    stream = before.get(h)
+                    h.setStream(sys.stdout if stream is None or getattr(stream, "closed", False) else stream)
             os.environ.clear()
             os.environ.update(saved)
             boto3.DEFAULT_SESSION = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -202,6 +204,9 @@ def test_lambda_entry_point_ignores_a_malformed_event(monkeypatch, capsys):
         aws_request_id="req-1",
         invoked_function_arn="arn:aws:lambda:us-east-1:222222222222:function:controller",
     )
+    # the service's logger may have been built by an earlier test: make it write to this test's stdout
+    for handler in logging.getLogger("linkpilot-controller").handlers:
+        handler.setStream(sys.stdout)
     assert app.handler(load("controller-malformed.json"), context)["status"] == "ignored"
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     warning = next(entry for entry in logged if entry.get("level") == "WARNING")
