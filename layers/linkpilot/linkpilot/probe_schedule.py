@@ -35,8 +35,10 @@ def shard_inputs(
 ) -> list[str]:
     """Probe inputs, each under ``max_chars``, together holding every target once (sorted by endpoint id).
 
-    No targets -> no inputs (the controller then removes its schedules). A single target too big for
-    ``max_chars`` raises ``ValueError``: a limit that small is a configuration error.
+    No targets -> one input with an empty target list, never none: the controller keeps one schedule so
+    the probe still runs and reports ``ProbeTargetsFailed = 0``. (With no schedule at all the failing-targets
+    alarm, which treats missing data as breaching, would sit in ALARM on a stack with no endpoints.) A single
+    target too big for ``max_chars`` raises ``ValueError``: a limit that small is a configuration error.
     """
     head = {"defaults": defaults.model_dump(mode="json")}
     empty_len = len(_dumps({**head, "targets": []}))
@@ -54,7 +56,7 @@ def shard_inputs(
             item_len = len(_dumps(item))
         current.append(item)
         size += item_len
-    if current:
+    if current or not shards:
         shards.append(current)
     return [_dumps({**head, "targets": shard}) for shard in shards]
 

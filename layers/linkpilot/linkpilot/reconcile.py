@@ -397,7 +397,7 @@ def _refresh_probe(
         if controller.memory.probe_digest(schedules.key) == digest:
             return ProbeRefresh("unchanged", *counts), ()
         published = schedules.published()
-        if published.digest == digest or (not inputs and not published.names):
+        if published.digest == digest:
             controller.memory.remember_probe(schedules.key, digest)
             return ProbeRefresh("unchanged", *counts), ()
         schedules.publish(inputs, digest, published.names)

@@ -12,6 +12,8 @@ from controller_world import Consumer, Provider
 
 from linkpilot import cli
 from linkpilot.controller import ReconcileIncomplete, handle_event
+from linkpilot.probe import probe_event
+from linkpilot.probe.emf import emf_records
 from linkpilot.reconcile import reconcile
 
 pytestmark = pytest.mark.integration
@@ -182,6 +184,36 @@ def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world
     assert actions(report) == [("delete-endpoint", "done")]
     aws.clock.advance(seconds=1)
     assert [e["VpcEndpointId"] for e in consumer.endpoints()] == [mine]
+
+
+def test_no_available_endpoint_leaves_one_schedule_probing_nothing(world):
+    """Before the first endpoint and after the last one goes, one schedule stays with ``targets: []``: the
+    probe then runs and reports ProbeTargetsFailed = 0, which keeps the failing-targets alarm (missing data
+    = breaching) out of ALARM on a stack with no endpoints."""
+    aws, provider, consumer = world
+    policy = consumer.policy([provider.account])
+    assert reconcile(policy, consumer.controller()).probe.status == "updated"  # nothing shared yet
+    (schedule,) = consumer.schedules()
+    assert json.loads(schedule["Target"]["Input"])["targets"] == []
+    (aggregate,) = emf_records(probe_event(json.loads(schedule["Target"]["Input"])))
+    assert aggregate["ProbeTargetsFailed"] == [0]
+
+    cfg = provider.configuration("hello")
+    share = provider.share(consumer.account, [cfg])
+    reconcile(policy, consumer.controller())
+    aws.clock.advance(seconds=1)  # pending -> available: the endpoint becomes the one target
+    reconcile(policy, consumer.controller())
+    (schedule,) = consumer.schedules()
+    targets = json.loads(schedule["Target"]["Input"])["targets"]
+    assert [t["resource_configuration_arn"] for t in targets] == [cfg]
+
+    provider.unshare(share, consumer.account)
+    report = reconcile(policy, consumer.controller())
+    assert actions(report) == [("delete-endpoint", "done")]
+    assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
+    (schedule,) = consumer.schedules()
+    assert schedule["State"] == "ENABLED"
+    assert json.loads(schedule["Target"]["Input"])["targets"] == []
 
 
 def test_expired_invitation_is_recorded_and_not_accepted(world):

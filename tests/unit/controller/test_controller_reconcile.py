@@ -171,10 +171,12 @@ def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(policy, acc
 def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, account, controller):
     account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
-    assert controller.schedules.writes == 0  # pending endpoints are not targets; nothing to publish
+    # pending endpoints are not targets: one schedule with an empty target list (the probe reports 0 failed)
+    assert controller.schedules.writes == 1
+    assert json.loads(controller.schedules.inputs[0])["targets"] == []
     account.make_available()
     report = reconcile(policy, controller)
-    assert report.probe.status == "updated" and controller.schedules.writes == 1
+    assert report.probe.status == "updated" and controller.schedules.writes == 2
     payload = json.loads(controller.schedules.inputs[0])
     (target,) = payload["targets"]
     assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn"}
@@ -185,12 +187,35 @@ def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, a
     # a cold process reads the digest once and still does not write
     cold = replace(controller, memory=ControllerMemory())
     assert reconcile(policy, cold).probe.status == "unchanged"
-    assert controller.schedules.writes == 1
+    assert controller.schedules.writes == 2
     account.org_share(TRUSTED, 2)
     reconcile(policy, controller)
     account.make_available()
     report = reconcile(policy, controller)
-    assert report.probe.targets == 2 and controller.schedules.writes == 2
+    assert report.probe.targets == 2 and controller.schedules.writes == 3
+
+
+def test_no_targets_keeps_one_schedule_with_an_empty_target_list(policy, account, controller):
+    """A stack with no available endpoint still has a probe run reporting 0 failed targets: the
+    failing-targets alarm treats missing data as breaching, so deleting every schedule would hold it in
+    ALARM."""
+    report = reconcile(policy, controller)  # nothing shared at all
+    assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
+    (empty,) = controller.schedules.inputs
+    assert json.loads(empty) == {"defaults": policy.probe.defaults.model_dump(mode="json"), "targets": []}
+    share = account.org_share(TRUSTED, 1)
+    reconcile(policy, controller)
+    account.make_available()
+    reconcile(policy, controller)
+    assert [len(json.loads(i)["targets"]) for i in controller.schedules.inputs] == [1]
+    del account.shares[share.arn]  # unshared: the managed endpoint goes, the last target with it
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("delete-endpoint", "done")]
+    assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
+    assert controller.schedules.inputs == [empty]
+    writes = controller.schedules.writes
+    assert reconcile(policy, replace(controller, memory=ControllerMemory())).probe.status == "unchanged"
+    assert controller.schedules.writes == writes
 
 
 def test_probe_shards_when_the_input_would_be_too_big(policy, account):
