@@ -80,7 +80,7 @@ def _deliver(event: dict[str, Any], policy_text: str, make_controller: Any) -> t
                 logger=Logger(service="linkpilot-controller", level="CRITICAL"),
                 metrics=MetricsRecorder(),  # type: ignore[arg-type]
             )
-        except Exception:  # noqa: BLE001 - an invocation error: Lambda retries it
+        except Exception:
             continue
         return str(result["status"]), attempts
     return "dead-lettered", attempts
@@ -209,8 +209,8 @@ CONTEXT = SimpleNamespace(
 
 @pytest.fixture
 def lambda_world(local_aws, monkeypatch):
-    """A consumer with the controller's stack resources, the policy in SSM, template.yaml's ReconcileErrorsAlarm
-    on the alerts topic (read through an SQS subscription), and a pending trusted invitation."""
+    """A consumer with the controller's stack resources, the policy in SSM, template.yaml's
+    ReconcileErrorsAlarm on the alerts topic (read through an SQS subscription), a trusted invitation."""
     from aws_lambda_powertools.utilities import parameters
 
     cw = controller_world()
@@ -274,7 +274,7 @@ def _invoke(world: Any, capsys: Any) -> tuple[Any, list[dict[str, Any]]]:
     capsys.readouterr()
     try:
         outcome: Any = world.app.handler(SCHEDULE_EVENT, CONTEXT)
-    except Exception as exc:  # noqa: BLE001 - an invocation error is an outcome here
+    except Exception as exc:
         outcome = exc
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     return outcome, lines
@@ -334,8 +334,8 @@ def test_denied_read_raises_for_a_retry_and_shows_as_metric_and_alarm(lambda_wor
 
 @pytest.mark.xfail(
     strict=True,
-    reason="gap: a reconcile whose reads fail raises before it records anything, so no audit record names the "
-    "denial (the metric, alarm, log and DLQ do); linkpilot.controller.handle_event could write one",
+    reason="gap: a reconcile whose reads fail raises before it records anything, so no audit record names "
+    "the denial (the metric, alarm, log and DLQ do); linkpilot.controller.handle_event could write one",
 )
 def test_denied_read_leaves_an_audit_record(lambda_world, capsys):
     world = lambda_world
