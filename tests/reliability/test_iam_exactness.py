@@ -1,0 +1,209 @@
+"""IAM exactness: every AWS operation each function performs, recorded across the integration suite, against
+that function's policy in template.yaml / provider/template.yaml.
+
+- nothing called that is not granted; nothing granted that is never called (documented exceptions only);
+- destructive actions scoped by resource, or by the managed-tag condition where the resource id cannot be
+  known in advance and AWS supports the condition (checked with policy_sentry's offline IAM database);
+- every granted action exists, every condition key is valid for it, "*" only where AWS allows nothing else.
+
+The calls come from ``iam_recorder`` (tests/reliability/conftest.py installs it for the session). When this
+session did not run the whole suite (``pytest tests/reliability`` alone, ``-k``, ...), the test runs the
+suites that drive the functions in a subprocess and reads what that run recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from policy_sentry.querying.actions import get_action_data
+
+from . import iam_recorder
+from .support import FUNCTIONS, ROOT, as_list, function_statements, granted_actions, load_template
+
+# The suites whose tests drive the functions against the local AWS.
+SUITE = (
+    "tests/integration/controller",
+    "tests/integration/provider",
+    "tests/e2e",
+    "tests/reliability/test_delivery_faults.py",
+    "tests/reliability/test_grant_coverage.py",
+    "tests/reliability/test_malformed_corpus.py",
+)
+EXCEPTIONS = yaml.safe_load((Path(__file__).with_name("iam_exceptions.yaml")).read_text())
+DESTRUCTIVE = re.compile(r"^(Delete|Disassociate|Reject|Remove|Terminate|Detach|Revoke|Disable)")
+MANAGED_TAG_CONDITION = "aws:ResourceTag/linkpilot:managed"
+
+
+def _statements(function: str) -> list[dict[str, Any]]:
+    template, logical_id = FUNCTIONS[function]
+    return function_statements(load_template(template), logical_id)
+
+
+def _session_ran_suite(config: pytest.Config) -> bool:
+    """Whether this session ran every test of SUITE (then its records are complete)."""
+    opt = config.option
+    if opt.keyword or opt.markexpr or getattr(opt, "lf", False) or getattr(opt, "deselect", None):
+        return False
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return False  # each worker saw only part of the suite
+    args = [Path(a.split("::")[0]).resolve() for a in config.args] or [Path(config.rootpath).resolve()]
+    if any("::" in a for a in config.args):
+        return False
+    return all(any(ROOT / s == a or a in (ROOT / s).parents for a in args) for s in SUITE)
+
+
+@pytest.fixture(scope="module")
+def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    if _session_ran_suite(request.config):
+        calls = iam_recorder.snapshot()
+    else:
+        out = tmp_path_factory.mktemp("iam") / "calls.json"
+        env = {**os.environ, "LINKPILOT_IAM_RECORD": str(out)}
+        env.pop("PYTEST_CURRENT_TEST", None)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *SUITE],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        calls = json.loads(out.read_text())
+    return {function: set(calls.get(function, {})) for function in FUNCTIONS}
+
+
+@pytest.mark.after_all_calls_recorded
+@pytest.mark.timeout(900)  # alone, it first runs the suites that drive the functions
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_call_is_granted(function: str, recorded: dict[str, set[str]]) -> None:
+    granted = granted_actions(_statements(function))
+    called = recorded[function]
+    if function != "probe":
+        assert called, f"no call of the {function} function was recorded: the recorder is not working"
+    assert called <= granted, f"{function} calls what its policy does not grant: {sorted(called - granted)}"
+
+
+@pytest.mark.after_all_calls_recorded
+@pytest.mark.timeout(900)  # alone, it first runs the suites that drive the functions
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_grant_is_called_or_a_documented_exception(
+    function: str, recorded: dict[str, set[str]]
+) -> None:
+    granted = granted_actions(_statements(function))
+    unused = granted - recorded[function]
+    documented = EXCEPTIONS["granted_not_called"].get(function) or {}
+    assert all(str(reason).strip() for reason in documented.values()), "every exception needs a reason"
+    assert unused == set(documented), (
+        f"{function}: granted but never called and undocumented: {sorted(unused - set(documented))}; "
+        f"documented but not (or no longer) applicable: {sorted(set(documented) - unused)}"
+    )
+
+
+# --- static checks with the offline IAM database ---------------------------------------------------------
+def _action_rows(action: str) -> list[dict[str, Any]]:
+    service, name = action.split(":")
+    data = get_action_data(service, name)
+    assert data, f"{action} is not an IAM action"
+    rows: list[dict[str, Any]] = data[service]
+    return rows
+
+
+def _generic(key: str) -> str:
+    return re.sub(r"Tag/[^/]+$", "Tag/${TagKey}", key)
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_granted_actions_exist_and_condition_keys_are_valid(function: str) -> None:
+    for statement in _statements(function):
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"wildcard action {action}"
+            keys = {k for row in _action_rows(action) for k in row["condition_keys"]}
+            for operator, conditions in statement.get("Condition", {}).items():
+                for key in conditions:
+                    valid = (
+                        key in keys
+                        or _generic(key) in keys
+                        or key.startswith(("aws:Source", "aws:Principal"))
+                    )
+                    assert valid, f"{function}: {operator} {key} is not a condition key of {action}"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_star_resource_only_where_aws_supports_nothing_narrower(function: str) -> None:
+    for statement in _statements(function):
+        if as_list(statement["Resource"]) != ["*"]:
+            continue
+        for action in as_list(statement["Action"]):
+            formats = {row["resource_arn_format"] for row in _action_rows(action)}
+            assert formats == {"*"}, f"{function}: {action} supports resource ARNs, do not grant it on *"
+
+
+def _resource_id_is_wildcard(resource: Any) -> bool:
+    """``arn:...:vpc-endpoint/*`` (any id) vs ``!Ref Share`` or ``.../linkpilot-probe-*`` (named)."""
+    if resource == "*":
+        return True
+    text = resource.get("Sub") if isinstance(resource, dict) else resource
+    if isinstance(text, list):
+        text = text[0]
+    if not isinstance(text, str):
+        return False  # !Ref / !GetAtt of one resource of the stack
+    tail = re.sub(r"\$\{[^}]+\}", "x", text).split(":", 5)[-1]
+    return bool(re.fullmatch(r"[A-Za-z0-9-]+/\*|\*", tail))
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_destructive_actions_are_scoped_by_resource_or_managed_tag(function: str) -> None:
+    documented = EXCEPTIONS["unscoped_destructive"].get(function) or {}
+    unscoped = set()
+    for statement in _statements(function):
+        for action in as_list(statement["Action"]):
+            if not DESTRUCTIVE.match(action.split(":")[1]):
+                continue
+            resources = as_list(statement["Resource"])
+            if not any(_resource_id_is_wildcard(r) for r in resources):
+                continue  # named resources (or a fixed name prefix): scoped by resource
+            keys = {k for row in _action_rows(action) for k in row["condition_keys"]}
+            conditions = {k for c in statement.get("Condition", {}).values() for k in c}
+            if "aws:ResourceTag/${TagKey}" in keys:
+                assert MANAGED_TAG_CONDITION in conditions, (
+                    f"{function}: {action} on any id must be limited to resources carrying the managed tag"
+                )
+            elif not conditions:
+                unscoped.add(action)
+    assert unscoped == set(documented), (
+        f"{function}: unscoped destructive actions {sorted(unscoped - set(documented))} are not documented; "
+        f"stale entries {sorted(set(documented) - unscoped)}"
+    )
+
+
+# --- the onboarding function, exactly (moved from tests/unit/provider/test_provider_template.py) ------------
+def test_onboarding_policy_is_least_privilege() -> None:
+    granted: dict[str, Any] = {}
+    for statement in _statements("onboarding"):
+        for action in as_list(statement["Action"]):
+            granted[action] = statement["Resource"]
+    # Exactly the calls the onboarding code makes (adapters: ram_provider, provider_audit, provider_notify).
+    assert set(granted) == {
+        "ssm:GetParameter",
+        "ram:GetResourceShareAssociations",
+        "ram:AssociateResourceShare",
+        "ram:DisassociateResourceShare",
+        "dynamodb:PutItem",
+        "sns:Publish",
+    }
+    assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
+    assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}
+    # The only "*" resource is the one action IAM cannot scope.
+    assert [a for a, r in granted.items() if r == "*"] == ["ram:GetResourceShareAssociations"]
+    assert get_action_data("ram", "GetResourceShareAssociations")["ram"][0]["resource_arn_format"] == "*"
+
+
+def test_the_probe_function_is_granted_nothing() -> None:
+    assert _statements("probe") == []
