@@ -8,6 +8,8 @@ SAMVENV   := .venv-sam
 PY        := $(VENV)/bin/python
 SAM       := $(SAMVENV)/bin/sam
 CFNLINT   := $(SAMVENV)/bin/cfn-lint
+CHECKOVVENV := .venv-checkov
+CHECKOV   := $(CHECKOVVENV)/bin/checkov
 REGION    ?= us-east-1
 TEMPLATES := template.yaml provider/template.yaml
 # sam build finds the runtime's interpreter on PATH (no container on these machines).
@@ -17,13 +19,14 @@ export SAM_CLI_TELEMETRY := 0
 # Tests, demo and benchmarks never talk to AWS: no real credentials are needed or used.
 export AWS_DEFAULT_REGION ?= $(REGION)
 
-.PHONY: help demo test unit lint fmt typecheck validate build bench bench-props clean sysdeps venv samvenv
+.PHONY: help demo test unit lint fmt typecheck validate build bench bench-props props clean sysdeps venv samvenv checkovvenv
 
 help:
 	@echo "make demo    offline end-to-end demo against the local AWS (the main job)"
-	@echo "make test    ruff, mypy, pytest, sam validate --lint, cfn-lint (what CI runs)"
+	@echo "make test    ruff, mypy, pytest, sam validate --lint, cfn-lint, checkov (what CI runs)"
 	@echo "make build   sam build (no container): python3.13 / arm64 artifacts"
 	@echo "make bench   benchmark report (table + bench/results.json)"
+	@echo "make props   property suite with the bench profile (10,000 examples per property)"
 	@echo "make lint | fmt | clean"
 
 $(PY313):
@@ -43,8 +46,16 @@ $(SAMVENV)/.stamp: requirements-sam.txt
 	$(SAMVENV)/bin/python -m pip install -q -r requirements-sam.txt
 	@touch $@
 
+$(CHECKOVVENV)/.stamp: requirements-checkov.txt
+	@test -n "$(PY313)" || { scripts/find-python313.sh; exit 1; }
+	$(PY313) -m venv $(CHECKOVVENV)
+	$(CHECKOVVENV)/bin/python -m pip install -q --upgrade pip
+	$(CHECKOVVENV)/bin/python -m pip install -q -r requirements-checkov.txt
+	@touch $@
+
 venv: $(VENV)/.stamp
 samvenv: $(SAMVENV)/.stamp
+checkovvenv: $(CHECKOVVENV)/.stamp
 
 # netcat runs the reference target (the shell loop of the provider's sample instance) in tests and the demo.
 sysdeps:
@@ -69,11 +80,12 @@ typecheck: venv
 unit: venv sysdeps
 	$(VENV)/bin/pytest -q
 
-validate: samvenv
+validate: samvenv checkovvenv
 	@for t in $(TEMPLATES); do \
 	  echo "sam validate --lint $$t"; \
 	  $(SAM) validate --lint --template-file $$t --region $(REGION) || exit 1; \
 	  $(CFNLINT) $$t || exit 1; \
+	  $(CHECKOV) -f $$t --framework cloudformation --compact --quiet --skip-download || exit 1; \
 	done
 
 test: lint typecheck validate unit
@@ -89,6 +101,11 @@ demo: venv sysdeps
 bench: venv sysdeps
 	$(VENV)/bin/python -m bench
 
+# The property suite under the bench profile (also run by make bench, through bench/props_bench.py).
+props: venv
+	HYPOTHESIS_PROFILE=bench $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-show-statistics \
+	  tests/reliability/test_properties.py
+
 clean:
-	rm -rf $(VENV) $(SAMVENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/results.json
+	rm -rf $(VENV) $(SAMVENV) $(CHECKOVVENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/results.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
