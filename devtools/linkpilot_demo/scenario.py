@@ -81,7 +81,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     from linkpilot_demo.timeline import ExpectationFailed, Timeline
     from linkpilot_local import LocalAws
     from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
-    from linkpilot_local.deploy import deploy_stack, drain_inbox
+    from linkpilot_local.deploy import deploy_stack, drain_inbox, write_baseline
 
     sink = LogSink(options.log_path)
     target = reference_target()
@@ -166,22 +166,35 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         onboarding = LocalFunction(provider.functions["OnboardingFunction"], p_sess, region, sink)
 
         # ---------------------------------------------------------------- consumer side
-        with tl.step("consumer stack deployed: trust policy, controller, probe, alarms, dashboard") as s:
+        with tl.step("consumer account baseline: VPC, subnets, probe security group in SSM") as s:
             c_vpc, c_subnets, c_sg = _vpc(c_sess, "10.1.0.0/16")
+            written = write_baseline(
+                c_sess,
+                REPO / "template.yaml",
+                {"EndpointVpcId": c_vpc, "EndpointSubnetIds": c_subnets, "ProbeSecurityGroupIds": [c_sg]},
+            )
+            prefix = str(Path(next(iter(written.values()))).parent)
+            s.note(
+                f"{c_vpc}, {len(c_subnets)} subnets, probe group {c_sg} → {len(written)} parameters under "
+                f"{prefix}/ (the per-account values one StackSet cannot pass to every account)"
+            )
+
+        with tl.step("consumer stack deployed: trust policy, controller, probe, alarms, dashboard") as s:
             consumer = deploy_stack(
                 c_sess,
                 REPO / "template.yaml",
                 stack_name="linkpilot",
-                parameters={
+                parameters={  # the same for every account: the VPC, subnets and groups come from the baseline
                     "TrustedAccounts": list(options.trusted_accounts),
                     "UntrustedInvitations": options.untrusted_invitations,
-                    "EndpointVpcId": c_vpc,
-                    "EndpointSubnetIds": c_subnets,
-                    "ProbeSubnetIds": c_subnets,
-                    "ProbeSecurityGroupIds": [c_sg],
                     "ProbeExpectedBody": EXPECTED_BODY,
                     "ProbeTimeoutSeconds": 2,  # a down target is judged within 2 s (the default is 5)
                 },
+            )
+            s.expect(
+                (consumer.parameters["EndpointVpcId"], consumer.parameters["EndpointSubnetIds"])
+                == (c_vpc, c_subnets),
+                "the stack resolved the endpoint VPC and subnets from the baseline",
             )
             alerts_queue = c_sqs.create_queue(QueueName="demo-alerts-inbox")["QueueUrl"]
             alerts_queue_arn = f"arn:aws:sqs:{region}:{CONSUMER}:demo-alerts-inbox"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkpilot.policy import parse_policy
-from linkpilot_local.deploy import DeployError, deploy_stack
+from linkpilot_local.deploy import DeployError, deploy_stack, write_baseline
 
 pytestmark = pytest.mark.integration
 
@@ -23,32 +23,51 @@ def vpc(session, cidr: str) -> tuple[str, list[str]]:
     return vpc_id, subnets
 
 
+BASELINE = {
+    "EndpointVpcId": "/linkpilot/consumer/endpoint-vpc-id",
+    "EndpointSubnetIds": "/linkpilot/consumer/endpoint-subnet-ids",
+    "ProbeSecurityGroupIds": "/linkpilot/consumer/probe-security-group-ids",
+}
+
+
 def test_consumer_template_deploys_and_its_policy_document_parses(local_aws):
     session = local_aws.session("222222222222")
     vpc_id, subnets = vpc(session, "10.1.0.0/16")
+    # the account baseline: per-account values in SSM, named by the template's defaults
+    written = write_baseline(
+        session,
+        "template.yaml",
+        {
+            "EndpointVpcId": vpc_id,
+            "EndpointSubnetIds": subnets,
+            "ProbeSecurityGroupIds": ["sg-0123456789abcdef0"],
+        },
+    )
+    assert written == BASELINE
     stack = deploy_stack(
         session,
         "template.yaml",
         stack_name="lp",
-        parameters={
+        parameters={  # no per-account value: what a StackSet passes to every account
             "TrustedAccounts": ["111111111111", "111111111112"],
             "AllowedResourceConfigurationArns": [
                 "arn:aws:vpc-lattice:*:111111111111:resourceconfiguration/*"
             ],
             "UntrustedInvitations": "reject",
-            "EndpointVpcId": vpc_id,
-            "EndpointSubnetIds": subnets,
-            "ProbeSubnetIds": subnets,
-            "ProbeSecurityGroupIds": ["sg-0123456789abcdef0"],
             "ProbeExpectedBody": "Hello, World!",
         },
     )
+    assert stack.parameters["EndpointVpcId"] == vpc_id
+    assert stack.parameters["EndpointSubnetIds"] == subnets
+    assert stack.parameters["ProbeSecurityGroupIds"] == ["sg-0123456789abcdef0"]
+    assert stack.parameters["ProbeSubnetIds"] == [] and stack.parameters["EndpointSecurityGroupIds"] == []
     document = session.client("ssm").get_parameter(Name=stack.physical["PolicyParameter"])["Parameter"][
         "Value"
     ]
     policy = parse_policy(document)  # the template's !Sub-built JSON is a valid policy
     assert policy.trusted_accounts == ("111111111111", "111111111112")
     assert policy.untrusted_invitations == "reject"
+    assert policy.endpoint.vpc_id == vpc_id
     assert policy.endpoint.subnet_ids == tuple(subnets)
     controller = stack.functions["ControllerFunction"]
     assert controller.environment["LINKPILOT_POLICY_PARAMETER"] == stack.physical["PolicyParameter"]
@@ -77,8 +96,53 @@ def test_provider_template_deploys_gateway_configuration_and_share(local_aws):
     assert "SampleTargetInstance" in stack.skipped
 
 
-def test_missing_parameters_are_refused_before_anything_is_created(local_aws):
+def test_ssm_parameter_names_can_be_overridden_and_a_comma_separated_string_is_a_list(local_aws):
     session = local_aws.session("222222222222")
-    with pytest.raises(DeployError, match="EndpointVpcId"):
+    vpc_id, subnets = vpc(session, "10.1.0.0/16")
+    ssm = session.client("ssm")
+    ssm.put_parameter(Name="/team-a/vpc", Type="String", Value=vpc_id)
+    ssm.put_parameter(Name="/team-a/subnets", Type="String", Value=" , ".join(subnets))
+    ssm.put_parameter(Name="/team-a/probe-sgs", Type="StringList", Value="sg-0123456789abcdef0")
+    stack = deploy_stack(
+        session,
+        "template.yaml",
+        stack_name="lp",
+        parameters={
+            "EndpointVpcId": "/team-a/vpc",
+            "EndpointSubnetIds": "/team-a/subnets",
+            "ProbeSecurityGroupIds": "/team-a/probe-sgs",
+        },
+    )
+    document = ssm.get_parameter(Name=stack.physical["PolicyParameter"])["Parameter"]["Value"]
+    assert parse_policy(document).endpoint.subnet_ids == tuple(subnets)
+    assert parse_policy(document).endpoint.vpc_id == vpc_id
+
+
+def test_a_missing_baseline_parameter_is_named_and_nothing_is_created(local_aws):
+    session = local_aws.session("222222222222")
+    vpc_id, subnets = vpc(session, "10.1.0.0/16")
+    write_baseline(session, "template.yaml", {"EndpointVpcId": vpc_id, "EndpointSubnetIds": subnets})
+    with pytest.raises(
+        DeployError, match="ProbeSecurityGroupIds: SSM parameter /linkpilot/consumer/probe-sec"
+    ):
         deploy_stack(session, "template.yaml", stack_name="lp", parameters={})
+    names = {p["Name"] for p in session.client("ssm").describe_parameters()["Parameters"]}
+    assert names == {BASELINE["EndpointVpcId"], BASELINE["EndpointSubnetIds"]}  # no stack resource
+    assert session.client("sns").list_topics()["Topics"] == []
+
+
+def test_a_plain_value_for_an_ssm_typed_parameter_is_refused(local_aws):
+    session = local_aws.session("222222222222")
+    with pytest.raises(DeployError, match=r"EndpointSubnetIds .* takes the name of an SSM parameter"):
+        deploy_stack(
+            session, "template.yaml", stack_name="lp", parameters={"EndpointSubnetIds": ["subnet-1"]}
+        )
+    with pytest.raises(DeployError, match=r"unknown parameters: EndpointVpc$"):
+        deploy_stack(session, "template.yaml", stack_name="lp", parameters={"EndpointVpc": "vpc-1"})
+
+
+def test_missing_parameters_are_refused_before_anything_is_created(local_aws):
+    session = local_aws.session("111111111111")
+    with pytest.raises(DeployError, match="VpcId, SubnetIds"):
+        deploy_stack(session, "provider/template.yaml", stack_name="lpp", parameters={})
     assert session.client("ssm").describe_parameters()["Parameters"] == []

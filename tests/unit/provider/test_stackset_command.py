@@ -77,6 +77,39 @@ def test_unknown_and_missing_parameters_are_named(tmp_path: Path) -> None:
     assert "parameter 'VpcId' has no default" in str(caught.value)
 
 
+def test_the_consumer_template_needs_no_per_account_value_in_the_parameters_file(tmp_path: Path) -> None:
+    """The OU rollout's precondition: every consumer parameter has a default; the per-account ones are
+    SSM-typed and name the parameters each account's baseline writes."""
+    from linkpilot_local.cfn import load_template as load_yaml_template
+
+    consumer = load_yaml_template(Path(__file__).parents[3] / "template.yaml")
+    assert [name for name, spec in consumer["Parameters"].items() if "Default" not in spec] == []
+    ssm_typed = {
+        name: spec["Default"]
+        for name, spec in consumer["Parameters"].items()
+        if spec["Type"].startswith("AWS::SSM::Parameter::Value<")
+    }
+    assert ssm_typed == {
+        "EndpointVpcId": "/linkpilot/consumer/endpoint-vpc-id",
+        "EndpointSubnetIds": "/linkpilot/consumer/endpoint-subnet-ids",
+        "ProbeSecurityGroupIds": "/linkpilot/consumer/probe-security-group-ids",
+    }
+    shared = write(
+        tmp_path, "p.json", {"TrustedAccounts": ["111111111111"], "UntrustedInvitations": "reject"}
+    )
+    assert load_parameters(shared, consumer) == (
+        ("TrustedAccounts", "111111111111"),
+        ("UntrustedInvitations", "reject"),
+    )
+    # another SSM name for every account is fine; an id (or a list of them) is a per-account value
+    renamed = write(tmp_path, "r.json", {"EndpointVpcId": "/org/network/vpc-id"})
+    assert load_parameters(renamed, consumer) == (("EndpointVpcId", "/org/network/vpc-id"),)
+    for value in ("vpc-0123456789abcdef0", ["subnet-0aaaaaaaaaaaaaaa1"], "subnet-1,subnet-2"):
+        key = "EndpointVpcId" if value == "vpc-0123456789abcdef0" else "EndpointSubnetIds"
+        with pytest.raises(RolloutError, match=f"parameter '{key}' takes the name of an SSM parameter"):
+            load_parameters(write(tmp_path, "bad.json", {key: value}), consumer)
+
+
 REQUEST = RolloutRequest(
     stack_set_name="linkpilot-consumer",
     template_body='{"Resources":{}}',

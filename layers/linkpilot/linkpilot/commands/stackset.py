@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation.literals import CallAsType, CapabilityType
     from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, StackSetOperationPreferencesTypeDef
 
+AWS_ID = re.compile(r"^[a-z]+-[0-9a-f]{8,17}$")  # vpc-..., subnet-..., sg-...: an id, not an SSM name
 TEMPLATE_BODY_MAX = 51_200  # bytes; larger templates must be passed by URL (S3)
 DONE_STATUSES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
 NAMED_IAM_PROPERTIES = {
@@ -124,8 +126,8 @@ def required_capabilities(template: Mapping[str, Any]) -> tuple[str, ...]:
 
 def load_parameters(path: Path | None, template: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """Parameter values from a JSON file: ``{"Key": "value"}`` or CloudFormation's list of
-    ``{"ParameterKey", "ParameterValue"}``. Lists become comma-separated strings. Unknown keys and missing
-    required parameters (no Default) are errors."""
+    ``{"ParameterKey", "ParameterValue"}``. Lists become comma-separated strings. Unknown keys, missing
+    required parameters (no Default) and a resource id (or list) given for an SSM-typed parameter are errors."""
     raw: Any = {} if path is None else json.loads(path.read_text())
     if isinstance(raw, list):
         try:
@@ -140,6 +142,16 @@ def load_parameters(path: Path | None, template: Mapping[str, Any]) -> tuple[tup
         f"parameter {key!r} has no default and needs a value"
         for key, spec in declared.items()
         if key not in raw and "Default" not in spec
+    ]
+    # An SSM-typed parameter's value is the NAME of an SSM parameter read in each target account; a VPC,
+    # subnet or group id here would be looked up as a name and fail in every account.
+    problems += [
+        f"parameter {key!r} takes the name of an SSM parameter (default "
+        f"{declared[key].get('Default', 'none')!r}), not {given!r}: per-account values belong in each "
+        "account's baseline (docs/provider.md)"
+        for key, given in raw.items()
+        if str(declared.get(key, {}).get("Type", "")).startswith("AWS::SSM::Parameter::Value<")
+        and (isinstance(given, list) or AWS_ID.match(str(given)) or "," in str(given))
     ]
     if problems:
         raise RolloutError(f"{path}: " + "; ".join(problems))
