@@ -127,7 +127,8 @@ def required_capabilities(template: Mapping[str, Any]) -> tuple[str, ...]:
 def load_parameters(path: Path | None, template: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """Parameter values from a JSON file: ``{"Key": "value"}`` or CloudFormation's list of
     ``{"ParameterKey", "ParameterValue"}``. Lists become comma-separated strings. Unknown keys, missing
-    required parameters (no Default) and a resource id (or list) given for an SSM-typed parameter are errors."""
+    required parameters (no Default) and a resource id (or list) given for an SSM-typed parameter are
+    errors."""
     raw: Any = {} if path is None else json.loads(path.read_text())
     if isinstance(raw, list):
         try:
