@@ -7,8 +7,8 @@ waiting for each StackSet operation in turn (StackSets run one operation at a ti
 Input is the consumer stack as plain CloudFormation JSON: ``sam build`` + ``sam package`` give a template
 that still declares ``Transform: AWS::Serverless-2016-10-31``, and service-managed StackSets cannot run that
 macro with the default execution role, so ``scripts/stackset_translate.py`` expands it offline first
-(see docs/provider.md). OUs that are no longer requested are reported, never deleted: removing stacks from
-accounts is a deliberate, separate step.
+(see the README, "Roll the consumer stack out with a StackSet"). OUs that are no longer requested are
+reported, never deleted: removing stacks from accounts is a deliberate, separate step.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def load_parameters(path: Path | None, template: Mapping[str, Any]) -> tuple[tup
     problems += [
         f"parameter {key!r} takes the name of an SSM parameter (default "
         f"{declared[key].get('Default', 'none')!r}), not {given!r}: per-account values belong in each "
-        "account's baseline (docs/provider.md)"
+        "account's baseline (README, 'Account baseline')"
         for key, given in raw.items()
         if str(declared.get(key, {}).get("Type", "")).startswith("AWS::SSM::Parameter::Value<")
         and (isinstance(given, list) or AWS_ID.match(str(given)) or "," in str(given))
