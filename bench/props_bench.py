@@ -34,26 +34,17 @@ def parse_statistics(output: str) -> dict[str, int]:
     return found
 
 
-def run() -> list[dict[str, Any]]:
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "bench"}
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--hypothesis-show-statistics",
-            SUITE,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+def run_pytest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``pytest -q <args>`` in a fresh interpreter at the repository root; the caller reads the outcome."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=False
     )
+
+
+def run() -> list[dict[str, Any]]:
+    started = time.perf_counter()
+    proc = run_pytest("--hypothesis-show-statistics", SUITE, env={"HYPOTHESIS_PROFILE": "bench"})
     wall = time.perf_counter() - started
     stats = parse_statistics(proc.stdout)
     if proc.returncode != 0 or not stats:

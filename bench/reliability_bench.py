@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.props_bench import run_pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ("controller", "onboarding", "probe")
 
@@ -144,26 +146,14 @@ def bench_delivery_faults() -> list[dict[str, Any]]:
     """The delivery-fault test's own figures: it writes them when LINKPILOT_RELIABILITY_REPORT is set."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "faults.json"
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "no:logging",
-                "-W",
-                "ignore::UserWarning",
-                "tests/reliability/test_delivery_faults.py::"
-                "test_transient_faults_on_30_percent_of_calls_and_triple_delivery_converge_within_5_rounds",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "LINKPILOT_RELIABILITY_REPORT": str(report)},
-            capture_output=True,
-            text=True,
-            check=False,
+        proc = run_pytest(
+            "-p",
+            "no:logging",
+            "-W",
+            "ignore::UserWarning",
+            "tests/reliability/test_delivery_faults.py::"
+            "test_transient_faults_on_30_percent_of_calls_and_triple_delivery_converge_within_5_rounds",
+            env={"LINKPILOT_RELIABILITY_REPORT": str(report)},
         )
         if proc.returncode != 0 or not report.exists():
             raise RuntimeError("delivery-fault test failed:\n" + "\n".join(proc.stdout.splitlines()[-15:]))

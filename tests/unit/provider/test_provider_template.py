@@ -6,31 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from reliability.support import load_template  # the one CloudFormation-tag-aware loader
 
 TEMPLATE = Path(__file__).parents[3] / "provider" / "template.yaml"
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !GetAtt, ...) as {"Fn": value} mappings."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {suffix: value}
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)
+    return load_template(TEMPLATE)
 
 
 def test_runtime_architecture_and_layer(template: dict[str, Any]) -> None:
