@@ -332,13 +332,10 @@ def test_denied_read_raises_for_a_retry_and_shows_as_metric_and_alarm(lambda_wor
     assert world.consumer.invitation_statuses() == ["PENDING"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: a reconcile whose reads fail raises before it records anything, so no audit record names "
-    "the denial (the metric, alarm, log and DLQ do); linkpilot.controller.handle_event could write one",
-)
 def test_denied_read_leaves_an_audit_record(lambda_world, capsys):
     world = lambda_world
     with denied({("ec2", "DescribeVpcEndpoints")}, account=world.consumer.account):
         _invoke(world, capsys)
-    assert any("UnauthorizedOperation" in json.dumps(a) for a in world.consumer.audit())
+    errors = [a for a in world.consumer.audit() if a["record"] == "error"]
+    assert [a["error_code"] for a in errors] == ["UnauthorizedOperation"]
+    assert "nothing decided or changed" in errors[0]["reason"]

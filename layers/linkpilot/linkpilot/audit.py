@@ -7,7 +7,7 @@ Standing conditions (an invitation left pending, an orphaned endpoint, a refused
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.models import ActionKind, Outcome, Verdict
@@ -102,6 +102,25 @@ def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Re
     for err in report.side_errors:
         add(f"run#{report.run_id}", "error", detail=err)
     return records, standing
+
+
+def read_failure_record(
+    run_id: str, trigger: str, at: datetime, *, error_code: str, detail: str, retention_days: int
+) -> Record:
+    """The audit item of a run that could not read AWS (so it decided and changed nothing)."""
+    return {
+        "pk": f"run#{run_id}",
+        "sk": f"{at.isoformat()}#{run_id}#0000",
+        "record": "error",
+        "run_id": run_id,
+        "trigger": trigger,
+        "at": at.isoformat(),
+        "expires_at": int((at + timedelta(days=retention_days)).timestamp()),
+        "dedupe": "",
+        "error_code": error_code,
+        "reason": "reading AWS failed: nothing decided or changed; the invocation is retried",
+        "detail": detail,
+    }
 
 
 def notification(report: ReconcileReport) -> tuple[str, list[str], dict[str, Any]] | None:

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from linkpilot.policy import PolicyError, TrustPolicy, parse_policy
-from linkpilot.reconcile import Controller, reconcile
+from linkpilot.reconcile import Controller, reconcile, record_read_failure
 
 
 class Trigger(StrEnum):
@@ -90,11 +90,15 @@ def handle_event(
         return {"status": "policy-error", "problems": list(exc.problems)}
     metrics.add_metric(name="PolicyErrors", unit=MetricUnit.Count, value=0)
 
+    ctl = controller()
     try:
-        report = reconcile(policy, controller(), trigger=trigger.value)
-    except (ClientError, BotoCoreError):
+        report = reconcile(policy, ctl, trigger=trigger.value)
+    except (ClientError, BotoCoreError) as exc:
         metrics.add_metric(name="ReconcileErrors", unit=MetricUnit.Count, value=1)
         logger.exception("reading AWS failed: nothing changed; raising so the invocation is retried")
+        problems = record_read_failure(ctl, trigger.value, exc)
+        if problems:
+            logger.error("the failed run could not be recorded", extra={"problems": problems})
         raise
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

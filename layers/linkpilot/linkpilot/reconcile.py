@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from linkpilot.audit import audit_records, notification
+from linkpilot.audit import audit_records, notification, read_failure_record
 from linkpilot.aws.consumer_errors import ActionRefused, error_code, error_message
 from linkpilot.models import (
     Action,
@@ -407,6 +407,47 @@ def _refresh_probe(
         controller.memory.remember_probe(schedules.key, None)
         detail = f"{error_code(exc)}: {error_message(exc)}" if isinstance(exc, ClientError) else repr(exc)
         return ProbeRefresh("failed", len(plan.probe_targets), detail=detail), (f"probe schedules: {detail}",)
+
+
+def record_read_failure(controller: Controller, trigger: str, exc: ClientError | BotoCoreError) -> list[str]:
+    """Audit and notify a run whose reads failed (it raises afterwards, so the platform retries).
+
+    Best effort: the same permission or outage may refuse these writes too; what failed is returned for the
+    log, and the error metric, its alarm and the DLQ still show the failure.
+    """
+    started = controller.clock()
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+    detail = error_message(exc) if isinstance(exc, ClientError) else str(exc)
+    problems: list[str] = []
+    if controller.audit is not None:
+        record = read_failure_record(
+            run_id,
+            trigger,
+            started,
+            error_code=code,
+            detail=detail,
+            retention_days=controller.audit_retention_days,
+        )
+        try:
+            controller.audit.write([record])
+        except Exception as audit_exc:  # noqa: BLE001 - reported to the caller, which raises the read error
+            problems.append(f"audit: {audit_exc}")
+    if controller.notifier is not None:
+        try:
+            controller.notifier.publish(
+                "Linkpilot: reconcile failed reading AWS",
+                ["error"],
+                {
+                    "run_id": run_id,
+                    "trigger": trigger,
+                    "at": started.isoformat(),
+                    "errors": [f"{code}: {detail}"],
+                },
+            )
+        except (ClientError, BotoCoreError) as notify_exc:
+            problems.append(f"notification: {notify_exc}")
+    return problems
 
 
 def _record(report: ReconcileReport, controller: Controller) -> ReconcileReport:
