@@ -19,7 +19,7 @@ export SAM_CLI_TELEMETRY := 0
 # Tests, demo and benchmarks never talk to AWS: no real credentials are needed or used.
 export AWS_DEFAULT_REGION ?= $(REGION)
 
-.PHONY: help demo test unit lint fmt typecheck validate build bench bench-props props clean sysdeps venv samvenv checkovvenv
+.PHONY: help demo test unit lint fmt typecheck validate build bench props clean sysdeps venv samvenv checkovvenv
 
 help:
 	@echo "make demo    offline end-to-end demo against the local AWS (the main job)"
