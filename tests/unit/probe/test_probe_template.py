@@ -10,33 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from linkpilot.probe import ProbeResult
 from linkpilot.probe.emf import emf_records
+from linkpilot_local.cfn import load_template
 
 ROOT = Path(__file__).parents[3]
 
 
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    key = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        return {key: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {key: loader.construct_sequence(node, deep=True)}
-    return {key: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_multi_constructor("!", _cfn_tag)
-
-
 @pytest.fixture(scope="module")
 def resources() -> dict[str, Any]:
-    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)
+    template = load_template(ROOT / "template.yaml")
     return template["Resources"] | {"__parameters__": template["Parameters"]}
 
 
