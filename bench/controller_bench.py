@@ -16,25 +16,13 @@ from typing import Any
 from linkpilot.controller_config import ControllerSettings, build_controller
 from linkpilot.policy import parse_policy
 from linkpilot.reconcile import Controller, ControllerMemory, reconcile
+from linkpilot_local.fixtures import make_vpc
 
 _accounts = itertools.count(310000000001)
 
 
 def _account() -> str:
     return f"{next(_accounts):012d}"
-
-
-def _vpc(session: Any, cidr: str) -> tuple[str, list[str]]:
-    ec2 = session.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.rsplit(".", 2)[0]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=zone)["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate(("us-east-1a", "us-east-1b"), start=1)
-    ]
-    return vpc, subnets
 
 
 class World:
@@ -44,12 +32,12 @@ class World:
         self.aws = aws
         self.provider, self.consumer = _account(), _account()
         prov = aws.session(self.provider)
-        vpc, subnets = _vpc(prov, "10.0.0.0/16")
+        vpc, subnets = make_vpc(prov, "10.0.0.0/16")
         self.gateway = prov.client("vpc-lattice").create_resource_gateway(
             name="bench-gw", vpcIdentifier=vpc, subnetIds=subnets
         )["id"]
         cons = aws.session(self.consumer)
-        self.vpc, self.subnets = _vpc(cons, "10.1.0.0/16")
+        self.vpc, self.subnets = make_vpc(cons, "10.1.0.0/16")
         cons.client("dynamodb").create_table(
             TableName="audit",
             KeySchema=[

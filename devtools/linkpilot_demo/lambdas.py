@@ -85,6 +85,15 @@ def _stdout_handlers() -> list[logging.StreamHandler[Any]]:
     ]
 
 
+def _swap(handler: logging.StreamHandler[Any], stream: Any) -> Any:
+    """``setStream`` without flushing a stream that is already closed (an earlier test's capture, say)."""
+    old = handler.stream
+    if getattr(old, "closed", False):
+        handler.stream = stream
+        return old
+    return handler.setStream(stream) or old
+
+
 class LocalFunction:
     """One deployed function: its handler module, loaded once (a warm container), invoked with its env."""
 
@@ -119,7 +128,7 @@ class LocalFunction:
         boto3.DEFAULT_SESSION = None  # one account per Lambda process: never reuse another's credentials
         # Loggers bind their stream when first built (perhaps by an earlier import in this process):
         # during the invocation, every plain stdout handler writes to this function's log.
-        before = {h: h.setStream(self.sink) for h in _stdout_handlers()}
+        before = {h: _swap(h, self.sink) for h in _stdout_handlers()}
         try:
             with contextlib.redirect_stdout(self.sink):
                 yield
@@ -129,7 +138,7 @@ class LocalFunction:
             for h in _stdout_handlers():
                 if h.stream is self.sink:
                     stream = before.get(h)
-                    h.setStream(sys.stdout if stream is None or getattr(stream, "closed", False) else stream)
+                    _swap(h, sys.stdout if stream is None or getattr(stream, "closed", False) else stream)
             os.environ.clear()
             os.environ.update(saved)
             boto3.DEFAULT_SESSION = None

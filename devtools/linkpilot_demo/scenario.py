@@ -31,15 +31,10 @@ class DemoOptions:
 
 
 def _vpc(session: Any, cidr: str) -> tuple[str, list[str], str]:
+    from linkpilot_local.fixtures import make_vpc
+
+    vpc_id, subnets = make_vpc(session, cidr)
     ec2 = session.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.rsplit(".", 2)[0]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=zone)["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate(("us-east-1a", "us-east-1b"), start=1)
-    ]
     sg = ec2.create_security_group(GroupName="linkpilot-demo", Description="demo", VpcId=vpc_id)["GroupId"]
     return vpc_id, subnets, sg
 

@@ -6,21 +6,9 @@ import pytest
 
 from linkpilot.policy import parse_policy
 from linkpilot_local.deploy import DeployError, deploy_stack, write_baseline
+from linkpilot_local.fixtures import make_vpc
 
 pytestmark = pytest.mark.integration
-
-
-def vpc(session, cidr: str) -> tuple[str, list[str]]:
-    ec2 = session.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.rsplit(".", 2)[0]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=z)["Subnet"][
-            "SubnetId"
-        ]
-        for i, z in enumerate(["us-east-1a", "us-east-1b"])
-    ]
-    return vpc_id, subnets
 
 
 BASELINE = {
@@ -32,7 +20,7 @@ BASELINE = {
 
 def test_consumer_template_deploys_and_its_policy_document_parses(local_aws):
     session = local_aws.session("222222222222")
-    vpc_id, subnets = vpc(session, "10.1.0.0/16")
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
     # the account baseline: per-account values in SSM, named by the template's defaults
     written = write_baseline(
         session,
@@ -80,7 +68,7 @@ def test_consumer_template_deploys_and_its_policy_document_parses(local_aws):
 
 def test_provider_template_deploys_gateway_configuration_and_share(local_aws):
     session = local_aws.session("111111111111")
-    vpc_id, subnets = vpc(session, "10.0.0.0/16")
+    vpc_id, subnets = make_vpc(session, "10.0.0.0/16")
     stack = deploy_stack(
         session,
         "provider/template.yaml",
@@ -98,7 +86,7 @@ def test_provider_template_deploys_gateway_configuration_and_share(local_aws):
 
 def test_ssm_parameter_names_can_be_overridden_and_a_comma_separated_string_is_a_list(local_aws):
     session = local_aws.session("222222222222")
-    vpc_id, subnets = vpc(session, "10.1.0.0/16")
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
     ssm = session.client("ssm")
     ssm.put_parameter(Name="/team-a/vpc", Type="String", Value=vpc_id)
     ssm.put_parameter(Name="/team-a/subnets", Type="String", Value=" , ".join(subnets))
@@ -120,7 +108,7 @@ def test_ssm_parameter_names_can_be_overridden_and_a_comma_separated_string_is_a
 
 def test_a_missing_baseline_parameter_is_named_and_nothing_is_created(local_aws):
     session = local_aws.session("222222222222")
-    vpc_id, subnets = vpc(session, "10.1.0.0/16")
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
     write_baseline(session, "template.yaml", {"EndpointVpcId": vpc_id, "EndpointSubnetIds": subnets})
     with pytest.raises(
         DeployError, match="ProbeSecurityGroupIds: SSM parameter /linkpilot/consumer/probe-sec"

@@ -11,6 +11,7 @@ from typing import Any
 from linkpilot.controller_config import ControllerSettings, build_controller
 from linkpilot.policy import TrustPolicy, parse_policy
 from linkpilot.reconcile import Controller, ControllerMemory
+from linkpilot_local.fixtures import make_vpc
 
 _accounts = itertools.count(210000000001)
 RCFG = "vpc-lattice:ResourceConfiguration"
@@ -18,21 +19,6 @@ RCFG = "vpc-lattice:ResourceConfiguration"
 
 def new_account() -> str:
     return f"{next(_accounts):012d}"
-
-
-def make_vpc(
-    session: Any, cidr: str, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")
-) -> tuple[str, list[str]]:
-    ec2 = session.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.rsplit(".", 2)[0]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=z)["Subnet"][
-            "SubnetId"
-        ]
-        for i, z in enumerate(zones, start=1)
-    ]
-    return vpc_id, subnets
 
 
 @dataclass

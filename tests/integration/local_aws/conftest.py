@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from linkpilot_local import LocalAws
+from linkpilot_local.fixtures import make_vpc
 from linkpilot_local.remote import RemoteLocalAws
 
 pytestmark = pytest.mark.integration
@@ -34,21 +35,6 @@ class Provider:
     subnet_ids: list[str]
     gateway: dict[str, Any]
     configuration: dict[str, Any]
-
-
-def make_vpc(
-    session: Any, cidr: str, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")
-) -> tuple[str, list[str]]:
-    ec2 = session.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.rsplit(".", 2)[0]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=zone)["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate(zones, start=1)
-    ]
-    return vpc_id, subnets
 
 
 def make_provider(
