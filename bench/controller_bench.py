@@ -16,7 +16,7 @@ from typing import Any
 from linkpilot.controller_config import ControllerSettings, build_controller
 from linkpilot.policy import parse_policy
 from linkpilot.reconcile import Controller, ControllerMemory, reconcile
-from linkpilot_local.fixtures import make_vpc
+from linkpilot_local.fixtures import make_audit_table, make_vpc
 
 _accounts = itertools.count(310000000001)
 
@@ -38,18 +38,7 @@ class World:
         )["id"]
         cons = aws.session(self.consumer)
         self.vpc, self.subnets = make_vpc(cons, "10.1.0.0/16")
-        cons.client("dynamodb").create_table(
-            TableName="audit",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        make_audit_table(cons.client("dynamodb"), "audit")
         topic = cons.client("sns").create_topic(Name="alerts")["TopicArn"]
         cons.client("scheduler").create_schedule_group(Name="probe")
         self.settings = ControllerSettings.from_env(

@@ -19,3 +19,17 @@ def make_vpc(
         for i, zone in enumerate(zones, start=1)
     ]
     return vpc_id, subnets
+
+
+def make_audit_table(dynamodb: Any, name: str) -> str:
+    """An audit table with the templates' key schema (``pk``/``sk`` strings), on demand. Returns its name."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name

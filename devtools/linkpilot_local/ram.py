@@ -781,19 +781,7 @@ def _respond(emu: Emulation, call: Call, action: str) -> dict[str, Any]:
                 )
         if inv.tokens.get(token) == action:
             return {"resourceShareInvitation": _invitation_view(emu, inv), "clientToken": token}
-    status = emu.ram.invitation_status(inv)
-    if status == "ACCEPTED":
-        raise ram_error(
-            "ResourceShareInvitationAlreadyAcceptedException",
-            f"The invitation {arn} has already been accepted.",
-        )
-    if status == "REJECTED":
-        raise ram_error(
-            "ResourceShareInvitationAlreadyRejectedException",
-            f"The invitation {arn} has already been rejected.",
-        )
-    if status == "EXPIRED":
-        raise ram_error("ResourceShareInvitationExpiredException", f"The invitation {arn} has expired.")
+    _refuse_if(emu, inv, arn, {"ACCEPTED", "REJECTED", "EXPIRED"})
     share = emu.ram.shares.get(inv.share_arn)
     if share is None or share.status != "ACTIVE":
         raise ram_error(
@@ -818,6 +806,21 @@ def _respond(emu: Emulation, call: Call, action: str) -> dict[str, Any]:
     return {"resourceShareInvitation": _invitation_view(emu, inv), "clientToken": token}
 
 
+_FINISHED_ERRORS = {
+    "ACCEPTED": ("ResourceShareInvitationAlreadyAcceptedException", "has already been accepted"),
+    "REJECTED": ("ResourceShareInvitationAlreadyRejectedException", "has already been rejected"),
+    "EXPIRED": ("ResourceShareInvitationExpiredException", "has expired"),
+}
+
+
+def _refuse_if(emu: Emulation, inv: Invitation, arn: str, statuses: set[str]) -> None:
+    """RAM's named error when the invitation is in one of ``statuses``."""
+    status = emu.ram.invitation_status(inv)
+    if status in statuses:
+        code, text = _FINISHED_ERRORS[status]
+        raise ram_error(code, f"The invitation {arn} {text}.")
+
+
 def accept_resource_share_invitation(emu: Emulation, call: Call) -> dict[str, Any]:
     return _respond(emu, call, "ACCEPT")
 
@@ -831,14 +834,7 @@ def list_pending_invitation_resources(emu: Emulation, call: Call) -> dict[str, A
     if not arn:
         raise ram_error("MissingRequiredParameterException", "resourceShareInvitationArn is required.")
     inv = _receiver_invitation(emu, call, arn)
-    status = emu.ram.invitation_status(inv)
-    if status == "REJECTED":
-        raise ram_error(
-            "ResourceShareInvitationAlreadyRejectedException",
-            f"The invitation {arn} has already been rejected.",
-        )
-    if status == "EXPIRED":
-        raise ram_error("ResourceShareInvitationExpiredException", f"The invitation {arn} has expired.")
+    _refuse_if(emu, inv, arn, {"REJECTED", "EXPIRED"})
     scope = call.params.get("resourceRegionScope")
     if scope is not None and scope not in {"ALL", "REGIONAL", "GLOBAL"}:
         raise ram_error("InvalidParameterException", f"resourceRegionScope {scope!r} is not valid.")

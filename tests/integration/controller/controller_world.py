@@ -11,7 +11,7 @@ from typing import Any
 from linkpilot.controller_config import ControllerSettings, build_controller
 from linkpilot.policy import TrustPolicy, parse_policy
 from linkpilot.reconcile import Controller, ControllerMemory
-from linkpilot_local.fixtures import make_vpc
+from linkpilot_local.fixtures import make_audit_table, make_vpc
 
 _accounts = itertools.count(210000000001)
 RCFG = "vpc-lattice:ResourceConfiguration"
@@ -86,18 +86,7 @@ class Consumer:
         vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
         env: dict[str, str] = {}
         if with_side_effects:
-            session.client("dynamodb").create_table(
-                TableName="linkpilot-audit",
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            make_audit_table(session.client("dynamodb"), "linkpilot-audit")
             topic = session.client("sns").create_topic(Name="linkpilot-alerts")["TopicArn"]
             session.client("scheduler").create_schedule_group(Name="linkpilot-probe")
             env = {

@@ -15,6 +15,7 @@ from unittest import mock
 from linkpilot.aws.provider_audit import DynamoAuditLog
 from linkpilot.aws.provider_notify import SnsNotifier
 from linkpilot.aws.ram_provider import RamShareAdmin
+from linkpilot_local.fixtures import make_audit_table
 
 ROOT = Path(__file__).parents[3]
 PARAMETER = "/linkpilot/provider/consumers"
@@ -131,15 +132,7 @@ def build_provider(aws: Any, account: str = "111111111111", *, allow_external: b
         allowExternalPrincipals=allow_external,
     )["resourceShare"]
     session.client("ssm").put_parameter(Name=PARAMETER, Value="[]", Type="String")
-    session.client("dynamodb").create_table(
-        TableName="provider-audit",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    make_audit_table(session.client("dynamodb"), "provider-audit")
     sns = session.client("sns")
     topic = sns.create_topic(Name="linkpilot-provider")["TopicArn"]
     sqs = session.client("sqs")

@@ -16,6 +16,7 @@ from provider_fakes import SHARE, FakeShare
 
 from linkpilot.aws.provider_audit import DynamoAuditLog
 from linkpilot.aws.provider_notify import SnsNotifier
+from linkpilot_local.fixtures import make_audit_table
 
 # Powertools' Tracer imports the X-Ray SDK, whose recorder creates its (loopback, UDP) emitter socket.
 pytestmark = pytest.mark.network
@@ -49,18 +50,7 @@ CHANGE_EVENT = {
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         ddb = boto3.client("dynamodb")
-        ddb.create_table(
-            TableName="audit",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        make_audit_table(ddb, "audit")
         sns = boto3.client("sns")
         topic = sns.create_topic(Name="provider")["TopicArn"]
         sqs = boto3.client("sqs")
