@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from linkpilot.models import (
+    SHARE_TAG,
     Action,
     ActionKind,
     Endpoint,
@@ -294,5 +295,5 @@ def _delete(ep: Endpoint, reason: str) -> Action:
         reason=reason,
         endpoint_id=ep.endpoint_id,
         resource_configuration_arn=ep.managed_configuration_arn,
-        share_arn=ep.tags.get("linkpilot:resource-share-arn", ""),
+        share_arn=ep.tags.get(SHARE_TAG, ""),
     )

@@ -9,11 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from linkpilot.models import Endpoint, InvitationDecision
-
-MANAGED_TAG = "linkpilot:managed"
-CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
-SHARE_TAG = "linkpilot:resource-share-arn"
+from linkpilot.models import SHARE_TAG, Endpoint, InvitationDecision
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,14 @@ def build_status(
     """Rows for managed endpoints (sorted by configuration) and for pending, not-accepted invitations."""
     rows = []
     for ep in sorted(endpoints, key=lambda e: (e.resource_configuration_arn, e.endpoint_id)):
-        if ep.tags.get(MANAGED_TAG) != "true":
+        if not ep.managed:
             continue  # status speaks only of what Linkpilot owns
         verdict = verdicts.get(ep.endpoint_id)
         rows.append(
             EndpointRow(
                 endpoint_id=ep.endpoint_id,
                 state=ep.state,
-                resource_configuration_arn=ep.tags.get(CONFIGURATION_TAG, ep.resource_configuration_arn),
+                resource_configuration_arn=ep.managed_configuration_arn,
                 share_arn=ep.tags.get(SHARE_TAG, ""),
                 dns_name=ep.dns_name,
                 probe="no data" if verdict is None else ("ok" if verdict.ok else "failing"),
