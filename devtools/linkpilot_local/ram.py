@@ -480,8 +480,12 @@ def update_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"resourceShare": _share_view(share), "clientToken": call.params.get("clientToken")}
 
 
-def associate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
-    replay = _token_replay(emu, call, "AssociateResourceShare")
+def _association_request(
+    emu: Emulation, call: Call, operation: str
+) -> dict[str, Any] | tuple[Share, list[str], list[str]]:
+    """What (dis)associate calls share: a client-token replay answered as before, else the owned, active
+    share and the de-duplicated resource ARNs and principals (at least one of them)."""
+    replay = _token_replay(emu, call, operation)
     if replay is not None:
         return {"resourceShareAssociations": replay, "clientToken": call.params["clientToken"]}
     share = _owned_share(emu, call, call.params["resourceShareArn"])
@@ -491,6 +495,14 @@ def associate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
     principals = list(dict.fromkeys(call.params.get("principals") or []))
     if not resource_arns and not principals:
         raise ram_error("InvalidParameterException", "Specify resourceArns or principals.")
+    return share, resource_arns, principals
+
+
+def associate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
+    request = _association_request(emu, call, "AssociateResourceShare")
+    if isinstance(request, dict):
+        return request
+    share, resource_arns, principals = request
     _validate_resources(emu, call, resource_arns)
     _validate_principals(call, principals, share.allow_external, emu)
     out = [_assoc_view(share, _add_resource(emu, share, arn)) for arn in resource_arns]
@@ -501,16 +513,10 @@ def associate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
 
 
 def disassociate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
-    replay = _token_replay(emu, call, "DisassociateResourceShare")
-    if replay is not None:
-        return {"resourceShareAssociations": replay, "clientToken": call.params["clientToken"]}
-    share = _owned_share(emu, call, call.params["resourceShareArn"])
-    if share.status != "ACTIVE":
-        raise ram_error("InvalidStateTransitionException", f"Resource share {share.arn} is {share.status}.")
-    resource_arns = list(dict.fromkeys(call.params.get("resourceArns") or []))
-    principals = list(dict.fromkeys(call.params.get("principals") or []))
-    if not resource_arns and not principals:
-        raise ram_error("InvalidParameterException", "Specify resourceArns or principals.")
+    request = _association_request(emu, call, "DisassociateResourceShare")
+    if isinstance(request, dict):
+        return request
+    share, resource_arns, principals = request
     for arn in resource_arns:
         if arn_parts(arn) is None:
             raise ram_error("MalformedArnException", f"The specified resource ARN {arn} is not valid.")
