@@ -6,53 +6,22 @@ Unit tests (tests/unit) get no sockets at all unless marked ``network``.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+
+from linkpilot_local import netguard
 
 # The ``local_aws`` fixture: in-process moto plus the Linkpilot local AWS emulation.
 pytest_plugins = ["linkpilot_local.pytest_plugin"]
 
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
 
-
-class NonLoopbackConnection(RuntimeError):
-    """A test tried to reach an address outside 127.0.0.0/8."""
-
-
-def _check(address: Any) -> None:
-    if isinstance(address, (str, bytes)):  # AF_UNIX
-        return
-    host = address[0]
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise NonLoopbackConnection(f"connect to unresolved host {host!r} refused in tests") from None
-    if not ip.is_loopback:
-        raise NonLoopbackConnection(f"connect to {host} refused: tests reach loopback only")
-
-
-def _guarded_connect(self: socket.socket, address: Any) -> None:
-    _check(address)
-    _real_connect(self, address)
-
-
-def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
-    _check(address)
-    return _real_connect_ex(self, address)
-
-
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True)
 def _loopback_only() -> Iterator[None]:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    # per test: pytest-socket puts the real socket.connect back after every test it sees
+    netguard.install()
     yield
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    netguard.uninstall()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ simulated time of their run when they are ingested, as CloudWatch Logs would sta
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -419,21 +418,6 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
 
 def loopback_only() -> None:
     """The demo's traffic stays on 127.0.0.0/8, like the tests' (an address elsewhere is refused)."""
-    import ipaddress
+    from linkpilot_local import netguard
 
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def check(address: Any) -> None:
-        if isinstance(address, tuple) and not ipaddress.ip_address(address[0]).is_loopback:
-            raise ConnectionRefusedError(f"the demo reaches loopback only, not {address[0]}")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        check(address)
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check(address)
-        return real_connect_ex(self, address)
-
-    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
+    netguard.install()
