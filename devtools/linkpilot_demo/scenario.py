@@ -80,9 +80,8 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     sink = LogSink(options.log_path)
     target = reference_target()
     aws = LocalAws()
-    tl = Timeline(
-        out, sim_now=lambda: aws.clock.now() if aws._emu else datetime.now(UTC), color=options.color
-    )
+    started = False
+    tl = Timeline(out, sim_now=lambda: aws.clock.now() if started else datetime.now(UTC), color=options.color)
     tl.say("Linkpilot demo: offline, against the local AWS (moto + linkpilot_local), simulated clock")
     tl.say(f"  provider {PROVIDER} · consumer {CONSUMER} · untrusted {UNTRUSTED}")
     tl.say(
@@ -91,6 +90,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     tl.say(f"\n{'wall':>8}  {'sim':8}  step")
     try:
         aws.start()
+        started = True
         region = aws.region
         p_sess, c_sess, u_sess = (aws.session(a) for a in (PROVIDER, CONSUMER, UNTRUSTED))
         c_ram, c_ec2, c_cw = c_sess.client("ram"), c_sess.client("ec2"), c_sess.client("cloudwatch")
@@ -209,6 +209,13 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         controller_inbox = consumer.functions["ControllerFunction"].inbox_queue_url
         assert controller_inbox is not None
 
+        def schedule_inputs() -> list[dict[str, Any]]:
+            """What the controller's probe schedules would pass to the probe function."""
+            group = consumer.physical["ProbeScheduleGroup"]
+            names = [x["Name"] for x in c_sched.list_schedules(GroupName=group)["Schedules"]]
+            targets = [c_sched.get_schedule(GroupName=group, Name=n)["Target"] for n in names]
+            return [json.loads(t["Input"]) for t in targets]
+
         def deliver_ram_events(s: Any) -> int:
             events = drain_inbox(c_sess, controller_inbox)
             for event in events:
@@ -255,15 +262,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         with tl.step("endpoint available → scheduled reconcile publishes the probe target") as s:
             aws.clock.advance(seconds=5)
             controller.invoke(_scheduled_event(CONSUMER, region, aws.clock.now()))
-            schedules = c_sched.list_schedules(GroupName=consumer.physical["ProbeScheduleGroup"])["Schedules"]
-            inputs = [
-                json.loads(
-                    c_sched.get_schedule(GroupName=consumer.physical["ProbeScheduleGroup"], Name=x["Name"])[
-                        "Target"
-                    ]["Input"]
-                )
-                for x in schedules
-            ]
+            inputs = schedule_inputs()
             targets = [t for i in inputs for t in i.get("targets", [])]
             s.expect(
                 [t["endpoint_id"] for t in targets] == [endpoint_id],
@@ -281,7 +280,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
             """One scheduled probe run in its own simulated minute, then CloudWatch's evaluation."""
             run_at = base + timedelta(minutes=minute[0], seconds=5)
             aws.clock.advance(run_at - aws.clock.now())
-            event = {"defaults": inputs[0].get("defaults", {}), "targets": targets}
+            (event,) = inputs  # one endpoint: one schedule, invoked with its input as is
             result = probe.invoke(event, resolver=aws.resolver)
             emf_in(c_sess, run_at)
             minute[0] += 1
@@ -384,17 +383,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
             aws.clock.advance(seconds=5)
             s.expect(managed_endpoints() == [], "the managed endpoint is deleted")
             controller.invoke(_scheduled_event(CONSUMER, region, aws.clock.now()))
-            left = [
-                t
-                for x in c_sched.list_schedules(GroupName=consumer.physical["ProbeScheduleGroup"])[
-                    "Schedules"
-                ]
-                for t in json.loads(
-                    c_sched.get_schedule(GroupName=consumer.physical["ProbeScheduleGroup"], Name=x["Name"])[
-                        "Target"
-                    ]["Input"]
-                ).get("targets", [])
-            ]
+            left = [t for i in schedule_inputs() for t in i.get("targets", [])]
             s.expect(left == [], "no probe targets remain")
             subjects = [n["subject"] for n in notifications()]
             s.note(f"notifications: {subjects}")
