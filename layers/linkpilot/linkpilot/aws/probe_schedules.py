@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -107,35 +107,26 @@ class ProbeSchedules:
             "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60},
         }
 
-        def update() -> None:
-            self._scheduler.update_schedule(
-                GroupName=self._group,
-                Name=name,
-                ScheduleExpression=self._expression,
-                Description=description,
-                FlexibleTimeWindow={"Mode": "OFF"},
-                State="ENABLED",
-                Target=target,
-            )
-
+        # one definition for create and update (UpdateSchedule replaces the whole schedule)
+        schedule: dict[str, Any] = {
+            "GroupName": self._group,
+            "Name": name,
+            "ScheduleExpression": self._expression,
+            "Description": description,
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "State": "ENABLED",
+            "Target": target,
+        }
         if exists:
             try:
-                update()
+                self._scheduler.update_schedule(**schedule)
                 return
             except ClientError as exc:
                 if error_code(exc) != "ResourceNotFoundException":
                     raise
         try:
-            self._scheduler.create_schedule(
-                GroupName=self._group,
-                Name=name,
-                ScheduleExpression=self._expression,
-                Description=description,
-                FlexibleTimeWindow={"Mode": "OFF"},
-                State="ENABLED",
-                Target=target,
-            )
+            self._scheduler.create_schedule(**schedule)
         except ClientError as exc:
             if error_code(exc) != "ConflictException":  # a concurrent run created it first: update it
                 raise
-            update()
+            self._scheduler.update_schedule(**schedule)
