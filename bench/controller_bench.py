@@ -13,9 +13,11 @@ import json
 import time
 from typing import Any
 
-from linkpilot.controller_config import ControllerSettings, build_controller
-from linkpilot.policy import parse_policy
-from linkpilot.reconcile import Controller, ControllerMemory, reconcile
+from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.policy import parse_policy
+from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.reconcile import reconcile
+from linkpilot.consumer.wiring import ControllerSettings, build_controller
 from linkpilot_local.fixtures import make_audit_table, make_vpc
 
 _accounts = itertools.count(310000000001)

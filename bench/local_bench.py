@@ -21,7 +21,7 @@ def _one() -> float:
 
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linkpilot.cli", "local", "serve", "--port", "0", "--host", "127.0.0.1"],
+        [sys.executable, "-m", "linkpilot_cli.main", "local", "serve", "--port", "0", "--host", "127.0.0.1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -1,4 +1,5 @@
-"""Checks `sam build` output: every compiled extension in the built artifacts is aarch64 for CPython 3.13.
+"""Checks `sam build` output: every compiled extension in the built artifacts is aarch64 for CPython 3.13,
+and no operator CLI or development tooling was packaged (the layer holds only what the functions import).
 
 Usage: python scripts/check_build.py BUILD_DIR [BUILD_DIR ...]
 """
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 EM_AARCH64 = 183  # ELF e_machine for ARM64
+# never in a Lambda artifact: the operator CLI and the local AWS / demo tooling
+NOT_SHIPPED = ("linkpilot_cli", "linkpilot_local", "linkpilot_demo", "linkpilot/commands", "linkpilot/cli.py")
 
 
 def elf_machine(path: Path) -> int | None:
@@ -26,6 +29,11 @@ def main(argv: list[str]) -> int:
         if not build_dir.is_dir():
             problems.append(f"{build_dir}: no build output")
             continue
+        for path in build_dir.rglob("*"):
+            rel = path.relative_to(build_dir).as_posix()
+            if any(part in rel for part in NOT_SHIPPED):
+                problems.append(f"{path}: operator or development code in a Lambda artifact")
+                break
         for so in build_dir.rglob("*.so"):
             extensions += 1
             machine = elf_machine(so)

@@ -354,9 +354,9 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
             )
 
         with tl.step("linkpilot status") as s:
-            from linkpilot.commands.status import collect_status
-            from linkpilot.policy import parse_policy
-            from linkpilot.status import render_table
+            from linkpilot.consumer.policy import parse_policy
+            from linkpilot_cli.commands.status import collect_status
+            from linkpilot_cli.status import render_table
 
             policy = parse_policy(
                 c_sess.client("ssm").get_parameter(Name=consumer.physical["PolicyParameter"])["Parameter"][

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from linkpilot.reconcile import reconcile
+from linkpilot.consumer.reconcile import reconcile
 from linkpilot_demo.reference_target import reference_target
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]

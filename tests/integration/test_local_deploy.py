@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkpilot.policy import parse_policy
+from linkpilot.consumer.policy import parse_policy
 from linkpilot_local.deploy import DeployError, deploy_stack, write_baseline
 from linkpilot_local.fixtures import make_vpc
 

@@ -24,27 +24,29 @@ _PKG = "layers/linkpilot/linkpilot/"
 
 # Source files (or directories, ending in "/") of each function, relative to the repository root.
 FUNCTION_CODE: dict[str, tuple[str, ...]] = {
+    # The outermost frame decides: the shared adapters (aws/audit.py, aws/notify.py) are attributed to the
+    # wing that called them.
     "controller": (
         "functions/controller/",
-        _PKG + "controller.py",
-        _PKG + "reconcile.py",
-        _PKG + "commands/reconcile.py",  # the CLI runs the same reconcile with the same adapters
+        _PKG + "consumer/",
+        "cli/linkpilot_cli/commands/reconcile.py",  # the CLI runs the same reconcile with the same adapters
         _PKG + "aws/ram_consumer.py",
         _PKG + "aws/ec2_endpoints.py",
         _PKG + "aws/probe_schedules.py",
-        _PKG + "aws/consumer_audit.py",
-        _PKG + "aws/consumer_notify.py",
     ),
     "onboarding": (
         "functions/onboarding/",
-        _PKG + "onboarding_service.py",
+        _PKG + "provider/",
         _PKG + "aws/ram_provider.py",
-        _PKG + "aws/provider_audit.py",
-        _PKG + "aws/provider_notify.py",
+        _PKG + "aws/ssm_parameters.py",
     ),
     "probe": ("functions/probe/", _PKG + "probe/"),
     # not Lambda functions: a person runs these with their own credentials
-    "operator": (_PKG + "commands/status.py", _PKG + "commands/stackset.py", "devtools/linkpilot_demo/"),
+    "operator": (
+        "cli/linkpilot_cli/commands/status.py",
+        "cli/linkpilot_cli/commands/stackset.py",
+        "devtools/linkpilot_demo/",
+    ),
 }
 
 

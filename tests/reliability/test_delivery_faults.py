@@ -27,9 +27,9 @@ import pytest
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 
-from linkpilot.controller import handle_event
-from linkpilot.controller_config import build_controller
-from linkpilot.reconcile import ControllerMemory
+from linkpilot.consumer.controller import handle_event
+from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.wiring import build_controller
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
 
 from .support import ROOT, MetricsRecorder, controller_world, denied, load_function_app, load_template

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkpilot.reconcile import reconcile
+from linkpilot.consumer.reconcile import reconcile
 
 from .support import controller_world
 

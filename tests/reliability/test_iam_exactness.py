@@ -189,13 +189,13 @@ def test_onboarding_policy_is_least_privilege() -> None:
     for statement in _statements("onboarding"):
         for action in as_list(statement["Action"]):
             granted[action] = statement["Resource"]
-    # Exactly the calls the onboarding code makes (adapters: ram_provider, provider_audit, provider_notify).
+    # Exactly the calls the onboarding code makes (adapters: ram_provider, ssm_parameters, audit, notify).
     assert set(granted) == {
         "ssm:GetParameter",
         "ram:GetResourceShareAssociations",
         "ram:AssociateResourceShare",
         "ram:DisassociateResourceShare",
-        "dynamodb:PutItem",
+        "dynamodb:BatchWriteItem",
         "sns:Publish",
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}

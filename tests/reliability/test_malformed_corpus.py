@@ -4,7 +4,7 @@ Each corpus directory has an ``expected.json`` naming, per file, a fragment the 
 inputs go through the real entry points against the local AWS, in a world where a valid input WOULD write
 (a trusted invitation is pending; the provider's share has a consumer to remove), and ``aws.call_log`` is
 checked: no Create/Accept/Reject/Delete/Put/Associate/... call at all, apart from the onboarding function's
-own audit record and notice of the rejected list (DynamoDB PutItem, SNS Publish), which is how it reports.
+own audit record and notice of the rejected list (DynamoDB BatchWriteItem, SNS Publish), how it reports.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 
-from linkpilot import cli
-from linkpilot.controller import handle_event
+from linkpilot.consumer.controller import handle_event
 from linkpilot.probe import InvalidEvent, probe_event
+from linkpilot_cli import main as cli
 
 from .support import CORPUS, MetricsRecorder, controller_world, is_write, load_function_app, provider_world
 
@@ -58,7 +58,7 @@ def _handle(event: Any, policy_text: str, consumer: Any) -> dict[str, Any]:
         policy_parameter="/linkpilot/policy",
         load_policy=lambda _force: policy_text,
         controller=consumer.controller,
-        logger=Logger(service="linkpilot-controller", level="CRITICAL"),
+        logger=Logger(service="linkpilot-corpus", level="CRITICAL"),  # its own name: never mutes the app
         metrics=MetricsRecorder(),  # type: ignore[arg-type]
     )
 
@@ -163,7 +163,7 @@ def test_malformed_consumer_list_is_rejected_whole_and_the_share_is_untouched(lo
     summary = provider.onboard()
     assert summary["ok"] is False
     assert any(fragment in p for p in summary["problems"]), summary["problems"]
-    reporting = {("dynamodb", "PutItem"), ("sns", "Publish"), ("ssm", "PutParameter")}
+    reporting = {("dynamodb", "BatchWriteItem"), ("sns", "Publish"), ("ssm", "PutParameter")}
     assert [c for c in writes(local_aws, start) if (c[1], c[2]) not in reporting] == []
     assert provider.principals() == principals
     assert provider.audit_events()[-1][0] == "consumer-list-rejected"

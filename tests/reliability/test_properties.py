@@ -19,17 +19,17 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linkpilot.models import ActionKind, ObservedState, Plan, arn_account
-from linkpilot.onboarding import (
+from linkpilot.consumer.models import ActionKind, ObservedState, Plan, arn_account
+from linkpilot.consumer.plan import CREATABLE_RESOURCE_STATUSES, plan_actions
+from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
+from linkpilot.probe import InvalidEvent, parse_event
+from linkpilot.provider.plan import (
     HOLDING_STATUSES,
     ConsumerListError,
     SharingMode,
     parse_consumer_list,
     plan_principals,
 )
-from linkpilot.plan import CREATABLE_RESOURCE_STATUSES, plan_actions
-from linkpilot.policy import PolicyError, TrustPolicy, parse_policy
-from linkpilot.probe import InvalidEvent, parse_event
 
 from .world_model import (
     NOW,

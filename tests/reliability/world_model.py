@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from linkpilot.models import (
+from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
     MANAGED_TAG,
     SHARE_TAG,
@@ -26,13 +26,13 @@ from linkpilot.models import (
     Plan,
     ShareResource,
 )
-from linkpilot.onboarding import (
+from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, TrustPolicy, parse_policy
+from linkpilot.provider.plan import (
     ConsumerList,
     PrincipalAssociation,
     PrincipalPlan,
     SharingMode,
 )
-from linkpilot.policy import RESOURCE_CONFIGURATION_TYPE, TrustPolicy, parse_policy
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 VPC = "vpc-0123456789abcdef0"

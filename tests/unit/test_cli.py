@@ -1,6 +1,6 @@
 import pytest
 
-from linkpilot import cli
+from linkpilot_cli import main as cli
 
 
 def test_no_command_prints_help_and_fails(capsys):

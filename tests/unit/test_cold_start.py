@@ -12,13 +12,40 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Never at a handler's cold start: development tooling, the CLI, and the AWS SDK where no AWS call is made.
-NEVER = {"moto", "linkpilot_local", "linkpilot_demo", "linkpilot.commands", "linkpilot.cli", "pytest"}
+NEVER = {
+    "moto",
+    "linkpilot_local",
+    "linkpilot_demo",
+    "linkpilot_cli.commands",
+    "linkpilot_cli.main",
+    "pytest",
+    # what made the cold start 2-3x `import boto3`: the X-Ray SDK (Powertools' Tracer) and the parser's models
+    "aws_xray_sdk",
+    "aws_lambda_powertools.utilities.parser",
+}
+# what each function's template sets (the onboarding settings are required at cold start)
+FUNCTION_ENV = {
+    "onboarding": {
+        "LINKPILOT_SHARE_ARN": "arn:aws:ram:us-east-1:111111111111:resource-share/x",
+        "LINKPILOT_CONSUMER_LIST_PARAMETER": "/linkpilot/provider/consumers",
+        "LINKPILOT_AUDIT_TABLE": "audit",
+        "LINKPILOT_TOPIC_ARN": "arn:aws:sns:us-east-1:111111111111:t",
+    }
+}
 CASES = {
     # the probe makes no AWS API call: no SDK clients, no pydantic
-    "probe": NEVER | {"boto3", "botocore.client", "pydantic", "linkpilot.controller", "linkpilot.reconcile"},
+    "probe": NEVER
+    | {
+        "boto3",
+        "botocore.client",
+        "pydantic",
+        "linkpilot.consumer.controller",
+        "linkpilot.consumer.reconcile",
+    },
     # the controller and the onboarding function do not carry each other's code, nor the probe client
-    "controller": NEVER | {"linkpilot.onboarding", "linkpilot.probe.client"},
-    "onboarding": NEVER | {"linkpilot.reconcile", "linkpilot.controller", "linkpilot.probe.client"},
+    "controller": NEVER | {"linkpilot.provider.plan", "linkpilot.probe.client"},
+    "onboarding": NEVER
+    | {"linkpilot.consumer.reconcile", "linkpilot.consumer.controller", "linkpilot.probe.client"},
 }
 SCRIPT = """
 import importlib.util, json, sys
@@ -37,6 +64,7 @@ def test_handler_cold_start_imports(function):
         "POWERTOOLS_SERVICE_NAME": f"linkpilot-{function}",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_XRAY_SDK_ENABLED": "false",
+        **FUNCTION_ENV.get(function, {}),
     }
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(ROOT / "functions" / function / "app.py")],

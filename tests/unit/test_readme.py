@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linkpilot.policy import policy_json_schema
+from linkpilot.consumer.policy import policy_json_schema
 from linkpilot_local.cfn import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,11 +10,11 @@ import pytest
 from aws_lambda_powertools import Logger, Metrics
 from controller_world import Consumer, Provider
 
-from linkpilot import cli
-from linkpilot.controller import ReconcileIncomplete, handle_event
+from linkpilot.consumer.controller import ReconcileIncomplete, handle_event
+from linkpilot.consumer.reconcile import reconcile
 from linkpilot.probe import probe_event
 from linkpilot.probe.emf import emf_records
-from linkpilot.reconcile import reconcile
+from linkpilot_cli import main as cli
 
 pytestmark = pytest.mark.integration
 EVENTS = Path(__file__).resolve().parents[3] / "events"

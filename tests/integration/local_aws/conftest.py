@@ -136,7 +136,7 @@ def server_url() -> Iterator[str]:
     """``linkpilot local serve --port 0`` in a subprocess, shared by this test process's server-mode tests."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linkpilot.cli", "local", "serve", "--port", "0"],
+        [sys.executable, "-m", "linkpilot_cli.main", "local", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -113,7 +113,7 @@ def test_cli_serve_port_and_shutdown():
     env = dict(os.environ)
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linkpilot.cli", "local", "serve", "--port", str(port)],
+        [sys.executable, "-m", "linkpilot_cli.main", "local", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -132,7 +132,7 @@ def test_cli_serve_port_and_shutdown():
 
 
 def test_cli_requires_a_subcommand(capsys):
-    from linkpilot import cli
+    from linkpilot_cli import main as cli
 
     with pytest.raises(SystemExit) as exc:
         cli.main(["local"])

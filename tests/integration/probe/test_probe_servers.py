@@ -321,7 +321,7 @@ def test_invalid_entries_are_reported_and_the_rest_probed(serve):
 def test_cli_probes_the_netcat_target_through_a_resolved_endpoint_name(netcat_keeps_open, capsys):
     import json
 
-    from linkpilot import cli
+    from linkpilot_cli import main as cli
 
     name = "vpce-0abc-12345.rcfg-0def.4232ccc.vpc-lattice-rsc.us-east-1.on.aws"
     argv = [

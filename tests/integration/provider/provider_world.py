@@ -6,15 +6,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 from unittest import mock
 
-from linkpilot.aws.provider_audit import DynamoAuditLog
-from linkpilot.aws.provider_notify import SnsNotifier
+from linkpilot.aws.audit import AuditTable
+from linkpilot.aws.notify import SnsNotifier
 from linkpilot.aws.ram_provider import RamShareAdmin
+from linkpilot.aws.ssm_parameters import SsmParameter
+from linkpilot.provider.service import Outputs
+from linkpilot.provider.wiring import Collaborators, OnboardingFunction, OnboardingSettings
 from linkpilot_local.fixtures import make_audit_table
 
 ROOT = Path(__file__).parents[3]
@@ -47,7 +50,7 @@ class ProviderWorld:
     topic_arn: str
     queue_url: str
     mode: str = "accounts"
-    app: ModuleType = field(default_factory=load_onboarding_app)
+    app: ModuleType | None = None  # loaded on first use, in the function's environment
 
     @property
     def session(self) -> Any:
@@ -60,11 +63,11 @@ class ProviderWorld:
         """One invocation of the onboarding handler, as EventBridge would deliver a parameter change."""
         session = self.session
         env = {
-            "SHARE_ARN": self.share_arn,
-            "CONSUMER_LIST_PARAMETER": PARAMETER,
-            "SHARING_MODE": self.mode,
-            "AUDIT_TABLE": "provider-audit",
-            "TOPIC_ARN": self.topic_arn,
+            "LINKPILOT_SHARE_ARN": self.share_arn,
+            "LINKPILOT_CONSUMER_LIST_PARAMETER": PARAMETER,
+            "LINKPILOT_SHARING_MODE": self.mode,
+            "LINKPILOT_AUDIT_TABLE": "provider-audit",
+            "LINKPILOT_TOPIC_ARN": self.topic_arn,
             "POWERTOOLS_SERVICE_NAME": "linkpilot-onboarding",
         }
         event = event or {
@@ -73,14 +76,19 @@ class ProviderWorld:
             "detail": {"name": PARAMETER, "operation": "Update", "type": "String"},
         }
         with mock.patch.dict(os.environ, env):
-            result: dict[str, Any] = self.app.handler(
-                event,
-                CONTEXT,
-                ssm_client=session.client("ssm"),
+            if self.app is None:
+                self.app = load_onboarding_app()
+            settings = OnboardingSettings.from_env()
+            parts = Collaborators(
+                consumer_list=SsmParameter(session.client("ssm"), PARAMETER),
                 share=RamShareAdmin(session.client("ram")),
-                audit=DynamoAuditLog(session.client("dynamodb"), "provider-audit"),
-                notifier=SnsNotifier(session.client("sns"), self.topic_arn),
+                out=Outputs(
+                    AuditTable(session.client("dynamodb"), "provider-audit"),
+                    SnsNotifier(session.client("sns"), self.topic_arn),
+                ),
             )
+            with mock.patch.object(self.app, "FUNCTION", OnboardingFunction(settings, collaborators=parts)):
+                result: dict[str, Any] = self.app.handler(event, CONTEXT)
         return result
 
     def principals(self) -> dict[str, str]:

@@ -16,8 +16,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from linkpilot.commands import stackset
-from linkpilot.policy import parse_policy
+from linkpilot.consumer.policy import parse_policy
+from linkpilot_cli.commands import stackset
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from controller_fakes import FakeAccount, FakeAudit, FakeNotifier, FakeSchedules
 
-from linkpilot.policy import TrustPolicy, parse_policy
-from linkpilot.reconcile import Controller, ControllerMemory
+from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.policy import TrustPolicy, parse_policy
+from linkpilot.consumer.ports import Controller
 
 TRUSTED = "111111111111"
 OTHER_TRUSTED = "333333333333"

@@ -1,6 +1,7 @@
 """Hand-written fakes of the controller's ports: an in-memory consumer account (RAM + EC2), schedules,
 audit and notifications. Thread-safe, because the reconcile acts in parallel. Errors are real
-``ClientError`` s so the error paths run exactly as with boto3."""
+``ClientError`` s, translated the way the adapters translate them, so the error paths run exactly as with
+boto3."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from linkpilot.aws.consumer_errors import ActionRefused
-from linkpilot.models import (
+from linkpilot.aws.errors import transient
+from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
     MANAGED_TAG,
     SHARE_TAG,
@@ -22,13 +23,15 @@ from linkpilot.models import (
     InvitationOutcome,
     ShareResource,
 )
-from linkpilot.policy import EndpointPlacement
+from linkpilot.consumer.policy import EndpointPlacement
+from linkpilot.errors import Refused, Transient
 
 RCFG = "vpc-lattice:ResourceConfiguration"
 
 
-def client_error(code: str, message: str = "fake", op: str = "Op") -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message}}, op)
+def client_error(code: str, message: str = "fake", op: str = "Op") -> Transient:
+    """An AWS error the adapters do not expect, as it leaves an adapter (``linkpilot.aws.errors``)."""
+    return transient(ClientError({"Error": {"Code": code, "Message": message}}, op))
 
 
 def config_arn(account: str, n: int | str) -> str:
@@ -62,7 +65,7 @@ class FakeAccount:
     # operation -> list of exceptions raised by the next calls (popped in order)
     faults: dict[str, list[Exception]] = field(default_factory=dict)
     # configuration arn -> refusal raised by create (e.g. availability-zone mismatch)
-    create_refusals: dict[str, ActionRefused] = field(default_factory=dict)
+    create_refusals: dict[str, Refused] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -138,15 +141,15 @@ class FakeAccount:
         with self._lock:
             share = self._by_invitation(arn)
             if share is None:
-                raise ActionRefused("ResourceShareInvitationArnNotFoundException", arn)
+                raise Refused("ResourceShareInvitationArnNotFoundException", arn)
             if self._tokens.setdefault(f"{op}|{token}", arn) != arn:
-                raise ActionRefused("IdempotentParameterMismatchException", token)
+                raise Refused("IdempotentParameterMismatchException", token)
             if share.status == "EXPIRED":
                 return InvitationOutcome.EXPIRED
             if share.status == to:
                 return InvitationOutcome.ALREADY
             if share.status != "PENDING":
-                raise ActionRefused(f"ResourceShareInvitationAlready{share.status.title()}Exception", arn)
+                raise Refused(f"ResourceShareInvitationAlready{share.status.title()}Exception", arn)
             share.status = to
             return InvitationOutcome.DONE
 
@@ -179,7 +182,7 @@ class FakeAccount:
             self._tokens[client_token] = ep.endpoint_id
             return ep.endpoint_id
 
-    def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, ActionRefused | None]:
+    def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, Refused | None]:
         self._call("DeleteVpcEndpoints")
         with self._lock:
             for eid in endpoint_ids:

@@ -6,17 +6,16 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 from conftest import TRUSTED, make_policy
 
-from linkpilot.aws.consumer_audit import AuditTable, AuditWriteIncomplete
-from linkpilot.aws.consumer_errors import ActionRefused
-from linkpilot.aws.consumer_notify import RunNotifier
+from linkpilot.aws.audit import AuditTable, AuditWriteIncomplete
 from linkpilot.aws.ec2_endpoints import Ec2Endpoints
+from linkpilot.aws.notify import SnsNotifier
 from linkpilot.aws.probe_schedules import ProbeSchedules
 from linkpilot.aws.ram_consumer import RamConsumer
-from linkpilot.models import Invitation, InvitationOutcome
+from linkpilot.consumer.models import Invitation, InvitationOutcome
+from linkpilot.errors import Refused, Transient
 
 INV = f"arn:aws:ram:us-east-1:{TRUSTED}:resource-share-invitation/inv-1"
 SHARE = f"arn:aws:ram:us-east-1:{TRUSTED}:resource-share/share-1"
@@ -125,10 +124,10 @@ def test_accept_refusal_and_throttling():
     stub.add_client_error("accept_resource_share_invitation", "ThrottlingException", http_status_code=429)
     ram = RamConsumer(client)
     with stub:
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refused) as refused:
             ram.accept(INV, "tok")
         assert refused.value.code == "IdempotentParameterMismatchException"
-        with pytest.raises(ClientError):
+        with pytest.raises(Transient):
             ram.accept(INV, "tok")
 
 
@@ -143,7 +142,7 @@ def test_reject_maps_already_rejected_and_refuses_an_accepted_one():
     ram = RamConsumer(client)
     with stub:
         assert ram.reject(INV, "tok") is InvitationOutcome.ALREADY
-        with pytest.raises(ActionRefused):
+        with pytest.raises(Refused):
             ram.reject(INV, "tok")
 
 
@@ -214,7 +213,7 @@ def test_create_sends_type_placement_token_and_the_three_tags():
 def test_create_refusals_get_plain_categories(code, message, category):
     client, stub = stubbed("ec2")
     stub.add_client_error("create_vpc_endpoint", code, message)
-    with stub, pytest.raises(ActionRefused) as refused:
+    with stub, pytest.raises(Refused) as refused:
         Ec2Endpoints(client).create(make_policy().endpoint, CFG, SHARE, "tok")
     assert refused.value.category == category and refused.value.code == code
 
@@ -222,7 +221,7 @@ def test_create_refusals_get_plain_categories(code, message, category):
 def test_create_throttling_propagates():
     client, stub = stubbed("ec2")
     stub.add_client_error("create_vpc_endpoint", "RequestLimitExceeded", http_status_code=503)
-    with stub, pytest.raises(ClientError):
+    with stub, pytest.raises(Transient):
         Ec2Endpoints(client).create(make_policy().endpoint, CFG, SHARE, "tok")
 
 
@@ -307,7 +306,7 @@ def test_publish_create_conflict_from_a_concurrent_run_becomes_an_update():
 
 # --- DynamoDB and SNS --------------------------------------------------------------------------------
 def test_audit_writes_batches_of_25_and_retries_unprocessed(monkeypatch):
-    monkeypatch.setattr("linkpilot.aws.consumer_audit.time.sleep", lambda _s: None)
+    monkeypatch.setattr("linkpilot.aws.audit.time.sleep", lambda _s: None)
     client, stub = stubbed("dynamodb")
     records = [{"pk": f"p{i}", "sk": "s", "expires_at": 1, "detail": ""} for i in range(26)]
     first = [
@@ -325,7 +324,7 @@ def test_audit_writes_batches_of_25_and_retries_unprocessed(monkeypatch):
 
 
 def test_audit_gives_up_after_retries(monkeypatch):
-    monkeypatch.setattr("linkpilot.aws.consumer_audit.time.sleep", lambda _s: None)
+    monkeypatch.setattr("linkpilot.aws.audit.time.sleep", lambda _s: None)
     client, stub = stubbed("dynamodb")
     item = [{"PutRequest": {"Item": {"pk": {"S": "p"}}}}]
     for _ in range(6):
@@ -349,6 +348,6 @@ def test_notification_has_kinds_attribute():
         },
     )
     with stub:
-        RunNotifier(client, "arn:aws:sns:us-east-1:222222222222:t").publish(
+        SnsNotifier(client, "arn:aws:sns:us-east-1:222222222222:t").publish(
             "Linkpilot: 1 accepted", ["error", "accept"], {"run_id": "r"}
         )

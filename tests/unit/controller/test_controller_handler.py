@@ -15,9 +15,9 @@ from aws_lambda_powertools import Logger, Metrics
 from conftest import TRUSTED, policy_doc
 from controller_fakes import client_error
 
-from linkpilot import cli
-from linkpilot.controller import ReconcileIncomplete, Trigger, classify_event, handle_event
-from linkpilot.reconcile import Controller
+from linkpilot.consumer.controller import ReconcileIncomplete, Trigger, classify_event, handle_event
+from linkpilot.consumer.ports import Controller
+from linkpilot_cli import main as cli
 
 ROOT = Path(__file__).parents[3]
 EVENTS = ROOT / "events"
@@ -177,10 +177,10 @@ def test_transient_action_failure_raises_after_the_run(account, controller):
 
 
 def test_refused_action_returns_failed_without_raising(account, controller):
-    from linkpilot.aws.consumer_errors import ActionRefused
+    from linkpilot.errors import Refused
 
     account.org_share(TRUSTED, 1)
-    account.create_refusals[next(iter(account.shares.values())).resources[0][0]] = ActionRefused(
+    account.create_refusals[next(iter(account.shares.values())).resources[0][0]] = Refused(
         "VpcEndpointLimitExceeded", "max", "quota"
     )
     result = run(load("controller-schedule.json"), Calls(json.dumps(policy_doc()), controller))

@@ -9,7 +9,7 @@ from controller_fakes import RCFG, config_arn, invitation_arn, share_arn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkpilot.models import (
+from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
     MANAGED_TAG,
     SHARE_TAG,
@@ -21,7 +21,7 @@ from linkpilot.models import (
     Verdict,
     arn_account,
 )
-from linkpilot.plan import accept_token, create_token, needs_inspection, plan_actions
+from linkpilot.consumer.plan import accept_token, create_token, needs_inspection, plan_actions
 
 
 def inv(owner: str, n: int, status: str = "PENDING") -> Invitation:

@@ -3,7 +3,7 @@ import json
 import pytest
 from conftest import TRUSTED, make_policy, policy_doc
 
-from linkpilot.policy import (
+from linkpilot.consumer.policy import (
     RESOURCE_CONFIGURATION_TYPE,
     PolicyError,
     load_policy_file,

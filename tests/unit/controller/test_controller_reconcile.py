@@ -19,9 +19,11 @@ from controller_fakes import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkpilot.aws.consumer_errors import ActionRefused
-from linkpilot.models import ActionKind, Outcome
-from linkpilot.reconcile import Controller, ControllerMemory, reconcile
+from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.models import ActionKind, Outcome
+from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.reconcile import reconcile
+from linkpilot.errors import Refused
 
 
 def outcomes(report):
@@ -103,7 +105,7 @@ def test_already_accepted_is_success(policy, account, controller):
 def test_one_refused_create_does_not_block_the_others(policy, account, controller):
     for n in (1, 2, 3):
         account.org_share(TRUSTED, n)
-    account.create_refusals[config_arn(TRUSTED, 2)] = ActionRefused(
+    account.create_refusals[config_arn(TRUSTED, 2)] = Refused(
         "InvalidParameter", "no common Availability Zone", "availability-zone mismatch"
     )
     report = reconcile(policy, controller)

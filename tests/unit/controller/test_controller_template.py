@@ -12,7 +12,7 @@ import pytest
 import yaml
 from policy_sentry.querying.actions import get_action_data
 
-from linkpilot.policy import parse_policy
+from linkpilot.consumer.policy import parse_policy
 
 ROOT = Path(__file__).parents[3]
 ADAPTERS = ROOT / "layers" / "linkpilot" / "linkpilot" / "aws"
@@ -54,8 +54,8 @@ _CONTROLLER_ADAPTERS = [
     "ram_consumer.py",
     "ec2_endpoints.py",
     "probe_schedules.py",
-    "consumer_audit.py",
-    "consumer_notify.py",
+    "audit.py",
+    "notify.py",
 ]
 
 

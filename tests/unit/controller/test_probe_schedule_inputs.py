@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from linkpilot.models import ProbeTarget
-from linkpilot.policy import ProbeSettings
+from linkpilot.consumer.models import ProbeTarget
+from linkpilot.consumer.policy import ProbeSettings
+from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
 from linkpilot.probe import probe_event
-from linkpilot.probe_schedule import inputs_digest, shard_inputs
 
 
 def target(n: int) -> ProbeTarget:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from linkpilot import cli
-from linkpilot.commands import probe as probe_cmd
 from linkpilot.probe import ProbeResult, Timings
 from linkpilot.probe.emf import emf_records
+from linkpilot_cli import main as cli
+from linkpilot_cli.commands import probe as probe_cmd
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -105,7 +105,7 @@ def test_probe_path_imports_neither_boto3_nor_pydantic():
     import subprocess
 
     code = (
-        "import sys, linkpilot.probe, linkpilot.commands.probe; "
+        "import sys, linkpilot.probe, linkpilot_cli.commands.probe; "
         "print(sorted(m for m in ('boto3','botocore','pydantic','asyncio') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from linkpilot.onboarding import PrincipalAssociation
-from linkpilot.onboarding_service import AuditEntry, PrincipalChangeRefused, ShareNotFound
+from linkpilot.provider.plan import PrincipalAssociation
+from linkpilot.provider.ports import PrincipalChangeRefused, ShareNotFound
 
 PROVIDER = "111111111111"
 SHARE = f"arn:aws:ram:us-east-1:{PROVIDER}:resource-share/0c5f4a9e-1111-2222-3333-444455556666"
@@ -24,7 +25,7 @@ class FakeShare:
 
     def principal_associations(self, share_arn: str) -> list[PrincipalAssociation]:
         if not self.exists:
-            raise ShareNotFound(f"resource share {share_arn} not found")
+            raise ShareNotFound("UnknownResourceException", f"resource share {share_arn} not found")
         return [PrincipalAssociation(p, s) for p, s in self.associations.items()]
 
     def _write(self, action: str, principal: str, token: str, status: str) -> None:
@@ -43,16 +44,24 @@ class FakeShare:
 
 
 class FakeAudit:
-    def __init__(self) -> None:
-        self.entries: list[AuditEntry] = []
+    """The audit table in memory: the items written, and a view of them by attribute (``entries``)."""
 
-    def record(self, entry: AuditEntry) -> None:
-        self.entries.append(entry)
+    def __init__(self) -> None:
+        self.records: list[dict[str, str | int]] = []
+
+    def write(self, records: Sequence[Mapping[str, str | int]]) -> None:
+        self.records.extend(dict(r) for r in records)
+
+    @property
+    def entries(self) -> list[SimpleNamespace]:
+        return [SimpleNamespace(**r) for r in self.records]
 
 
 class FakeNotifier:
     def __init__(self) -> None:
         self.messages: list[tuple[str, dict[str, Any]]] = []
+        self.kinds: list[list[str]] = []
 
-    def notify(self, subject: str, message: Mapping[str, Any]) -> None:
+    def publish(self, subject: str, kinds: Sequence[str], message: Mapping[str, Any]) -> None:
         self.messages.append((subject, dict(message)))
+        self.kinds.append(list(kinds))

@@ -14,22 +14,24 @@ import pytest
 from moto import mock_aws
 from provider_fakes import SHARE, FakeShare
 
-from linkpilot.aws.provider_audit import DynamoAuditLog
-from linkpilot.aws.provider_notify import SnsNotifier
+from linkpilot.aws.audit import AuditTable
+from linkpilot.aws.notify import SnsNotifier
+from linkpilot.aws.ssm_parameters import SsmParameter
+from linkpilot.provider.service import Outputs
+from linkpilot.provider.wiring import Collaborators, OnboardingFunction, OnboardingSettings
 from linkpilot_local.fixtures import make_audit_table
-
-# Powertools' Tracer imports the X-Ray SDK, whose recorder creates its (loopback, UDP) emitter socket.
-pytestmark = pytest.mark.network
 
 APP = Path(__file__).parents[3] / "functions" / "onboarding" / "app.py"
 PARAMETER = "/linkpilot/provider/consumers"
 
 
-def load_app() -> ModuleType:
+def load_app(collaborators: Collaborators) -> ModuleType:
+    """The handler module as Lambda loads it (settings from the environment), with the test's adapters."""
     spec = importlib.util.spec_from_file_location("onboarding_app", APP)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.FUNCTION = OnboardingFunction(OnboardingSettings.from_env(), collaborators=collaborators)
     return module
 
 
@@ -62,11 +64,11 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
         )
         for key, value in {
-            "SHARE_ARN": SHARE,
-            "CONSUMER_LIST_PARAMETER": PARAMETER,
-            "SHARING_MODE": "accounts",
-            "AUDIT_TABLE": "audit",
-            "TOPIC_ARN": topic,
+            "LINKPILOT_SHARE_ARN": SHARE,
+            "LINKPILOT_CONSUMER_LIST_PARAMETER": PARAMETER,
+            "LINKPILOT_SHARING_MODE": "accounts",
+            "LINKPILOT_AUDIT_TABLE": "audit",
+            "LINKPILOT_TOPIC_ARN": topic,
             "POWERTOOLS_SERVICE_NAME": "linkpilot-onboarding",
         }.items():
             monkeypatch.setenv(key, value)
@@ -77,12 +79,11 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "sqs": sqs,
             "queue": queue,
             "share": share,
-            "collaborators": {
-                "ssm_client": boto3.client("ssm"),
-                "share": share,
-                "audit": DynamoAuditLog(ddb, "audit"),
-                "notifier": SnsNotifier(sns, topic),
-            },
+            "collaborators": Collaborators(
+                consumer_list=SsmParameter(boto3.client("ssm"), PARAMETER),
+                share=share,
+                out=Outputs(AuditTable(ddb, "audit"), SnsNotifier(sns, topic)),
+            ),
         }
 
 
@@ -90,7 +91,7 @@ def test_parameter_change_syncs_the_share_audits_and_notifies(
     env: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     env["ssm"].put_parameter(Name=PARAMETER, Type="StringList", Value="222222222222")
-    summary = load_app().handler(CHANGE_EVENT, CONTEXT, **env["collaborators"])
+    summary = load_app(env["collaborators"]).handler(CHANGE_EVENT, CONTEXT)
     assert summary["ok"] is True
     assert env["share"].associations == {"444444444444": "DISASSOCIATED", "222222222222": "ASSOCIATED"}
     items = env["ddb"].scan(TableName="audit")["Items"]
@@ -104,7 +105,7 @@ def test_parameter_change_syncs_the_share_audits_and_notifies(
 
 def test_malformed_list_is_rejected_and_nothing_changes(env: dict[str, Any]) -> None:
     env["ssm"].put_parameter(Name=PARAMETER, Type="StringList", Value="222222222222,2222")
-    summary = load_app().handler(CHANGE_EVENT, CONTEXT, **env["collaborators"])
+    summary = load_app(env["collaborators"]).handler(CHANGE_EVENT, CONTEXT)
     assert summary["ok"] is False
     assert "entry 2 '2222' is not a 12-digit AWS account id" in summary["error"]
     assert env["share"].calls == []
@@ -114,7 +115,7 @@ def test_malformed_list_is_rejected_and_nothing_changes(env: dict[str, Any]) -> 
 
 
 def test_missing_parameter_is_a_config_error_not_a_crash(env: dict[str, Any]) -> None:
-    summary = load_app().handler({"source": "aws.scheduler"}, CONTEXT, **env["collaborators"])
+    summary = load_app(env["collaborators"]).handler({"source": "aws.scheduler"}, CONTEXT)
     assert summary["ok"] is False
     assert "does not exist" in summary["error"]
     assert env["share"].calls == []

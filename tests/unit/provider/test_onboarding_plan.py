@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linkpilot.onboarding import (
+from linkpilot.provider.plan import (
     ConsumerList,
     ConsumerListError,
     PrincipalAssociation,

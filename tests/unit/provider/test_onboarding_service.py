@@ -6,8 +6,10 @@ import pytest
 from botocore.exceptions import ClientError
 from provider_fakes import SHARE, FakeAudit, FakeNotifier, FakeShare
 
-from linkpilot.onboarding import SharingMode
-from linkpilot.onboarding_service import sync_share_principals
+from linkpilot.aws.errors import transient
+from linkpilot.errors import Transient
+from linkpilot.provider.plan import SharingMode
+from linkpilot.provider.service import Outputs, sync_share_principals
 
 
 def sync(
@@ -17,7 +19,7 @@ def sync(
     notifier: FakeNotifier,
     mode: SharingMode = SharingMode.ACCOUNTS,
 ):
-    return sync_share_principals(raw, share_arn=SHARE, mode=mode, share=share, audit=audit, notifier=notifier)
+    return sync_share_principals(raw, share_arn=SHARE, mode=mode, share=share, out=Outputs(audit, notifier))
 
 
 def test_adds_and_removes_then_is_idempotent(audit: FakeAudit, notifier: FakeNotifier) -> None:
@@ -85,10 +87,10 @@ def test_missing_share_is_reported_not_retried(audit: FakeAudit, notifier: FakeN
 
 def test_throttling_propagates_so_the_platform_retries(audit: FakeAudit, notifier: FakeNotifier) -> None:
     share = FakeShare()
-    share.raise_on_write = ClientError(
-        {"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "AssociateResourceShare"
+    share.raise_on_write = transient(
+        ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "AssociateResourceShare")
     )
-    with pytest.raises(ClientError):
+    with pytest.raises(Transient):
         sync("222222222222", share, audit, notifier)
 
 

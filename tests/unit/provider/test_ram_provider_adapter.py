@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from linkpilot.aws.ram_provider import RamShareAdmin
-from linkpilot.onboarding import PrincipalAssociation
-from linkpilot.onboarding_service import PrincipalChangeRefused, ShareNotFound
+from linkpilot.errors import Transient
+from linkpilot.provider.plan import PrincipalAssociation
+from linkpilot.provider.ports import PrincipalChangeRefused, ShareNotFound
 
 SHARE = "arn:aws:ram:us-east-1:111111111111:resource-share/0c5f4a9e-1111-2222-3333-444455556666"
 TOKEN = "6f1c1b8e-0000-4000-8000-000000000001"
@@ -97,5 +97,5 @@ def test_per_principal_refusals_become_values(stubbed: tuple[RamShareAdmin, Stub
 def test_transient_errors_propagate_for_a_retry(stubbed: tuple[RamShareAdmin, Stubber], code: str) -> None:
     admin, stub = stubbed
     stub.add_client_error("disassociate_resource_share", code, "try later")
-    with pytest.raises(ClientError):
+    with pytest.raises(Transient):
         admin.disassociate(SHARE, "222222222222", TOKEN)

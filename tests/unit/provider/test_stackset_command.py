@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from linkpilot.commands.stackset import (
+from linkpilot_cli.commands.stackset import (
     RolloutError,
     RolloutRequest,
     StackSetRollout,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from botocore.stub import ANY, Stubber
 
-from linkpilot.commands.status import last_probe_verdicts
-from linkpilot.models import Endpoint, InvitationDecision, Verdict
-from linkpilot.status import InvitationRow, ProbeVerdict, build_status, render_table
+from linkpilot.consumer.models import Endpoint, InvitationDecision, Verdict
+from linkpilot_cli.commands.status import last_probe_verdicts
+from linkpilot_cli.status import InvitationRow, ProbeVerdict, build_status, render_table
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0123456789abcdef0"

@@ -3,7 +3,7 @@
 The only module that makes the consumer's EC2 calls. Reads only endpoints carrying the managed tag (one
 call for up to 1,000), so an endpoint someone else made is never even seen, let alone touched.
 Per-endpoint refusals (availability-zone mismatch, quota, permission, bad ids) come back as
-``ActionRefused`` with a plain category; throttling and unexpected errors propagate.
+``Refused`` with a plain category; throttling and unexpected errors propagate.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from linkpilot.aws.consumer_errors import ActionRefused, error_code, error_message, is_transient
-from linkpilot.models import CONFIGURATION_TAG, MANAGED_TAG, SHARE_TAG, Endpoint
-from linkpilot.policy import EndpointPlacement
+from linkpilot.aws.errors import error_code, error_message, is_transient, translates_errors
+from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, SHARE_TAG, Endpoint
+from linkpilot.consumer.policy import EndpointPlacement
+from linkpilot.errors import Refused
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -59,6 +60,7 @@ def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
     )
 
 
+@translates_errors
 class Ec2Endpoints:
     def __init__(self, client: EC2Client) -> None:
         self._ec2 = client
@@ -111,12 +113,12 @@ class Ec2Endpoints:
             category = None if is_transient(exc) else _category(code, message)
             if category is None:
                 raise
-            raise ActionRefused(code, message, category) from exc
+            raise Refused(code, message, category) from exc
         return response.get("VpcEndpoint", {}).get("VpcEndpointId", "")
 
-    def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, ActionRefused | None]:
+    def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, Refused | None]:
         """Delete endpoints (batched); per id, None when gone or going, else why EC2 refused."""
-        results: dict[str, ActionRefused | None] = {}
+        results: dict[str, Refused | None] = {}
         for start in range(0, len(endpoint_ids), DELETE_BATCH):
             batch = list(endpoint_ids[start : start + DELETE_BATCH])
             try:
@@ -131,7 +133,7 @@ class Ec2Endpoints:
                 err = item.get("Error", {})
                 code, message = err.get("Code", ""), err.get("Message", "")
                 if code not in NOT_FOUND_CODES:
-                    refused[item.get("ResourceId", "")] = ActionRefused(
+                    refused[item.get("ResourceId", "")] = Refused(
                         code, message, _category(code, message) or "refused"
                     )
             results.update({eid: refused.get(eid) for eid in batch})

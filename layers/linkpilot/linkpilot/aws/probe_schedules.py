@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from linkpilot.aws.consumer_errors import error_code
+from linkpilot.aws.errors import error_code, translates_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -29,6 +29,7 @@ class PublishedInputs:
     digest: str | None
 
 
+@translates_errors
 class ProbeSchedules:
     def __init__(
         self,

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from linkpilot.aws.consumer_errors import ActionRefused, error_code, error_message
-from linkpilot.models import Invitation, InvitationOutcome, ShareResource
-from linkpilot.policy import RESOURCE_CONFIGURATION_TYPE
+from linkpilot.aws.errors import error_code, error_message, translates_errors
+from linkpilot.consumer.models import Invitation, InvitationOutcome, ShareResource
+from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE
+from linkpilot.errors import Refused
 
 if TYPE_CHECKING:
     from mypy_boto3_ram import RAMClient
@@ -50,6 +51,7 @@ REFUSAL_CODES = frozenset(
 )
 
 
+@translates_errors
 class RamConsumer:
     def __init__(self, client: RAMClient) -> None:
         self._ram = client
@@ -136,7 +138,7 @@ class RamConsumer:
             if code == "ResourceShareInvitationExpiredException":
                 return InvitationOutcome.EXPIRED
             if code in REFUSAL_CODES:
-                raise ActionRefused(code, error_message(exc)) from exc
+                raise Refused(code, error_message(exc)) from exc
             raise
         return InvitationOutcome.DONE
 
@@ -152,6 +154,6 @@ class RamConsumer:
             if code == "ResourceShareInvitationExpiredException":
                 return InvitationOutcome.EXPIRED
             if code in REFUSAL_CODES or code == "ResourceShareInvitationAlreadyAcceptedException":
-                raise ActionRefused(code, error_message(exc)) from exc
+                raise Refused(code, error_message(exc)) from exc
             raise
         return InvitationOutcome.DONE

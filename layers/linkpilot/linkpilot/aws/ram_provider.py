@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from linkpilot.onboarding import PrincipalAssociation
-from linkpilot.onboarding_service import PrincipalChangeRefused, ShareNotFound
+from linkpilot.aws.errors import error_code, error_message, translates_errors
+from linkpilot.provider.plan import PrincipalAssociation
+from linkpilot.provider.ports import PrincipalChangeRefused, ShareNotFound
 
 if TYPE_CHECKING:
     from mypy_boto3_ram import RAMClient
@@ -32,10 +33,7 @@ REFUSAL_CODES = frozenset(
 )
 
 
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
+@translates_errors
 class RamShareAdmin:
     """Principal associations of one provider-owned resource share."""
 
@@ -56,8 +54,9 @@ class RamShareAdmin:
                         associationType="PRINCIPAL", resourceShareArns=[share_arn]
                     )
             except ClientError as exc:
-                if _error_code(exc) in {"UnknownResourceException", "MalformedArnException"}:
-                    raise ShareNotFound(f"resource share {share_arn} not found: {exc}") from exc
+                if error_code(exc) in {"UnknownResourceException", "MalformedArnException"}:
+                    message = f"resource share {share_arn} not found: {error_message(exc)}"
+                    raise ShareNotFound(error_code(exc), message) from exc
                 raise
             for item in page.get("resourceShareAssociations", []):
                 updated = item.get("lastUpdatedTime")
@@ -90,8 +89,7 @@ class RamShareAdmin:
 
     @staticmethod
     def _refuse_or_raise(exc: ClientError) -> None:
-        code = _error_code(exc)
+        code = error_code(exc)
         if code in REFUSAL_CODES:
-            message = str(exc.response.get("Error", {}).get("Message", ""))
-            raise PrincipalChangeRefused(code, message) from exc
+            raise PrincipalChangeRefused(code, error_message(exc)) from exc
         raise exc

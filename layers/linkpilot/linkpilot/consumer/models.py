@@ -1,7 +1,7 @@
 """Plain data the controller reads from AWS and the plan it computes: no boto3, no I/O.
 
-The adapters turn API responses into these; the planner (``linkpilot.plan``) turns them, with the
-policy, into a ``Plan``; the executor (``linkpilot.reconcile``) turns a plan into ``ActionResult`` s.
+The adapters turn API responses into these; the planner (``linkpilot.consumer.plan``) turns them, with the
+policy, into a ``Plan``; the executor (``linkpilot.consumer.reconcile``) turns a plan into ``ActionResult`` s.
 """
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkpilot.consumer.policy import EndpointPlacement, ProbeSettings
 
 MANAGED_TAG = "linkpilot:managed"
 CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
@@ -130,6 +133,8 @@ class Action:
     client_token: str = ""
     # a create that needs an invitation accepted first is skipped when that accept fails
     after_invitation: str = ""
+    # where a create puts the endpoint (the plan carries it: the executor never re-reads the policy)
+    placement: EndpointPlacement | None = None
 
     @property
     def subject(self) -> str:
@@ -169,6 +174,8 @@ class Plan:
     # shared configurations the policy refuses: (configuration arn, share arn, reason)
     refused_resources: tuple[tuple[str, str, str], ...] = ()
     probe_targets: tuple[ProbeTarget, ...] = ()
+    # the probe input's defaults (None: the contract's defaults)
+    probe_defaults: ProbeSettings | None = None
 
     def of_kind(self, kind: ActionKind) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is kind)

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from linkpilot.aws.errors import error_code
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudformation.literals import CallAsType, CapabilityType
@@ -213,7 +215,7 @@ class StackSetRollout:
                 StackSetName=request.stack_set_name, CallAs=cast("CallAsType", request.call_as)
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "StackSetNotFoundException":
+            if error_code(exc) == "StackSetNotFoundException":
                 return None
             raise
         return cast(dict[str, Any], found["StackSet"])

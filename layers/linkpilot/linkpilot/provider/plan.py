@@ -3,7 +3,7 @@ principals equal to it.
 
 Pure functions over plain data (no AWS): ``parse_consumer_list`` validates what the operator declared,
 ``plan_principals`` compares it with the share's principal associations and says what to associate and
-what to disassociate. The side effects live in ``linkpilot.onboarding_service`` and the RAM adapter.
+what to disassociate. The side effects live in ``linkpilot.provider.service`` and the RAM adapter.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from linkpilot.models import ActionKind, Outcome, Verdict
+from linkpilot.consumer.models import ActionKind, Outcome, Verdict
 
 if TYPE_CHECKING:
-    from linkpilot.reconcile import ReconcileReport
+    from linkpilot.consumer.report import ReconcileReport
 
 Record = dict[str, str | int]
 

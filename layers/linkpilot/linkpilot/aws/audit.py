@@ -1,8 +1,10 @@
-"""DynamoDB, consumer side: the controller's audit trail, one item per decision or action, with a TTL.
+"""DynamoDB: the audit trail of both sides (the controller's and the onboarding function's), one item per
+decision or action, with a TTL.
 
-Keys: ``pk`` is the subject (share ARN, or resource configuration ARN for endpoint actions), ``sk`` the
-record time (ISO 8601, UTC) plus the run id and a sequence number, so one query reads a subject's history
-in order. ``expires_at`` (epoch seconds) is the table's TTL attribute. Items go in batches of 25.
+The wings build the items (``linkpilot.consumer.audit``, ``linkpilot.provider.service.audit_record``):
+``pk`` is the subject (share ARN, or resource configuration ARN for endpoint actions), ``sk`` the record time
+(ISO 8601, UTC) plus a run id or random suffix, so one query reads a subject's history in order;
+``expires_at`` (epoch seconds) is the table's TTL attribute. Items go in batches of 25.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, cast
+
+from linkpilot.aws.errors import translates_errors
+from linkpilot.errors import Transient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -19,10 +24,11 @@ BATCH = 25  # BatchWriteItem's maximum
 UNPROCESSED_RETRIES = 5
 
 
-class AuditWriteIncomplete(RuntimeError):
+class AuditWriteIncomplete(Transient):
     """DynamoDB kept returning unprocessed items (throttling): the run is retried by the platform."""
 
 
+@translates_errors
 class AuditTable:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._ddb = client
@@ -44,7 +50,9 @@ class AuditTable:
                 if attempt < UNPROCESSED_RETRIES:
                     time.sleep(min(2.0, 0.05 * 2**attempt))
             else:
-                raise AuditWriteIncomplete(f"{len(requests)} audit item(s) unprocessed after retries")
+                raise AuditWriteIncomplete(
+                    "UnprocessedItems", f"{len(requests)} audit item(s) unprocessed after retries"
+                )
 
 
 def _item(record: Mapping[str, str | int]) -> dict[str, AttributeValueTypeDef]:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from linkpilot.models import SHARE_TAG, Endpoint, InvitationDecision
+from linkpilot.consumer.models import SHARE_TAG, Endpoint, InvitationDecision
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from linkpilot.models import (
+from linkpilot.consumer.models import (
     SHARE_TAG,
     Action,
     ActionKind,
@@ -29,7 +29,7 @@ from linkpilot.models import (
     Verdict,
     arn_account,
 )
-from linkpilot.policy import RESOURCE_CONFIGURATION_TYPE, TrustPolicy
+from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, TrustPolicy
 
 # Resource statuses in ListResources that mean the configuration can take a new endpoint now.
 CREATABLE_RESOURCE_STATUSES = frozenset({"", "AVAILABLE"})
@@ -209,6 +209,7 @@ def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Pl
         orphaned=tuple(orphaned),
         refused_resources=tuple(refused),
         probe_targets=targets if policy.probe.enabled else (),
+        probe_defaults=policy.probe.defaults,
     )
 
 
@@ -267,6 +268,7 @@ def _plan_endpoints(
                         resource_configuration_arn=config_arn,
                         client_token=create_token(policy, config_arn, now),
                         after_invitation=w.after_invitation,
+                        placement=policy.endpoint,
                     )
                 )
         for ep, why in gone:

@@ -15,15 +15,15 @@ from typing import Protocol, cast
 # name -> (module, one-line help). The module provides register(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
     "reconcile": (
-        "linkpilot.commands.reconcile",
+        "linkpilot_cli.commands.reconcile",
         "reconcile shares, invitations and endpoints with the policy",
     ),
-    "probe": ("linkpilot.commands.probe", "probe HTTP targets the way the probe function does"),
-    "status": ("linkpilot.commands.status", "managed endpoints, their state and last probe verdict"),
+    "probe": ("linkpilot_cli.commands.probe", "probe HTTP targets the way the probe function does"),
+    "status": ("linkpilot_cli.commands.status", "managed endpoints, their state and last probe verdict"),
     "local": ("linkpilot_local.cli", "the local AWS emulation (development and tests)"),
     "demo": ("linkpilot_demo.cli", "offline end-to-end demo against the local AWS"),
     "stackset": (
-        "linkpilot.commands.stackset",
+        "linkpilot_cli.commands.stackset",
         "roll the consumer stack out to OUs with a service-managed StackSet",
     ),
 }

@@ -8,59 +8,38 @@ so the same code runs against a real account and against the local AWS emulation
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from linkpilot.probe_schedule import DEFAULT_MAX_INPUT_CHARS
-from linkpilot.reconcile import Controller, ControllerMemory
+from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
+from linkpilot.settings import EnvSettings, SettingsError
 
 if TYPE_CHECKING:
     import boto3
 
-ENV = {
-    "policy_parameter_name": "LINKPILOT_POLICY_PARAMETER",
-    "audit_table_name": "LINKPILOT_AUDIT_TABLE",
-    "notification_topic_arn": "LINKPILOT_TOPIC_ARN",
-    "probe_schedule_group": "LINKPILOT_PROBE_SCHEDULE_GROUP",
-    "probe_function_arn": "LINKPILOT_PROBE_FUNCTION_ARN",
-    "probe_scheduler_role_arn": "LINKPILOT_PROBE_SCHEDULER_ROLE_ARN",
-    "probe_schedule_expression": "LINKPILOT_PROBE_SCHEDULE",
-    "probe_input_max_chars": "LINKPILOT_PROBE_INPUT_MAX_CHARS",
-    "audit_retention_days": "LINKPILOT_AUDIT_RETENTION_DAYS",
-    "max_workers": "LINKPILOT_MAX_WORKERS",
-}
+__all__ = ["ControllerFunction", "ControllerSettings", "SettingsError", "build_controller"]
 
 
-class SettingsError(ValueError):
-    """An environment variable has a bad value (the message names it)."""
+class ControllerSettings(EnvSettings):
+    """The controller's environment: ``LINKPILOT_<alias or field name>``."""
 
-
-class ControllerSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    policy_parameter_name: str | None = None
-    audit_table_name: str | None = None
-    notification_topic_arn: str | None = None
+    policy_parameter_name: str | None = Field(default=None, alias="policy_parameter")
+    policy_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    audit_table_name: str | None = Field(default=None, alias="audit_table")
+    notification_topic_arn: str | None = Field(default=None, alias="topic_arn")
     probe_schedule_group: str | None = None
     probe_function_arn: str | None = None
     probe_scheduler_role_arn: str | None = None
-    probe_schedule_expression: str = Field(default="rate(1 minute)", pattern=r"^(rate|cron)\(.+\)$")
+    probe_schedule_expression: str = Field(
+        default="rate(1 minute)", pattern=r"^(rate|cron)\(.+\)$", alias="probe_schedule"
+    )
     probe_input_max_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1024, le=262_144)
     audit_retention_days: int = Field(default=90, ge=1, le=3650)
     max_workers: int = Field(default=8, ge=1, le=64)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ControllerSettings:
-        env = os.environ if environ is None else environ
-        values = {field: env[var] for field, var in ENV.items() if env.get(var)}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            problems = [f"{ENV[str(e['loc'][0])]}: {e['msg']}" for e in exc.errors(include_url=False)]
-            raise SettingsError("; ".join(problems)) from None
 
     @property
     def probe_configured(self) -> bool:
@@ -73,9 +52,9 @@ def build_controller(
     """Real adapters over one boto3 session; optional parts only when configured."""
     from botocore.config import Config
 
-    from linkpilot.aws.consumer_audit import AuditTable
-    from linkpilot.aws.consumer_notify import RunNotifier
+    from linkpilot.aws.audit import AuditTable
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
+    from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.probe_schedules import ProbeSchedules
     from linkpilot.aws.ram_consumer import RamConsumer
 
@@ -100,7 +79,7 @@ def build_controller(
             else None
         ),
         notifier=(
-            RunNotifier(session.client("sns", config=config), settings.notification_topic_arn)
+            SnsNotifier(session.client("sns", config=config), settings.notification_topic_arn)
             if settings.notification_topic_arn
             else None
         ),
@@ -109,3 +88,35 @@ def build_controller(
         probe_input_max_chars=settings.probe_input_max_chars,
         audit_retention_days=settings.audit_retention_days,
     )
+
+
+class ControllerFunction:
+    """The controller function's wiring: settings, the policy loader and one set of clients per warm
+    container. The handler builds one at cold start and passes each event to ``handle``."""
+
+    def __init__(
+        self,
+        settings: ControllerSettings,
+        session_factory: Callable[[], boto3.Session],
+        get_parameter: Callable[..., Any],
+    ) -> None:
+        self.settings = settings
+        self._session_factory = session_factory
+        self._get_parameter = get_parameter
+        self._memory = ControllerMemory()
+        self._controller: Controller | None = None
+
+    def load_policy(self, force_fetch: bool) -> str:
+        if not self.settings.policy_parameter_name:
+            return ""  # parse_policy reports the missing document
+        value = self._get_parameter(
+            self.settings.policy_parameter_name,
+            max_age=self.settings.policy_cache_seconds,
+            force_fetch=force_fetch,
+        )
+        return str(value)
+
+    def controller(self) -> Controller:
+        if self._controller is None:
+            self._controller = build_controller(self.settings, self._session_factory(), self._memory)
+        return self._controller

@@ -2,19 +2,20 @@
 audit and notify every decision.
 
 Collaborators are small ports (``ShareAdmin``, ``AuditLog``, ``Notifier``), so the Lambda handler, tests and
-tools pass real adapters or fakes. The decisions themselves are in ``linkpilot.onboarding``.
+tools pass real adapters or fakes. The decisions themselves are in ``linkpilot.provider.plan``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+import json
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from linkpilot.onboarding import (
+from linkpilot.provider.plan import (
     ConsumerListError,
-    PrincipalAssociation,
     PrincipalChange,
     PrincipalPlan,
     SharingMode,
@@ -23,38 +24,15 @@ from linkpilot.onboarding import (
     parse_consumer_list,
     plan_principals,
 )
-
-
-class ShareAdmin(Protocol):
-    def principal_associations(self, share_arn: str) -> list[PrincipalAssociation]: ...
-
-    def associate(self, share_arn: str, principal: str, client_token: str) -> None: ...
-
-    def disassociate(self, share_arn: str, principal: str, client_token: str) -> None: ...
-
-
-class AuditLog(Protocol):
-    def record(self, entry: AuditEntry) -> None: ...
-
-
-class Notifier(Protocol):
-    def notify(self, subject: str, message: Mapping[str, Any]) -> None: ...
-
-
-class ConsumerListUnavailable(LookupError):
-    """The consumer list parameter does not exist (a configuration error, not a transient one)."""
-
-
-class ShareNotFound(LookupError):
-    """The resource share the function manages does not exist (deleted, or a wrong ARN in the config)."""
-
-
-class PrincipalChangeRefused(RuntimeError):
-    """RAM refused to associate or disassociate one principal; ``code`` is its error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        super().__init__(f"{code}: {message}")
+from linkpilot.provider.ports import (
+    AuditLog,
+    ConsumerListSource,
+    ConsumerListUnavailable,
+    Notifier,
+    PrincipalChangeRefused,
+    ShareAdmin,
+    ShareNotFound,
+)
 
 
 @dataclass(frozen=True)
@@ -75,42 +53,6 @@ class ChangeOutcome:
     change: PrincipalChange
     ok: bool
     error: str = ""
-
-
-@dataclass(frozen=True)
-class OnboardingSettings:
-    """What the onboarding function needs to know, from its environment."""
-
-    share_arn: str
-    consumer_list_parameter: str
-    mode: SharingMode
-    audit_table: str
-    topic_arn: str
-    audit_ttl_days: int = 90
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> OnboardingSettings:
-        env = os.environ if env is None else env
-        missing = [
-            k for k in ("SHARE_ARN", "CONSUMER_LIST_PARAMETER", "AUDIT_TABLE", "TOPIC_ARN") if not env.get(k)
-        ]
-        if missing:
-            raise ValueError(f"onboarding function misconfigured: missing environment {', '.join(missing)}")
-        mode_text = env.get("SHARING_MODE", SharingMode.ACCOUNTS.value)
-        try:
-            mode = SharingMode(mode_text)
-        except ValueError:
-            raise ValueError(
-                f"SHARING_MODE must be one of {[m.value for m in SharingMode]}, got {mode_text!r}"
-            ) from None
-        return cls(
-            share_arn=env["SHARE_ARN"],
-            consumer_list_parameter=env["CONSUMER_LIST_PARAMETER"],
-            mode=mode,
-            audit_table=env["AUDIT_TABLE"],
-            topic_arn=env["TOPIC_ARN"],
-            audit_ttl_days=int(env.get("AUDIT_TTL_DAYS", "90")),
-        )
 
 
 @dataclass(frozen=True)
@@ -154,17 +96,52 @@ class SyncReport:
         }
 
 
-def _reject(
-    share_arn: str, event: str, error: str, problems: tuple[str, ...], *, audit: AuditLog, notifier: Notifier
-) -> SyncReport:
-    audit.record(
+def audit_record(entry: AuditEntry, at: datetime, retention_days: int) -> dict[str, str | int]:
+    """The audit item of one provider decision (written by the same table adapter as the consumer's).
+
+    ``pk`` is the share ARN and ``sk`` the record time (ISO 8601, UTC) plus a random suffix, so one query
+    reads a share's history in time order; ``expires_at`` (epoch seconds) is the table's TTL attribute.
+    """
+    return {
+        "pk": entry.share_arn,
+        "sk": f"{at.isoformat()}#{uuid.uuid4().hex[:8]}",
+        "source": "provider-onboarding",
+        "event": entry.event,
+        "outcome": entry.outcome,
+        "reason": entry.reason,
+        "principal": entry.principal or "-",
+        "consumer_list_digest": entry.consumer_list_digest or "-",
+        "detail": json.dumps(dict(entry.detail), default=str),
+        "expires_at": int((at + timedelta(days=retention_days)).timestamp()),
+    }
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where the service records (audit table) and tells (topic) what it did."""
+
+    audit: AuditLog
+    notifier: Notifier
+    retention_days: int = 90
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def record(self, entry: AuditEntry) -> None:
+        self.audit.write([audit_record(entry, self.clock(), self.retention_days)])
+
+    def notify(self, subject: str, message: Mapping[str, Any], *, error: bool = False) -> None:
+        self.notifier.publish(subject, ["error" if error else "change"], message)
+
+
+def _reject(share_arn: str, event: str, error: str, problems: tuple[str, ...], *, out: Outputs) -> SyncReport:
+    out.record(
         AuditEntry(
             share_arn=share_arn, event=event, outcome="rejected", reason=error, detail={"problems": problems}
         )
     )
-    notifier.notify(
+    out.notify(
         f"Linkpilot provider: {event}, no change made",
         {"share_arn": share_arn, "event": event, "error": error, "problems": list(problems)},
+        error=True,
     )
     return SyncReport(share_arn=share_arn, error=error, problems=problems)
 
@@ -175,8 +152,7 @@ def sync_share_principals(
     share_arn: str,
     mode: SharingMode,
     share: ShareAdmin,
-    audit: AuditLog,
-    notifier: Notifier,
+    out: Outputs,
 ) -> SyncReport:
     """Make the share's principals equal to the declared consumer list; audit and notify each change.
 
@@ -188,14 +164,12 @@ def sync_share_principals(
             raw_consumer_list, mode=mode, provider_account_id=account_of_arn(share_arn)
         )
     except ConsumerListError as err:
-        return _reject(
-            share_arn, "consumer-list-rejected", str(err), tuple(err.problems), audit=audit, notifier=notifier
-        )
+        return _reject(share_arn, "consumer-list-rejected", str(err), tuple(err.problems), out=out)
 
     try:
         actual = share.principal_associations(share_arn)
     except ShareNotFound as err:
-        return _reject(share_arn, "share-not-found", str(err), (), audit=audit, notifier=notifier)
+        return _reject(share_arn, "share-not-found", str(err), (), out=out)
 
     plan = plan_principals(consumers, actual)
     outcomes: list[ChangeOutcome] = []
@@ -207,7 +181,7 @@ def sync_share_principals(
         except PrincipalChangeRefused as err:
             outcome = ChangeOutcome(change=change, ok=False, error=str(err))
         outcomes.append(outcome)
-        audit.record(
+        out.record(
             AuditEntry(
                 share_arn=share_arn,
                 event=change.action,
@@ -218,7 +192,7 @@ def sync_share_principals(
             )
         )
         verb = {"associate": "added to", "disassociate": "removed from"}[change.action]
-        notifier.notify(
+        out.notify(
             f"Linkpilot provider: consumer {verb} the share"
             if outcome.ok
             else f"Linkpilot provider: {change.action} refused",
@@ -230,6 +204,7 @@ def sync_share_principals(
                 "ok": outcome.ok,
                 "error": outcome.error,
             },
+            error=not outcome.ok,
         )
     return SyncReport(
         share_arn=share_arn,
@@ -239,44 +214,12 @@ def sync_share_principals(
     )
 
 
-def read_consumer_list(ssm_client: Any, parameter_name: str) -> str:
-    """The consumer list's current value, always fresh (a change event must see the new value).
-
-    Read through Powertools Parameters. It wraps every failure in ``GetParameterError``; a missing parameter
-    is a configuration error (``ConsumerListUnavailable``), anything else propagates for a retry.
-    """
-    from aws_lambda_powertools.utilities.parameters import SSMProvider
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-    from botocore.exceptions import ClientError
-
-    try:
-        value = SSMProvider(boto3_client=ssm_client).get(parameter_name, force_fetch=True)
-    except GetParameterError as err:
-        cause = err.__context__
-        if (
-            isinstance(cause, ClientError)
-            and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
-        ):
-            raise ConsumerListUnavailable(f"consumer list parameter {parameter_name} does not exist") from err
-        raise
-    return value if isinstance(value, str) else str(value)
-
-
 def run_onboarding(
-    settings: OnboardingSettings,
-    *,
-    ssm_client: Any,
-    share: ShareAdmin,
-    audit: AuditLog,
-    notifier: Notifier,
+    *, share_arn: str, mode: SharingMode, consumer_list: ConsumerListSource, share: ShareAdmin, out: Outputs
 ) -> SyncReport:
     """One onboarding pass, whatever triggered it: the trigger is only a hint, the parameter is the truth."""
     try:
-        raw = read_consumer_list(ssm_client, settings.consumer_list_parameter)
+        raw = consumer_list.read()
     except ConsumerListUnavailable as err:
-        return _reject(
-            settings.share_arn, "consumer-list-missing", str(err), (), audit=audit, notifier=notifier
-        )
-    return sync_share_principals(
-        raw, share_arn=settings.share_arn, mode=settings.mode, share=share, audit=audit, notifier=notifier
-    )
+        return _reject(share_arn, "consumer-list-missing", str(err), (), out=out)
+    return sync_share_principals(raw, share_arn=share_arn, mode=mode, share=share, out=out)

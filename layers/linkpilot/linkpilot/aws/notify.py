@@ -1,7 +1,7 @@
-"""SNS, consumer side: one notification per reconcile that accepted, rejected, created, deleted or failed.
-
-One message per run (not per event) keeps a burst of onboarding to a single publish; the ``kinds`` message
-attribute lets a subscription filter (for example only ``error``).
+"""SNS: the notifications of both sides. The controller sends one per reconcile that accepted, rejected,
+created, deleted or failed (one per run keeps a burst of onboarding to a single publish); the onboarding
+function one per change or rejection. The ``kinds`` message attribute lets a subscription filter (for
+example only ``error``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from linkpilot.aws.errors import translates_errors
+
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
@@ -17,7 +19,8 @@ SUBJECT_MAX = 100  # SNS rejects longer subjects
 MESSAGE_MAX = 200_000  # well below SNS's 256 KiB
 
 
-class RunNotifier:
+@translates_errors
+class SnsNotifier:
     def __init__(self, client: SNSClient, topic_arn: str) -> None:
         self._sns = client
         self._topic = topic_arn

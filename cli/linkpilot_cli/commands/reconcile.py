@@ -30,7 +30,7 @@ def _emit(document: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linkpilot.policy import PolicyError, load_policy_file, policy_json_schema
+    from linkpilot.consumer.policy import PolicyError, load_policy_file, policy_json_schema
 
     if args.print_schema:
         _emit(policy_json_schema())
@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from linkpilot.controller_config import ControllerSettings, SettingsError, build_controller
-    from linkpilot.reconcile import reconcile
+    from linkpilot.consumer.reconcile import reconcile
+    from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
+    from linkpilot.errors import AwsError
 
     try:
         settings = ControllerSettings.from_env()
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     controller = build_controller(settings, session)
     try:
         report = reconcile(policy, controller, dry_run=args.dry_run, trigger="cli")
-    except (ClientError, BotoCoreError) as exc:
+    except (AwsError, ClientError, BotoCoreError) as exc:
         _emit({"ok": False, "error": "aws", "detail": str(exc)})
         print(f"linkpilot reconcile: reading AWS failed, nothing changed: {exc}", file=sys.stderr)
         return EXIT_READ_FAILED

@@ -17,8 +17,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from linkpilot.models import ProbeTarget
-from linkpilot.policy import ProbeSettings
+from linkpilot.consumer.models import ProbeTarget
+from linkpilot.consumer.policy import ProbeSettings
 
 # EventBridge Scheduler documents no maximum for Target.Input in the botocore model or the CloudFormation
 # schema; 8,192 characters is the limit of an EventBridge rule target's Input, the strictest documented
@@ -31,7 +31,7 @@ def _dumps(value: Any) -> str:
 
 
 def shard_inputs(
-    defaults: ProbeSettings, targets: Sequence[ProbeTarget], max_chars: int = DEFAULT_MAX_INPUT_CHARS
+    defaults: ProbeSettings | None, targets: Sequence[ProbeTarget], max_chars: int = DEFAULT_MAX_INPUT_CHARS
 ) -> list[str]:
     """Probe inputs, each under ``max_chars``, together holding every target once (sorted by endpoint id).
 
@@ -40,7 +40,7 @@ def shard_inputs(
     alarm, which treats missing data as breaching, would sit in ALARM on a stack with no endpoints.) A single
     target too big for ``max_chars`` raises ``ValueError``: a limit that small is a configuration error.
     """
-    head = {"defaults": defaults.model_dump(mode="json")}
+    head = {"defaults": (defaults or ProbeSettings()).model_dump(mode="json")}
     empty_len = len(_dumps({**head, "targets": []}))
     shards: list[list[dict[str, Any]]] = []
     current: list[dict[str, Any]] = []

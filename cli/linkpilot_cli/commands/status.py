@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
-    from linkpilot.models import InvitationDecision
-    from linkpilot.policy import TrustPolicy
-    from linkpilot.status import InvitationRow, ProbeVerdict, StatusReport
+    from linkpilot.consumer.models import InvitationDecision
+    from linkpilot.consumer.policy import TrustPolicy
+    from linkpilot_cli.status import InvitationRow, ProbeVerdict, StatusReport
 
 EXIT_OK, EXIT_INVALID, EXIT_READ_FAILED = 0, 2, 3
 # GetMetricData takes at most 500 queries a call.
@@ -38,7 +38,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linkpilot.policy import PolicyError, load_policy_file
+    from linkpilot.consumer.policy import PolicyError, load_policy_file
 
     policy = None
     if args.policy:
@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from linkpilot.errors import AwsError
+
     session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
     progress = _progress(enabled=sys.stderr.isatty() or not args.json)
     try:
@@ -62,13 +64,13 @@ def run(args: argparse.Namespace) -> int:
             window=timedelta(minutes=args.window),
             progress=progress,
         )
-    except (ClientError, BotoCoreError) as exc:
+    except (AwsError, ClientError, BotoCoreError) as exc:
         print(f"linkpilot status: reading AWS failed: {exc}", file=sys.stderr)
         return EXIT_READ_FAILED
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
-        from linkpilot.status import render_table
+        from linkpilot_cli.status import render_table
 
         print(render_table(report))
     return EXIT_OK
@@ -95,8 +97,8 @@ def collect_status(
     """Reads endpoints, invitations and probe metrics through ``session`` and assembles the report."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.ram_consumer import RamConsumer
-    from linkpilot.plan import decide_invitation
-    from linkpilot.status import InvitationRow, build_status
+    from linkpilot.consumer.plan import decide_invitation
+    from linkpilot_cli.status import InvitationRow, build_status
 
     progress("reading managed resource endpoints")
     endpoints = Ec2Endpoints(session.client("ec2")).managed_endpoints()
@@ -137,7 +139,7 @@ def last_probe_verdicts(
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, ProbeVerdict]:
     """The newest ProbeSuccess datapoint per endpoint (minimum over each minute: any failure counts)."""
-    from linkpilot.status import ProbeVerdict
+    from linkpilot_cli.status import ProbeVerdict
 
     verdicts: dict[str, ProbeVerdict] = {}
     batches = [

@@ -1,0 +1,76 @@
+"""What the reconcile needs from AWS (the ports; ``linkpilot.aws`` implements them) and its collaborators.
+
+Adapters raise ``linkpilot.errors.Refused`` for what AWS refused for one invitation or endpoint and
+``Transient`` for anything a retry of the run may fix; nothing botocore crosses a port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.models import Endpoint, Invitation, InvitationOutcome, ShareResource
+from linkpilot.consumer.policy import EndpointPlacement
+from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
+from linkpilot.errors import Refused
+
+
+class RamPort(Protocol):
+    def invitations(self) -> list[Invitation]: ...
+    def shared_resources(self) -> list[ShareResource]: ...
+    def pending_resources(self, invitation: Invitation) -> list[ShareResource] | None: ...
+    def accept(self, invitation_arn: str, client_token: str) -> InvitationOutcome: ...
+    def reject(self, invitation_arn: str, client_token: str) -> InvitationOutcome: ...
+
+
+class Ec2Port(Protocol):
+    def managed_endpoints(self) -> list[Endpoint]: ...
+    def create(
+        self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
+    ) -> str: ...
+    def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, Refused | None]: ...
+
+
+class PublishedInputsLike(Protocol):
+    @property
+    def names(self) -> tuple[str, ...]: ...
+    @property
+    def digest(self) -> str | None: ...
+
+
+class SchedulesPort(Protocol):
+    @property
+    def key(self) -> str: ...
+    def published(self) -> PublishedInputsLike: ...
+    def publish(self, inputs: Sequence[str], digest: str, existing: Sequence[str]) -> None: ...
+
+
+class AuditPort(Protocol):
+    def write(self, records: Sequence[Mapping[str, str | int]]) -> None: ...
+
+
+class NotifyPort(Protocol):
+    def publish(self, subject: str, kinds: Sequence[str], message: Mapping[str, Any]) -> None: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Controller:
+    """The reconcile's collaborators. ``schedules``, ``audit`` and ``notifier`` are optional (CLI use)."""
+
+    ram: RamPort
+    ec2: Ec2Port
+    schedules: SchedulesPort | None = None
+    audit: AuditPort | None = None
+    notifier: NotifyPort | None = None
+    memory: ControllerMemory = field(default_factory=ControllerMemory)
+    clock: Callable[[], datetime] = _utcnow
+    max_workers: int = 8
+    probe_input_max_chars: int = DEFAULT_MAX_INPUT_CHARS
+    audit_retention_days: int = 90

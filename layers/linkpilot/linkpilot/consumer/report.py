@@ -1,0 +1,116 @@
+"""What one reconcile did: its plan, each action's result, the probe refresh, as metrics and as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from linkpilot.consumer.models import ActionKind, ActionResult, Outcome, Plan, Verdict
+
+
+@dataclass(frozen=True)
+class ProbeRefresh:
+    status: str  # unchanged | updated | planned | not-configured | failed
+    targets: int = 0
+    shards: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    run_id: str
+    trigger: str
+    dry_run: bool
+    started_at: datetime
+    plan: Plan
+    results: tuple[ActionResult, ...]
+    probe: ProbeRefresh
+    # failures outside the plan's actions (probe schedules, audit, notification): all retryable
+    side_errors: tuple[str, ...] = ()
+
+    @property
+    def failed_results(self) -> tuple[ActionResult, ...]:
+        return tuple(r for r in self.results if r.failed)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failed_results or self.side_errors)
+
+    @property
+    def retryable(self) -> bool:
+        return bool(self.side_errors) or any(r.retryable for r in self.results)
+
+    def done(self, kind: ActionKind) -> int:
+        return sum(1 for r in self.results if r.action.kind is kind and r.outcome is Outcome.DONE)
+
+    def metrics(self) -> dict[str, int]:
+        """Counts for the ``Linkpilot`` EMF namespace."""
+        decisions = self.plan.decisions
+        return {
+            "InvitationsAccepted": self.done(ActionKind.ACCEPT_INVITATION),
+            "InvitationsRejected": self.done(ActionKind.REJECT_INVITATION),
+            "InvitationsIgnored": sum(1 for d in decisions if d.verdict is Verdict.IGNORE),
+            "EndpointsCreated": self.done(ActionKind.CREATE_ENDPOINT),
+            "EndpointsDeleted": self.done(ActionKind.DELETE_ENDPOINT),
+            "ReconcileErrors": len(self.failed_results) + len(self.side_errors),
+            "UntrustedInvitationsPending": sum(
+                1 for d in decisions if d.verdict is Verdict.IGNORE and d.refused_by_policy
+            ),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "trigger": self.trigger,
+            "dry_run": self.dry_run,
+            "started_at": self.started_at.isoformat(),
+            "ok": not self.failed,
+            "decisions": [
+                {
+                    "invitation_arn": d.invitation_arn,
+                    "share_arn": d.share_arn,
+                    "share_name": d.share_name,
+                    "sender_account_id": d.sender_account_id,
+                    "verdict": d.verdict.value,
+                    "reason": d.reason,
+                    "resources": list(d.resource_arns),
+                }
+                for d in self.plan.decisions
+            ],
+            "actions": [
+                {
+                    "action": r.action.kind.value,
+                    "outcome": r.outcome.value,
+                    "reason": r.action.reason,
+                    "invitation_arn": r.action.invitation_arn or None,
+                    "resource_configuration_arn": r.action.resource_configuration_arn or None,
+                    "share_arn": r.action.share_arn or None,
+                    "endpoint_id": r.endpoint_id or r.action.endpoint_id or None,
+                    "detail": r.detail or None,
+                    "error_code": r.error_code or None,
+                }
+                for r in self.results
+            ],
+            "orphaned_endpoints": [
+                {
+                    "endpoint_id": o.endpoint_id,
+                    "resource_configuration_arn": o.resource_configuration_arn,
+                    "reason": o.reason,
+                }
+                for o in self.plan.orphaned
+            ],
+            "refused_resources": [
+                {"resource_configuration_arn": arn, "share_arn": share, "reason": why}
+                for arn, share, why in self.plan.refused_resources
+            ],
+            "probe_targets": {
+                "status": self.probe.status,
+                "targets": self.probe.targets,
+                "shards": self.probe.shards,
+                "detail": self.probe.detail or None,
+            },
+            "errors": list(self.side_errors)
+            + [f"{r.action.kind.value} {r.action.subject}: {r.detail}" for r in self.failed_results],
+            "metrics": self.metrics(),
+        }

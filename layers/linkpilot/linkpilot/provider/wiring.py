@@ -1,0 +1,81 @@
+"""The onboarding function's configuration (environment variables, parsed once) and the one place its
+boto3 clients and adapters are built. Standard AWS configuration applies (credentials chain, ``AWS_REGION``,
+``AWS_ENDPOINT_URL``), so the same code runs against a real account and against the local AWS emulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from linkpilot.provider.plan import SharingMode
+from linkpilot.provider.ports import ConsumerListSource, ShareAdmin
+from linkpilot.provider.service import Outputs
+from linkpilot.settings import EnvSettings
+
+if TYPE_CHECKING:
+    import boto3
+
+
+class OnboardingSettings(EnvSettings):
+    """The onboarding function's environment: ``LINKPILOT_<field name>``."""
+
+    share_arn: str = Field(min_length=1)
+    consumer_list_parameter: str = Field(min_length=1)
+    sharing_mode: SharingMode = SharingMode.ACCOUNTS
+    audit_table: str = Field(min_length=1)
+    topic_arn: str = Field(min_length=1)
+    audit_retention_days: int = Field(default=90, ge=1, le=3650)
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    consumer_list: ConsumerListSource
+    share: ShareAdmin
+    out: Outputs
+
+
+def build_collaborators(settings: OnboardingSettings, session: boto3.Session) -> Collaborators:
+    """Real adapters over one boto3 session."""
+    from botocore.config import Config
+
+    from linkpilot.aws.audit import AuditTable
+    from linkpilot.aws.notify import SnsNotifier
+    from linkpilot.aws.ram_provider import RamShareAdmin
+    from linkpilot.aws.ssm_parameters import SsmParameter
+
+    config = Config(retries={"mode": "standard"})
+    return Collaborators(
+        consumer_list=SsmParameter(session.client("ssm", config=config), settings.consumer_list_parameter),
+        share=RamShareAdmin(session.client("ram", config=config)),
+        out=Outputs(
+            audit=AuditTable(session.client("dynamodb", config=config), settings.audit_table),
+            notifier=SnsNotifier(session.client("sns", config=config), settings.topic_arn),
+            retention_days=settings.audit_retention_days,
+        ),
+    )
+
+
+class OnboardingFunction:
+    """The onboarding function's wiring: settings and one set of clients per warm container (or the
+    collaborators a test or the demo passes)."""
+
+    def __init__(
+        self,
+        settings: OnboardingSettings,
+        session_factory: Callable[[], boto3.Session] | None = None,
+        collaborators: Collaborators | None = None,
+    ) -> None:
+        self.settings = settings
+        self._session_factory = session_factory
+        self._collaborators = collaborators
+
+    def collaborators(self) -> Collaborators:
+        if self._collaborators is None:
+            if self._session_factory is None:
+                raise ValueError("OnboardingFunction needs a session factory or collaborators")
+            self._collaborators = build_collaborators(self.settings, self._session_factory())
+        return self._collaborators
