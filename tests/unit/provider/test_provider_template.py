@@ -69,7 +69,7 @@ def test_sample_target_is_reachable_only_from_the_gateway_and_requires_imdsv2(
 
 
 def test_every_parameter_is_documented(template: dict[str, Any]) -> None:
-    docs = (TEMPLATE.parents[1] / "README.md").read_text()
+    docs = (TEMPLATE.parents[1] / "docs" / "configuration.md").read_text()
     for name, spec in template["Parameters"].items():
         assert spec.get("Description"), name
-        assert f"`{name}`" in docs, f"README.md does not describe {name}"
+        assert f"`{name}`" in docs, f"docs/configuration.md does not describe {name}"
