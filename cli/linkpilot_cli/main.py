@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "probe": ("linkpilot_cli.commands.probe", "probe HTTP targets the way the probe function does"),
     "status": ("linkpilot_cli.commands.status", "managed endpoints, their state and last probe verdict"),
+    "provider": (
+        "linkpilot_cli.commands.provider",
+        "the provider's view: consumer endpoints on its shared configurations",
+    ),
     "local": ("linkpilot_local.cli", "the local AWS emulation (development and tests)"),
     "demo": ("linkpilot_demo.cli", "offline end-to-end demo against the local AWS"),
     "stackset": (

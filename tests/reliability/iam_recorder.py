@@ -38,6 +38,7 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
         "functions/onboarding/",
         _PKG + "provider/",
         _PKG + "aws/ram_provider.py",
+        _PKG + "aws/lattice_provider.py",
         _PKG + "aws/ssm_parameters.py",
     ),
     "probe": ("functions/probe/", _PKG + "probe/"),
@@ -45,6 +46,7 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
     "operator": (
         "cli/linkpilot_cli/commands/status.py",
         "cli/linkpilot_cli/commands/stackset.py",
+        "cli/linkpilot_cli/commands/provider.py",
         "devtools/linkpilot_demo/",
     ),
 }

@@ -189,8 +189,10 @@ def test_onboarding_policy_is_least_privilege() -> None:
     for statement in _statements("onboarding"):
         for action in as_list(statement["Action"]):
             granted[action] = statement["Resource"]
-    # Exactly the calls the onboarding code makes (adapters: ram_provider, ssm_parameters, audit, notify).
+    # Exactly the calls the onboarding code makes (adapters: ram_provider, lattice_provider, ssm_parameters,
+    # audit, notify).
     assert set(granted) == {
+        "vpc-lattice:ListResourceEndpointAssociations",
         "ssm:GetParameter",
         "ram:GetResourceShareAssociations",
         "ram:AssociateResourceShare",

@@ -13,6 +13,7 @@ from typing import Any
 from unittest import mock
 
 from linkpilot.aws.audit import AuditTable
+from linkpilot.aws.lattice_provider import LatticeConsumerEndpoints
 from linkpilot.aws.notify import SnsNotifier
 from linkpilot.aws.ram_provider import RamShareAdmin
 from linkpilot.aws.ssm_parameters import SsmParameter
@@ -50,6 +51,7 @@ class ProviderWorld:
     topic_arn: str
     queue_url: str
     mode: str = "accounts"
+    overdue_hours: int = 0
     app: ModuleType | None = None  # loaded on first use, in the function's environment
 
     @property
@@ -69,6 +71,8 @@ class ProviderWorld:
             "LINKPILOT_AUDIT_TABLE": "provider-audit",
             "LINKPILOT_TOPIC_ARN": self.topic_arn,
             "POWERTOOLS_SERVICE_NAME": "linkpilot-onboarding",
+            "LINKPILOT_RESOURCE_CONFIGURATION_ARNS": self.configuration_arn,
+            "LINKPILOT_ENDPOINT_OVERDUE_HOURS": str(self.overdue_hours),
         }
         event = event or {
             "source": "aws.ssm",
@@ -85,7 +89,9 @@ class ProviderWorld:
                 out=Outputs(
                     AuditTable(session.client("dynamodb"), "provider-audit"),
                     SnsNotifier(session.client("sns"), self.topic_arn),
+                    clock=self.aws.clock.now,
                 ),
+                endpoints=LatticeConsumerEndpoints(session.client("vpc-lattice")),
             )
             with mock.patch.object(self.app, "FUNCTION", OnboardingFunction(settings, collaborators=parts)):
                 result: dict[str, Any] = self.app.handler(event, CONTEXT)

@@ -56,8 +56,8 @@ def test_reads_every_page_including_empty_ones(stubbed: tuple[RamShareAdmin, Stu
         base | {"nextToken": "t2"},
     )
     assert admin.principal_associations(SHARE) == [
-        PrincipalAssociation("222222222222", "ASSOCIATED", "2026-01-02T03:04:05+00:00"),
-        PrincipalAssociation("333333333333", "FAILED", "2026-01-02T03:04:05+00:00"),
+        PrincipalAssociation("222222222222", "ASSOCIATED", "2026-01-02T03:04:05+00:00", external=True),
+        PrincipalAssociation("333333333333", "FAILED", "2026-01-02T03:04:05+00:00", external=True),
     ]
 
 

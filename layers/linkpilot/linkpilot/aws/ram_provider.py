@@ -65,6 +65,7 @@ class RamShareAdmin:
                         principal=item.get("associatedEntity", ""),
                         status=item.get("status", ""),
                         updated=updated.isoformat() if updated else "",
+                        external=item.get("external"),
                     )
                 )
             token = page.get("nextToken", "")

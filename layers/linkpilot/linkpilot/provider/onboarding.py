@@ -12,7 +12,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from linkpilot.provider.service import run_onboarding
+from linkpilot.provider.ports import ConfigurationNotFound
+from linkpilot.provider.service import observe_connections, run_onboarding
 from linkpilot.provider.wiring import OnboardingFunction
 
 
@@ -31,6 +32,27 @@ def handle_event(
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     summary = report.summary()
+    settings = function.settings
+    if parts.endpoints is not None and settings.configurations:
+        try:
+            view = observe_connections(
+                report,
+                configurations=settings.configurations,
+                endpoints=parts.endpoints,
+                now=parts.out.clock(),
+                overdue_hours=settings.endpoint_overdue_hours,
+            )
+        except ConfigurationNotFound as err:
+            logger.error("consumer endpoints not readable", extra={"error": str(err)})
+            metrics.add_metric(name="OnboardingConfigErrors", unit=MetricUnit.Count, value=1)
+            summary["connections_error"] = str(err)
+        else:
+            if view is not None:
+                for name, value in view.metrics().items():
+                    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+                summary["connected_consumers"] = [r.account for r in view.connected]
+                summary["declared_without_endpoint"] = [r.account for r in view.without_endpoint]
+                summary["overdue"] = [r.account for r in view.rows if r.overdue]
     if report.error:
         logger.error("onboarding made no change", extra=summary)
     else:

@@ -66,6 +66,7 @@ class PrincipalAssociation:
     principal: str
     status: str
     updated: str = ""  # last-updated time as text; distinguishes one attempt from the next
+    external: bool | None = None  # outside the provider's organization (RAM's ``external``); None: not given
 
 
 @dataclass(frozen=True)

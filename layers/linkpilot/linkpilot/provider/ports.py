@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from linkpilot.errors import Refused
+from linkpilot.provider.connections import ConsumerEndpoint
 from linkpilot.provider.plan import PrincipalAssociation
 
 
@@ -24,6 +25,18 @@ class PrincipalChangeRefused(Refused):
 
 class ConsumerListUnavailable(LookupError):
     """The consumer list parameter does not exist (a configuration error, not a transient one)."""
+
+
+class ConfigurationNotFound(Refused):
+    """The resource configuration whose consumer endpoints were asked for does not exist (or is not ours)."""
+
+    default_category = ""
+
+
+class ConsumerEndpoints(Protocol):
+    def consumer_endpoints(self, configuration_arn: str) -> list[ConsumerEndpoint]:
+        """Every consumer endpoint on one of the provider's resource configurations (all pages)."""
+        ...
 
 
 class ConsumerListSource(Protocol):

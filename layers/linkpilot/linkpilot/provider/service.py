@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from linkpilot.provider.connections import ProviderView, build_view
 from linkpilot.provider.plan import (
+    ConsumerList,
     ConsumerListError,
+    PrincipalAssociation,
     PrincipalChange,
     PrincipalPlan,
     SharingMode,
@@ -26,6 +29,7 @@ from linkpilot.provider.plan import (
 )
 from linkpilot.provider.ports import (
     AuditLog,
+    ConsumerEndpoints,
     ConsumerListSource,
     ConsumerListUnavailable,
     Notifier,
@@ -63,6 +67,8 @@ class SyncReport:
     consumer_list_digest: str = ""
     plan: PrincipalPlan | None = None
     outcomes: tuple[ChangeOutcome, ...] = ()
+    consumers: ConsumerList | None = None  # the parsed list (None when it was unusable)
+    associations: tuple[PrincipalAssociation, ...] = ()  # the share's principals as read before the changes
 
     def count(self, action: str, *, ok: bool) -> int:
         return sum(1 for o in self.outcomes if o.change.action == action and o.ok is ok)
@@ -211,6 +217,8 @@ def sync_share_principals(
         consumer_list_digest=consumers.digest,
         plan=plan,
         outcomes=tuple(outcomes),
+        consumers=consumers,
+        associations=tuple(actual),
     )
 
 
@@ -223,3 +231,30 @@ def run_onboarding(
     except ConsumerListUnavailable as err:
         return _reject(share_arn, "consumer-list-missing", str(err), (), out=out)
     return sync_share_principals(raw, share_arn=share_arn, mode=mode, share=share, out=out)
+
+
+def observe_connections(
+    report: SyncReport,
+    *,
+    configurations: Sequence[str],
+    endpoints: ConsumerEndpoints,
+    now: datetime,
+    overdue_hours: int,
+) -> ProviderView | None:
+    """The consumers' endpoints on the shared configurations, seen after a pass that read a usable list and
+    share (None otherwise: then there is nothing to compare with). A configuration that cannot be read
+    (``ConfigurationNotFound``) leaves as is: the caller reports it."""
+    if report.error or report.consumers is None:
+        return None
+    found = []
+    for arn in configurations:
+        found.extend(endpoints.consumer_endpoints(arn))
+    return build_view(
+        share_arn=report.share_arn,
+        configurations=configurations,
+        declared=report.consumers,
+        associations=report.associations,
+        endpoints=found,
+        now=now,
+        overdue_hours=overdue_hours,
+    )

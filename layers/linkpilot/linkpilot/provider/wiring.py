@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from linkpilot.provider.plan import SharingMode
-from linkpilot.provider.ports import ConsumerListSource, ShareAdmin
+from linkpilot.provider.ports import ConsumerEndpoints, ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs
 from linkpilot.settings import EnvSettings
 
@@ -29,6 +29,15 @@ class OnboardingSettings(EnvSettings):
     audit_table: str = Field(min_length=1)
     topic_arn: str = Field(min_length=1)
     audit_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The shared resource configuration(s) whose consumer endpoints are counted (comma separated ARNs);
+    # empty: no provider's view (no ConnectedConsumers metric).
+    resource_configuration_arns: str = ""
+    # Hours a declared consumer may stay without an endpoint (ConsumersWithoutEndpointOverdue); 0: not judged.
+    endpoint_overdue_hours: int = Field(default=0, ge=0, le=8760)
+
+    @property
+    def configurations(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.resource_configuration_arns.split(",") if a.strip())
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class Collaborators:
     consumer_list: ConsumerListSource
     share: ShareAdmin
     out: Outputs
+    endpoints: ConsumerEndpoints | None = None  # the provider's view (Lattice); None: not observed
 
 
 def build_collaborators(settings: OnboardingSettings, session: boto3.Session) -> Collaborators:
@@ -43,6 +53,7 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
     from botocore.config import Config
 
     from linkpilot.aws.audit import AuditTable
+    from linkpilot.aws.lattice_provider import LatticeConsumerEndpoints
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.ram_provider import RamShareAdmin
     from linkpilot.aws.ssm_parameters import SsmParameter
@@ -56,6 +67,9 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
             notifier=SnsNotifier(session.client("sns", config=config), settings.topic_arn),
             retention_days=settings.audit_retention_days,
         ),
+        endpoints=LatticeConsumerEndpoints(session.client("vpc-lattice", config=config))
+        if settings.configurations
+        else None,
     )
 
 
