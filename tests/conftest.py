@@ -7,6 +7,7 @@ Unit tests (tests/unit) get no sockets at all unless marked ``network``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot")
+
+
+@pytest.fixture
+def reference_responder() -> Iterator[Any]:
+    """The reference target (``Hello, World!`` on a loopback port), running for one test."""
+    from linkpilot_demo.reference_target import reference_target
+
+    responder = reference_target()
+    responder.start()
+    yield responder
+    responder.stop()

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from linkpilot.consumer.directory import records_from_endpoints
 from linkpilot.consumer.models import SHARE_TAG, Endpoint, InvitationDecision
 
 
@@ -30,6 +31,17 @@ class EndpointRow:
     probe: str  # ok | failing | no data
     probe_at: str | None
     last_error: str
+    # what the controller publishes for applications (SSM parameter, names, accessibility), per association
+    names: tuple[NameRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class NameRow:
+    parameter: str
+    dns_name: str
+    private_dns_name: str
+    accessibility: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,17 @@ def build_status(
     invitations: Sequence[InvitationRow | InvitationDecision],
 ) -> StatusReport:
     """Rows for managed endpoints (sorted by configuration) and for pending, not-accepted invitations."""
+    names: dict[str, list[NameRow]] = {}
+    for record in records_from_endpoints(endpoints):
+        names.setdefault(record.endpoint_id, []).append(
+            NameRow(
+                parameter=record.parameter if record.endpoint_state != "pending" else "",
+                dns_name=record.dns_name,
+                private_dns_name=record.private_dns_name,
+                accessibility=record.accessibility or "unknown",
+                state=record.state if record.endpoint_state != "pending" else "pending",
+            )
+        )
     rows = []
     for ep in sorted(endpoints, key=lambda e: (e.resource_configuration_arn, e.endpoint_id)):
         if not ep.managed:
@@ -80,6 +103,7 @@ def build_status(
                 probe="no data" if verdict is None else ("ok" if verdict.ok else "failing"),
                 probe_at=None if verdict is None else verdict.at.isoformat(),
                 last_error=ep.last_error,
+                names=tuple(names.get(ep.endpoint_id, ())),
             )
         )
     pending = []
@@ -125,6 +149,16 @@ def render_table(report: StatusReport) -> str:
         (_short_arn(i.invitation_arn), i.share_name, i.sender_account_id, i.decision, i.reason)
         for i in report.invitations
     ]
+    name_head = ("ENDPOINT", "SSM PARAMETER", "DNS NAME", "PRIVATE DNS NAME", "ACCESSIBILITY")
+    name_body = [
+        (e.endpoint_id, n.parameter or "-", n.dns_name or "-", n.private_dns_name or "-", n.accessibility)
+        for e in report.endpoints
+        for n in e.names
+    ]
+    if name_body:
+        lines.append("")
+        lines.append("Names applications find (SSM Parameter Store):")
+        lines.extend(_table(name_head, name_body))
     lines.append("")
     lines.append(f"Pending invitations not accepted: {len(inv_body)}")
     lines.extend(_table(inv_head, inv_body) if inv_body else ["  (none)"])

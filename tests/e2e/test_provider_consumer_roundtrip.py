@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 
 from linkpilot.consumer.reconcile import reconcile
-from linkpilot_demo.reference_target import reference_target
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
@@ -49,20 +47,14 @@ def http_get(ip: str, port: int, host: str) -> bytes:
     return data
 
 
-@pytest.fixture
-def target() -> Iterator[Any]:
-    responder = reference_target()
-    responder.start()
-    yield responder
-    responder.stop()
-
-
-def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(local_aws: Any, target: Any) -> None:
+def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(
+    local_aws: Any, reference_responder: Any
+) -> None:
     aws = local_aws
     provider = provider_world.build_provider(aws)
     consumer = controller_world.Consumer.create(aws)
     policy = consumer.policy([provider.account])
-    aws.map_target(provider_world.TARGET_DOMAIN, 8080, (target.host, target.port))
+    aws.map_target(provider_world.TARGET_DOMAIN, 8080, (reference_responder.host, reference_responder.port))
 
     # Nothing is shared yet: the consumer's controller has nothing to do.
     assert reconcile(policy, consumer.controller()).results == ()

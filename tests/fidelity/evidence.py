@@ -39,7 +39,8 @@ class Fixture:
 
     @property
     def is_api_call(self) -> bool:
-        return self.service != "events"
+        # an event payload (EventBridge delivers it) rather than an API call's response or error
+        return "event" not in self.data
 
     @property
     def is_error(self) -> bool:

@@ -33,6 +33,8 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
         _PKG + "aws/ram_consumer.py",
         _PKG + "aws/ec2_endpoints.py",
         _PKG + "aws/probe_schedules.py",
+        _PKG + "aws/ssm_directory.py",
+        _PKG + "aws/events.py",
     ),
     "onboarding": (
         "functions/onboarding/",

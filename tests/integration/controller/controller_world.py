@@ -96,6 +96,7 @@ class Consumer:
                 "LINKPILOT_PROBE_SCHEDULE_GROUP": "linkpilot-probe",
                 "LINKPILOT_PROBE_FUNCTION_ARN": f"arn:aws:lambda:us-east-1:{account}:function:probe",
                 "LINKPILOT_PROBE_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{account}:role/probe-scheduler",
+                "LINKPILOT_PUBLISH_ENDPOINTS": "true",
             }
         return cls(aws, account, vpc_id, subnets, ControllerSettings.from_env(env))
 

@@ -49,20 +49,35 @@ def _as_list(value: Any) -> list[Any]:
 
 
 # boto3 client attribute in each adapter -> IAM service prefix
-_CLIENTS = {"_ram": "ram", "_ec2": "ec2", "_scheduler": "scheduler", "_ddb": "dynamodb", "_sns": "sns"}
+_CLIENTS = {
+    "_ram": "ram",
+    "_ec2": "ec2",
+    "_scheduler": "scheduler",
+    "_ddb": "dynamodb",
+    "_sns": "sns",
+    "_ssm": "ssm",
+    "_events": "events",
+}
 _CONTROLLER_ADAPTERS = [
     "ram_consumer.py",
     "ec2_endpoints.py",
     "probe_schedules.py",
     "audit.py",
     "notify.py",
+    "ssm_directory.py",
+    "events.py",
 ]
 
 
 def _adapter_calls() -> set[str]:
     calls = set()
     for name in _CONTROLLER_ADAPTERS:
-        for attr, op in re.findall(r"self\.(_[a-z0-9]+)\.([a-z_]+)\(", (ADAPTERS / name).read_text()):
+        text = (ADAPTERS / name).read_text()
+        found = re.findall(r"self\.(_[a-z0-9]+)\.([a-z_]+)\(", text)
+        found += re.findall(r"self\.(_[a-z0-9]+)\.get_paginator\(\"([a-z_]+)\"\)", text)
+        for attr, op in found:
+            if op == "get_paginator":
+                continue
             calls.add(f"{_CLIENTS[attr]}:{''.join(p.title() for p in op.split('_'))}")
     return calls
 

@@ -127,3 +127,22 @@ def test_last_verdict_is_the_newest_minimum_of_probe_success():
             now=NOW,
         )
     assert verdicts == {"vpce-a": ProbeVerdict(ok=False, at=NOW - timedelta(minutes=1))}
+
+
+def test_status_shows_the_names_the_controller_publishes():
+    from dataclasses import replace
+
+    from linkpilot.consumer.directory import records_from_endpoints
+
+    ep = replace(
+        endpoint("vpce-a"), dns_name="vpce-a.rcfg-0123456789abcdef0.x.vpc-lattice-rsc.us-east-1.on.aws"
+    )
+    report = build_status([ep, endpoint("vpce-p", state="pending")], {}, [])
+    (published,) = records_from_endpoints([ep])
+    by_id = {e.endpoint_id: e for e in report.endpoints}
+    (name,) = by_id["vpce-a"].names
+    assert (name.parameter, name.dns_name, name.state) == (published.parameter, ep.dns_name, "available")
+    assert by_id["vpce-p"].names[0].parameter == "" and by_id["vpce-p"].names[0].state == "pending"
+    text = render_table(report)
+    assert "Names applications find" in text and published.parameter in text and ep.dns_name in text
+    assert report.to_json()["endpoints"][0]["names"][0]["parameter"] == published.parameter

@@ -56,13 +56,28 @@ class NotifyPort(Protocol):
     def publish(self, subject: str, kinds: Sequence[str], message: Mapping[str, Any]) -> None: ...
 
 
+class DirectoryPort(Protocol):
+    """The endpoint directory (SSM parameters under ``/linkpilot/endpoints/``)."""
+
+    def published(self) -> dict[str, str]: ...
+    def put(self, name: str, value: str) -> None: ...
+    def delete(self, name: str) -> None: ...
+
+
+class EventsPort(Protocol):
+    """The default event bus (``Linkpilot Endpoint State Change`` events)."""
+
+    def put(self, entries: Sequence[Mapping[str, str]]) -> None: ...
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 @dataclass
 class Controller:
-    """The reconcile's collaborators. ``schedules``, ``audit`` and ``notifier`` are optional (CLI use)."""
+    """The reconcile's collaborators. ``schedules``, ``audit``, ``notifier``, ``directory`` and ``events``
+    are optional (CLI use)."""
 
     ram: RamPort
     ec2: Ec2Port
@@ -74,3 +89,5 @@ class Controller:
     max_workers: int = 8
     probe_input_max_chars: int = DEFAULT_MAX_INPUT_CHARS
     audit_retention_days: int = 90
+    directory: DirectoryPort | None = None
+    events: EventsPort | None = None

@@ -15,6 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from linkpilot.consumer.audit import audit_records, notification, read_failure_record
+from linkpilot.consumer.directory import (
+    DIRECTORY_MEMORY_KEY,
+    directory_digest,
+    plan_directory,
+    records_from_endpoints,
+)
 from linkpilot.consumer.models import (
     Action,
     ActionKind,
@@ -29,7 +35,7 @@ from linkpilot.consumer.plan import needs_inspection, plan_actions
 from linkpilot.consumer.policy import TrustPolicy
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
-from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
+from linkpilot.consumer.report import DirectoryRefresh, ProbeRefresh, ReconcileReport
 from linkpilot.errors import AwsError, Refused
 
 
@@ -72,7 +78,10 @@ def reconcile(
         return report
     results = _execute(controller, plan)
     probe, probe_error = _refresh_probe(plan, controller)
-    report = ReconcileReport(run_id, trigger, False, started, plan, results, probe, probe_error)
+    directory, directory_error = _refresh_directory(state, results, controller)
+    report = ReconcileReport(
+        run_id, trigger, False, started, plan, results, probe, (*probe_error, *directory_error), directory
+    )
     return _record(report, controller)
 
 
@@ -188,6 +197,42 @@ def _refresh_probe(plan: Plan, controller: Controller) -> tuple[ProbeRefresh, tu
         return ProbeRefresh("failed", len(plan.probe_targets), detail=detail), (f"probe schedules: {detail}",)
 
 
+def _refresh_directory(
+    state: ObservedState, results: Sequence[ActionResult], controller: Controller
+) -> tuple[DirectoryRefresh, tuple[str, ...]]:
+    """Publish the managed endpoints' names (SSM) and their state changes (events). Events go first: if a
+    parameter write fails after them, the next run sends them again (at least once, never lost)."""
+    directory, events = controller.directory, controller.events
+    if directory is None:
+        return DirectoryRefresh("not-configured"), ()
+    deleted = [
+        r.action.endpoint_id
+        for r in results
+        if r.action.kind is ActionKind.DELETE_ENDPOINT and r.outcome is Outcome.DONE
+    ]
+    records = records_from_endpoints(state.endpoints, without=deleted)
+    digest = directory_digest(records)
+    # A warm container that published these very records (within the memory's TTL) need not read SSM.
+    if controller.memory.probe_digest(DIRECTORY_MEMORY_KEY) == digest:
+        return DirectoryRefresh("unchanged"), ()
+    try:
+        plan = plan_directory(records, directory.published())
+        if events is not None and plan.events:
+            events.put([e.entry() for e in plan.events])
+        for name, value in plan.puts.items():
+            directory.put(name, value)
+        for name in plan.deletes:
+            directory.delete(name)
+    except AwsError as exc:
+        controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, None)
+        return DirectoryRefresh("failed", detail=str(exc)), (f"endpoint directory: {exc}",)
+    controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, digest)
+    if plan.empty:
+        return DirectoryRefresh("unchanged"), ()
+    sent = len(plan.events) if events is not None else 0
+    return DirectoryRefresh("updated", len(plan.puts), len(plan.deletes), sent), ()
+
+
 def record_read_failure(controller: Controller, trigger: str, exc: AwsError) -> list[str]:
     """Audit and notify a run whose reads failed (it raises afterwards, so the platform retries).
 
@@ -261,4 +306,5 @@ def _record(report: ReconcileReport, controller: Controller) -> ReconcileReport:
         report.results,
         report.probe,
         (*report.side_errors, *errors),
+        report.directory,
     )

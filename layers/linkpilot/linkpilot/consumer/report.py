@@ -18,6 +18,17 @@ class ProbeRefresh:
 
 
 @dataclass(frozen=True)
+class DirectoryRefresh:
+    """What the endpoint directory (SSM parameters and state-change events) did in one run."""
+
+    status: str  # unchanged | updated | planned | not-configured | failed
+    written: int = 0
+    deleted: int = 0
+    events: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class ReconcileReport:
     run_id: str
     trigger: str
@@ -28,6 +39,7 @@ class ReconcileReport:
     probe: ProbeRefresh
     # failures outside the plan's actions (probe schedules, audit, notification): all retryable
     side_errors: tuple[str, ...] = ()
+    directory: DirectoryRefresh = DirectoryRefresh("not-configured")
 
     @property
     def failed_results(self) -> tuple[ActionResult, ...]:
@@ -109,6 +121,13 @@ class ReconcileReport:
                 "targets": self.probe.targets,
                 "shards": self.probe.shards,
                 "detail": self.probe.detail or None,
+            },
+            "endpoint_directory": {
+                "status": self.directory.status,
+                "written": self.directory.written,
+                "deleted": self.directory.deleted,
+                "events": self.directory.events,
+                "detail": self.directory.detail or None,
             },
             "errors": list(self.side_errors)
             + [f"{r.action.kind.value} {r.action.subject}: {r.detail}" for r in self.failed_results],

@@ -40,6 +40,9 @@ class ControllerSettings(EnvSettings):
     probe_input_max_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1024, le=262_144)
     audit_retention_days: int = Field(default=90, ge=1, le=3650)
     max_workers: int = Field(default=8, ge=1, le=64)
+    # Publish each managed endpoint association to SSM (/linkpilot/endpoints/...) and its state changes to
+    # the default event bus.
+    publish_endpoints: bool = False
 
     @property
     def probe_configured(self) -> bool:
@@ -54,9 +57,12 @@ def build_controller(
 
     from linkpilot.aws.audit import AuditTable
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
+    from linkpilot.aws.events import EventBridgeEvents
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.probe_schedules import ProbeSchedules
     from linkpilot.aws.ram_consumer import RamConsumer
+    from linkpilot.aws.ssm_directory import SsmEndpointDirectory
+    from linkpilot.consumer.directory import PREFIX
 
     # standard retries (throttling backs off); the pool fits the reconcile's worker threads
     config = Config(retries={"mode": "standard"}, max_pool_connections=max(10, settings.max_workers + 2))
@@ -87,6 +93,14 @@ def build_controller(
         max_workers=settings.max_workers,
         probe_input_max_chars=settings.probe_input_max_chars,
         audit_retention_days=settings.audit_retention_days,
+        directory=(
+            SsmEndpointDirectory(session.client("ssm", config=config), PREFIX)
+            if settings.publish_endpoints
+            else None
+        ),
+        events=EventBridgeEvents(session.client("events", config=config))
+        if settings.publish_endpoints
+        else None,
     )
 
 

@@ -1,0 +1,192 @@
+"""Endpoints that applications can find: the pure plan that keeps one SSM parameter per managed endpoint
+association under ``/linkpilot/endpoints/`` and says which state-change events to send.
+
+Input is a list of association records (one per row of ``DescribeVpcEndpointAssociations`` of a managed
+endpoint: its DNS names and accessibility) and the parameters published now (name -> value). Output: the
+parameters to write (new or changed value only), to delete (the association or its endpoint is gone), and
+one event per association whose state changed. The previous state is the one recorded in the published
+parameter, so the plan needs no memory of its own: a run that failed half-way is completed by the next.
+
+States: ``available`` (endpoint Available and the association accessible), ``degraded`` (the endpoint exists
+but is not Available, or the association is not accessible), ``gone`` (the parameter is deleted). Pending
+endpoints are not published: an application should not find a name that does not answer yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from linkpilot.consumer.models import Endpoint
+
+PREFIX = "/linkpilot/endpoints"
+EVENT_SOURCE = "linkpilot"
+EVENT_DETAIL_TYPE = "Linkpilot Endpoint State Change"
+GONE_STATES = frozenset({"deleting", "deleted"})
+# The controller memory's key for the digest of the last published records (shared with the probe digests).
+DIRECTORY_MEMORY_KEY = "endpoint-directory"
+# SSM parameter names: letters, digits and . - _ between slashes (SSM API reference, PutParameter Name).
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@dataclass(frozen=True)
+class AssociationRecord:
+    """What the directory publishes of one association of a managed endpoint.
+
+    Field names follow ``DescribeVpcEndpointAssociations`` (``Id``, ``AssociatedResourceArn``,
+    ``ResourceConfigurationGroupArn``, ``DnsEntry.DnsName``, ``PrivateDnsEntry.DnsName``,
+    ``AssociatedResourceAccessibility``), plus the endpoint's own id, state and configuration.
+    """
+
+    endpoint_id: str
+    endpoint_state: str  # lower-cased VPC endpoint State
+    configuration_arn: str  # what the endpoint was created for (the managed configuration)
+    association_id: str = ""  # "" when the association row is not known (then the configuration names it)
+    associated_resource_arn: str = ""  # the configuration, or a GROUP's child
+    group_arn: str = ""
+    dns_name: str = ""
+    private_dns_name: str = ""
+    accessibility: str = ""  # lower-cased: "accessible" | "inaccessible" | "" (unknown)
+
+    @property
+    def state(self) -> str:
+        if self.endpoint_state != "available":
+            return "degraded"
+        return "available" if self.accessibility in {"accessible", ""} else "degraded"
+
+    @property
+    def key(self) -> str:
+        tail = self.association_id or self.associated_resource_arn.rsplit("/", 1)[-1] or "endpoint"
+        return f"{_UNSAFE.sub('-', self.endpoint_id)}/{_UNSAFE.sub('-', tail)}"
+
+    @property
+    def parameter(self) -> str:
+        return f"{PREFIX}/{self.key}"
+
+    def value(self) -> str:
+        """The parameter's value: compact JSON, keys sorted, so an unchanged record gives the same text."""
+        body = {
+            "endpoint_id": self.endpoint_id,
+            "resource_configuration_arn": self.configuration_arn,
+            "association_id": self.association_id,
+            "associated_resource_arn": self.associated_resource_arn or self.configuration_arn,
+            "group_arn": self.group_arn,
+            "dns_name": self.dns_name,
+            "private_dns_name": self.private_dns_name,
+            "accessibility": self.accessibility or "unknown",
+            "state": self.state,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class EndpointEvent:
+    """One ``Linkpilot Endpoint State Change`` event (EventBridge ``PutEvents`` entry on the default bus)."""
+
+    parameter: str
+    state: str  # available | degraded | gone
+    previous: str  # the state published before ("" when the association is new)
+    detail: Mapping[str, Any]
+
+    def entry(self) -> dict[str, str]:
+        return {
+            "Source": EVENT_SOURCE,
+            "DetailType": EVENT_DETAIL_TYPE,
+            "Detail": json.dumps(
+                {
+                    **self.detail,
+                    "state": self.state,
+                    "previous_state": self.previous,
+                    "parameter": self.parameter,
+                },
+                sort_keys=True,
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class DirectoryPlan:
+    puts: Mapping[str, str]
+    deletes: tuple[str, ...]
+    events: tuple[EndpointEvent, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.puts and not self.deletes and not self.events
+
+
+def _published_body(value: str) -> dict[str, Any]:
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def directory_digest(records: Iterable[AssociationRecord]) -> str:
+    """A content hash of what the directory should hold: equal digests, equal parameters."""
+    lines = sorted(
+        f"{r.parameter}={r.value() if r.endpoint_state != 'pending' else 'pending'}" for r in records
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def plan_directory(records: Iterable[AssociationRecord], published: Mapping[str, str]) -> DirectoryPlan:
+    """Parameters to write and delete, and the events to send, so the directory equals ``records``.
+
+    Records of pending endpoints are skipped (not yet published, nothing to announce); a published
+    parameter for one is kept as is. Parameters under the prefix that no record names are deleted (the
+    directory is the controller's own: ``/linkpilot/endpoints/`` is written by nothing else).
+    """
+    puts: dict[str, str] = {}
+    events: list[EndpointEvent] = []
+    keep: set[str] = set()
+    for record in sorted(records, key=lambda r: r.parameter):
+        name = record.parameter
+        if record.endpoint_state == "pending":
+            keep.add(name)
+            continue
+        keep.add(name)
+        value = record.value()
+        before = published.get(name)
+        if before == value:
+            continue
+        puts[name] = value
+        previous = str(_published_body(before).get("state", "")) if before is not None else ""
+        if previous != record.state:
+            events.append(EndpointEvent(name, record.state, previous, _published_body(value)))
+    deletes = tuple(sorted(n for n in published if n.startswith(PREFIX + "/") and n not in keep))
+    for name in deletes:
+        body = _published_body(published[name])
+        events.append(EndpointEvent(name, "gone", str(body.get("state", "")), body))
+    return DirectoryPlan(puts=puts, deletes=deletes, events=tuple(events))
+
+
+def records_from_endpoints(
+    endpoints: Iterable[Endpoint], *, without: Iterable[str] = ()
+) -> list[AssociationRecord]:
+    """The directory's records of the managed endpoints a reconcile observed, minus the ones it deleted
+    (``without``). Endpoints on their way out (deleting, deleted) have no record: their parameters go.
+
+    Today one record per endpoint, with the name ``DescribeVpcEndpoints`` gave it; once endpoints carry
+    their ``DescribeVpcEndpointAssociations`` rows, one record per row.
+    """
+    skip = set(without)
+    records = []
+    for endpoint in endpoints:
+        if not endpoint.managed or endpoint.endpoint_id in skip or endpoint.state in GONE_STATES:
+            continue
+        records.append(
+            AssociationRecord(
+                endpoint_id=endpoint.endpoint_id,
+                endpoint_state=endpoint.state,
+                configuration_arn=endpoint.managed_configuration_arn,
+                associated_resource_arn=endpoint.resource_configuration_arn,
+                dns_name=endpoint.dns_name,
+            )
+        )
+    return records
