@@ -53,6 +53,8 @@ def resolve(node: Any, template: dict[str, Any]) -> list[str]:
     if not isinstance(node, dict):
         raise Unresolved(repr(node))
     ((fn, arg),) = node.items()
+    if fn == "Ref" and arg == "AWS::NoValue":
+        return []  # the property is left out: no value to check
     if fn == "Ref":
         return [_ref(arg, template)]
     if fn == "If":

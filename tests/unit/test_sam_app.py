@@ -56,6 +56,7 @@ SAR_UNLISTED = {
         "AWS::EC2::Instance",
         "AWS::RAM::ResourceShare",
         "AWS::Scheduler::Schedule",
+        "AWS::VpcLattice::DomainVerification",
         "AWS::VpcLattice::ResourceConfiguration",
         "AWS::VpcLattice::ResourceGateway",
     },
