@@ -202,9 +202,18 @@ def test_onboarding_policy_is_least_privilege() -> None:
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
     assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}
-    # The only "*" resource is the one action IAM cannot scope.
-    assert [a for a, r in granted.items() if r == "*"] == ["ram:GetResourceShareAssociations"]
+    # "*" only for the actions IAM cannot scope by resource; the endpoint list is pinned by a condition instead.
+    assert sorted(a for a, r in granted.items() if r == "*") == [
+        "ram:GetResourceShareAssociations",
+        "vpc-lattice:ListResourceEndpointAssociations",
+    ]
     assert get_action_data("ram", "GetResourceShareAssociations")["ram"][0]["resource_arn_format"] == "*"
+    (endpoints,) = [
+        s for s in _statements("onboarding") if s["Action"] == "vpc-lattice:ListResourceEndpointAssociations"
+    ]
+    assert endpoints["Condition"] == {
+        "StringEquals": {"vpc-lattice:ResourceConfigurationArn": {"GetAtt": "ResourceConfiguration.Arn"}}
+    }
 
 
 def test_the_probe_function_is_granted_nothing() -> None:
