@@ -92,10 +92,18 @@ def netcat_keeps_open() -> Iterator[NetcatTarget]:
 class ThreadedServer:
     """Accepts on a loopback port and runs ``handle(conn)`` per connection in a thread."""
 
-    def __init__(self, handle: Callable[[socket.socket], None], *, accept: bool = True, backlog: int = 128):
-        self.sock = socket.socket()
+    def __init__(
+        self,
+        handle: Callable[[socket.socket], None],
+        *,
+        accept: bool = True,
+        backlog: int = 128,
+        host: str = LOOPBACK,
+        port: int = 0,
+    ):
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((LOOPBACK, 0))
+        self.sock.bind((host, port))
         self.sock.listen(backlog)
         self.port = int(self.sock.getsockname()[1])
         self.handle = handle
@@ -217,6 +225,27 @@ def tls_handler(cert_path: Path, key_path: Path, inner: Callable[[socket.socket]
                     tls.recv(1)
 
     return handle
+
+
+class BlackHole:
+    """A listener whose queue is full: further connection attempts get no answer at all (SYNs dropped)."""
+
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.bind((host, port))
+        self.sock.listen(0)
+        self.port = int(self.sock.getsockname()[1])
+        self.fillers = []
+        for _ in range(2):  # a backlog of 0 still queues one connection: fill it
+            filler = socket.socket(self.sock.family)
+            filler.setblocking(False)
+            filler.connect_ex((host, self.port))
+            self.fillers.append(filler)
+        time.sleep(0.05)
+
+    def stop(self) -> None:
+        for s in (*self.fillers, self.sock):
+            s.close()
 
 
 @pytest.fixture(scope="session")
