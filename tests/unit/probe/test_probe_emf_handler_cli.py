@@ -12,8 +12,8 @@ import pytest
 
 from linkpilot import cli
 from linkpilot.commands import probe as probe_cmd
-from linkpilot.probe import ProbeResult, Timings
-from linkpilot.probe.emf import emf_records
+from linkpilot.probe import AddressResult, ProbeResult, Timings
+from linkpilot.probe.emf import AGGREGATE_METRICS, emf_records
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,6 +62,45 @@ class FakeContext:
     aws_request_id: str = "req-1"
 
 
+def _multi(endpoint: str, reasons: list[str | None]) -> ProbeResult:
+    addresses = [AddressResult(f"127.0.0.{i + 1}", reason) for i, reason in enumerate(reasons)]
+    serving = sum(a.serving for a in addresses)
+    verdict = "down" if serving == 0 else "degraded" if serving < len(addresses) else "ok"
+    if verdict == "ok" and any(a.reason for a in addresses):
+        verdict = "cert_expiring"
+    return ProbeResult(endpoint, verdict, timings=Timings(total=3.0), addresses=addresses)
+
+
+def test_two_metrics_per_endpoint_tell_degraded_from_down():
+    records = emf_records(
+        [
+            _multi("vpce-ok", [None, None, None]),
+            _multi("vpce-degraded", [None, "timeout", None]),
+            _multi("vpce-down", ["timeout", "connect", "timeout"]),
+            _multi("vpce-cert", ["cert_expiring", None]),
+            ProbeResult(None, "invalid"),
+        ],
+        service="linkpilot-probe",
+    )
+    *endpoints, aggregate = records
+    assert [(r["EndpointId"], r["ProbeSuccess"], r.get("ProbeLatency")) for r in endpoints] == [
+        ("vpce-ok", [1.0], [3.0]),
+        ("vpce-degraded", [0.6667], [3.0]),
+        ("vpce-down", [0.0], None),
+        ("vpce-cert", [1.0], [3.0]),  # an expiring certificate still serves: counted in its own metric
+    ]
+    for r in endpoints:  # never more than two metrics per endpoint (the cost that scales)
+        (directive,) = r["_aws"]["CloudWatchMetrics"]
+        assert {m["Name"] for m in directive["Metrics"]} <= {"ProbeSuccess", "ProbeLatency"}
+    assert {k: aggregate[k] for k in AGGREGATE_METRICS} == {
+        "ProbeTargetsFailed": [4.0],
+        "ProbeTargetsDown": [1.0],
+        "ProbeTargetsDegraded": [1.0],
+        "ProbeCertsExpiring": [1.0],
+        "ProbeTargetsInvalid": [1.0],
+    }
+
+
 @pytest.fixture
 def probe_app(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "linkpilot-probe")
@@ -88,7 +127,7 @@ def test_handler_reports_invalid_entries_and_emits_metrics(probe_app, capsys):
 
 def test_handler_with_no_targets_still_emits_the_alarm_metric(probe_app, capsys):
     response = probe_app.handler({"targets": []}, FakeContext())
-    assert response == {"targets": 0, "failed": 0, "results": []}
+    assert response == {"targets": 0, "failed": 0, "verdicts": {}, "results": []}
     (agg,) = _emf_lines(capsys.readouterr().out)
     assert agg["ProbeTargetsFailed"] == [0.0]
 
