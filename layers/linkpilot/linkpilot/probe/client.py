@@ -137,15 +137,18 @@ class _Fanout:
                 else:
                     self._probe(run, addresses, context)
 
-            self.engine.lookup(t.dns_name, deadline, answered)
+            self.engine.lookups.start(t.dns_name, deadline, answered)
 
     def _context(self, t: Target) -> tuple[ssl.SSLContext | None, str | None]:
-        if t.kind not in c.TLS_KINDS or t.ca_bundle is None:
-            return self.ssl_context, None
+        """A tls/https target's trust: its CA bundle, else the caller's context, else the system's."""
+        if t.kind not in c.TLS_KINDS:
+            return None, None
         import ssl
 
-        from linkpilot.probe.tls import bundle_context
+        from linkpilot.probe.tls import bundle_context, default_context
 
+        if t.ca_bundle is None:
+            return self.ssl_context or default_context(), None
         try:
             return bundle_context(t.ca_bundle), None
         except (ssl.SSLError, ValueError) as exc:

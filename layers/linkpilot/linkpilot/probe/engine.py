@@ -23,17 +23,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from linkpilot.probe import contract as c
 from linkpilot.probe.http import build_request, judge
-from linkpilot.probe.lookup import LookupDone, Lookups
+from linkpilot.probe.lookup import Lookups
 from linkpilot.probe.model import CERT_EXPIRING, CONNECT, OK, TIMEOUT, TLS, AddressResult, Target
 
 if TYPE_CHECKING:
     import ssl
 
-RETRY_FIRST_S: Final = 0.01
-RETRY_MAX_S: Final = 0.1
-# A SYN dropped by a full listen backlog (netcat listens with a backlog of 1) is retransmitted by the kernel
-# only after 1 s, then 3 s. A connect still pending after CONNECT_STALL_S gets a fresh connection racing it;
-# the first to complete wins. The oldest is kept, so a genuinely slow path still connects.
+RETRY_FIRST_S, RETRY_MAX_S = 0.01, 0.1  # seconds: retry backoff, doubling
+# A SYN dropped by a full listen backlog (netcat's is 1) is retransmitted only after 1 s, then 3 s: a connect
+# pending after CONNECT_STALL_S gets a fresh connection racing it (first to complete wins; oldest kept).
 CONNECT_STALL_S: Final = 0.2
 CONNECT_RACE_MAX: Final = 4
 _IN_PROGRESS: Final = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY}
@@ -85,13 +83,9 @@ class Engine:
         self.probes: list[AddressProbe] = []
         self.lookups = Lookups(resolver, clock, self.sel)
 
-    # -- public -----------------------------------------------------------------------------------------
     def add(self, p: AddressProbe) -> None:
         self.probes.append(p)
         self._connect(p)
-
-    def lookup(self, name: str, deadline: float, on_done: LookupDone) -> None:
-        self.lookups.start(name, deadline, on_done)
 
     def run(self) -> None:
         try:
@@ -100,8 +94,8 @@ class Engine:
                 now = self.clock()
                 self.lookups.expire(now)
                 self._run_timers(now)
-                timers = [_next_timer(p) for p in self.probes if p.state != "done"]
-                timers += self.lookups.deadlines()
+                self.probes = [p for p in self.probes if p.state != "done"]  # finished ones are closed
+                timers = [_next_timer(p) for p in self.probes] + self.lookups.deadlines()
                 if not timers:
                     break
                 for key, mask in self.sel.select(max(0.0, min(timers) - self.clock())):
@@ -126,7 +120,6 @@ class Engine:
             elif p.state == "connect" and now >= p.stall_at:
                 self._restart_stalled_connect(p)
 
-    # -- per-address steps --------------------------------------------------------------------------------
     def _watch(self, p: AddressProbe, mask: int) -> None:
         if mask == p.interest:
             return
@@ -226,13 +219,10 @@ class Engine:
             self._mark_ready(p)
             self._finish(p, OK, None)
         elif kind in c.TLS_KINDS:
-            if p.ssl_context is None:
-                from linkpilot.probe.tls import default_context
-
-                p.ssl_context = default_context()
             if p.interest:
                 self.sel.unregister(p.sock)
                 p.interest = 0
+            assert p.ssl_context is not None, "the client gives every tls/https address a context"
             p.sock = p.ssl_context.wrap_socket(
                 p.sock,
                 server_hostname=p.target.server_name or p.target.dns_name,
@@ -382,11 +372,11 @@ class Engine:
         r.reason = None if verdict == OK else verdict
         r.error, r.status_code, r.bytes_read, r.attempts = error, status, len(p.buf), p.attempts
         r.timings.total = ((self.clock() if now is None else now) - p.t_start) * 1000
-        if p.on_done is not None:
+        if p.on_done is not None:  # the client's fan-out: the target's verdict once all addresses are done
             p.on_done(p)
 
 
-def _hp(p: AddressProbe) -> str:
+def _hp(p: AddressProbe) -> str:  # host:port as a URL writes it
     return f"[{p.ip}]:{p.target.port}" if ":" in p.ip else f"{p.ip}:{p.target.port}"
 
 
