@@ -336,7 +336,7 @@ def test_cli_probes_the_netcat_target_through_a_resolved_endpoint_name(netcat_ke
     (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (row["target"], row["verdict"], row["status_code"]) == (argv[1], "ok", 200)
     down = f"http://{LOOPBACK}:{free_port()}/"
-    assert cli.main([argv[0], down, *argv[1:], "--timeout", "0.3"]) == 1
+    assert cli.main([argv[0], down, *argv[1:], "--timeout", "1"]) == 1
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["target"], r["verdict"], r["reason"]) for r in rows] == [
         (down, "down", "connect"),
