@@ -202,7 +202,7 @@ def test_onboarding_policy_is_least_privilege() -> None:
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
     assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}
-    # "*" only for the actions IAM cannot scope by resource; the endpoint list is pinned by a condition instead.
+    # "*" only where IAM cannot scope by resource; the endpoint list is pinned by a condition instead.
     assert sorted(a for a, r in granted.items() if r == "*") == [
         "ram:GetResourceShareAssociations",
         "vpc-lattice:ListResourceEndpointAssociations",
