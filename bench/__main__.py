@@ -132,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         "failed_modules": failed_modules,
     }
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {args.json}")
+    print(
+        f"\n{os.cpu_count()} CPUs; load average (1 min) {load_at_start[0]:.1f} at start, "
+        f"{report['load_average_1_5_15_min']['end'][0]:.1f} at end; {report['wall_seconds']:.0f} s"
+    )
+    print(f"written to {args.json}")
     missed = [r["name"] for r in rows if r["ok"] is False]
     if missed:
         print(f"goals missed: {', '.join(missed)}")
