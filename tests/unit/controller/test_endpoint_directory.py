@@ -323,3 +323,13 @@ def test_a_failed_event_entry_is_transient() -> None:
             EventBridgeEvents(client).put(
                 [{"Source": EVENT_SOURCE, "DetailType": EVENT_DETAIL_TYPE, "Detail": "{}"}]
             )
+
+
+def test_the_directory_is_wired_only_when_the_setting_says_true() -> None:
+    from linkpilot.consumer.wiring import ControllerSettings, build_controller
+
+    session = boto3.Session(region_name="us-east-1")
+    off = build_controller(ControllerSettings.from_env({}), session)
+    on = build_controller(ControllerSettings.from_env({"LINKPILOT_PUBLISH_ENDPOINTS": "true"}), session)
+    assert off.directory is None and off.events is None
+    assert isinstance(on.directory, SsmEndpointDirectory) and isinstance(on.events, EventBridgeEvents)
