@@ -487,3 +487,26 @@ def test_sns_publish_returns_a_message_id(local_aws: LocalAws) -> None:
     sns = local_aws.session(CONSUMER).client("sns")
     topic = sns.create_topic(Name="my-topic")["TopicArn"]
     assert sns.publish(TopicArn=topic, Message="Hello World")["MessageId"]
+
+
+def test_ssm_endpoint_directory_calls(local_aws: LocalAws) -> None:
+    """The endpoint directory's SSM calls: overwrite returns the new version, by-path lists the parameter,
+    delete returns nothing and a second delete is ParameterNotFound."""
+    ssm = local_aws.session(CONSUMER).client("ssm")
+    ssm.put_parameter(Name="welcome", Type="String", Value="helloWorld")
+    put = ssm.put_parameter(Name="welcome", Type="String", Value="good day sunshine", Overwrite=True)
+    compare("ssm.PutParameter", put)
+    assert put["Version"] == 2
+    ssm.put_parameter(Name="/site/newyork/department/marketing", Type="String", Value="Floor 2")
+    compare("ssm.GetParametersByPath", ssm.get_parameters_by_path(Path="/site/newyork/department/"))
+    deleted = ssm.delete_parameter(Name="welcome")
+    compare("ssm.DeleteParameter", {k: v for k, v in deleted.items() if k != "ResponseMetadata"})
+    with pytest.raises(ClientError) as excinfo:
+        ssm.delete_parameter(Name="welcome")
+    assert excinfo.value.response["Error"]["Code"] == "ParameterNotFound"
+
+
+def test_events_put_events_reports_per_entry(local_aws: LocalAws) -> None:
+    events = local_aws.session(CONSUMER).client("events")
+    entry = fixture("events.PutEvents").data["request"]["Entries"][0]
+    compare("events.PutEvents", events.put_events(Entries=[entry]))
