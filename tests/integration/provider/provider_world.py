@@ -144,6 +144,7 @@ def build_provider(aws: Any, account: str = "111111111111", *, allow_external: b
         name="linkpilot-provider-share",
         resourceArns=[configuration["arn"]],
         allowExternalPrincipals=allow_external,
+        tags=[{"key": "linkpilot:role", "value": "provider-share"}],  # as provider/template.yaml tags it
     )["resourceShare"]
     session.client("ssm").put_parameter(Name=PARAMETER, Value="[]", Type="String")
     make_audit_table(session.client("dynamodb"), "provider-audit")

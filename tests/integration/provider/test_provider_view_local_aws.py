@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from provider_world import PARAMETER, ProviderWorld
 
+from linkpilot_cli import main as cli
 from linkpilot_cli.commands.provider import collect_view
 from linkpilot_local import LocalAws
 from linkpilot_local.fixtures import make_vpc
@@ -126,3 +127,33 @@ def test_a_missing_configuration_is_reported_not_raised(local: LocalAws, provide
     summary = provider.onboard()
     assert summary["ok"] is True  # the share was synced all the same
     assert "resource configuration" in summary["connections_error"]
+
+
+def test_cli_finds_the_share_by_its_tag_and_prints_json(
+    local: LocalAws,
+    provider: ProviderWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    provider.put_consumers(f"{CONSUMER},{LATE}")
+    provider.onboard()
+    endpoint_id = accept_and_connect(local, provider, CONSUMER, endpoint=True)
+    creds = provider.session.get_credentials().get_frozen_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds.token)
+    capsys.readouterr()
+    assert cli.main(["provider", "status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["share_arn"] == provider.share_arn
+    (configuration,) = data["configurations"]
+    assert [e["vpc_endpoint_id"] for e in configuration["consumer_endpoints"]] == [endpoint_id]
+    assert data["declared_without_endpoint"] == [LATE]
+    assert cli.main(["provider", "status"]) == 0
+    assert "Declared without an endpoint: " + LATE in capsys.readouterr().out
+    # Another share with the same tag: the CLI asks which one instead of guessing.
+    provider.session.client("ram").create_resource_share(
+        name="second", tags=[{"key": "linkpilot:role", "value": "provider-share"}]
+    )
+    assert cli.main(["provider", "status", "--output", "json"]) == 2
+    assert "name one with --share-arn" in capsys.readouterr().err
