@@ -52,6 +52,7 @@ class World:
                 "LINKPILOT_PROBE_SCHEDULE_GROUP": "probe",
                 "LINKPILOT_PROBE_FUNCTION_ARN": f"arn:aws:lambda:us-east-1:{self.consumer}:function:probe",
                 "LINKPILOT_PROBE_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{self.consumer}:role/probe",
+                "LINKPILOT_PUBLISH_ENDPOINTS": "true",  # as deployed: the endpoint directory is on
             }
         )
         self.policy = parse_policy(
