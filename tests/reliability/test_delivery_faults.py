@@ -30,9 +30,10 @@ from botocore.config import Config
 from linkpilot.controller import handle_event
 from linkpilot.controller_config import build_controller
 from linkpilot.reconcile import ControllerMemory
+from linkpilot_local.cfn import load_template
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
 
-from .support import ROOT, MetricsRecorder, controller_world, denied, load_function_app, load_template
+from .support import ROOT, MetricsRecorder, controller_world, denied, load_function_app
 
 pytestmark = pytest.mark.integration
 
