@@ -4,7 +4,7 @@ moto's RAM keeps shares per owner with no receiving side and refuses vpc-lattice
 share lifecycle operations are answered here; the rest (ListPermissions, ListResourceTypes,
 EnableSharingWithAwsOrganization, ...) fall through to moto.
 
-Semantics (see README.md in this package for the sources and what is a guess):
+Semantics (see linkpilot_local/README.md for the sources and what is a guess):
 - sharing with an account outside the owner's organization (or with organization sharing off)
   puts the principal association in ASSOCIATING and a PENDING invitation in the receiver's
   account; accepting makes it ASSOCIATED, rejecting or expiry (12 h) makes it FAILED;
