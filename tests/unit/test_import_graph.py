@@ -16,6 +16,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = {
+    "linkpilot": REPO / "layers" / "linkpilot" / "linkpilot",
+    "linkpilot_cli": REPO / "cli" / "linkpilot_cli",
     "linkpilot_local": REPO / "devtools" / "linkpilot_local",
     "linkpilot_demo": REPO / "devtools" / "linkpilot_demo",
 }
