@@ -74,11 +74,13 @@ class DemoRun:
             self.onboard_consumer,
             self.accept_share_and_create_endpoint,
             self.publish_probe_target,
+            self.application_finds_endpoint,
             self.probe_target_up,
             self.probe_target_down,
             self.probe_target_back,
             self.ignore_untrusted_share,
             self.show_status,
+            self.show_provider_view,
             self.unshare,
         ]
 
@@ -241,6 +243,26 @@ class DemoRun:
             self.emf_in(self.c_sess, aws.clock.now())
         self.base = datetime.fromtimestamp(aws.clock.time() // 60 * 60 + 60, tz=UTC)
 
+    def application_finds_endpoint(self) -> None:
+        """What an application in the consumer account does: find the endpoint's name in SSM, connect."""
+        import socket
+
+        with self.tl.step("an application finds the endpoint by its SSM parameter and calls the target") as s:
+            ssm = self.c_sess.client("ssm")
+            found = ssm.get_parameters_by_path(Path="/linkpilot/endpoints", Recursive=True)["Parameters"]
+            s.expect(len(found) == 1, "one parameter under /linkpilot/endpoints")
+            value = json.loads(found[0]["Value"])
+            s.note(f"{found[0]['Name']} → {value['dns_name']} ({value['state']})")
+            s.expect(value["resource_configuration_arn"] == self.cfg_arn, "it names the shared configuration")
+            name = value["private_dns_name"] or value["dns_name"]
+            with socket.create_connection((self.aws.resolve(name), TARGET_PORT), timeout=3) as conn:
+                conn.sendall(f"GET / HTTP/1.1\r\nHost: {name}\r\n\r\n".encode())
+                reply = b""
+                while chunk := conn.recv(4096):
+                    reply += chunk
+            s.note(f"reply: {reply.splitlines()[0].decode() if reply else '(none)'}")
+            s.expect(reply.endswith(EXPECTED_BODY.encode()), "the target answered through the endpoint")
+
     # ------------------------------------------------------------------------------- probing and alarms
 
     def probe_target_up(self) -> None:
@@ -333,6 +355,27 @@ class DemoRun:
                     "status lists the untrusted invitation",
                 )
 
+    def show_provider_view(self) -> None:
+        with self.tl.step("linkpilot provider status: the provider sees its consumer's endpoint") as s:
+            from linkpilot_cli.commands.provider import collect_view, render_table
+
+            view = collect_view(
+                self.p_sess,
+                share_arn=self.share_arn,
+                consumer_list_parameter=self.consumers_param,
+                now=self.aws.clock.now(),
+            )
+            for line in render_table(view).splitlines():
+                s.note(line)
+            s.expect(
+                [(r.account, r.state) for r in view.rows] == [(CONSUMER, "connected")],
+                "the consumer is connected",
+            )
+            s.expect(
+                [e.endpoint_id for r in view.rows for e in r.endpoints] == [self.endpoint_id],
+                "the provider sees the consumer's endpoint on its configuration",
+            )
+
     # ------------------------------------------------------------------------------------------ unshare
 
     def unshare(self) -> None:
@@ -352,6 +395,10 @@ class DemoRun:
             self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
             left = [t for i in self.schedule_inputs() for t in i.get("targets", [])]
             s.expect(left == [], "no probe targets remain")
+            published = self.c_sess.client("ssm").get_parameters_by_path(
+                Path="/linkpilot/endpoints", Recursive=True
+            )["Parameters"]
+            s.expect(published == [], "the endpoint's SSM parameter is gone")
             subjects = [n["subject"] for n in self.notifications()]
             s.note(f"notifications: {subjects}")
         self.emf_in(self.c_sess, aws.clock.now())
