@@ -165,9 +165,10 @@ class LocalAws:
         """Route the resource configuration target ``host:port`` to a loopback ``address``."""
         self.emulation.datapath.map_target(host, port, address)
 
-    def resolve(self, name: str) -> str:
-        """Loopback IP of an available endpoint's DNS name; raises ``socket.gaierror`` otherwise."""
-        return self.emulation.datapath.resolve(name)
+    def resolve(self, name: str, vpc_id: str | None = None) -> str:
+        """Loopback IP of an available endpoint's DNS name (a private name: seen from ``vpc_id``); raises
+        ``socket.gaierror`` otherwise."""
+        return self.emulation.datapath.resolve(name, vpc_id)
 
     @property
     def resolver(self) -> Any:

@@ -57,6 +57,8 @@ class DataPath:
         self._servers6: dict[str, dict[int, asyncio.Server]] = {}  # on ::1, dualstack/ipv6 endpoints
         self._ips: dict[str, str] = {}
         self._names: dict[str, str] = {}
+        # private DNS names (custom domain names) live in the VPC that enabled them: name -> {vpc: endpoint}
+        self._private: dict[str, dict[str, str]] = {}
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -84,6 +86,7 @@ class DataPath:
                 self._close_servers(endpoint_id)
             self._ips.clear()
             self._names.clear()
+            self._private.clear()
 
         async def shutdown() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -107,39 +110,53 @@ class DataPath:
             self.targets[(_norm(host), int(port))] = (address[0], int(address[1]))
         self.refresh()
 
-    def resolve(self, name: str) -> str:
+    def resolve(self, name: str, vpc_id: str | None = None) -> str:
+        """The loopback IP of an available endpoint's DNS name. A private DNS name (the custom domain name the
+        endpoint's private DNS admitted) resolves in the endpoint's own VPC only; ``vpc_id`` None looks in
+        every VPC (a caller that does not say where it stands)."""
         host = _norm(name)
         with contextlib.suppress(ValueError):
             return str(ipaddress.ip_address(host))
         with self.emu.lock, self._lock:
-            endpoint_id = self._names.get(host)
-            endpoint = self.emu.endpoints.by_id.get(endpoint_id or "")
-            if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
+            endpoint_id = self._lookup(host, vpc_id)
+            if endpoint_id is not None:
                 return self._ips[endpoint_id]
         raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {name}")
 
-    def resolve_all(self, name: str) -> list[str]:
+    def resolve_all(self, name: str, vpc_id: str | None = None) -> list[str]:
         """Every address of a name, by the endpoint's IpAddressType (see the module docstring)."""
         host = _norm(name)
         with contextlib.suppress(ValueError):
             return [str(ipaddress.ip_address(host))]
-        ip = self.resolve(name)  # raises for an unknown or unavailable endpoint
+        ip = self.resolve(name, vpc_id)  # raises for an unknown or unavailable endpoint
         with self.emu.lock, self._lock:
-            endpoint = self.emu.endpoints.by_id.get(self._names.get(host) or "")
+            endpoint = self.emu.endpoints.by_id.get(self._lookup(host, vpc_id) or "")
             ip_type = getattr(endpoint, "ip_address_type", "ipv4")
         if ip_type == "dualstack":
             return [ip, IPV6_LOOPBACK]
         return [IPV6_LOOPBACK] if ip_type == "ipv6" else [ip]
 
     def dns_map(self) -> dict[str, str]:
-        """DNS name -> loopback IP of every endpoint that is available now."""
+        """DNS name -> loopback IP of each available endpoint (a private name: its first VPC's)."""
         with self.emu.lock, self._lock:
+            names = set(self._names) | set(self._private)
             out = {}
-            for name, endpoint_id in self._names.items():
-                endpoint = self.emu.endpoints.by_id.get(endpoint_id)
-                if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
+            for name in sorted(names):
+                endpoint_id = self._lookup(name, None)
+                if endpoint_id is not None:
                     out[name] = self._ips[endpoint_id]
             return out
+
+    def _lookup(self, host: str, vpc_id: str | None) -> str | None:
+        """The available endpoint that answers ``host`` (seen from ``vpc_id``), or None."""
+        candidates = [self._names[host]] if host in self._names else []
+        private = self._private.get(host, {})
+        candidates += [e for v, e in sorted(private.items()) if vpc_id is None or v == vpc_id]
+        for endpoint_id in candidates:
+            endpoint = self.emu.endpoints.by_id.get(endpoint_id)
+            if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
+                return endpoint_id
+        return None
 
     def loopback_ip(self, endpoint_id: str) -> str | None:
         with self._lock:
@@ -152,8 +169,13 @@ class DataPath:
             ip = self._allocate_ip()
             self._ips[endpoint.id] = ip
             endpoint.loopback_ip = ip
+            private = _norm(endpoint.private_dns_name or "")
             for entry in endpoint.dns_entry_list():
-                self._names[_norm(entry["DnsName"])] = endpoint.id
+                name = _norm(entry["DnsName"])
+                if name == private:
+                    self._private.setdefault(name, {})[endpoint.vpc_id] = endpoint.id
+                else:
+                    self._names[name] = endpoint.id
             self._servers[endpoint.id] = {}
             if endpoint.ip_address_type in ("dualstack", "ipv6"):
                 self._servers6[endpoint.id] = {}
@@ -165,6 +187,11 @@ class DataPath:
             self._ips.pop(endpoint.id, None)
             for name in [n for n, e in self._names.items() if e == endpoint.id]:
                 del self._names[name]
+            for name, by_vpc in list(self._private.items()):
+                if by_vpc.get(endpoint.vpc_id) == endpoint.id:
+                    del by_vpc[endpoint.vpc_id]
+                if not by_vpc:
+                    del self._private[name]
 
     def refresh(self) -> None:
         """Re-check listeners after a configuration or mapping change."""

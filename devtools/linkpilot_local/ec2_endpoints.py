@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.utils import random_private_ip
 
+from . import private_dns as private_dns_rules
 from .errors import ec2_error
 from .lattice import ResourceConfiguration, configuration_status, find_configuration_by_arn
 from .util import arn_parts, fingerprint, hex_id, paginate, short_hash
@@ -225,7 +226,9 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         )
         eni_ids.append(eni.id)
     private_dns = bool(p.get("PrivateDnsEnabled", False))
-    dns_entries, private_name = _dns_entries(endpoint_id, cfg, call.region, vpc_id, private_dns=private_dns)
+    dns_entries, private_name = _dns_entries(
+        endpoint_id, cfg, call.region, vpc_id, private_dns=private_dns, options=p.get("DnsOptions") or {}
+    )
     endpoint = ResourceEndpoint(  # type: ignore[abstract]  # moto's CloudFormation hooks, unused here
         emu,
         ec2,
@@ -376,14 +379,40 @@ def _check_gateway(
 
 
 def _dns_entries(
-    endpoint_id: str, cfg: ResourceConfiguration, region: str, vpc_id: str, *, private_dns: bool
+    endpoint_id: str,
+    cfg: ResourceConfiguration,
+    region: str,
+    vpc_id: str,
+    *,
+    private_dns: bool,
+    options: dict[str, Any],
 ) -> tuple[list[dict[str, str]], str | None]:
-    """The endpoint's DNS entries and, with private DNS on a DNS resource, its private name."""
+    """The endpoint's DNS entries and its private name: with private DNS on, the configuration's custom domain
+    name when the endpoint's private DNS preference admits it (``private_dns.admitted``); without a custom
+    domain name, a DNS resource's own name (the emulation's earlier behaviour, UNVERIFIED)."""
+    preference = options.get("PrivateDnsPreference")
+    specified = list(options.get("PrivateDnsSpecifiedDomains") or [])
+    if preference is not None and preference not in private_dns_rules.PREFERENCES:
+        raise ec2_error(
+            "InvalidParameterValue", f"Value ({preference}) for parameter PrivateDnsPreference is invalid"
+        )
+    if specified and preference not in private_dns_rules.WITH_SPECIFIED:
+        raise ec2_error(
+            "InvalidParameterValue",
+            "PrivateDnsSpecifiedDomains needs a specified-domains PrivateDnsPreference",
+        )
     dns_name = f"{endpoint_id}.{cfg.id}.{short_hash(cfg.account, cfg.id)}.vpc-lattice-rsc.{region}.on.aws"
     dns_entries = [{"DnsName": dns_name, "HostedZoneId": hosted_zone_id(region)}]
     private_name = None
-    if private_dns and cfg.definition and "dnsResource" in cfg.definition:
+    if private_dns and cfg.custom_domain:
+        verified = cfg.domain_verification_id is not None
+        if private_dns_rules.admitted(
+            cfg.custom_domain, verified=verified, preference=preference, specified=specified
+        ):
+            private_name = cfg.custom_domain
+    elif private_dns and cfg.definition and "dnsResource" in cfg.definition:
         private_name = str(cfg.definition["dnsResource"]["domainName"])
+    if private_name:
         dns_entries.append(
             {"DnsName": private_name, "HostedZoneId": "Z" + short_hash(vpc_id, length=13).upper()}
         )

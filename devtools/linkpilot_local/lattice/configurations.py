@@ -202,6 +202,7 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
         definition=definition,
         allow_association=bool(p.get("allowAssociationToShareableServiceNetwork", True)),
         custom_domain=p.get("customDomainName"),
+        domain_verification_id=p.get("domainVerificationIdentifier"),
         created_at=now,
         updated_at=now,
         tags=tags,

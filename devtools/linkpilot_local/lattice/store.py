@@ -62,6 +62,8 @@ class ResourceConfiguration:
     updated_at: datetime
     tags: dict[str, str] = field(default_factory=dict)
     deleted_at: datetime | None = None
+    # the verification named at creation (no verification API here: naming one counts as VERIFIED)
+    domain_verification_id: str | None = None
 
     def ports(self) -> list[tuple[int, int]]:
         out = []
