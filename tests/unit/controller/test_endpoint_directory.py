@@ -333,3 +333,45 @@ def test_the_directory_is_wired_only_when_the_setting_says_true() -> None:
     on = build_controller(ControllerSettings.from_env({"LINKPILOT_PUBLISH_ENDPOINTS": "true"}), session)
     assert off.directory is None and off.events is None
     assert isinstance(on.directory, SsmEndpointDirectory) and isinstance(on.events, EventBridgeEvents)
+
+
+def test_records_follow_the_association_rows_an_endpoint_carries() -> None:
+    """Endpoints that carry their DescribeVpcEndpointAssociations rows (field names of those rows: Id,
+    AssociatedResourceArn, ResourceConfigurationGroupArn, DnsEntry, PrivateDnsEntry, accessibility) get one
+    record per row, the private DNS name and accessibility included."""
+    from types import SimpleNamespace
+
+    rows = (
+        SimpleNamespace(
+            association_id="vpce-rsc-asc-1",
+            associated_resource_arn=CHILD,
+            group_arn=CFG,
+            dns_name="a.on.aws",
+            private_dns_name="db.provider.example",
+            accessibility="Accessible",
+        ),
+        SimpleNamespace(
+            association_id="vpce-rsc-asc-2",
+            associated_resource_arn=CFG + "2",
+            group_arn=CFG,
+            dns_name="b.on.aws",
+            private_dns_name="",
+            accessibility="inaccessible",
+        ),
+    )
+    tags = {MANAGED_TAG: "true", CONFIGURATION_TAG: CFG}
+    endpoint = SimpleNamespace(
+        endpoint_id="vpce-1",
+        state="available",
+        managed=True,
+        managed_configuration_arn=CFG,
+        resource_configuration_arn=CFG,
+        dns_name="",
+        tags=tags,
+        associations=rows,
+    )
+    records = records_from_endpoints([endpoint])  # type: ignore[list-item]
+    assert [(r.parameter, r.private_dns_name, r.state) for r in records] == [
+        (f"{PREFIX}/vpce-1/vpce-rsc-asc-1", "db.provider.example", "available"),
+        (f"{PREFIX}/vpce-1/vpce-rsc-asc-2", "", "degraded"),
+    ]

@@ -172,21 +172,39 @@ def records_from_endpoints(
     """The directory's records of the managed endpoints a reconcile observed, minus the ones it deleted
     (``without``). Endpoints on their way out (deleting, deleted) have no record: their parameters go.
 
-    Today one record per endpoint, with the name ``DescribeVpcEndpoints`` gave it; once endpoints carry
-    their ``DescribeVpcEndpointAssociations`` rows, one record per row.
+    One record per ``DescribeVpcEndpointAssociations`` row the endpoint carries (``associations``: a GROUP
+    gives one per child); an endpoint without rows (none read yet, or an endpoint model without them) gives
+    one record with the name ``DescribeVpcEndpoints`` gave it.
     """
     skip = set(without)
     records = []
     for endpoint in endpoints:
         if not endpoint.managed or endpoint.endpoint_id in skip or endpoint.state in GONE_STATES:
             continue
-        records.append(
-            AssociationRecord(
-                endpoint_id=endpoint.endpoint_id,
-                endpoint_state=endpoint.state,
-                configuration_arn=endpoint.managed_configuration_arn,
-                associated_resource_arn=endpoint.resource_configuration_arn,
-                dns_name=endpoint.dns_name,
+        rows = getattr(endpoint, "associations", ())  # the association rows, where the model carries them
+        if not rows:
+            records.append(
+                AssociationRecord(
+                    endpoint_id=endpoint.endpoint_id,
+                    endpoint_state=endpoint.state,
+                    configuration_arn=endpoint.managed_configuration_arn,
+                    associated_resource_arn=endpoint.resource_configuration_arn,
+                    dns_name=endpoint.dns_name,
+                )
             )
-        )
+            continue
+        for row in rows:
+            records.append(
+                AssociationRecord(
+                    endpoint_id=endpoint.endpoint_id,
+                    endpoint_state=endpoint.state,
+                    configuration_arn=endpoint.managed_configuration_arn,
+                    association_id=str(row.association_id),
+                    associated_resource_arn=str(row.associated_resource_arn),
+                    group_arn=str(row.group_arn),
+                    dns_name=str(row.dns_name),
+                    private_dns_name=str(row.private_dns_name),
+                    accessibility=str(row.accessibility).lower(),
+                )
+            )
     return records
