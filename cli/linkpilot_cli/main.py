@@ -218,7 +218,9 @@ def command_parser(name: str, command: _Command | None = None) -> argparse.Argum
     add_global_options(parser, spec)
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
+            summaries = {a.dest: a.help for a in action._choices_actions}
+            for sub_name, sub in action.choices.items():
+                sub.description = sub.description or summaries.get(sub_name)
                 sub.formatter_class = argparse.RawDescriptionHelpFormatter
                 if not sub.epilog:
                     sub.epilog = _exit_codes_text(spec.exit_codes)

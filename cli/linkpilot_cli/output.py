@@ -28,7 +28,13 @@ EXIT_READ_FAILED: Final = 3  # reading AWS failed; nothing changed
 EXIT_INTERRUPTED: Final = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 _RESET = "\033[0m"
-_STYLES: Final = {"red": "\033[31m", "green": "\033[32m", "yellow": "\033[33m", "dim": "\033[2m"}
+_STYLES: Final = {
+    "bold": "\033[1m",
+    "dim": "\033[2m",
+    "red": "\033[31m",
+    "green": "\033[32m",
+    "yellow": "\033[33m",
+}
 # Cell values that carry a verdict, and the colour that says it at a glance.
 VALUE_COLOURS: Final = {
     "ok": "green",
@@ -105,7 +111,7 @@ def _cell(value: Any) -> str:
 
 
 def render_table(table: Table, *, colour: bool = False) -> list[str]:
-    lines = [f"{table.title}: {len(table.rows)}"]
+    lines = [paint(f"{table.title}: {len(table.rows)}", "bold", colour)]
     if not table.rows:
         return [*lines, "  (none)"]
     cells = [[_cell(c) for c in row] for row in table.rows]
