@@ -458,9 +458,15 @@ def build_request(args: argparse.Namespace) -> RolloutRequest:
 
 
 def report_tables(report: RolloutReport) -> list[Table]:
+    summary = Table(
+        "stackset",
+        "StackSet",
+        ("NAME", "ACTION", "STACK SET ID", "OK"),
+        ((report.stack_set_name, report.action, report.stack_set_id, "ok" if report.ok else "failed"),),
+    )
     operations = Table(
         "operation",
-        f"StackSet {report.stack_set_name} ({report.action or '-'}) operations",
+        "Operations",
         ("ACTION", "OPERATION", "STATUS", "FAILED INSTANCES"),
         tuple(
             (op["action"], op["operation_id"], op["status"], str(len(op.get("failures", []))))
@@ -483,7 +489,7 @@ def report_tables(report: RolloutReport) -> list[Table]:
         ("OU",),
         tuple((ou,) for ou in report.untargeted_ous),
     )
-    return [operations, failures, untargeted]
+    return [summary, operations, failures, untargeted]
 
 
 def run(args: argparse.Namespace, *, session: Any = None) -> int:
