@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from linkpilot.aws.errors import error_code
-from linkpilot_cli.output import InvalidInput, Output, ReadFailed, Table
+from linkpilot_cli.output import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_READ_FAILED, Output, Table
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -499,7 +499,8 @@ def run(args: argparse.Namespace, *, session: Any = None) -> int:
     try:
         request = build_request(args)
     except RolloutError as exc:
-        raise InvalidInput(str(exc)) from None
+        out.error(str(exc))
+        return EXIT_INVALID
     if session is None:
         from linkpilot_cli.aws import session_from
 
@@ -516,11 +517,13 @@ def run(args: argparse.Namespace, *, session: Any = None) -> int:
             request = rollout.upload_template(request, args.template_bucket)
         report = rollout.deploy(request, dry_run=args.dry_run)
     except RolloutError as exc:
-        raise InvalidInput(str(exc)) from None
+        out.error(str(exc))
+        return EXIT_INVALID
     except (ClientError, BotoCoreError) as exc:
         if rollout.changed:
             out.error(f"a StackSet change failed: {exc}")
-            return 1
-        raise ReadFailed(f"reading the StackSet failed, nothing changed: {exc}") from None
+            return EXIT_FAILED
+        out.error(f"reading the StackSet failed, nothing changed: {exc}")
+        return EXIT_READ_FAILED
     out.document(report.as_dict(), report_tables(report))
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FAILED
