@@ -60,6 +60,7 @@ class CommandSpec:
     exit_codes: dict[int, str]
     aws: bool = False  # takes --region and --profile
     output: bool = False  # takes --output
+    description: str = ""  # for modules without a DESCRIPTION of their own
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -77,13 +78,18 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "probe": CommandSpec(
         "linkpilot_cli.commands.probe",
-        "probe HTTP targets the way the probe function does",
+        "probe tcp/tls/http/https targets the way the probe function does",
         {
             EXIT_OK: "every target is ok",
-            EXIT_FAILED: "a target failed or could not be probed",
-            EXIT_INVALID: "an option is invalid",
+            EXIT_FAILED: "a target is not ok (degraded, down, certificate expiring, invalid)",
+            EXIT_INVALID: "a URL or an option is invalid; nothing was probed",
         },
         output=True,
+        description="""\
+Probe each URL with the probe function's own code: http:// and https:// (a GET judged on status and body),
+tcp://HOST:PORT (connect), tls://HOST:PORT (handshake, certificate verified for the name). Every address the
+name resolves to is probed (--resolve HOST:IP routes a name, as with curl). One JSON line per target on
+stdout (--output json).""",
     ),
     "status": CommandSpec(
         "linkpilot_cli.commands.status",
@@ -116,11 +122,17 @@ COMMANDS: dict[str, CommandSpec] = {
             EXIT_FAILED: "the server could not start",
             EXIT_INVALID: "invalid option",
         },
+        description="Run moto plus the Linkpilot emulation of what moto lacks (RAM invitations, VPC "
+        "Lattice, resource endpoints) as an HTTP server on loopback, for AWS_ENDPOINT_URL. Development and "
+        "tests only.",
     ),
     "demo": CommandSpec(
         "linkpilot_demo.cli",
         "offline end-to-end demo against the local AWS",
         {EXIT_OK: "every step held", EXIT_FAILED: "a step failed", EXIT_INVALID: "invalid option"},
+        description="The end-to-end story against the local AWS: a provider shares, the consumer onboards, "
+        "the probe runs, an alarm fires and recovers, an untrusted share is left alone, the share is "
+        "revoked. Every step is checked; offline, loopback only.",
     ),
 }
 
@@ -229,7 +241,7 @@ def command_parser(name: str, command: _Command | None = None) -> argparse.Argum
 
 
 def _description(command: object, spec: CommandSpec) -> str:
-    return str(getattr(command, "DESCRIPTION", "") or spec.summary)
+    return str(getattr(command, "DESCRIPTION", "") or spec.description or spec.summary)
 
 
 def _has_subcommands(parser: argparse.ArgumentParser) -> bool:
