@@ -213,9 +213,11 @@ def test_onboarding_policy_is_least_privilege() -> None:
     (endpoints,) = [
         s for s in _statements("onboarding") if s["Action"] == "vpc-lattice:ListResourceEndpointAssociations"
     ]
-    assert endpoints["Condition"] == {
-        "StringEquals": {"vpc-lattice:ResourceConfigurationArn": {"GetAtt": "ResourceConfiguration.Arn"}}
-    }
+    pinned = endpoints["Condition"]["StringEquals"]["vpc-lattice:ResourceConfigurationArn"]
+    assert pinned in (
+        {"GetAtt": "ResourceConfiguration.Arn"},
+        {"Fn::GetAtt": ["ResourceConfiguration", "Arn"]},
+    )
 
 
 def test_the_probe_function_is_granted_nothing() -> None:

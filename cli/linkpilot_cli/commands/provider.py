@@ -16,21 +16,29 @@ Read-only. Exit status: 0; 2 bad arguments or no share found; 3 reading AWS fail
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from linkpilot_cli.output import EXIT_OK, EXIT_READ_FAILED, Table
+from linkpilot_cli.output import render_table as render_rows
 
 if TYPE_CHECKING:
     from linkpilot.provider.connections import ProviderView
 
-EXIT_OK, EXIT_INVALID, EXIT_READ_FAILED = 0, 2, 3
 SHARE_TAG = ("linkpilot:role", "provider-share")
 CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
 
 
 class NoShare(LookupError):
     """No share was named and none carries the provider stack's tag (or several do)."""
+
+
+DESCRIPTION = """\
+The provider's view of its consumers (provider credentials): per resource configuration on the provider's
+share, the consumer accounts with an endpoint on it, each account's share association, and the declared
+consumers with no endpoint yet. Read-only: changes nothing."""
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +50,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         default="/linkpilot/provider/consumers",
         help="SSM parameter with the declared consumers",
     )
-    status.add_argument("--sharing-mode", choices=["accounts", "organization"], default="accounts")
+    status.add_argument(
+        "--sharing-mode",
+        choices=["accounts", "organization"],
+        default="accounts",
+        help="what the consumer list names: account ids (default) or organization / OU ARNs",
+    )
     status.add_argument(
         "--overdue-hours",
         type=int,
@@ -50,21 +63,22 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="H",
         help="mark declared consumers on the share for more than H hours without an endpoint",
     )
-    status.add_argument("--output", choices=["table", "json"], default="table")
-    status.add_argument("--json", action="store_const", const="json", dest="output", help="= --output json")
-    status.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
+    status.add_argument(
+        "--json", dest="output", action="store_const", const="json", help="same as --output json"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     from linkpilot.errors import AwsError
+    from linkpilot_cli.aws import session_from
+    from linkpilot_cli.output import InvalidInput, Output
 
+    out: Output = args.out
     if args.overdue_hours < 0:
-        print("linkpilot provider status: --overdue-hours must be 0 or more", file=sys.stderr)
-        return EXIT_INVALID
-    session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
+        raise InvalidInput("--overdue-hours must be 0 or more")
+    session = session_from(args)
     try:
         view = collect_view(
             session,
@@ -72,17 +86,14 @@ def run(args: argparse.Namespace) -> int:
             consumer_list_parameter=args.consumer_list_parameter,
             sharing_mode=args.sharing_mode,
             overdue_hours=args.overdue_hours,
+            warn=out.progress,
         )
     except NoShare as exc:
-        print(f"linkpilot provider status: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        raise InvalidInput(str(exc)) from None
     except (AwsError, ClientError, BotoCoreError) as exc:
-        print(f"linkpilot provider status: reading AWS failed: {exc}", file=sys.stderr)
+        out.error(f"reading AWS failed: {exc}")
         return EXIT_READ_FAILED
-    if args.output == "json":
-        print(json.dumps(view.to_json(), indent=2))
-    else:
-        print(render_table(view))
+    out.document(view.to_json(), provider_tables(view))
     return EXIT_OK
 
 
@@ -120,6 +131,7 @@ def collect_view(
     sharing_mode: str = "accounts",
     overdue_hours: int = 0,
     now: datetime | None = None,
+    warn: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> ProviderView:
     """Reads the share, its configurations, the declared list and the consumer endpoints; builds the view.
 
@@ -142,7 +154,7 @@ def collect_view(
             raw, mode=SharingMode(sharing_mode), provider_account_id=account_of_arn(share)
         )
     except (ConsumerListUnavailable, ConsumerListError) as exc:
-        print(f"linkpilot provider status: consumer list ignored: {exc}", file=sys.stderr)
+        warn(f"consumer list ignored: {exc}")
     lattice = LatticeConsumerEndpoints(session.client("vpc-lattice"))
     endpoints = [e for arn in configurations for e in lattice.consumer_endpoints(arn)]
     return build_view(
@@ -156,35 +168,53 @@ def collect_view(
     )
 
 
-def render_table(view: ProviderView) -> str:
-    lines = [f"Share {view.share_arn} ({view.mode} mode)"]
-    if view.declared_principals:
-        lines.append("Declared organization / OU principals: " + ", ".join(view.declared_principals))
-    for arn in view.configurations:
-        lines.append("")
-        lines.append(f"Configuration {arn}")
-        rows = [(r, e) for r in view.rows for e in r.endpoints if e.configuration_arn == arn]
-        if not rows:
-            lines.append("  no consumer endpoints")
-        for row, endpoint in rows:
-            created = endpoint.created_at.isoformat(timespec="seconds") if endpoint.created_at else "-"
-            flag = "" if row.declared else "  (not declared)"
-            lines.append(f"  {row.account}  {endpoint.endpoint_id}  since {created}{flag}")
-    lines.append("")
-    header = ("ACCOUNT", "STATE", "ON SHARE", "SINCE", "EXTERNAL", "ENDPOINTS")
-    table = [header]
-    for r in view.rows:
-        since = r.associated_since.isoformat(timespec="seconds") if r.associated_since else "-"
-        external = "-" if r.external is None else ("yes" if r.external else "no")
-        table.append(
-            (r.account, r.state, r.association_status or "-", since, external, str(len(r.endpoints)))
-        )
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines.extend(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table
+def provider_tables(view: ProviderView) -> list[Table]:
+    """The view as rows: consumer endpoints per configuration, then one row per account."""
+    endpoints = Table(
+        "endpoint",
+        f"Consumer endpoints on the share's configurations ({view.share_arn})",
+        ("CONFIGURATION", "ACCOUNT", "ENDPOINT", "SINCE", "DECLARED"),
+        tuple(
+            (
+                arn.rsplit("/", 1)[-1],
+                row.account,
+                e.endpoint_id,
+                e.created_at.isoformat(timespec="seconds") if e.created_at else "-",
+                "yes" if row.declared else "no",
+            )
+            for arn in view.configurations
+            for row in view.rows
+            for e in row.endpoints
+            if e.configuration_arn == arn
+        ),
     )
+    accounts = Table(
+        "consumer",
+        "Consumers (invitation state: not visible to the provider)",
+        ("ACCOUNT", "STATE", "ON SHARE", "SINCE", "EXTERNAL", "ENDPOINTS"),
+        tuple(
+            (
+                r.account,
+                r.state,
+                r.association_status or "-",
+                r.associated_since.isoformat(timespec="seconds") if r.associated_since else "-",
+                "-" if r.external is None else ("yes" if r.external else "no"),
+                str(len(r.endpoints)),
+            )
+            for r in view.rows
+        ),
+    )
+    return [endpoints, accounts]
+
+
+def render_table(view: ProviderView) -> str:
+    """The view for people (the demo prints it)."""
+    lines: list[str] = []
+    for table in provider_tables(view):
+        if lines:
+            lines.append("")
+        lines.extend(render_rows(table))
     waiting = [r.account for r in view.without_endpoint]
     lines.append("")
     lines.append("Declared without an endpoint: " + (", ".join(waiting) if waiting else "none"))
-    lines.append("Invitation state: not visible to the provider (the consumer's GetResourceShareInvitations)")
     return "\n".join(lines)

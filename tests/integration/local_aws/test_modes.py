@@ -125,7 +125,8 @@ def test_cli_serve_port_and_shutdown():
         assert f"http://127.0.0.1:{port}" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_linkpilot/health", timeout=5) as response:
             assert json.load(response)["ok"] is True
-        assert time.monotonic() - started < 5
+        # a hang guard, not a performance goal: `make bench` measures server start against moto's own
+        assert time.monotonic() - started < 60
     finally:
         proc.terminate()
         assert proc.wait(10) == 0
@@ -134,6 +135,5 @@ def test_cli_serve_port_and_shutdown():
 def test_cli_requires_a_subcommand(capsys):
     from linkpilot_cli import main as cli
 
-    with pytest.raises(SystemExit) as exc:
-        cli.main(["local"])
-    assert exc.value.code == 2
+    assert cli.main(["local"]) == 2  # argparse's usage error, returned as the exit code
+    assert "required: SUBCOMMAND" in capsys.readouterr().err

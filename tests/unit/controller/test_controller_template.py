@@ -58,11 +58,14 @@ def _adapter_calls() -> set[str]:
     calls = set()
     for name in _CONTROLLER_ADAPTERS:
         text = (ADAPTERS / name).read_text()
-        found = re.findall(r"self\.(_[a-z0-9]+)\.([a-z_]+)\(", text)
-        found += re.findall(r"self\.(_[a-z0-9]+)\.get_paginator\(\"([a-z_]+)\"\)", text)
+        # a paginator makes the calls of the operation it is named after: get_paginator("list_schedules")
+        found = re.findall(r"self\.(_[a-z0-9]+)\.get_paginator\(\s*\"([a-z_]+)\"", text)
+        found += [
+            (attr, op)
+            for attr, op in re.findall(r"self\.(_[a-z0-9]+)\.([a-z_]+)\(", text)
+            if op != "get_paginator"
+        ]
         for attr, op in found:
-            if op == "get_paginator":
-                continue
             calls.add(f"{_CLIENTS[attr]}:{''.join(p.title() for p in op.split('_'))}")
     return calls
 

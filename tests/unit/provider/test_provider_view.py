@@ -119,7 +119,7 @@ def test_table_names_every_account_and_the_waiting_ones() -> None:
     text = render_table(
         view(f"{A},{B}", [assoc(A, "ASSOCIATED", 2), assoc(B, "ASSOCIATED", 2)], [endpoint(A)])
     )
-    assert f"{A}  vpce-0a" in text
+    assert "vpce-0a" in text and A in text
     assert "Declared without an endpoint: " + B in text
     assert "waiting-for-endpoint" in text
 

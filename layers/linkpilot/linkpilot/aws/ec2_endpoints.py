@@ -20,7 +20,7 @@ from linkpilot.errors import Refused
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ec2.type_defs import DescribeVpcEndpointsRequestTypeDef, VpcEndpointTypeDef
+    from mypy_boto3_ec2.type_defs import VpcEndpointTypeDef
 
 PAGE_SIZE = 1000  # DescribeVpcEndpoints' maximum MaxResults
 DELETE_BATCH = 25
@@ -66,21 +66,17 @@ class Ec2Endpoints:
         self._ec2 = client
 
     def managed_endpoints(self) -> list[Endpoint]:
-        found: list[Endpoint] = []
-        request: DescribeVpcEndpointsRequestTypeDef = {
-            "Filters": [{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}],
-            "MaxResults": PAGE_SIZE,
-        }
-        while True:
-            page = self._ec2.describe_vpc_endpoints(**request)
-            found.extend(
-                _endpoint(item)
-                for item in page.get("VpcEndpoints", [])
-                if str(item.get("VpcEndpointType", "")).lower() == "resource"
-            )
-            request["NextToken"] = page.get("NextToken", "")
-            if not request["NextToken"]:
-                return found
+        # botocore's paginator follows NextToken (also past empty pages) and raises on a repeated token
+        pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(
+            Filters=[{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}],
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+        return [
+            _endpoint(item)
+            for page in pages
+            for item in page.get("VpcEndpoints", [])
+            if str(item.get("VpcEndpointType", "")).lower() == "resource"
+        ]
 
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
