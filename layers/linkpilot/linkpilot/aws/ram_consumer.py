@@ -36,6 +36,11 @@ GONE_CODES = frozenset(
         "MalformedArnException",
     }
 )
+# Refusals of one inspection: this invitation's contents cannot be read (e.g. IAM's ram:ShareOwnerAccountId
+# condition denies the sender). That invitation is left pending and reported; the run goes on.
+INSPECTION_REFUSAL_CODES = frozenset(
+    {"AccessDeniedException", "AccessDenied", "OperationNotPermittedException"}
+)
 # Refusals of one accept/reject that retrying will not change.
 REFUSAL_CODES = frozenset(
     {
@@ -100,7 +105,8 @@ class RamConsumer:
                 return found
 
     def pending_resources(self, invitation: Invitation) -> list[ShareResource] | None:
-        """What a pending invitation's share contains; None if the invitation is no longer pending."""
+        """What a pending invitation's share contains; None if the invitation is no longer pending.
+        Raises ``Refused`` when AWS refuses to show this one invitation's contents (AccessDenied)."""
         found: list[ShareResource] = []
         request: ListPendingInvitationResourcesRequestTypeDef = {
             "resourceShareInvitationArn": invitation.arn,
@@ -112,6 +118,8 @@ class RamConsumer:
             except ClientError as exc:
                 if error_code(exc) in GONE_CODES:
                     return None
+                if error_code(exc) in INSPECTION_REFUSAL_CODES:
+                    raise Refused(error_code(exc), error_message(exc), "inspection refused") from exc
                 raise
             found.extend(
                 ShareResource(

@@ -29,6 +29,8 @@ MAX_EXPECTED_BODY: Final = 4096
 
 DEFAULTS: Final[Mapping[str, Any]] = {
     "resource_configuration_arn": None,
+    # the resource behind the endpoint association probed (a GROUP configuration's child); informational
+    "associated_resource_arn": None,
     "port": 8080,
     "path": "/",
     "scheme": "http",
@@ -61,6 +63,7 @@ class Target:
     endpoint_id: str
     dns_name: str
     resource_configuration_arn: str | None = None
+    associated_resource_arn: str | None = None
     port: int = 8080
     path: str = "/"
     scheme: str = "http"
@@ -79,6 +82,7 @@ class Target:
         return {
             "endpoint_id": self.endpoint_id,
             "resource_configuration_arn": self.resource_configuration_arn,
+            "associated_resource_arn": self.associated_resource_arn,
             "dns_name": self.dns_name,
             "port": self.port,
             "path": self.path,
@@ -185,6 +189,9 @@ def parse_target(entry: Any, defaults: Mapping[str, Any] | None = None) -> Targe
     arn = merged["resource_configuration_arn"]
     if arn is not None and (not isinstance(arn, str) or not arn.startswith("arn:")):
         raise InvalidTarget(f"resource_configuration_arn must be an ARN or null, got {arn!r}")
+    child_arn = merged["associated_resource_arn"]
+    if child_arn is not None and (not isinstance(child_arn, str) or not child_arn.startswith("arn:")):
+        raise InvalidTarget(f"associated_resource_arn must be an ARN or null, got {child_arn!r}")
     scheme = merged["scheme"]
     if scheme not in ("http", "https"):
         raise InvalidTarget(f"scheme must be 'http' or 'https', got {scheme!r}")
@@ -218,6 +225,7 @@ def parse_target(entry: Any, defaults: Mapping[str, Any] | None = None) -> Targe
         endpoint_id=endpoint_id,
         dns_name=_host("dns_name", merged["dns_name"]),
         resource_configuration_arn=arn,
+        associated_resource_arn=child_arn,
         port=_int("port", merged["port"], 1, 65535),
         path=path,
         scheme=scheme,
