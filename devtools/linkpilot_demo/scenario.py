@@ -238,11 +238,19 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
             s.note("onboarding: " + ", ".join(f"{c['action']} {c['principal']}" for c in result["changes"]))
             s.expect(invitation_status(PROVIDER) == ["PENDING"], "one PENDING invitation from the provider")
 
-        with tl.step("RAM event → controller accepts the trusted share and creates the endpoint") as s:
+        with tl.step("RAM event → controller accepts the trusted share (no endpoint in the same run)") as s:
             s.expect(
                 deliver_ram_events(s) >= 1, "the invitation's aws.ram event reached the controller's rule"
             )
             s.expect(invitation_status(PROVIDER) == ["ACCEPTED"], "the invitation is ACCEPTED")
+            s.expect(
+                managed_endpoints() == [],
+                "no endpoint yet: RAM accepts asynchronously, the endpoint waits until RAM lists the share",
+            )
+
+        with tl.step("RAM lists the accepted share → scheduled reconcile creates the endpoint") as s:
+            aws.clock.advance(seconds=30)
+            controller.invoke(_scheduled_event(CONSUMER, region, aws.clock.now()))
             eps = managed_endpoints()
             s.expect(len(eps) == 1, "exactly one managed resource endpoint")
             ep = eps[0]

@@ -75,16 +75,19 @@ def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(local_aw
     ]
     assert consumer.invitation_statuses() == ["PENDING"]
 
-    # 2. The consumer's controller accepts it (trusted sender) and creates the resource endpoint.
+    # 2. The consumer's controller accepts it (trusted sender); RAM completes the accept asynchronously,
+    #    and the next run, once RAM lists the configuration AVAILABLE, creates the resource endpoint.
     report = reconcile(policy, consumer.controller(), trigger="aws.ram")
-    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [
-        ("accept-invitation", "done"),
-        ("create-endpoint", "done"),
-    ]
+    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [("accept-invitation", "done")]
+    aws.clock.advance(seconds=30)
+    report = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [("create-endpoint", "done")]
     aws.clock.advance(seconds=1)  # endpoint pending -> available
     (endpoint,) = consumer.endpoints(managed_only=True)
     assert endpoint["ResourceConfigurationArn"] == provider.configuration_arn
-    dns_name = endpoint["DnsEntries"][0]["DnsName"]
+    # the DNS name is the endpoint association's (AWS gives a Resource endpoint no DnsEntries)
+    (association,) = consumer.associations(endpoint["VpcEndpointId"])
+    dns_name = association["DnsEntry"]["DnsName"]
     reply = http_get(aws.resolve(dns_name), 8080, dns_name)
     assert reply == b"HTTP/1.1 200 OK\nContent-Type: text/plain\n\nHello, World!"
 

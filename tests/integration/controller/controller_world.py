@@ -127,6 +127,12 @@ class Consumer:
             eps = [e for e in eps if {"Key": "linkpilot:managed", "Value": "true"} in e.get("Tags", [])]
         return eps
 
+    def associations(self, endpoint_id: str) -> list[dict[str, Any]]:
+        ec2 = self.session.client("ec2")
+        return list(
+            ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])["VpcEndpointAssociations"]
+        )
+
     def invitation_statuses(self) -> list[str]:
         ram = self.session.client("ram")
         return sorted(i["status"] for i in ram.get_resource_share_invitations()["resourceShareInvitations"])
