@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
-    EndpointAssociation,
     MANAGED_TAG,
     SHARE_TAG,
     ActionKind,
     Endpoint,
+    EndpointAssociation,
     Invitation,
     ObservedState,
     Plan,
