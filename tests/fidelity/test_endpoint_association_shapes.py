@@ -4,11 +4,12 @@ Recorded shapes (each names its public source):
 
 - ``DESCRIBE_VPC_ENDPOINT_ASSOCIATIONS``: the output of the AWS CLI example
   ``awscli/examples/ec2/describe-vpc-endpoint-associations.rst``
-  (``aws ec2 describe-vpc-endpoint-associations``), verbatim, including its region mismatch between the DNS name (us-east-2) and the ARN (us-east-1).
+  (``aws ec2 describe-vpc-endpoint-associations``), verbatim, including its region mismatch between
+  the DNS name (us-east-2) and the ARN (us-east-1).
 - ``RESOURCE_ENDPOINT``: a ``DescribeVpcEndpoints`` item of a ``Resource`` endpoint. No ``DnsEntries``:
   terraform-provider-aws ``internal/service/ec2/vpc_endpoint_test.go``
-  (``TestAccVPCEndpoint_resourceConfiguration`` and its private-DNS variants, run against real AWS) asserts ``dns_entry.# = 0``, and the botocore model
-  documents ``DnsEntries`` as "(Interface endpoint)". State casing as in the EC2 examples (``Available``).
+  (``TestAccVPCEndpoint_resourceConfiguration`` and its private-DNS variants, run against real AWS)
+  asserts ``dns_entry.# = 0``, and the botocore model documents ``DnsEntries`` as "(Interface endpoint)". State casing as in the EC2 examples (``Available``).
 
 botocore's Stubber validates each response against the installed service model before the adapter sees it.
 """
