@@ -9,7 +9,8 @@ Recorded shapes (each names its public source):
 - ``RESOURCE_ENDPOINT``: a ``DescribeVpcEndpoints`` item of a ``Resource`` endpoint. No ``DnsEntries``:
   terraform-provider-aws ``internal/service/ec2/vpc_endpoint_test.go``
   (``TestAccVPCEndpoint_resourceConfiguration`` and its private-DNS variants, run against real AWS)
-  asserts ``dns_entry.# = 0``, and the botocore model documents ``DnsEntries`` as "(Interface endpoint)". State casing as in the EC2 examples (``Available``).
+  asserts ``dns_entry.# = 0``, and the botocore model documents ``DnsEntries`` as "(Interface endpoint)".
+  State casing as in the EC2 examples (``Available``).
 
 botocore's Stubber validates each response against the installed service model before the adapter sees it.
 """
