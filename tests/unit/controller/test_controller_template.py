@@ -121,7 +121,10 @@ def test_accept_is_limited_to_trusted_owners_and_deletes_to_managed_endpoints(te
 def test_triggers_retries_dead_letter_queue_and_alarms(template):
     fn = template["Resources"]["ControllerFunction"]["Properties"]
     events = fn["Events"]
-    assert events["RamStateChange"]["Properties"]["Pattern"] == {"source": ["aws.ram"]}
+    assert events["RamStateChange"]["Properties"]["Pattern"] == {
+        "source": ["aws.ram"],
+        "detail-type": ["Resource Sharing State Change"],
+    }
     assert events["ReconcileTimer"]["Properties"]["Schedule"] == {"Ref": "ReconcileSchedule"}
     assert template["Parameters"]["ReconcileSchedule"]["Default"] == "rate(5 minutes)"
     assert template["Parameters"]["ProbeScheduleExpression"]["Default"] == "rate(1 minute)"

@@ -86,7 +86,7 @@ def test_probe_targets_come_from_associations_when_the_endpoint_has_no_dns_entri
     (target,) = plan.probe_targets
     assert target.endpoint_id == eid
     assert target.dns_name == f"{eid}.rcfg-07129f3acded87625.4232ccc.vpc-lattice-rsc.{REGION}.on.aws"
-    assert target.resource_configuration_arn == SINGLE and target.associated_resource_arn == SINGLE
+    assert target.resource_configuration_arn == SINGLE and target.child_arn == SINGLE
     assert plan.actions == ()
 
 
@@ -101,13 +101,13 @@ def test_a_group_configuration_is_probed_per_child():
         endpoints=tuple(eps),
     )
     plan = plan_actions(make_policy(), state, NOW)
-    assert [(t.endpoint_id, t.associated_resource_arn) for t in plan.probe_targets] == [
+    assert [(t.endpoint_id, t.child_arn) for t in plan.probe_targets] == [
         (eid, CHILD_A),
         (eid, CHILD_B),
     ]
     assert len({t.dns_name for t in plan.probe_targets}) == 2
     assert all(t.resource_configuration_arn == GROUP for t in plan.probe_targets)
-    assert plan.probe_targets[0].to_json()["associated_resource_arn"] == CHILD_A
+    assert plan.probe_targets[0].to_json()["child_arn"] == CHILD_A
 
 
 def test_an_inaccessible_association_is_reported_not_probed():
@@ -120,7 +120,7 @@ def test_an_inaccessible_association_is_reported_not_probed():
         endpoints=tuple(eps),
     )
     plan = plan_actions(make_policy(), state, NOW)
-    assert [t.associated_resource_arn for t in plan.probe_targets] == [CHILD_A]
+    assert [t.child_arn for t in plan.probe_targets] == [CHILD_A]
     (unprobed,) = plan.unprobed
     assert unprobed.associated_resource_arn == CHILD_B and "inaccessible" in unprobed.reason
     assert "ResourceConfigurationNotAvailable" in unprobed.reason

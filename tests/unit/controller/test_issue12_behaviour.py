@@ -131,7 +131,7 @@ def test_a_listed_child_of_a_group_we_reach_gets_no_endpoint_of_its_own(policy):
     ep = _endpoint("vpce-1", group, {group: [child, config_arn(TRUSTED, "c2")]})
     plan = plan_actions(policy, ObservedState(shared_resources=listed, endpoints=(ep,)), NOW)
     assert plan.of_kind(ActionKind.CREATE_ENDPOINT) == ()
-    assert [t.associated_resource_arn for t in plan.probe_targets] == [child, config_arn(TRUSTED, "c2")]
+    assert [t.child_arn for t in plan.probe_targets] == [child, config_arn(TRUSTED, "c2")]
 
 
 def test_an_endpoint_made_for_a_child_is_removed_once_the_group_endpoint_reaches_it(policy):

@@ -194,7 +194,9 @@ class ProbeTarget:
     dns_name: str
     resource_configuration_arn: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
-    associated_resource_arn: str = ""
+    # the association's resource (AssociatedResourceArn) when it is not the endpoint's configuration: a
+    # GROUP configuration's child. The probe's contract calls it ``child_arn`` (a label on the result).
+    child_arn: str = ""
 
     def to_json(self) -> dict[str, Any]:
         item = {
@@ -203,8 +205,8 @@ class ProbeTarget:
             "resource_configuration_arn": self.resource_configuration_arn,
             **dict(self.overrides),
         }
-        if self.associated_resource_arn and self.associated_resource_arn != self.resource_configuration_arn:
-            item["associated_resource_arn"] = self.associated_resource_arn
+        if self.child_arn and self.child_arn != self.resource_configuration_arn:
+            item["child_arn"] = self.child_arn
         return item
 
 

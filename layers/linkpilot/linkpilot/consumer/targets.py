@@ -47,7 +47,7 @@ def probe_targets(
                         dns_name=row.dns_name,
                         resource_configuration_arn=config_arn,
                         overrides=policy.probe_fields(arn) or policy.probe_fields(config_arn),
-                        associated_resource_arn=arn,
+                        child_arn=arn,
                     )
                 )
     return tuple(targets), tuple(unprobed)
