@@ -7,7 +7,9 @@ import itertools
 from typing import Any
 
 import pytest
-from reliability.support import ROOT, load_template
+from reliability.support import ROOT
+
+from linkpilot_local.cfn import load_template
 
 from .evidence import fixture
 
