@@ -30,7 +30,13 @@ from linkpilot_demo.world import (
 )
 from linkpilot_local import LocalAws
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
-from linkpilot_local.deploy import LocalStack, deploy_stack, drain_inbox, write_baseline
+from linkpilot_local.deploy import (
+    LocalStack,
+    deploy_stack,
+    drain_inbox,
+    stackset_instance_stack_name,
+    write_baseline,
+)
 
 
 class DemoRun:
@@ -150,7 +156,8 @@ class DemoRun:
             self.consumer = consumer = deploy_stack(
                 self.c_sess,
                 REPO / "template.yaml",
-                stack_name="linkpilot",
+                # named as a StackSet names its instance stacks (the README's set "linkpilot-consumer")
+                stack_name=stackset_instance_stack_name("linkpilot-consumer"),
                 parameters={  # the same for every account: the VPC, subnets and groups come from the baseline
                     "TrustedAccounts": list(options.trusted_accounts),
                     "UntrustedInvitations": options.untrusted_invitations,
