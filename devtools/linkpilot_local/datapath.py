@@ -56,7 +56,9 @@ class DataPath:
         self._servers: dict[str, dict[int, asyncio.Server]] = {}
         self._servers6: dict[str, dict[int, asyncio.Server]] = {}  # on ::1, dualstack/ipv6 endpoints
         self._ips: dict[str, str] = {}
-        self._names: dict[str, str] = {}
+        self._names: dict[str, str] = {}  # DNS name -> route key
+        self._route_cfg: dict[str, str] = {}  # route key -> configuration ARN served
+        self._attached: set[str] = set()
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -112,10 +114,10 @@ class DataPath:
         with contextlib.suppress(ValueError):
             return str(ipaddress.ip_address(host))
         with self.emu.lock, self._lock:
-            endpoint_id = self._names.get(host)
-            endpoint = self.emu.endpoints.by_id.get(endpoint_id or "")
-            if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
-                return self._ips[endpoint_id]
+            route = self._names.get(host) or ""
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
+            if endpoint is not None and endpoint.state_now() == "available" and route in self._ips:
+                return self._ips[route]
         raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {name}")
 
     def resolve_all(self, name: str) -> list[str]:
@@ -125,7 +127,7 @@ class DataPath:
             return [str(ipaddress.ip_address(host))]
         ip = self.resolve(name)  # raises for an unknown or unavailable endpoint
         with self.emu.lock, self._lock:
-            endpoint = self.emu.endpoints.by_id.get(self._names.get(host) or "")
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(self._names.get(host) or ""))
             ip_type = getattr(endpoint, "ip_address_type", "ipv4")
         if ip_type == "dualstack":
             return [ip, IPV6_LOOPBACK]
@@ -135,10 +137,10 @@ class DataPath:
         """DNS name -> loopback IP of every endpoint that is available now."""
         with self.emu.lock, self._lock:
             out = {}
-            for name, endpoint_id in self._names.items():
-                endpoint = self.emu.endpoints.by_id.get(endpoint_id)
-                if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
-                    out[name] = self._ips[endpoint_id]
+            for name, route in self._names.items():
+                endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
+                if endpoint is not None and endpoint.state_now() == "available" and route in self._ips:
+                    out[name] = self._ips[route]
             return out
 
     def loopback_ip(self, endpoint_id: str) -> str | None:
@@ -147,30 +149,49 @@ class DataPath:
 
     # -- endpoint lifecycle (called by the EC2 handlers, under the emulation lock) ------------------
 
+    # A route is one association of an endpoint: the endpoint itself (key: its id), or for a GROUP
+    # configuration one CHILD (key: "<endpoint id>/<child id>"). Each route has its own loopback address,
+    # DNS name(s) and listeners, forwarding to that route's configuration's target.
+
     def attach(self, endpoint: ResourceEndpoint) -> None:
         with self._lock:
-            ip = self._allocate_ip()
-            self._ips[endpoint.id] = ip
-            endpoint.loopback_ip = ip
-            for entry in endpoint.dns_entry_list():
-                self._names[_norm(entry["DnsName"])] = endpoint.id
-            self._servers[endpoint.id] = {}
-            if endpoint.ip_address_type in ("dualstack", "ipv6"):
-                self._servers6[endpoint.id] = {}
+            self._attached.add(endpoint.id)
+        self._add_routes(endpoint)
+
+    def _add_routes(self, endpoint: ResourceEndpoint) -> None:
+        with self._lock:
+            if endpoint.id not in self._attached:
+                return
+            for name, key in endpoint.route_names().items():
+                self._names[_norm(name)] = key
+            for key, cfg in endpoint.routes():
+                self._route_cfg[key] = cfg.arn
+                if key in self._ips:
+                    continue
+                ip = self._allocate_ip()
+                self._ips[key] = ip
+                if key == endpoint.id or endpoint.loopback_ip is None:
+                    endpoint.loopback_ip = ip
+                self._servers[key] = {}
+                if endpoint.ip_address_type in ("dualstack", "ipv6"):
+                    self._servers6[key] = {}
         self._sync(endpoint)
 
     def detach(self, endpoint: ResourceEndpoint) -> None:
         with self._lock:
-            self._close_servers(endpoint.id)
-            self._ips.pop(endpoint.id, None)
-            for name in [n for n, e in self._names.items() if e == endpoint.id]:
+            self._attached.discard(endpoint.id)
+            for key in [k for k in self._ips if _endpoint_of(k) == endpoint.id]:
+                self._close_servers(key)
+                self._ips.pop(key, None)
+                self._route_cfg.pop(key, None)
+            for name in [n for n, k in self._names.items() if _endpoint_of(k) == endpoint.id]:
                 del self._names[name]
 
     def refresh(self) -> None:
-        """Re-check listeners after a configuration or mapping change."""
+        """Re-check routes and listeners after a configuration or mapping change (a GROUP's new child)."""
         for endpoint in self.emu.endpoints.all():
-            if endpoint.id in self._servers:
-                self._sync(endpoint)
+            if endpoint.id in self._attached:
+                self._add_routes(endpoint)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -184,8 +205,8 @@ class DataPath:
             if ip not in self._ips.values():
                 return ip
 
-    def _ports(self, endpoint: ResourceEndpoint) -> set[int]:
-        cfg = find_configuration_by_arn(self.emu, endpoint.resource_configuration_arn)
+    def _ports(self, configuration_arn: str) -> set[int]:
+        cfg = find_configuration_by_arn(self.emu, configuration_arn)
         if cfg is None:
             return set()
         host = _norm(cfg.target_host() or "")
@@ -201,15 +222,16 @@ class DataPath:
         if loop is None:
             return
         with self._lock:
-            ip = self._ips.get(endpoint.id)
-            servers = self._servers.get(endpoint.id)
-            if ip is None or servers is None:
-                return
-            wanted = self._ports(endpoint)
-            self._listen(endpoint.id, ip, servers, wanted)
-            servers6 = self._servers6.get(endpoint.id)
-            if servers6 is not None:
-                self._listen(endpoint.id, IPV6_LOOPBACK, servers6, wanted)
+            for key in [k for k in self._ips if _endpoint_of(k) == endpoint.id]:
+                ip = self._ips.get(key)
+                servers = self._servers.get(key)
+                if ip is None or servers is None:
+                    continue
+                wanted = self._ports(self._route_cfg.get(key, ""))
+                self._listen(key, ip, servers, wanted)
+                servers6 = self._servers6.get(key)
+                if servers6 is not None:
+                    self._listen(key, IPV6_LOOPBACK, servers6, wanted)
 
     def _listen(
         self, endpoint_id: str, ip: str, servers: dict[int, asyncio.Server], wanted: set[int]
@@ -236,12 +258,14 @@ class DataPath:
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(server.close)
 
-    def _target_for(self, endpoint_id: str, port: int) -> tuple[str, int] | None:
+    def _target_for(self, route: str, port: int) -> tuple[str, int] | None:
         with self.emu.lock:
-            endpoint = self.emu.endpoints.by_id.get(endpoint_id)
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
             if endpoint is None or endpoint.state_now() != "available" or not endpoint.accessible():
                 return None
-            cfg = find_configuration_by_arn(self.emu, endpoint.resource_configuration_arn)
+            with self._lock:
+                cfg_arn = self._route_cfg.get(route, "")
+            cfg = find_configuration_by_arn(self.emu, cfg_arn)
             if cfg is None or not any(low <= port <= high for low, high in cfg.ports()):
                 return None
             host = _norm(cfg.target_host() or "")
@@ -285,6 +309,11 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     except (ConnectionError, OSError):
         with contextlib.suppress(Exception):
             writer.close()
+
+
+def _endpoint_of(route: str) -> str:
+    """The endpoint id of a route key (``vpce-…`` or ``vpce-…/rcfg-…``)."""
+    return route.split("/", 1)[0]
 
 
 def _norm(host: str) -> str:

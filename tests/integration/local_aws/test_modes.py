@@ -17,7 +17,7 @@ import pytest
 from linkpilot_local import LocalAws
 
 from . import conftest
-from .conftest import http_get, make_provider, make_vpc, new_account, share_and_accept
+from .conftest import association_dns_name, http_get, make_provider, make_vpc, new_account, share_and_accept
 
 
 def test_local_aws_fixture_acts_as_accounts(local_aws):
@@ -51,7 +51,7 @@ def test_listeners_close_on_exit(target):
         )["VpcEndpoint"]
         aws.clock.advance(seconds=1)
         aws.map_target("hello.internal.example", 8080, ("127.0.0.1", target.port))
-        name = endpoint["DnsEntries"][0]["DnsName"]
+        name = association_dns_name(aws.session(consumer).client("ec2"), endpoint["VpcEndpointId"])
         ip = aws.resolve(name)
         assert aws.dns_map() == {name: ip}
         assert http_get(ip, 8080, name).endswith(b"Hello, World!")
