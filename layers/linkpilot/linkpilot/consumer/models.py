@@ -87,6 +87,10 @@ class ObservedState:
     pending_resources: Mapping[str, tuple[ShareResource, ...]] = field(default_factory=dict)
     shared_resources: tuple[ShareResource, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    # Resource endpoints in the policy VPC WITHOUT the managed tag: never touched, only reported
+    unmanaged_endpoints: tuple[Endpoint, ...] = ()
+    # managed endpoint id -> when it was first seen without its configuration (the grace marks)
+    missing_since: Mapping[str, datetime] = field(default_factory=dict)
 
 
 class Verdict(StrEnum):
@@ -151,6 +155,26 @@ class OrphanedEndpoint:
 
 
 @dataclass(frozen=True)
+class UnmanagedEndpoint:
+    """An endpoint without the managed tag that serves an allowed configuration: not ours, so the
+    configuration gets no managed endpoint (EC2 would hand back this one for the same ``ClientToken``)."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GraceEndpoint:
+    """A managed endpoint whose configuration is missing, kept until the absence has lasted the grace."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    missing_since: datetime
+    delete_after: datetime
+
+
+@dataclass(frozen=True)
 class ProbeTarget:
     endpoint_id: str
     dns_name: str
@@ -176,6 +200,10 @@ class Plan:
     probe_targets: tuple[ProbeTarget, ...] = ()
     # the probe input's defaults (None: the contract's defaults)
     probe_defaults: ProbeSettings | None = None
+    unmanaged: tuple[UnmanagedEndpoint, ...] = ()
+    awaiting_grace: tuple[GraceEndpoint, ...] = ()
+    # the grace marks after this plan: every managed endpoint now missing its configuration, and since when
+    missing_since: Mapping[str, datetime] = field(default_factory=dict)
 
     def of_kind(self, kind: ActionKind) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is kind)

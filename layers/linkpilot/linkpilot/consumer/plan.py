@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from linkpilot.consumer.models import (
     SHARE_TAG,
     Action,
     ActionKind,
     Endpoint,
+    GraceEndpoint,
     Invitation,
     InvitationDecision,
     ObservedState,
@@ -26,6 +27,7 @@ from linkpilot.consumer.models import (
     Plan,
     ProbeTarget,
     ShareResource,
+    UnmanagedEndpoint,
     Verdict,
     arn_account,
 )
@@ -119,6 +121,8 @@ def create_token(policy: TrustPolicy, configuration_arn: str, now: datetime) -> 
         ",".join(sorted(e.subnet_ids)),
         ",".join(sorted(e.security_group_ids)),
         str(e.private_dns),
+        e.private_dns_preference,
+        ",".join(sorted(e.private_dns_specified_domains)),
         e.ip_address_type,
         now.strftime("%Y-%m-%dT%H"),
     )
@@ -190,8 +194,10 @@ def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Pl
 
     wanted, refused = _wanted_configurations(policy, state, decisions)
 
-    endpoint_actions, orphaned, kept = _plan_endpoints(policy, state, wanted, now)
-    actions.extend(endpoint_actions)
+    shared = {r.arn for r in state.shared_resources}
+    ep = _plan_endpoints(policy, state, wanted, shared, now)
+    actions.extend(ep.actions)
+    kept = ep.kept
 
     targets = tuple(
         ProbeTarget(
@@ -206,18 +212,79 @@ def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Pl
     return Plan(
         decisions=tuple(decisions),
         actions=tuple(actions),
-        orphaned=tuple(orphaned),
+        orphaned=tuple(ep.orphaned),
         refused_resources=tuple(refused),
         probe_targets=targets if policy.probe.enabled else (),
         probe_defaults=policy.probe.defaults,
+        unmanaged=tuple(ep.unmanaged),
+        awaiting_grace=tuple(ep.awaiting),
+        missing_since=ep.marks,
     )
 
 
+@dataclass
+class _EndpointPlan:
+    actions: list[Action] = field(default_factory=list)
+    orphaned: list[OrphanedEndpoint] = field(default_factory=list)
+    kept: list[Endpoint] = field(default_factory=list)
+    unmanaged: list[UnmanagedEndpoint] = field(default_factory=list)
+    awaiting: list[GraceEndpoint] = field(default_factory=list)
+    marks: dict[str, datetime] = field(default_factory=dict)
+
+
+def _unmanaged_serving(
+    state: ObservedState, vpc: str, wanted: dict[str, _Wanted]
+) -> dict[str, list[Endpoint]]:
+    """Live endpoints without the managed tag, in the policy VPC, serving an allowed configuration."""
+    found: dict[str, list[Endpoint]] = defaultdict(list)
+    for e in state.unmanaged_endpoints:
+        if not e.managed and e.live and e.vpc_id == vpc and e.resource_configuration_arn in wanted:
+            found[e.resource_configuration_arn].append(e)
+    return found
+
+
+_UNMANAGED_REASON = (
+    "an endpoint without the linkpilot:managed tag serves this allowed configuration: not ours, so none "
+    "is created; tag it back or delete it"
+)
+
+
+def _missing(
+    policy: TrustPolicy, state: ObservedState, eps: Sequence[Endpoint], now: datetime, out: _EndpointPlan
+) -> list[tuple[Endpoint, str]]:
+    """Managed endpoints whose configuration is missing from the shares: deleted once the absence has
+    lasted the policy's grace (first seen missing: ``state.missing_since``, else now); kept meanwhile."""
+    grace = timedelta(minutes=policy.unshare_grace_minutes)
+    gone: list[tuple[Endpoint, str]] = []
+    for e in eps:
+        if _after_observation(e, now) or not policy.delete_endpoints_on_unshare:
+            gone.append((e, "its configuration is no longer shared"))
+            continue
+        since = state.missing_since.get(e.endpoint_id, now)
+        out.marks[e.endpoint_id] = since
+        if now - since >= grace:
+            gone.append((e, f"its configuration is no longer shared (missing since {since.isoformat()})"))
+        else:
+            out.awaiting.append(
+                GraceEndpoint(e.endpoint_id, e.managed_configuration_arn, since, since + grace)
+            )
+            out.kept.append(e)
+    return gone
+
+
+def _after_observation(ep: Endpoint, now: datetime) -> bool:
+    """Created after this run's observation began: this run never deletes it (another run made it)."""
+    return ep.created_at is not None and ep.created_at > now
+
+
 def _plan_endpoints(
-    policy: TrustPolicy, state: ObservedState, wanted: dict[str, _Wanted], now: datetime
-) -> tuple[list[Action], list[OrphanedEndpoint], list[Endpoint]]:
-    """Creates, then deletes; orphans (kept by policy); the endpoints that stay (probe target candidates)."""
-    actions: list[Action] = []
+    policy: TrustPolicy, state: ObservedState, wanted: dict[str, _Wanted], shared: set[str], now: datetime
+) -> _EndpointPlan:
+    """Creates, then deletes; orphans (kept by policy); the endpoints that stay (probe target candidates);
+    endpoints not ours serving an allowed configuration; endpoints whose configuration is missing, within
+    the grace. No endpoint created after ``now`` (the observation's start) is ever deleted."""
+    out = _EndpointPlan()
+    actions = out.actions
     # Only endpoints carrying the managed tag are ours; the adapter filters on it, this checks again.
     by_config: dict[str, list[Endpoint]] = defaultdict(list)
     failed: dict[str, list[Endpoint]] = defaultdict(list)
@@ -230,19 +297,25 @@ def _plan_endpoints(
     # A failed endpoint of ours is removed first; its configuration gets a new one on a later run.
     deletes: list[Action] = [
         _delete(ep, f"endpoint failed: {ep.last_error or 'no reason given'}")
-        for config_arn in sorted(failed)
-        for ep in sorted(failed[config_arn], key=lambda e: e.endpoint_id)
+        for ep in sorted((e for eps in failed.values() for e in eps), key=lambda e: e.endpoint_id)
+        if not _after_observation(ep, now)
     ]
-    orphaned: list[OrphanedEndpoint] = []
-    kept: list[Endpoint] = []
+    kept = out.kept
     vpc = policy.endpoint.vpc_id
+    unmanaged = _unmanaged_serving(state, vpc, wanted)
     for config_arn in sorted(set(wanted) | set(by_config)):
         eps = by_config.get(config_arn, [])
         in_vpc = [e for e in eps if e.vpc_id == vpc]
         elsewhere = [e for e in eps if e.vpc_id != vpc]
         w = wanted.get(config_arn)
-        if w is None:
-            gone = [(e, "its configuration is no longer shared or no longer allowed") for e in eps]
+        out.unmanaged.extend(
+            UnmanagedEndpoint(e.endpoint_id, config_arn, _UNMANAGED_REASON)
+            for e in unmanaged.get(config_arn, [])
+        )
+        if w is None and config_arn not in shared:
+            gone = _missing(policy, state, eps, now, out)
+        elif w is None:
+            gone = [(e, "its configuration is no longer allowed") for e in eps]
         else:
             gone = [(e, f"policy VPC is {vpc}, endpoint is in {e.vpc_id}") for e in elsewhere]
             if in_vpc:
@@ -251,9 +324,10 @@ def _plan_endpoints(
                 deletes.extend(
                     _delete(e, f"duplicate: {keep.endpoint_id} is this configuration's endpoint")
                     for e in sorted(in_vpc, key=lambda e: e.endpoint_id)
-                    if e is not keep
+                    if e is not keep and not _after_observation(e, now)
                 )
-            elif w.creatable and config_arn not in failed:
+            # none while an unmanaged endpoint serves it: EC2 would hand that one back for our ClientToken
+            elif w.creatable and config_arn not in failed and config_arn not in unmanaged:
                 actions_reason = (
                     f"accepted invitation {w.after_invitation}"
                     if w.after_invitation
@@ -271,13 +345,24 @@ def _plan_endpoints(
                         placement=policy.endpoint,
                     )
                 )
-        for ep, why in gone:
-            if policy.delete_endpoints_on_unshare:
-                deletes.append(_delete(ep, why))
-            else:
-                orphaned.append(OrphanedEndpoint(ep.endpoint_id, ep.managed_configuration_arn, why))
+        deletes.extend(_dispose(policy, gone, now, out))
     actions.extend(deletes)
-    return actions, orphaned, kept
+    return out
+
+
+def _dispose(
+    policy: TrustPolicy, gone: Sequence[tuple[Endpoint, str]], now: datetime, out: _EndpointPlan
+) -> list[Action]:
+    """Deletes for endpoints that should go (or orphans, when the policy keeps them)."""
+    deletes: list[Action] = []
+    for ep, why in gone:
+        if _after_observation(ep, now):
+            out.kept.append(ep)  # made by a run that started after this one observed: the next run decides
+        elif policy.delete_endpoints_on_unshare:
+            deletes.append(_delete(ep, why))
+        else:
+            out.orphaned.append(OrphanedEndpoint(ep.endpoint_id, ep.managed_configuration_arn, why))
+    return deletes
 
 
 def _invitation_action(kind: ActionKind, d: InvitationDecision, token: str) -> Action:

@@ -1,0 +1,104 @@
+"""DynamoDB: the stack's state table, two kinds of item (``pk`` is the only key):
+
+- ``lease#<name>``: who holds the run lease and until when (``linkpilot.lease``). Taken with one conditional
+  ``PutItem`` (free, expired, or already ours), given back with a conditional ``DeleteItem``. Conditional
+  writes are strongly consistent (DynamoDB developer guide, "Condition expressions"), so two runs can never
+  both succeed. ``expires_at`` (the table's TTL) clears a stale item a day after its expiry.
+- ``grace#endpoints``: when each managed endpoint was first seen without its configuration (one map).
+  Written only by the lease holder, so a read-modify-write of the one item is safe; it survives cold starts
+  and is shared by Lambda and ``linkpilot reconcile``, which a warm process's memory would not be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
+
+from botocore.exceptions import ClientError
+
+from linkpilot.aws.errors import error_code, translates_errors
+from linkpilot.lease import Lease
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+GRACE_KEY = "grace#endpoints"
+STALE_ITEM_DAYS = 1
+
+
+def _epoch(at: datetime) -> str:
+    return f"{at.timestamp():.3f}"
+
+
+def _holder(name: str, item: Mapping[str, AttributeValueTypeDef]) -> Lease:
+    owner = str(item.get("owner", {}).get("S", "?"))
+    expires = float(str(item.get("lease_expires", {}).get("N", "0")))
+    return Lease(name, owner, datetime.fromtimestamp(expires, UTC))
+
+
+@translates_errors
+class StateTable:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._ddb = client
+        self._table = table_name
+
+    # --- the run lease ---------------------------------------------------------------------------
+    def try_acquire(self, lease: Lease, now: datetime) -> Lease | None:
+        key = f"lease#{lease.name}"
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": key},
+                    "owner": {"S": lease.owner},
+                    "lease_expires": {"N": _epoch(lease.expires_at)},
+                    "acquired_at": {"S": now.isoformat()},
+                    "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR lease_expires < :now OR #owner = :me",
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues={":now": {"N": _epoch(now)}, ":me": {"S": lease.owner}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            old = cast("Mapping[str, AttributeValueTypeDef]", exc.response.get("Item") or {})
+            if not old:  # not every implementation returns the old item: read it
+                old = self._ddb.get_item(
+                    TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True
+                ).get("Item", {})
+            return _holder(lease.name, old)
+        return None
+
+    def release(self, lease: Lease) -> None:
+        try:
+            self._ddb.delete_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"lease#{lease.name}"}},
+                ConditionExpression="#owner = :me",
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues={":me": {"S": lease.owner}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise  # else: expired and taken by another run; nothing of ours to give back
+
+    # --- grace marks -----------------------------------------------------------------------------
+    def missing_since(self) -> dict[str, datetime]:
+        item = self._ddb.get_item(
+            TableName=self._table, Key={"pk": {"S": GRACE_KEY}}, ConsistentRead=True
+        ).get("Item", {})
+        marks = item.get("marks", {}).get("M", {})
+        return {eid: datetime.fromisoformat(str(v.get("S", ""))) for eid, v in marks.items() if v.get("S")}
+
+    def save_missing(self, marks: Mapping[str, datetime]) -> None:
+        self._ddb.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": GRACE_KEY},
+                "marks": {"M": {eid: {"S": at.isoformat()} for eid, at in sorted(marks.items())}},
+            },
+        )
