@@ -3,7 +3,8 @@
 Same reconcile as the Lambda function, with standard AWS credentials and environment (``AWS_PROFILE``,
 ``AWS_REGION``, ``AWS_ENDPOINT_URL`` for the local AWS). Prints a JSON summary of decisions and actions on
 stdout. Exit status: 0 all done; 1 an action failed; 2 the policy or settings are invalid (nothing
-changed); 3 reading AWS failed (nothing changed).
+changed); 3 reading AWS failed (nothing changed); 4 another run held the account's lease (with
+``LINKPILOT_STATE_TABLE`` set) for longer than this one waited (nothing read or changed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_ACTION_FAILED, EXIT_INVALID, EXIT_READ_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_ACTION_FAILED, EXIT_INVALID, EXIT_READ_FAILED, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from linkpilot.consumer.reconcile import reconcile
     from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
     from linkpilot.errors import AwsError
+    from linkpilot.lease import LeaseBusy
 
     try:
         settings = ControllerSettings.from_env()
@@ -61,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     controller = build_controller(settings, session)
     try:
         report = reconcile(policy, controller, dry_run=args.dry_run, trigger="cli")
+    except LeaseBusy as exc:
+        _emit({"ok": False, "error": "busy", "detail": str(exc)})
+        print(f"linkpilot reconcile: another run holds the lease, nothing changed: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except (AwsError, ClientError, BotoCoreError) as exc:
         _emit({"ok": False, "error": "aws", "detail": str(exc)})
         print(f"linkpilot reconcile: reading AWS failed, nothing changed: {exc}", file=sys.stderr)

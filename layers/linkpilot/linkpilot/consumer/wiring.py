@@ -16,6 +16,7 @@ from pydantic import Field
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
+from linkpilot.lease import LeaseTiming
 from linkpilot.settings import EnvSettings, SettingsError
 
 if TYPE_CHECKING:
@@ -40,6 +41,11 @@ class ControllerSettings(EnvSettings):
     probe_input_max_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1024, le=262_144)
     audit_retention_days: int = Field(default=90, ge=1, le=3650)
     max_workers: int = Field(default=8, ge=1, le=64)
+    # the stack's state table: the run lease and the grace marks (unset: runs are not serialised and
+    # the grace marks live in the process's memory, so a one-shot CLI run never deletes on a missing read)
+    state_table_name: str | None = Field(default=None, alias="state_table")
+    lease_seconds: int = Field(default=330, ge=30, le=3600)
+    lease_wait_seconds: int = Field(default=60, ge=0, le=900)
 
     @property
     def probe_configured(self) -> bool:
@@ -57,6 +63,7 @@ def build_controller(
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.probe_schedules import ProbeSchedules
     from linkpilot.aws.ram_consumer import RamConsumer
+    from linkpilot.aws.state_table import StateTable
 
     # standard retries (throttling backs off); the pool fits the reconcile's worker threads
     config = Config(retries={"mode": "standard"}, max_pool_connections=max(10, settings.max_workers + 2))
@@ -69,6 +76,11 @@ def build_controller(
             role_arn=str(settings.probe_scheduler_role_arn),
             expression=settings.probe_schedule_expression,
         )
+    state = (
+        StateTable(session.client("dynamodb", config=config), settings.state_table_name)
+        if settings.state_table_name
+        else None
+    )
     return Controller(
         ram=RamConsumer(session.client("ram", config=config)),
         ec2=Ec2Endpoints(session.client("ec2", config=config)),
@@ -84,6 +96,9 @@ def build_controller(
             else None
         ),
         memory=memory or ControllerMemory(),
+        lease=state,
+        marks=state,
+        lease_timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
         max_workers=settings.max_workers,
         probe_input_max_chars=settings.probe_input_max_chars,
         audit_retention_days=settings.audit_retention_days,
