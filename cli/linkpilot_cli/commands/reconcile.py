@@ -47,12 +47,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    from linkpilot.consumer.reconcile import reconcile
     from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
-    from linkpilot.errors import AwsError
-    from linkpilot.lease import LeaseBusy
 
     try:
         settings = ControllerSettings.from_env()
@@ -60,9 +56,18 @@ def run(args: argparse.Namespace) -> int:
         _emit({"ok": False, "error": "settings", "problems": [str(exc)]})
         return EXIT_INVALID
     session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
-    controller = build_controller(settings, session)
+    return _reconcile(policy, build_controller(settings, session), args.dry_run)
+
+
+def _reconcile(policy: Any, controller: Any, dry_run: bool) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from linkpilot.consumer.reconcile import reconcile
+    from linkpilot.errors import AwsError
+    from linkpilot.lease import LeaseBusy
+
     try:
-        report = reconcile(policy, controller, dry_run=args.dry_run, trigger="cli")
+        report = reconcile(policy, controller, dry_run=dry_run, trigger="cli")
     except LeaseBusy as exc:
         _emit({"ok": False, "error": "busy", "detail": str(exc)})
         print(f"linkpilot reconcile: another run holds the lease, nothing changed: {exc}", file=sys.stderr)
