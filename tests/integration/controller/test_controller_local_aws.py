@@ -74,7 +74,16 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     again = reconcile(policy, consumer.controller())
     assert again.results == () and again.probe.status == "unchanged"
     made = [op for acct, _svc, op in aws.call_log[calls_before:] if acct == consumer.account]
-    assert sorted(made) == ["DescribeVpcEndpoints", "GetResourceShareInvitations", "ListResources"]
+    # the lease (PutItem, DeleteItem), the grace marks (GetItem), managed and unmanaged endpoints, RAM
+    assert sorted(made) == [
+        "DeleteItem",
+        "DescribeVpcEndpoints",
+        "DescribeVpcEndpoints",
+        "GetItem",
+        "GetResourceShareInvitations",
+        "ListResources",
+        "PutItem",
+    ]
 
 
 def test_untrusted_sender_is_ignored_or_rejected_and_gets_nothing(world):
@@ -180,6 +189,9 @@ def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world
     )
     assert kept.results == () and len(kept.plan.orphaned) == 1
 
+    waiting = reconcile(policy, consumer.controller())  # missing once: kept for the policy's grace
+    assert waiting.results == () and len(waiting.plan.awaiting_grace) == 1
+    aws.clock.advance(minutes=15)
     report = reconcile(policy, consumer.controller())
     assert actions(report) == [("delete-endpoint", "done")]
     aws.clock.advance(seconds=1)
@@ -208,6 +220,8 @@ def test_no_available_endpoint_leaves_one_schedule_probing_nothing(world):
     assert [t["resource_configuration_arn"] for t in targets] == [cfg]
 
     provider.unshare(share, consumer.account)
+    assert reconcile(policy, consumer.controller()).results == ()  # within the grace: still a target
+    aws.clock.advance(minutes=15)
     report = reconcile(policy, consumer.controller())
     assert actions(report) == [("delete-endpoint", "done")]
     assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)

@@ -185,7 +185,7 @@ def test_a_disallowed_configuration_needs_no_grace():
 def test_no_delete_of_an_endpoint_created_after_the_observation_began():
     policy = make_policy(unshare_grace_minutes=0)
     newer = managed(1, "vpce-new", created_at=NOW + timedelta(seconds=1))
-    older = managed(2, "vpce-old", created_at=NOW - timedelta(seconds=1))
+    older = managed(2, "vpce-old", created_at=NOW - timedelta(seconds=2))
     plan = plan_actions(policy, ObservedState(endpoints=(newer, older)), NOW)
     assert [a.endpoint_id for a in plan.actions] == ["vpce-old"]
     assert "vpce-new" not in plan.missing_since

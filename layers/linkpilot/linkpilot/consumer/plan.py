@@ -272,9 +272,14 @@ def _missing(
     return gone
 
 
+# EC2's CreationTimestamp has second precision in AWS's examples ("2017-09-05T20:14:41.000Z"): an endpoint
+# stamped within this slack before the observation began may have been created after it.
+CREATION_SLACK = timedelta(seconds=1)
+
+
 def _after_observation(ep: Endpoint, now: datetime) -> bool:
-    """Created after this run's observation began: this run never deletes it (another run made it)."""
-    return ep.created_at is not None and ep.created_at > now
+    """Created after this run's observation began (or too close to tell): this run never deletes it."""
+    return ep.created_at is not None and ep.created_at > now - CREATION_SLACK
 
 
 def _plan_endpoints(
