@@ -177,6 +177,8 @@ def test_state_table_grants_only_the_lease_and_grace_items(template):
 def test_endpoints_get_the_stacks_security_group_unless_the_operator_names_one(template):
     sg = template["Resources"]["EndpointSecurityGroup"]
     assert sg["Condition"] == "NoEndpointSecurityGroups"
+    policy = template["Resources"]["PolicyParameter"]["Properties"]["Value"]["Sub"][1]["Groups"]
+    assert policy["If"][:2] == ["NoEndpointSecurityGroups", {"Sub": '["${EndpointSecurityGroup}"]'}]
     (ingress,) = sg["Properties"]["SecurityGroupIngress"]
     assert ingress["SourceSecurityGroupId"] == {"Select": [0, {"Ref": "ProbeSecurityGroupIds"}]}
     assert ingress["FromPort"] == ingress["ToPort"] == {"Ref": "ProbePort"}

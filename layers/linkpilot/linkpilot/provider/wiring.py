@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from linkpilot.lease import LeasePort
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs
@@ -29,6 +30,10 @@ class OnboardingSettings(EnvSettings):
     audit_table: str = Field(min_length=1)
     topic_arn: str = Field(min_length=1)
     audit_retention_days: int = Field(default=90, ge=1, le=3650)
+    # the stack's state table: one onboarding pass at a time (unset: passes are not serialised)
+    state_table: str | None = None
+    lease_seconds: int = Field(default=90, ge=30, le=3600)  # > the function's 60 s timeout
+    lease_wait_seconds: int = Field(default=20, ge=0, le=900)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Collaborators:
     consumer_list: ConsumerListSource
     share: ShareAdmin
     out: Outputs
+    lease: LeasePort | None = None
 
 
 def build_collaborators(settings: OnboardingSettings, session: boto3.Session) -> Collaborators:
@@ -46,6 +52,7 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.ram_provider import RamShareAdmin
     from linkpilot.aws.ssm_parameters import SsmParameter
+    from linkpilot.aws.state_table import StateTable
 
     config = Config(retries={"mode": "standard"})
     return Collaborators(
@@ -55,6 +62,11 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
             audit=AuditTable(session.client("dynamodb", config=config), settings.audit_table),
             notifier=SnsNotifier(session.client("sns", config=config), settings.topic_arn),
             retention_days=settings.audit_retention_days,
+        ),
+        lease=(
+            StateTable(session.client("dynamodb", config=config), settings.state_table)
+            if settings.state_table
+            else None
         ),
     )
 
