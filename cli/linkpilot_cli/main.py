@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "probe": ("linkpilot_cli.commands.probe", "probe HTTP targets the way the probe function does"),
     "status": ("linkpilot_cli.commands.status", "managed endpoints, their state and last probe verdict"),
+    "cleanup": ("linkpilot_cli.commands.cleanup", "list and delete the managed endpoints (uninstall)"),
     "local": ("linkpilot_local.cli", "the local AWS emulation (development and tests)"),
     "demo": ("linkpilot_demo.cli", "offline end-to-end demo against the local AWS"),
     "stackset": (

@@ -8,7 +8,7 @@ so the same code runs against a real account and against the local AWS emulation
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -130,6 +130,21 @@ class ControllerFunction:
             force_fetch=force_fetch,
         )
         return str(value)
+
+    def custom_resource(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The stack's ``ManagedEndpointsCleanup`` custom resource (uninstall): answer CloudFormation."""
+        from linkpilot.aws.cfn_response import send_response
+        from linkpilot.consumer.uninstall import cleanup_under_lease, custom_resource_reply
+
+        ctl = self.controller()
+        body, report = custom_resource_reply(
+            event,
+            lambda: cleanup_under_lease(
+                ctl.ec2, ctl.lease, dry_run=False, hold=True, clock=ctl.clock, sleep=ctl.sleep
+            ),
+        )
+        send_response(str(event["ResponseURL"]), body)
+        return {**body, "cleanup": report.to_json() if report else None}
 
     def controller(self) -> Controller:
         if self._controller is None:
