@@ -10,13 +10,19 @@ Instead every run (Lambda or CLI) takes the lease before it reads anything, and 
   the holder also stops writing once less than ``margin`` of its lease is left (``Lease.allows_writes``);
 - a run that finds it held waits (polling, at most ``wait_s``), then reads the world afresh: it never acts on
   reads taken before the other run finished. If it is still held after ``wait_s``, ``LeaseBusy`` (a
-  ``Transient``) makes the Lambda invocation fail and be retried by the platform.
+  ``Transient``) makes the Lambda invocation fail and be retried by the platform;
+- with ``coalesce_since``, a run whose trigger is a mere hint (a RAM event, the schedule) stops instead of
+  waiting when the holder took the lease after that time: the holder's reads come after this run's trigger,
+  so its reconcile covers it (``Covered``). A policy change or an operator's run always waits and runs.
+- a take that fails (throttling, timeout) may still have been written: it is given back at once (best
+  effort) rather than left to block the others until it expires.
 
 This module holds the decisions (pure, tested with a fake); ``linkpilot.aws.state_table`` the writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +39,7 @@ class Lease:
     name: str
     owner: str
     expires_at: datetime
+    acquired_at: datetime | None = None
 
     def remaining_s(self, now: datetime) -> float:
         return (self.expires_at - now).total_seconds()
@@ -54,6 +61,13 @@ class LeasePort(Protocol):
 
 class LeaseBusy(Transient):
     """Another run held the lease for longer than this run could wait: retry the run later."""
+
+
+@dataclass(frozen=True)
+class Covered:
+    """Not taken: a run that took the lease after this run's trigger covers it (its reads are fresher)."""
+
+    holder: Lease
 
 
 def new_owner(prefix: str) -> str:
@@ -85,17 +99,30 @@ def acquire(
     timing: LeaseTiming,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None],
-) -> tuple[Lease, float]:
-    """Take the lease, waiting for a holder to release it or expire. Returns it and the seconds waited.
+    coalesce_since: datetime | None = None,
+) -> tuple[Lease | Covered, float]:
+    """Take the lease, waiting for a holder to release it or expire. Returns it and the seconds waited, or
+    ``Covered`` (see ``coalesce_since`` above).
 
     The waiting budget counts the sleeps (not the clock), so a simulated clock cannot stretch it."""
     waited = 0.0
     while True:
         now = clock()
-        mine = Lease(name, owner, now + timedelta(seconds=timing.ttl_s))
-        holder = port.try_acquire(mine, now)
+        mine = Lease(name, owner, now + timedelta(seconds=timing.ttl_s), now)
+        try:
+            holder = port.try_acquire(mine, now)
+        except Exception:
+            with contextlib.suppress(Exception):
+                port.release(mine)  # the write may have landed although its answer was lost
+            raise
         if holder is None:
             return mine, waited
+        if (
+            coalesce_since is not None
+            and holder.acquired_at is not None
+            and holder.acquired_at >= coalesce_since
+        ):
+            return Covered(holder), waited
         pause = next_wait_s(holder, now, timing.poll_s, timing.wait_s - waited)
         if pause <= 0:
             raise LeaseBusy(

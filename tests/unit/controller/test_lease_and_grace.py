@@ -23,7 +23,8 @@ from linkpilot.consumer.models import (
 from linkpilot.consumer.plan import plan_actions
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
-from linkpilot.lease import Lease, LeaseBusy, LeaseTiming, acquire, next_wait_s
+from linkpilot.errors import Transient
+from linkpilot.lease import Covered, Lease, LeaseBusy, LeaseTiming, acquire, next_wait_s
 
 
 class FakeLeaseTable:
@@ -208,3 +209,48 @@ def test_an_untagged_endpoint_serving_an_allowed_configuration_is_reported_not_c
         policy, ObservedState(shared_resources=(res(1),), unmanaged_endpoints=(elsewhere,)), NOW
     )
     assert [a.kind for a in plan2.actions] == [ActionKind.CREATE_ENDPOINT] and plan2.unmanaged == ()
+
+
+def test_a_hint_is_covered_by_a_run_that_took_the_lease_after_it_began():
+    table, clock = FakeLeaseTable(), Clock()
+    began = clock()
+    clock.sleep(1)
+    _holder, _ = acquire(table, name="r", owner="later", timing=LeaseTiming(), clock=clock, sleep=clock.sleep)
+    covered, waited = acquire(
+        table,
+        name="r",
+        owner="hint",
+        timing=LeaseTiming(),
+        clock=clock,
+        sleep=clock.sleep,
+        coalesce_since=began,
+    )
+    assert isinstance(covered, Covered) and covered.holder.owner == "later" and waited == 0
+
+
+def test_a_hint_waits_for_a_run_that_took_the_lease_before_it_began():
+    table, clock = FakeLeaseTable(), Clock()
+    acquire(table, name="r", owner="earlier", timing=LeaseTiming(ttl_s=5), clock=clock, sleep=clock.sleep)
+    clock.sleep(1)
+    mine, waited = acquire(
+        table,
+        name="r",
+        owner="hint",
+        timing=LeaseTiming(),
+        clock=clock,
+        sleep=clock.sleep,
+        coalesce_since=clock(),
+    )
+    assert isinstance(mine, Lease) and mine.owner == "hint" and waited > 0
+
+
+def test_a_take_whose_answer_was_lost_is_given_back():
+    class LostAnswer(FakeLeaseTable):
+        def try_acquire(self, lease, now):  # type: ignore[no-untyped-def]
+            super().try_acquire(lease, now)  # written...
+            raise Transient("RequestTimeout", "...but the answer never came")
+
+    table, clock = LostAnswer(), Clock()
+    with pytest.raises(Transient):
+        acquire(table, name="r", owner="a", timing=LeaseTiming(), clock=clock, sleep=clock.sleep)
+    assert table.held is None  # not left to block every run for the lease's ttl

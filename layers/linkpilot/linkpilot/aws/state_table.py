@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from linkpilot.aws.errors import error_code, translates_errors
 from linkpilot.lease import Lease
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 GRACE_KEY = "grace#endpoints"
+RELEASE_TRIES = 3
 STALE_ITEM_DAYS = 1
 
 
@@ -35,7 +37,13 @@ def _epoch(at: datetime) -> str:
 def _holder(name: str, item: Mapping[str, AttributeValueTypeDef]) -> Lease:
     owner = str(item.get("owner", {}).get("S", "?"))
     expires = float(str(item.get("lease_expires", {}).get("N", "0")))
-    return Lease(name, owner, datetime.fromtimestamp(expires, UTC))
+    acquired = str(item.get("acquired_at", {}).get("S", ""))
+    return Lease(
+        name,
+        owner,
+        datetime.fromtimestamp(expires, UTC),
+        datetime.fromisoformat(acquired) if acquired else None,
+    )
 
 
 @translates_errors
@@ -54,7 +62,7 @@ class StateTable:
                     "pk": {"S": key},
                     "owner": {"S": lease.owner},
                     "lease_expires": {"N": _epoch(lease.expires_at)},
-                    "acquired_at": {"S": now.isoformat()},
+                    "acquired_at": {"S": (lease.acquired_at or now).isoformat()},
                     "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
                 },
                 ConditionExpression="attribute_not_exists(pk) OR lease_expires < :now OR #owner = :me",
@@ -74,17 +82,26 @@ class StateTable:
         return None
 
     def release(self, lease: Lease) -> None:
-        try:
-            self._ddb.delete_item(
-                TableName=self._table,
-                Key={"pk": {"S": f"lease#{lease.name}"}},
-                ConditionExpression="#owner = :me",
-                ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={":me": {"S": lease.owner}},
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise  # else: expired and taken by another run; nothing of ours to give back
+        """Give it back, trying a few times beyond botocore: a lease left behind blocks runs until it expires."""
+        for attempt in range(RELEASE_TRIES):
+            try:
+                self._ddb.delete_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": f"lease#{lease.name}"}},
+                    ConditionExpression="#owner = :me",
+                    ExpressionAttributeNames={"#owner": "owner"},
+                    ExpressionAttributeValues={":me": {"S": lease.owner}},
+                )
+                return
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return  # expired and taken by another run, or never written: nothing of ours
+                if attempt == RELEASE_TRIES - 1:
+                    raise
+            except BotoCoreError:
+                if attempt == RELEASE_TRIES - 1:
+                    raise
+            time.sleep(0.2 * 2**attempt)
 
     # --- grace marks -----------------------------------------------------------------------------
     def missing_since(self) -> dict[str, datetime]:

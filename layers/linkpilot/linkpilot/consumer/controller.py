@@ -120,7 +120,9 @@ def handle_event(
 
     ctl = controller()
     try:
-        report = reconcile(policy, ctl, trigger=trigger.value)
+        # an event or the schedule is only a hint: a run that began after it covers it
+        hint = trigger in {Trigger.RAM_EVENT, Trigger.SCHEDULE}
+        report = reconcile(policy, ctl, trigger=trigger.value, coalesce=hint)
     except LeaseBusy:
         # another run held the account's lease all along: nothing read or changed; retried by the platform
         metrics.add_metric(name="LeaseBusy", unit=MetricUnit.Count, value=1)

@@ -33,7 +33,7 @@ from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
 from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
 from linkpilot.errors import AwsError, Refused
-from linkpilot.lease import Lease, acquire, new_owner
+from linkpilot.lease import Covered, Lease, acquire, new_owner
 
 
 # --- the reconcile -----------------------------------------------------------------------------
@@ -73,16 +73,24 @@ LEASE_NAME = "reconcile"
 
 
 def reconcile(
-    policy: TrustPolicy, controller: Controller, *, dry_run: bool = False, trigger: str = "manual"
+    policy: TrustPolicy,
+    controller: Controller,
+    *,
+    dry_run: bool = False,
+    trigger: str = "manual",
+    coalesce: bool = False,
 ) -> ReconcileReport:
     """Take the account's lease (when configured; a dry run only reads), then read, plan, act, record.
 
     Read errors raise (nothing was changed); action errors are in the report; ``LeaseBusy`` raises when
-    another run held the lease longer than this one could wait (nothing was read or changed).
+    another run held the lease longer than this one could wait (nothing was read or changed). ``coalesce``
+    (a RAM event or the schedule): a run that took the lease after this one began covers it; this one then
+    reads and changes nothing (probe status "covered").
     """
     if dry_run or controller.lease is None:
         return _reconcile(policy, controller, None, dry_run=dry_run, trigger=trigger)
     port = controller.lease
+    began = controller.clock()
     lease, _ = acquire(
         port,
         name=LEASE_NAME,
@@ -90,7 +98,12 @@ def reconcile(
         timing=controller.lease_timing,
         clock=controller.clock,
         sleep=controller.sleep,
+        coalesce_since=began if coalesce else None,
     )
+    if isinstance(lease, Covered):
+        run_id = f"{began:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        covered = ProbeRefresh("covered", detail=f"run {lease.holder.owner} began after this trigger")
+        return ReconcileReport(run_id, trigger, False, began, Plan(), (), covered)
     try:
         return _reconcile(policy, controller, lease, dry_run=False, trigger=trigger)
     finally:

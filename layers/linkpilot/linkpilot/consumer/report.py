@@ -11,7 +11,7 @@ from linkpilot.consumer.models import ActionKind, ActionResult, Outcome, Plan, V
 
 @dataclass(frozen=True)
 class ProbeRefresh:
-    status: str  # unchanged | updated | planned | not-configured | failed
+    status: str  # unchanged | updated | planned | not-configured | failed | covered (another run does it)
     targets: int = 0
     shards: int = 0
     detail: str = ""

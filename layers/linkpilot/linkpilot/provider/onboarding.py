@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from linkpilot.lease import LeaseTiming, acquire, new_owner
+from linkpilot.lease import Lease, LeaseTiming, acquire, new_owner
 from linkpilot.provider.service import SyncReport, run_onboarding
 from linkpilot.provider.wiring import Collaborators, OnboardingFunction
 
@@ -46,6 +46,8 @@ def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> S
         clock=lambda: datetime.now(UTC),
         sleep=time.sleep,
     )
+    if not isinstance(lease, Lease):  # pragma: no cover - acquire returns Covered only when asked to
+        raise TypeError("onboarding never coalesces")
     try:
         return one_pass()
     finally:
