@@ -201,7 +201,6 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "dynamodb:BatchWriteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:DeleteItem",
         "sns:Publish",
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}

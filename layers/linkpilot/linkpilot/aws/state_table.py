@@ -1,9 +1,9 @@
 """DynamoDB: the stack's state table, two kinds of item (``pk`` is the only key):
 
 - ``lease#<name>``: who holds the run lease and until when (``linkpilot.lease``). Taken with one conditional
-  ``PutItem`` (free, expired, or already ours), given back with a conditional ``DeleteItem``. Conditional
-  writes are strongly consistent (DynamoDB developer guide, "Condition expressions"), so two runs can never
-  both succeed. ``expires_at`` (the table's TTL) clears a stale item a day after its expiry.
+  ``PutItem`` (free, expired, or already ours), given back with another (expiry 0). Conditional writes are
+  strongly consistent (DynamoDB developer guide, "Condition expressions"), so two runs can never both
+  succeed. ``expires_at`` (the table's TTL) clears a stale item a day after its expiry.
 - ``grace#endpoints``: when each managed endpoint was first seen without its configuration (one map).
   Written only by the lease holder, so a read-modify-write of the one item is safe; it survives cold starts
   and is shared by Lambda and ``linkpilot reconcile``, which a warm process's memory would not be.
@@ -54,20 +54,33 @@ class StateTable:
 
     # --- the run lease ---------------------------------------------------------------------------
     def try_acquire(self, lease: Lease, now: datetime) -> Lease | None:
-        key = f"lease#{lease.name}"
+        """One conditional put: free, or expired (and taken before this take began), or this take again (a
+        retry of our own request while the lease is live). A released lease keeps its owner with expiry 0,
+        so a delayed duplicate of our own take cannot land after we gave it back."""
+        acquired = lease.acquired_at or now
         try:
             self._ddb.put_item(
                 TableName=self._table,
                 Item={
-                    "pk": {"S": key},
+                    "pk": {"S": f"lease#{lease.name}"},
                     "owner": {"S": lease.owner},
                     "lease_expires": {"N": _epoch(lease.expires_at)},
-                    "acquired_at": {"S": (lease.acquired_at or now).isoformat()},
+                    "acquired_at": {"S": acquired.isoformat()},
+                    "acquired_epoch": {"N": _epoch(acquired)},
                     "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
                 },
-                ConditionExpression="attribute_not_exists(pk) OR lease_expires < :now OR #owner = :me",
+                ConditionExpression=(
+                    "attribute_not_exists(pk)"
+                    " OR (lease_expires < :now AND acquired_epoch < :acquired)"
+                    " OR (#owner = :me AND lease_expires > :zero)"
+                ),
                 ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={":now": {"N": _epoch(now)}, ":me": {"S": lease.owner}},
+                ExpressionAttributeValues={
+                    ":now": {"N": _epoch(now)},
+                    ":acquired": {"N": _epoch(acquired)},
+                    ":me": {"S": lease.owner},
+                    ":zero": {"N": "0"},
+                },
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
@@ -76,18 +89,27 @@ class StateTable:
             old = cast("Mapping[str, AttributeValueTypeDef]", exc.response.get("Item") or {})
             if not old:  # not every implementation returns the old item: read it
                 old = self._ddb.get_item(
-                    TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True
+                    TableName=self._table, Key={"pk": {"S": f"lease#{lease.name}"}}, ConsistentRead=True
                 ).get("Item", {})
             return _holder(lease.name, old)
         return None
 
     def release(self, lease: Lease) -> None:
-        """Give it back, trying a few times beyond botocore: a lease left behind blocks runs until it expires."""
+        """Give it back (expiry 0, owner kept), with retries: a lease left behind blocks the other runs
+        until it expires."""
+        acquired = lease.acquired_at or lease.expires_at
         for attempt in range(RELEASE_TRIES):
             try:
-                self._ddb.delete_item(
+                self._ddb.put_item(
                     TableName=self._table,
-                    Key={"pk": {"S": f"lease#{lease.name}"}},
+                    Item={
+                        "pk": {"S": f"lease#{lease.name}"},
+                        "owner": {"S": lease.owner},
+                        "lease_expires": {"N": "0"},
+                        "acquired_at": {"S": acquired.isoformat()},
+                        "acquired_epoch": {"N": _epoch(acquired)},
+                        "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
+                    },
                     ConditionExpression="#owner = :me",
                     ExpressionAttributeNames={"#owner": "owner"},
                     ExpressionAttributeValues={":me": {"S": lease.owner}},
