@@ -8,6 +8,12 @@ listeners on that address accept on the configuration's ports (every port of a r
 ports, plus any mapped port of a wider range) and forward bytes both ways, unchanged: the target
 sees whatever ``Host`` header the client sent, i.e. the endpoint's DNS name.
 
+IPv6: an endpoint whose IpAddressType is ``dualstack`` or ``ipv6`` is also served on ``::1`` (the only IPv6
+loopback address, so one endpoint per port there: a second one asking for the same port is logged and not
+served on ``::1``). :meth:`DataPath.resolve_all` answers like the VPC resolver for the endpoint's type:
+``ipv4`` -> its 127.x address, ``dualstack`` -> 127.x and ``::1``, ``ipv6`` -> ``::1``. :meth:`resolve` keeps
+answering the single 127.x address.
+
 A connection is refused (accepted and closed at once) while the endpoint is not ``available``,
 after the consumer lost access to the configuration (unshared, deleted), or when the target is not
 mapped. The resolver maps the endpoint's DNS names to its loopback IP only while it is available.
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from .emulation import Emulation
 
 log = logging.getLogger(__name__)
+IPV6_LOOPBACK = "::1"
 _MAX_RANGE = 64
 _BUFFER = 65536
 
@@ -47,6 +54,7 @@ class DataPath:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: dict[str, dict[int, asyncio.Server]] = {}
+        self._servers6: dict[str, dict[int, asyncio.Server]] = {}  # on ::1, dualstack/ipv6 endpoints
         self._ips: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._lock = threading.RLock()
@@ -110,6 +118,19 @@ class DataPath:
                 return self._ips[endpoint_id]
         raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {name}")
 
+    def resolve_all(self, name: str) -> list[str]:
+        """Every address of a name, by the endpoint's IpAddressType (see the module docstring)."""
+        host = _norm(name)
+        with contextlib.suppress(ValueError):
+            return [str(ipaddress.ip_address(host))]
+        ip = self.resolve(name)  # raises for an unknown or unavailable endpoint
+        with self.emu.lock, self._lock:
+            endpoint = self.emu.endpoints.by_id.get(self._names.get(host) or "")
+            ip_type = getattr(endpoint, "ip_address_type", "ipv4")
+        if ip_type == "dualstack":
+            return [ip, IPV6_LOOPBACK]
+        return [IPV6_LOOPBACK] if ip_type == "ipv6" else [ip]
+
     def dns_map(self) -> dict[str, str]:
         """DNS name -> loopback IP of every endpoint that is available now."""
         with self.emu.lock, self._lock:
@@ -134,6 +155,8 @@ class DataPath:
             for entry in endpoint.dns_entry_list():
                 self._names[_norm(entry["DnsName"])] = endpoint.id
             self._servers[endpoint.id] = {}
+            if endpoint.ip_address_type in ("dualstack", "ipv6"):
+                self._servers6[endpoint.id] = {}
         self._sync(endpoint)
 
     def detach(self, endpoint: ResourceEndpoint) -> None:
@@ -183,22 +206,33 @@ class DataPath:
             if ip is None or servers is None:
                 return
             wanted = self._ports(endpoint)
-            for port in sorted(wanted - set(servers)):
-                handler = functools.partial(self._serve, endpoint.id, port)
-                try:
-                    servers[port] = asyncio.run_coroutine_threadsafe(
-                        asyncio.start_server(handler, ip, port, reuse_address=True), loop
-                    ).result(5)
-                except OSError as err:
-                    level = (
-                        logging.WARNING if err.errno in {errno.EACCES, errno.EADDRINUSE} else logging.ERROR
-                    )
-                    log.log(level, "data path: cannot listen on %s:%s for %s: %s", ip, port, endpoint.id, err)
+            self._listen(endpoint.id, ip, servers, wanted)
+            servers6 = self._servers6.get(endpoint.id)
+            if servers6 is not None:
+                self._listen(endpoint.id, IPV6_LOOPBACK, servers6, wanted)
+
+    def _listen(
+        self, endpoint_id: str, ip: str, servers: dict[int, asyncio.Server], wanted: set[int]
+    ) -> None:
+        loop = self._loop
+        assert loop is not None
+        for port in sorted(wanted - set(servers)):
+            handler = functools.partial(self._serve, endpoint_id, port)
+            try:
+                servers[port] = asyncio.run_coroutine_threadsafe(
+                    asyncio.start_server(handler, ip, port, reuse_address=True), loop
+                ).result(5)
+            except OSError as err:
+                level = logging.WARNING if err.errno in {errno.EACCES, errno.EADDRINUSE} else logging.ERROR
+                log.log(level, "data path: cannot listen on %s:%s for %s: %s", ip, port, endpoint_id, err)
 
     def _close_servers(self, endpoint_id: str) -> None:
-        servers = self._servers.pop(endpoint_id, {})
+        servers = [
+            *self._servers.pop(endpoint_id, {}).values(),
+            *self._servers6.pop(endpoint_id, {}).values(),
+        ]
         loop = self._loop
-        for server in servers.values():
+        for server in servers:
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(server.close)
 

@@ -1,9 +1,12 @@
 """Probe function: probes the targets in its input, prints EMF metrics, logs failures. No AWS API calls.
 
-Input: ``{"defaults": {...}, "targets": [...]}`` (the controller's probe schedule, or a direct invoke). An
-invalid target entry is reported as ``invalid`` and the others are still probed; a malformed input as a
-whole raises, so the platform counts an error (the probe-errors alarm) and no metrics are emitted (the
-failing-targets alarm treats that missing data as breaching).
+Input: ``{"defaults": {...}, "targets": [...]}`` (the controller's probe schedule, or a direct invoke). A
+target without ``kind`` is checked as its ``scheme`` says (http or https), as before kinds existed. Every
+address of a target's name is probed; a target that is not ok is logged with its verdict (degraded, down,
+cert_expiring, invalid), reason and per-address results. An invalid target entry is reported as
+``invalid`` and the others are still probed; a malformed input as a whole raises, so the platform counts
+an error (the probe-errors alarm) and no metrics are emitted (the failing-targets alarm treats that missing
+data as breaching).
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ def handler(
         sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
     sys.stdout.flush()
     rows = [r.to_dict() for r in results]
+    verdicts: dict[str, int] = {}
     for row in rows:
+        verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
         if not row["ok"]:
             logger.warning("probe target failed", extra={"probe": row})
     failed = sum(not row["ok"] for row in rows)
-    logger.info("probe run", extra={"targets": len(rows), "failed": failed})
-    return {"targets": len(rows), "failed": failed, "results": rows}
+    logger.info("probe run", extra={"targets": len(rows), "failed": failed, "verdicts": verdicts})
+    return {"targets": len(rows), "failed": failed, "verdicts": verdicts, "results": rows}

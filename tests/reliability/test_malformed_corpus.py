@@ -171,7 +171,9 @@ def test_malformed_consumer_list_is_rejected_whole_and_the_share_is_untouched(lo
         ("dynamodb", "PutItem"),
     }
     assert [c for c in writes(local_aws, start) if (c[1], c[2]) not in reporting] == []
-    (lease,) = local_aws.session(provider.account).client("dynamodb").scan(TableName="provider-state")["Items"]
+    (lease,) = (
+        local_aws.session(provider.account).client("dynamodb").scan(TableName="provider-state")["Items"]
+    )
     assert lease["lease_expires"] == {"N": "0"}  # given back
     assert provider.principals() == principals
     assert provider.audit_events()[-1][0] == "consumer-list-rejected"

@@ -92,10 +92,18 @@ def netcat_keeps_open() -> Iterator[NetcatTarget]:
 class ThreadedServer:
     """Accepts on a loopback port and runs ``handle(conn)`` per connection in a thread."""
 
-    def __init__(self, handle: Callable[[socket.socket], None], *, accept: bool = True, backlog: int = 128):
-        self.sock = socket.socket()
+    def __init__(
+        self,
+        handle: Callable[[socket.socket], None],
+        *,
+        accept: bool = True,
+        backlog: int = 128,
+        host: str = LOOPBACK,
+        port: int = 0,
+    ):
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((LOOPBACK, 0))
+        self.sock.bind((host, port))
         self.sock.listen(backlog)
         self.port = int(self.sock.getsockname()[1])
         self.handle = handle
@@ -169,31 +177,30 @@ def never_reply(conn: socket.socket) -> None:
     time.sleep(30)
 
 
-@pytest.fixture(scope="session")
-def tls_material(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for ``target.internal`` (and no other name), made at test time."""
+def make_certificate(directory: Path, name: str, *, days: float) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for ``name`` and no other, valid ``days`` from now."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "target.internal")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("target.internal")]), critical=False)
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    d = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = d / "cert.pem", d / "key.pem"
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
@@ -203,19 +210,54 @@ def tls_material(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-@pytest.fixture
-def tls_server(tls_material: tuple[Path, Path], serve: Callable[..., ThreadedServer]) -> ThreadedServer:
-    cert_path, key_path = tls_material
+def tls_handler(cert_path: Path, key_path: Path, inner: Callable[[socket.socket], None] | None = None):
+    """A per-connection handler: TLS handshake with the certificate, then ``inner`` (default: read, close)."""
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(cert_path, key_path)
-    inner = reply(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!")
 
     def handle(conn: socket.socket) -> None:
         conn.settimeout(5)
         with server_ctx.wrap_socket(conn, server_side=True) as tls:
-            inner(tls)
+            if inner is not None:
+                inner(tls)
+            else:
+                with contextlib.suppress(OSError):
+                    tls.recv(1)
 
-    return serve(handle)
+    return handle
+
+
+class BlackHole:
+    """A listener whose queue is full: further connection attempts get no answer at all (SYNs dropped)."""
+
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.bind((host, port))
+        self.sock.listen(0)
+        self.port = int(self.sock.getsockname()[1])
+        self.fillers = []
+        for _ in range(2):  # a backlog of 0 still queues one connection: fill it
+            filler = socket.socket(self.sock.family)
+            filler.setblocking(False)
+            filler.connect_ex((host, self.port))
+            self.fillers.append(filler)
+        time.sleep(0.05)
+
+    def stop(self) -> None:
+        for s in (*self.fillers, self.sock):
+            s.close()
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for ``target.internal`` (and no other name), valid 90 days."""
+    return make_certificate(tmp_path_factory.mktemp("tls"), "target.internal", days=90)
+
+
+@pytest.fixture
+def tls_server(tls_material: tuple[Path, Path], serve: Callable[..., ThreadedServer]) -> ThreadedServer:
+    inner = reply(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!")
+    return serve(tls_handler(*tls_material, inner))
 
 
 @pytest.fixture

@@ -9,42 +9,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from policy_sentry.querying.actions import get_action_data
 
 from linkpilot.consumer.policy import parse_policy
+from linkpilot_local.cfn import load_template
 
 ROOT = Path(__file__).parents[3]
 ADAPTERS = ROOT / "layers" / "linkpilot" / "linkpilot" / "aws"
 
 
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_multi_constructor("!", _cfn_tag)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)
+    return load_template(ROOT / "template.yaml")
 
 
 def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     raw = template["Resources"]["ControllerFunction"]["Properties"]["Policies"][0]["Statement"]
-    # a conditional statement is {"If": [condition, statement, NoValue or another statement]}: check each
+    # a conditional statement is {"Fn::If": [condition, statement, NoValue or another statement]}: check each
     # statement it can add
     out = []
     for s in raw:
-        branches = s["If"][1:] if "If" in s else [s]
+        branches = s["Fn::If"][1:] if "Fn::If" in s else [s]
         out.extend(b for b in branches if b != {"Ref": "AWS::NoValue"})
     return out
 
@@ -156,7 +141,7 @@ def test_private_dns_associates_only_the_policy_vpc(template):
     (r53,) = [s for s in _statements(template) if s["Action"] == "route53:AssociateVPCWithHostedZone"]
     assert r53["Condition"] == {
         "ForAllValues:StringEquals": {
-            "route53:VPCs": {"Sub": "VPCId=${EndpointVpcId},VPCRegion=${AWS::Region}"}
+            "route53:VPCs": {"Fn::Sub": "VPCId=${EndpointVpcId},VPCRegion=${AWS::Region}"}
         },
         "Null": {"route53:VPCs": "false"},
     }
@@ -164,7 +149,7 @@ def test_private_dns_associates_only_the_policy_vpc(template):
 
 def test_state_table_grants_only_the_lease_and_grace_items(template):
     (state,) = [s for s in _statements(template) if s["Sid"] == "RunLeaseAndGraceMarks"]
-    assert state["Resource"] == {"GetAtt": "StateTable.Arn"}
+    assert state["Resource"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
     assert state["Condition"] == {
         "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#reconcile", "grace#endpoints"]}
     }
@@ -177,17 +162,20 @@ def test_state_table_grants_only_the_lease_and_grace_items(template):
 def test_endpoints_get_the_stacks_security_group_unless_the_operator_names_one(template):
     sg = template["Resources"]["EndpointSecurityGroup"]
     assert sg["Condition"] == "NoEndpointSecurityGroups"
-    policy = template["Resources"]["PolicyParameter"]["Properties"]["Value"]["Sub"][1]["Groups"]
-    assert policy["If"][:2] == ["NoEndpointSecurityGroups", {"Sub": '["${EndpointSecurityGroup}"]'}]
+    policy = template["Resources"]["PolicyParameter"]["Properties"]["Value"]["Fn::Sub"][1]["Groups"]
+    assert policy["Fn::If"][:2] == ["NoEndpointSecurityGroups", {"Fn::Sub": '["${EndpointSecurityGroup}"]'}]
     (ingress,) = sg["Properties"]["SecurityGroupIngress"]
-    assert ingress["SourceSecurityGroupId"] == {"Select": [0, {"Ref": "ProbeSecurityGroupIds"}]}
+    assert ingress["SourceSecurityGroupId"] == {"Fn::Select": [0, {"Ref": "ProbeSecurityGroupIds"}]}
     assert ingress["FromPort"] == ingress["ToPort"] == {"Ref": "ProbePort"}
 
 
 def test_triggers_retries_dead_letter_queue_and_alarms(template):
     fn = template["Resources"]["ControllerFunction"]["Properties"]
     events = fn["Events"]
-    assert events["RamStateChange"]["Properties"]["Pattern"] == {"source": ["aws.ram"]}
+    assert events["RamStateChange"]["Properties"]["Pattern"] == {
+        "source": ["aws.ram"],
+        "detail-type": ["Resource Sharing State Change"],
+    }
     assert events["ReconcileTimer"]["Properties"]["Schedule"] == {"Ref": "ReconcileSchedule"}
     assert template["Parameters"]["ReconcileSchedule"]["Default"] == "rate(5 minutes)"
     assert template["Parameters"]["ProbeScheduleExpression"]["Default"] == "rate(1 minute)"
@@ -217,11 +205,11 @@ def _resolve(node: Any, params: dict[str, Any], conditions: dict[str, bool], loc
         ((fn, arg),) = node.items()
         if fn == "Ref":
             return local.get(arg, params.get(arg, f"<{arg}>"))
-        if fn == "If":
+        if fn == "Fn::If":
             return _resolve(arg[1] if conditions[arg[0]] else arg[2], params, conditions, local)
-        if fn == "Join":
+        if fn == "Fn::Join":
             return arg[0].join(_resolve(arg[1], params, conditions, local))
-        if fn == "Sub":
+        if fn == "Fn::Sub":
             text, variables = (arg, {}) if isinstance(arg, str) else arg
             values = {**local, **{k: _resolve(v, params, conditions, local) for k, v in variables.items()}}
             return re.sub(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from linkpilot.probe import ProbeResult, Timings
-from linkpilot.probe.emf import emf_records
+from linkpilot.probe import AddressResult, ProbeResult, Timings
+from linkpilot.probe.emf import AGGREGATE_METRICS, emf_records
 from linkpilot_cli import main as cli
 from linkpilot_cli.commands import probe as probe_cmd
 
@@ -62,6 +62,45 @@ class FakeContext:
     aws_request_id: str = "req-1"
 
 
+def _multi(endpoint: str, reasons: list[str | None]) -> ProbeResult:
+    addresses = [AddressResult(f"127.0.0.{i + 1}", reason) for i, reason in enumerate(reasons)]
+    serving = sum(a.serving for a in addresses)
+    verdict = "down" if serving == 0 else "degraded" if serving < len(addresses) else "ok"
+    if verdict == "ok" and any(a.reason for a in addresses):
+        verdict = "cert_expiring"
+    return ProbeResult(endpoint, verdict, timings=Timings(total=3.0), addresses=addresses)
+
+
+def test_two_metrics_per_endpoint_tell_degraded_from_down():
+    records = emf_records(
+        [
+            _multi("vpce-ok", [None, None, None]),
+            _multi("vpce-degraded", [None, "timeout", None]),
+            _multi("vpce-down", ["timeout", "connect", "timeout"]),
+            _multi("vpce-cert", ["cert_expiring", None]),
+            ProbeResult(None, "invalid"),
+        ],
+        service="linkpilot-probe",
+    )
+    *endpoints, aggregate = records
+    assert [(r["EndpointId"], r["ProbeSuccess"], r.get("ProbeLatency")) for r in endpoints] == [
+        ("vpce-ok", [1.0], [3.0]),
+        ("vpce-degraded", [0.6667], [3.0]),
+        ("vpce-down", [0.0], None),
+        ("vpce-cert", [1.0], [3.0]),  # an expiring certificate still serves: counted in its own metric
+    ]
+    for r in endpoints:  # never more than two metrics per endpoint (the cost that scales)
+        (directive,) = r["_aws"]["CloudWatchMetrics"]
+        assert {m["Name"] for m in directive["Metrics"]} <= {"ProbeSuccess", "ProbeLatency"}
+    assert {k: aggregate[k] for k in AGGREGATE_METRICS} == {
+        "ProbeTargetsFailed": [4.0],
+        "ProbeTargetsDown": [1.0],
+        "ProbeTargetsDegraded": [1.0],
+        "ProbeCertsExpiring": [1.0],
+        "ProbeTargetsInvalid": [1.0],
+    }
+
+
 @pytest.fixture
 def probe_app(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "linkpilot-probe")
@@ -88,7 +127,7 @@ def test_handler_reports_invalid_entries_and_emits_metrics(probe_app, capsys):
 
 def test_handler_with_no_targets_still_emits_the_alarm_metric(probe_app, capsys):
     response = probe_app.handler({"targets": []}, FakeContext())
-    assert response == {"targets": 0, "failed": 0, "results": []}
+    assert response == {"targets": 0, "failed": 0, "verdicts": {}, "results": []}
     (agg,) = _emf_lines(capsys.readouterr().out)
     assert agg["ProbeTargetsFailed"] == [0.0]
 
@@ -138,22 +177,42 @@ def test_url_targets():
     assert probe_cmd.url_target("http://vpce-1.example:8080/health?x=1") == {
         "endpoint_id": "http://vpce-1.example:8080/health?x=1",
         "dns_name": "vpce-1.example",
-        "scheme": "http",
+        "kind": "http",
         "port": 8080,
         "path": "/health?x=1",
     }
     assert probe_cmd.url_target("https://a.example")["port"] == 443
     assert probe_cmd.url_target("http://a.example")["port"] == 80
-    assert probe_cmd.url_target("http://a.example:99999/")["port"] == -1
+    assert probe_cmd.url_target("tcp://a.example:5432") == {
+        "endpoint_id": "tcp://a.example:5432",
+        "dns_name": "a.example",
+        "kind": "tcp",
+        "port": 5432,
+    }
+    assert probe_cmd.url_target("tls://[::1]:443/")["dns_name"] == "::1"
 
 
-def test_cli_reports_invalid_urls_and_fails(capsys):
-    assert cli.main(["probe", "ftp://a.example/", "not a url", "--timeout", "1"]) == 1
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["target"], r["verdict"]) for r in rows] == [
-        ("ftp://a.example/", "invalid"),
-        ("not a url", "invalid"),
-    ]
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://127.0.0.1:70000/", "port 70000 is out of range (1-65535)"),
+        ("http://127.0.0.1:0/", "port 0 is out of range"),
+        ("notaurl", "'notaurl' is not a URL"),
+        ("not a url", "'not a url' is not a URL"),
+        ("ftp://a.example/", "unsupported scheme 'ftp'"),
+        ("tcp://a.example", "a tcp:// URL needs a port"),
+        ("tls://a.example:443/path", "a tls:// URL takes no path"),
+        ("http://a.example:8o/", "port '8o' is not a number"),
+        ("http:///x", "has no host"),
+        ("http://a_b..c/", "dns_name is not a host name"),
+    ],
+)
+def test_cli_refuses_a_bad_url_in_one_line_probing_nothing(url, says, capsys):
+    assert cli.main(["probe", "http://127.0.0.1:9/", url, "--timeout", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("linkpilot probe: ") and says in err, err
+    assert repr(url) in err and "Traceback" not in err
 
 
 def test_cli_options_become_defaults():
@@ -176,10 +235,13 @@ def test_cli_options_become_defaults():
     )
     event = probe_cmd.build_event(args)
     assert event["defaults"] == {
+        "address_family": "dualstack",
         "expected_status": 204,
         "timeout_s": 2.5,
         "expected_body": "ok",
         "host_header": "app.internal",
     }
-    resolve = probe_cmd.mapped_resolver(dict(args.resolve))
-    assert resolve("A.example.") == "127.0.0.1"
+    resolve = probe_cmd.mapped_resolver(args.resolve)
+    assert resolve("A.example.") == ["127.0.0.1"]
+    several = probe_cmd.mapped_resolver([("a.example", "127.0.0.2"), ("a.example", "::1")])
+    assert several("a.example") == ["127.0.0.2", "::1"]

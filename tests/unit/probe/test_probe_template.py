@@ -80,3 +80,26 @@ def test_dashboard_is_json_with_per_endpoint_searches(resources):
         (expr,) = [e for e in expressions if name in e]
         assert expr.startswith(f"SEARCH('{{Linkpilot,{dims}}} ")
         assert 'service="linkpilot-probe"' in expr
+
+
+@pytest.mark.parametrize(
+    ("alarm_name", "metric"),
+    [
+        ("ProbeTargetsDownAlarm", "ProbeTargetsDown"),
+        ("ProbeTargetsDegradedAlarm", "ProbeTargetsDegraded"),
+        ("ProbeCertExpiringAlarm", "ProbeCertsExpiring"),
+    ],
+)
+def test_down_degraded_and_expiring_alarms_watch_what_the_probe_emits(resources, alarm_name, metric):
+    alarm = resources[alarm_name]["Properties"]
+    (aggregate,) = emf_records([], namespace="Linkpilot", service="linkpilot-probe")
+    directive = aggregate["_aws"]["CloudWatchMetrics"][0]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (directive["Namespace"], metric)
+    assert metric in {m["Name"] for m in directive["Metrics"]} and aggregate[metric] == [0.0]
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {"service": aggregate["service"]}
+    assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Maximum", 60, 1)
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # a run that did not report is the failing-targets alarm's (breaching) business, not these
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["EvaluationPeriods"] == {"Ref": "ProbeAlarmPeriods"}
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}] == alarm["OKActions"]

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linkpilot.probe import contract as pc  # the probe's limits and defaults: one contract
+
 RESOURCE_CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS account id")]
@@ -85,32 +87,44 @@ class EndpointPlacement(_Strict):
 class ProbeSettings(_Strict):
     """How the probe function checks a target through its endpoint (defaults for every target)."""
 
-    port: int = Field(default=8080, ge=1, le=65535)
-    path: str = Field(default="/", pattern=r"^/[\x21-\x7e]*$", max_length=1024)
+    port: int = Field(default=pc.DEFAULT_PORT, ge=pc.MIN_PORT, le=pc.MAX_PORT)
+    path: str = Field(default=pc.DEFAULT_PATH, pattern=pc.PATH_PATTERN, max_length=pc.MAX_PATH)
     scheme: Literal["http", "https"] = "http"
     server_name: str | None = Field(
-        default=None, max_length=253, description="TLS SNI / Host override; default the endpoint's DNS name"
+        default=None,
+        max_length=pc.MAX_HOST_NAME,
+        description="TLS SNI / Host override; default the endpoint's DNS name",
     )
-    host_header: str | None = Field(default=None, max_length=253, description="Host header override")
-    expected_status: int = Field(default=200, ge=100, le=599)
+    host_header: str | None = Field(
+        default=None,
+        max_length=pc.MAX_HOST_HEADER,
+        pattern=pc.HOST_HEADER_PATTERN,
+        description="Host header override",
+    )
+    expected_status: int = Field(default=pc.DEFAULT_EXPECTED_STATUS, ge=pc.MIN_STATUS, le=pc.MAX_STATUS)
     expected_body: str | None = Field(
-        default=None, min_length=1, max_length=1024, description="substring the body must hold"
+        default=None,
+        min_length=1,
+        max_length=pc.MAX_EXPECTED_BODY,
+        description="substring the body must hold",
     )
-    timeout_s: float = Field(default=5.0, gt=0, le=30)
+    timeout_s: float = Field(default=pc.DEFAULT_TIMEOUT_S, gt=0, le=pc.MAX_TIMEOUT_S)
 
 
 class ProbeOverride(_Strict):
     """Per-configuration probe settings: the first override whose ``match`` glob matches an ARN wins."""
 
     match: ArnGlob
-    port: int | None = Field(default=None, ge=1, le=65535)
-    path: str | None = Field(default=None, pattern=r"^/[\x21-\x7e]*$", max_length=1024)
+    port: int | None = Field(default=None, ge=pc.MIN_PORT, le=pc.MAX_PORT)
+    path: str | None = Field(default=None, pattern=pc.PATH_PATTERN, max_length=pc.MAX_PATH)
     scheme: Literal["http", "https"] | None = None
-    server_name: str | None = Field(default=None, max_length=253)
-    host_header: str | None = Field(default=None, max_length=253)
-    expected_status: int | None = Field(default=None, ge=100, le=599)
-    expected_body: str | None = Field(default=None, min_length=1, max_length=1024)
-    timeout_s: float | None = Field(default=None, gt=0, le=30)
+    server_name: str | None = Field(default=None, max_length=pc.MAX_HOST_NAME)
+    host_header: str | None = Field(
+        default=None, max_length=pc.MAX_HOST_HEADER, pattern=pc.HOST_HEADER_PATTERN
+    )
+    expected_status: int | None = Field(default=None, ge=pc.MIN_STATUS, le=pc.MAX_STATUS)
+    expected_body: str | None = Field(default=None, min_length=1, max_length=pc.MAX_EXPECTED_BODY)
+    timeout_s: float | None = Field(default=None, gt=0, le=pc.MAX_TIMEOUT_S)
 
     def fields(self) -> dict[str, Any]:
         """The settings this override sets (``match`` excluded)."""

@@ -1,10 +1,17 @@
 """Probe results -> CloudWatch Embedded Metric Format records (serialized by Powertools' EMF provider).
 
-Per endpoint (dimensions ``service``, ``EndpointId``): ``ProbeSuccess`` (0/1) and, for a successful probe,
-``ProbeLatency`` (total milliseconds). Per invocation (dimension ``service`` only): ``ProbeTargetsFailed``
-(targets not ok, invalid entries included: an entry that cannot be probed is a target nobody watches) and
-``ProbeTargetsInvalid``. The failing-targets alarm watches ``ProbeTargetsFailed``; its record is emitted on
-every run, also with no targets, so that "no datapoint" means "the probe did not run".
+Per endpoint (dimensions ``service``, ``EndpointId``), two metrics, as before kinds and addresses:
+
+- ``ProbeSuccess``: the share of the endpoint's addresses that serve (0..1): 1 = ok (or serving with a
+  certificate about to expire), strictly between 0 and 1 = degraded, 0 = down. With one address it is the 0/1
+  it always was (same name and unit, so ``linkpilot status`` and existing dashboards read it unchanged).
+  ``Minimum`` over a period is the worst run; ``< 1`` is degraded or down, ``<= 0`` down.
+- ``ProbeLatency``: total milliseconds of a target with at least one serving address.
+
+Per invocation (dimension ``service`` only; a fixed cost, not per endpoint): ``ProbeTargetsFailed`` (not ok,
+invalid entries included), ``ProbeTargetsDown``, ``ProbeTargetsDegraded``, ``ProbeCertsExpiring`` (targets
+with a certificate within their expiry threshold) and ``ProbeTargetsInvalid``. The alarms watch these. The
+aggregate record is emitted on every run, also with no targets: "no datapoint" means "the probe did not run".
 
 The probe function prints these records; the demo feeds the same records to the emulated CloudWatch.
 """
@@ -16,10 +23,18 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from linkpilot.probe.model import INVALID, ProbeResult
+from linkpilot.probe.model import CERT_EXPIRING, DEGRADED, DOWN, INVALID, ProbeResult
 
 NAMESPACE = "Linkpilot"
 SERVICE = "linkpilot-probe"
+ENDPOINT_METRICS = ("ProbeSuccess", "ProbeLatency")
+AGGREGATE_METRICS = (
+    "ProbeTargetsFailed",
+    "ProbeTargetsDown",
+    "ProbeTargetsDegraded",
+    "ProbeCertsExpiring",
+    "ProbeTargetsInvalid",
+)
 
 
 def emf_records(
@@ -49,21 +64,24 @@ def emf_records(
         return p
 
     records: list[dict[str, Any]] = []
-    failed = invalid = 0
+    counts = dict.fromkeys(AGGREGATE_METRICS, 0)
     for r in results:
+        counts["ProbeTargetsFailed"] += not r.ok
         if r.verdict == INVALID:
-            invalid += 1
-            failed += 1
+            counts["ProbeTargetsInvalid"] += 1
             continue
-        failed += not r.ok
+        counts["ProbeTargetsDown"] += r.verdict == DOWN
+        counts["ProbeTargetsDegraded"] += r.verdict == DEGRADED
+        counts["ProbeCertsExpiring"] += any(a.reason == CERT_EXPIRING for a in r.addresses)
         p = provider()
         p.add_dimension("EndpointId", r.target or "unknown")
-        p.add_metric("ProbeSuccess", "Count", 1 if r.ok else 0)
-        if r.ok and r.timings.total is not None:
+        health = r.healthy_fraction
+        p.add_metric("ProbeSuccess", "Count", round(health, 4))
+        if health > 0 and r.timings.total is not None:
             p.add_metric("ProbeLatency", "Milliseconds", round(r.timings.total, 3))
         records.append(dict(p.serialize_metric_set()))
     p = provider()
-    p.add_metric("ProbeTargetsFailed", "Count", failed)
-    p.add_metric("ProbeTargetsInvalid", "Count", invalid)
+    for name, value in counts.items():
+        p.add_metric(name, "Count", value)
     records.append(dict(p.serialize_metric_set()))
     return records

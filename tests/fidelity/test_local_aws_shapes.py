@@ -1,0 +1,489 @@
+"""The local AWS (moto plus the Linkpilot emulation) against the AWS evidence fixtures.
+
+For each fixture: every key the evidence shows is in the local response (first item of each list), every
+key the evidence shows absent is absent (or empty) locally, and the behaviour the evidence documents holds.
+Where the emulation disagrees with AWS today the test is ``xfail(strict=True)`` with the disagreement as
+reason, so the fix flips it. Never the other way round: the emulation is not evidence of AWS.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from linkpilot_local import LocalAws
+from linkpilot_local.fixtures import make_vpc
+
+from .evidence import fixture
+
+pytestmark = pytest.mark.integration
+
+CONSUMER = "222222222222"
+
+
+def _local_aws_helpers() -> ModuleType:
+    """The local AWS contract tests' helpers (make_provider), under a name of their own."""
+    path = Path(__file__).parents[1] / "integration" / "local_aws" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("fidelity_local_aws_helpers", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+make_provider = _local_aws_helpers().make_provider
+
+
+def missing_keys(evidence: Any, local: Any, path: str = "") -> Iterator[str]:
+    """Keys present in ``evidence`` but not in ``local`` (dicts recursively; lists by their first item)."""
+    if isinstance(evidence, dict):
+        if not isinstance(local, dict):
+            yield f"{path} (not an object locally)"
+            return
+        for key, value in evidence.items():
+            if key not in local:
+                yield f"{path}.{key}".lstrip(".")
+            else:
+                yield from missing_keys(value, local[key], f"{path}.{key}".lstrip("."))
+    elif isinstance(evidence, list) and evidence and isinstance(local, list) and local:
+        yield from missing_keys(evidence[0], local[0], f"{path}[]")
+
+
+def present(local: Any, path: str) -> list[str]:
+    """Where the dotted ``path`` (``A[].B``) has a non-empty value in ``local``."""
+    found: list[str] = []
+
+    def walk(node: Any, parts: list[str], at: str) -> None:
+        if not parts:
+            if node not in (None, [], {}):
+                found.append(at)
+            return
+        head, rest = parts[0], parts[1:]
+        many = head.endswith("[]")
+        key = head.removesuffix("[]")
+        if not isinstance(node, dict) or key not in node:
+            return
+        if many:
+            for i, item in enumerate(node[key] or []):
+                walk(item, rest, f"{at}{key}[{i}].")
+        else:
+            walk(node[key], rest, f"{at}{key}.")
+
+    walk(local, path.split("."), "")
+    return found
+
+
+def shows(name: str, local: dict[str, Any]) -> None:
+    """Every key the evidence shows is in the local response."""
+    assert list(missing_keys(fixture(name).data["response"], local)) == [], f"{name}: keys the evidence shows"
+
+
+def lacks(name: str, local: dict[str, Any]) -> None:
+    """No key the evidence shows absent has a (non-empty) value in the local response."""
+    absent = {p: present(local, p) for p in fixture(name).data["absent_keys"]}
+    assert {p: w for p, w in absent.items() if w} == {}, f"{name}: keys AWS does not return"
+
+
+def compare(name: str, local: dict[str, Any]) -> None:
+    shows(name, local)
+    lacks(name, local)
+
+
+@dataclass
+class World:
+    aws: LocalAws
+    provider: str
+    gateway: dict[str, Any]
+    configuration: dict[str, Any]
+    share_arn: str
+    invitation_arn: str
+    vpc_id: str
+    subnet_ids: list[str]
+
+    def client(self, account: str, service: str) -> Any:
+        return self.aws.session(account).client(service)
+
+
+@pytest.fixture
+def world(local_aws: LocalAws) -> World:
+    """A provider gateway + configuration shared over RAM with the consumer (invitation pending)."""
+    provider = make_provider(local_aws)
+    share = (
+        local_aws.session(provider.account)
+        .client("ram")
+        .create_resource_share(
+            name="fidelity", resourceArns=[provider.configuration["arn"]], principals=[CONSUMER]
+        )["resourceShare"]
+    )
+    consumer_vpc, consumer_subnets = make_vpc(local_aws.session(CONSUMER), "10.2.0.0/16")
+    ram = local_aws.session(CONSUMER).client("ram")
+    invitation = ram.get_resource_share_invitations()["resourceShareInvitations"][0]
+    return World(
+        local_aws,
+        provider.account,
+        provider.gateway,
+        provider.configuration,
+        share["resourceShareArn"],
+        invitation["resourceShareInvitationArn"],
+        consumer_vpc,
+        consumer_subnets,
+    )
+
+
+def _accept(w: World) -> dict[str, Any]:
+    response: dict[str, Any] = w.client(CONSUMER, "ram").accept_resource_share_invitation(
+        resourceShareInvitationArn=w.invitation_arn, clientToken="fidelity-accept"
+    )
+    w.aws.clock.advance(seconds=60)
+    return response
+
+
+def _endpoint(w: World, **extra: Any) -> dict[str, Any]:
+    _accept(w)
+    created: dict[str, Any] = w.client(CONSUMER, "ec2").create_vpc_endpoint(
+        VpcEndpointType="Resource",
+        VpcId=w.vpc_id,
+        SubnetIds=w.subnet_ids[:1],
+        ResourceConfigurationArn=w.configuration["arn"],
+        PrivateDnsEnabled=False,
+        **extra,
+    )
+    return created
+
+
+def _default_sg(w: World) -> list[str]:
+    groups = w.client(CONSUMER, "ec2").describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [w.vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    return [g["GroupId"] for g in groups]
+
+
+# --- RAM -----------------------------------------------------------------------------------------------
+def test_get_resource_share_invitations(world: World) -> None:
+    page = world.client(CONSUMER, "ram").get_resource_share_invitations()
+    compare("ram.GetResourceShareInvitations", page)
+    assert page["resourceShareInvitations"][0]["status"] == "PENDING"
+
+
+def test_list_pending_invitation_resources(world: World) -> None:
+    page = world.client(CONSUMER, "ram").list_pending_invitation_resources(
+        resourceShareInvitationArn=world.invitation_arn
+    )
+    compare("ram.ListPendingInvitationResources", page)
+    assert page["resources"][0]["type"] == "vpc-lattice:ResourceConfiguration"
+
+
+def test_accept_returns_one_invitation_and_the_client_token(world: World) -> None:
+    response = world.client(CONSUMER, "ram").accept_resource_share_invitation(
+        resourceShareInvitationArn=world.invitation_arn, clientToken="fidelity-accept"
+    )
+    compare("ram.AcceptResourceShareInvitation", response)
+    assert "resourceShareInvitations" not in response
+    assert response["clientToken"] == "fidelity-accept"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "emulation disagrees with AWS: RAM acceptance is asynchronous (terraform's "
+        "aws_ram_resource_share_accepter waits for ACCEPTED, then retries until the share is visible), while "
+        "the local AWS completes the accept inside the call: the share is visible to the very next read"
+    ),
+)
+def test_accept_is_asynchronous(world: World) -> None:
+    ram = world.client(CONSUMER, "ram")
+    ram.accept_resource_share_invitation(
+        resourceShareInvitationArn=world.invitation_arn, clientToken="t-async"
+    )
+    shares = ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"]
+    assert shares == [], "right after the accept, the share is not visible yet"
+
+
+def test_reject_returns_one_invitation(world: World) -> None:
+    response = world.client(CONSUMER, "ram").reject_resource_share_invitation(
+        resourceShareInvitationArn=world.invitation_arn, clientToken="fidelity-reject"
+    )
+    compare("ram.RejectResourceShareInvitation", response)
+    assert response["resourceShareInvitation"]["status"] == "REJECTED"
+
+
+def test_accepting_twice_is_the_named_error(world: World) -> None:
+    _accept(world)
+    with pytest.raises(ClientError) as excinfo:
+        world.client(CONSUMER, "ram").accept_resource_share_invitation(
+            resourceShareInvitationArn=world.invitation_arn, clientToken="another-token"
+        )
+    code = excinfo.value.response["Error"]["Code"]
+    assert code == fixture(f"ram.AcceptResourceShareInvitation.error.{code}").data["error"]["Code"]
+    assert code == "ResourceShareInvitationAlreadyAcceptedException"
+
+
+def test_get_resource_shares_and_list_resources_after_accepting(world: World) -> None:
+    _accept(world)
+    ram = world.client(CONSUMER, "ram")
+    shares = ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")
+    compare("ram.GetResourceShares", {"resourceShares": [_without(shares["resourceShares"][0], "tags")]})
+    resources = ram.list_resources(
+        resourceOwner="OTHER-ACCOUNTS", resourceType="vpc-lattice:ResourceConfiguration"
+    )
+    assert [r["arn"] for r in resources["resources"]] == [world.configuration["arn"]]
+    assert list(missing_keys(fixture("ram.ListResources").data["response"], resources)) == []
+
+
+def _without(item: dict[str, Any], key: str) -> dict[str, Any]:
+    """The evidence's item carries optional keys (tags) that this share has not: compare the rest."""
+    return {**item, key: item.get(key, [{"key": "", "value": ""}])}
+
+
+def test_provider_principal_association_calls(world: World) -> None:
+    ram = world.client(world.provider, "ram")
+    added = ram.associate_resource_share(resourceShareArn=world.share_arn, principals=["333333333333"])
+    compare("ram.AssociateResourceShare.principal", added)
+    listed = ram.get_resource_share_associations(
+        associationType="PRINCIPAL", resourceShareArns=[world.share_arn]
+    )
+    compare("ram.GetResourceShareAssociations.principal", listed)
+    removed = ram.disassociate_resource_share(resourceShareArn=world.share_arn, principals=["333333333333"])
+    compare("ram.DisassociateResourceShare", removed)
+    assert removed["resourceShareAssociations"][0]["status"] in {"DISASSOCIATING", "DISASSOCIATED"}
+
+
+def test_ram_events_have_the_documented_detail_type_and_fields(world: World) -> None:
+    _accept(world)
+    documented = fixture("events.ram.ResourceSharingStateChange").data["event"]
+    events = world.aws.events
+    assert events, "accepting a share emits RAM events"
+    for event in events:
+        assert event["source"] == documented["source"]
+        assert event["detail-type"] == documented["detail-type"]
+        assert {"event", "status"} <= set(event["detail"])
+        assert event["detail"]["status"] == event["detail"]["status"].lower()
+
+
+# --- VPC Lattice --------------------------------------------------------------------------------------
+def test_get_resource_configuration(world: World) -> None:
+    got = world.client(world.provider, "vpc-lattice").get_resource_configuration(
+        resourceConfigurationIdentifier=world.configuration["id"]
+    )
+    evidence = dict(fixture("vpc-lattice.GetResourceConfiguration").data["response"])
+    evidence["resourceConfigurationDefinition"] = {
+        "dnsResource": {}
+    }  # ours is a DNS target, the example's an IP
+    assert list(missing_keys(evidence, got)) == []
+
+
+def test_create_resource_gateway_names_the_vpc_vpc_identifier(world: World) -> None:
+    compare("vpc-lattice.CreateResourceGateway", world.gateway)
+
+
+def test_resource_gateway_without_groups_gets_a_default_group(world: World) -> None:
+    """AWS CLI example create-resource-gateway: no --security-group-ids, one group in the response."""
+    assert world.gateway["securityGroupIds"], world.gateway
+
+
+def test_create_resource_configuration(world: World) -> None:
+    evidence = dict(fixture("vpc-lattice.CreateResourceConfiguration").data["response"])
+    evidence["resourceConfigurationDefinition"] = {"dnsResource": {}}
+    assert list(missing_keys(evidence, world.configuration)) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "emulation disagrees with AWS: CreateResourceConfiguration(type=SINGLE) without portRanges "
+        "succeeds with portRanges ['1-65535'] and protocol TCP (AWS CLI example "
+        "create-resource-configuration); the local AWS refuses it (ValidationException: portRanges is "
+        "required for type SINGLE)"
+    ),
+)
+def test_configuration_without_port_ranges_is_all_tcp_ports(world: World) -> None:
+    created = world.client(world.provider, "vpc-lattice").create_resource_configuration(
+        name="cfg-all-ports",
+        type="SINGLE",
+        resourceGatewayIdentifier=world.gateway["id"],
+        resourceConfigurationDefinition={"ipResource": {"ipAddress": "10.1.1.10"}},
+    )
+    example = fixture("vpc-lattice.CreateResourceConfiguration").data["response"]
+    assert (created["portRanges"], created["protocol"]) == (example["portRanges"], example["protocol"])
+
+
+def test_list_resource_endpoint_associations(world: World) -> None:
+    endpoint = _endpoint(world, SecurityGroupIds=_default_sg(world))["VpcEndpoint"]
+    page = world.client(world.provider, "vpc-lattice").list_resource_endpoint_associations(
+        resourceConfigurationIdentifier=world.configuration["id"]
+    )
+    compare("vpc-lattice.ListResourceEndpointAssociations", page)
+    assert page["items"][0]["vpcEndpointId"] == endpoint["VpcEndpointId"]
+    assert page["items"][0]["vpcEndpointOwner"] == CONSUMER
+
+
+# --- EC2 resource endpoints -------------------------------------------------------------------------------
+def test_create_resource_endpoint(world: World) -> None:
+    created = _endpoint(world, SecurityGroupIds=_default_sg(world))
+    shows("ec2.CreateVpcEndpoint.resource", created)
+    assert created["VpcEndpoint"]["ResourceConfigurationArn"] == world.configuration["arn"]
+    assert created["VpcEndpoint"]["VpcEndpointType"] == "Resource"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "emulation disagrees with AWS: the CreateVpcEndpoint response of a Resource endpoint has no "
+        "DnsEntries and no NetworkInterfaceIds (AWS CLI example 4 of create-vpc-endpoint); the local AWS "
+        "returns both, DnsEntries with the endpoint's DNS names"
+    ),
+)
+def test_create_resource_endpoint_response_lacks_dns_entries_and_interfaces(world: World) -> None:
+    lacks("ec2.CreateVpcEndpoint.resource", _endpoint(world, SecurityGroupIds=_default_sg(world)))
+
+
+def test_resource_endpoint_without_groups_gets_the_default_group(world: World) -> None:
+    """AWS CLI example 4 of create-vpc-endpoint (Groups = [default]); terraform's resource configuration
+    test: security_group_ids.# = 1, 'Default SG'."""
+    created = _endpoint(world)["VpcEndpoint"]
+    assert [g["GroupId"] for g in created["Groups"]] == _default_sg(world)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "emulation disagrees with AWS: DescribeVpcEndpoints returns no DnsEntries for a Resource endpoint "
+        "(terraform TestAccVPCEndpoint_resourceConfiguration and its private-DNS variants: dns_entry.# = 0; "
+        "botocore documents DnsEntries as '(Interface endpoint)'); the local AWS returns the endpoint's DNS "
+        "names there. They belong in DescribeVpcEndpointAssociations only"
+    ),
+)
+def test_describe_resource_endpoint_has_no_dns_entries(world: World) -> None:
+    lacks("ec2.DescribeVpcEndpoints.resource-endpoint", _described(world))
+
+
+def _described(world: World) -> dict[str, Any]:
+    """DescribeVpcEndpoints of a new, available resource endpoint."""
+    endpoint_id = _endpoint(world, SecurityGroupIds=_default_sg(world))["VpcEndpoint"]["VpcEndpointId"]
+    world.aws.clock.advance(seconds=600)
+    described: dict[str, Any] = world.client(CONSUMER, "ec2").describe_vpc_endpoints(
+        VpcEndpointIds=[endpoint_id]
+    )
+    return described
+
+
+def test_describe_resource_endpoint(world: World) -> None:
+    described = _described(world)
+    shows("ec2.DescribeVpcEndpoints.resource-endpoint", described)
+    endpoint = described["VpcEndpoints"][0]
+    assert endpoint["IpAddressType"].upper() == "IPV4"
+    assert endpoint["ResourceConfigurationArn"] == world.configuration["arn"]
+    assert len(endpoint["NetworkInterfaceIds"]) == 1  # one subnet (terraform: network_interface_ids.# = 1)
+
+
+def test_describe_vpc_endpoint_associations_holds_the_dns_name(world: World) -> None:
+    endpoint_id = _endpoint(world, SecurityGroupIds=_default_sg(world))["VpcEndpoint"]["VpcEndpointId"]
+    world.aws.clock.advance(seconds=600)
+    page = world.client(CONSUMER, "ec2").describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])
+    compare("ec2.DescribeVpcEndpointAssociations", page)
+    row = page["VpcEndpointAssociations"][0]
+    assert row["AssociatedResourceAccessibility"] == "Accessible"
+    assert row["DnsEntry"]["DnsName"].endswith(".vpc-lattice-rsc.us-east-1.on.aws")
+    assert row["DnsEntry"]["DnsName"].startswith(endpoint_id)
+
+
+def test_delete_vpc_endpoints_reports_success_as_an_empty_unsuccessful_list(world: World) -> None:
+    endpoint_id = _endpoint(world, SecurityGroupIds=_default_sg(world))["VpcEndpoint"]["VpcEndpointId"]
+    deleted = world.client(CONSUMER, "ec2").delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+    compare("ec2.DeleteVpcEndpoints", deleted)
+    assert deleted["Unsuccessful"] == []
+
+
+def test_delete_of_an_unknown_endpoint_is_reported_not_raised(world: World) -> None:
+    deleted = world.client(CONSUMER, "ec2").delete_vpc_endpoints(VpcEndpointIds=["vpce-0123456789abcdef0"])
+    compare("ec2.DeleteVpcEndpoints.unsuccessful", {"Unsuccessful": deleted["Unsuccessful"][:1]})
+    assert deleted["Unsuccessful"][0]["ResourceId"] == "vpce-0123456789abcdef0"
+
+
+# --- Scheduler, SSM, DynamoDB, SNS ----------------------------------------------------------------------
+def _schedule() -> dict[str, Any]:
+    """What the product's probe schedules look like: a rate, no time window, the probe with an input."""
+    target = {
+        "Arn": f"arn:aws:lambda:us-east-1:{CONSUMER}:function:probe",
+        "RoleArn": f"arn:aws:iam::{CONSUMER}:role/scheduler",
+        "Input": "{}",
+    }
+    return {"ScheduleExpression": "rate(1 minute)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": target}
+
+
+def test_scheduler_calls(local_aws: LocalAws) -> None:
+    scheduler = local_aws.session(CONSUMER).client("scheduler")
+    common = _schedule()
+    compare("scheduler.CreateSchedule", scheduler.create_schedule(Name="linkpilot-probe-000", **common))
+    compare("scheduler.UpdateSchedule", scheduler.update_schedule(Name="linkpilot-probe-000", **common))
+    # State and ActionAfterCompletion after an update: test_updated_schedule_keeps_state_...
+    skip = {"State", "ActionAfterCompletion", "Target"}
+    summary = scheduler.list_schedules()["Schedules"][0]
+    evidence = fixture("scheduler.ListSchedules").data["response"]["Schedules"][0]
+    assert list(missing_keys({k: v for k, v in evidence.items() if k not in skip}, summary)) == []
+    assert "Input" not in summary["Target"]
+    got = scheduler.get_schedule(Name="linkpilot-probe-000")
+    evidence = fixture("scheduler.GetSchedule").data["response"]
+    assert list(missing_keys({k: v for k, v in evidence.items() if k not in skip}, got)) == []
+    assert got["Target"]["Input"] == "{}"
+    compare("scheduler.DeleteSchedule", scheduler.delete_schedule(Name="linkpilot-probe-000"))
+    with pytest.raises(ClientError) as excinfo:
+        scheduler.get_schedule(Name="linkpilot-probe-000")
+    assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "emulation disagrees with AWS: a schedule keeps State (ENABLED unless set) and ActionAfterCompletion "
+        "(NONE) in ListSchedules and GetSchedule (AWS CLI examples list-schedules, get-schedule; botocore: "
+        "UpdateSchedule sets an omitted optional field to its system default); after an UpdateSchedule "
+        "that does not pass them the local AWS (moto) returns neither"
+    ),
+)
+def test_updated_schedule_keeps_state_and_action_after_completion(local_aws: LocalAws) -> None:
+    scheduler = local_aws.session(CONSUMER).client("scheduler")
+    scheduler.create_schedule(Name="linkpilot-probe-000", **_schedule())
+    scheduler.update_schedule(Name="linkpilot-probe-000", **_schedule())
+    shows("scheduler.ListSchedules", scheduler.list_schedules())
+    got = scheduler.get_schedule(Name="linkpilot-probe-000")
+    assert (got.get("State"), got.get("ActionAfterCompletion")) == ("ENABLED", "NONE")
+
+
+def test_ssm_get_parameter(local_aws: LocalAws) -> None:
+    ssm = local_aws.session(CONSUMER).client("ssm")
+    ssm.put_parameter(Name="helloWorld", Type="String", Value="Good day sunshine")
+    compare("ssm.GetParameter", ssm.get_parameter(Name="helloWorld"))
+    with pytest.raises(ClientError) as excinfo:
+        ssm.get_parameter(Name="/missing")
+    assert excinfo.value.response["Error"]["Code"] == "ParameterNotFound"
+
+
+def test_dynamodb_writes(local_aws: LocalAws) -> None:
+    ddb = local_aws.session(CONSUMER).client("dynamodb")
+    ddb.create_table(
+        TableName="MusicCollection",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "Artist", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "Artist", "KeyType": "HASH"}],
+    )
+    item = {"Artist": {"S": "No One You Know"}, "SongTitle": {"S": "Call Me Today"}}
+    put = ddb.put_item(TableName="MusicCollection", Item=item, ReturnConsumedCapacity="TOTAL")
+    compare("dynamodb.PutItem", put)
+    batch = ddb.batch_write_item(RequestItems={"MusicCollection": [{"PutRequest": {"Item": item}}]})
+    assert batch["UnprocessedItems"] == {}
+
+
+def test_sns_publish_returns_a_message_id(local_aws: LocalAws) -> None:
+    sns = local_aws.session(CONSUMER).client("sns")
+    topic = sns.create_topic(Name="my-topic")["TopicArn"]
+    assert sns.publish(TopicArn=topic, Message="Hello World")["MessageId"]

@@ -1,0 +1,96 @@
+"""The probe through the local data path, IPv6 included: a dualstack endpoint answers on its 127.x address
+and on ``::1``; the probe, resolving like the VPC resolver, checks both."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from local_aws.conftest import HelloTarget, make_provider, make_vpc, new_account, share_and_accept
+
+from linkpilot.probe import Target, probe_targets
+from linkpilot_local import LocalAws
+
+pytestmark = pytest.mark.network
+
+
+def free_port_on_both() -> int:
+    for _ in range(20):
+        with socket.socket(socket.AF_INET6) as s6:
+            s6.bind(("::1", 0))
+            port = int(s6.getsockname()[1])
+            with socket.socket() as s4:
+                try:
+                    s4.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free port")
+
+
+@pytest.fixture
+def world() -> Iterator[tuple[LocalAws, Any, dict[str, str], int, Callable[[str], None]]]:
+    port = free_port_on_both()
+    hello = HelloTarget()
+    with LocalAws(region="us-east-1") as aws:
+        provider = make_provider(aws, ports=(str(port),))
+        consumer = new_account()
+        share_and_accept(aws, provider, consumer)
+        session = aws.session(consumer)
+        vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+        ec2 = session.client("ec2")
+        names = {}
+
+        def create(ip_type: str) -> None:
+            endpoint = ec2.create_vpc_endpoint(
+                VpcEndpointType="Resource",
+                VpcId=vpc_id,
+                SubnetIds=subnets,
+                ResourceConfigurationArn=provider.configuration["arn"],
+                IpAddressType=ip_type,
+            )["VpcEndpoint"]
+            names[ip_type] = endpoint["DnsEntries"][0]["DnsName"]
+            names[f"{ip_type}-id"] = endpoint["VpcEndpointId"]
+            aws.clock.advance(seconds=1)
+
+        create("ipv4")
+        create("dualstack")
+        aws.map_target("hello.internal.example", port, ("127.0.0.1", hello.port))
+        yield aws, ec2, names, port, create
+    hello.close()
+
+
+def test_dualstack_endpoint_is_served_and_probed_on_ipv4_and_ipv6(world):
+    aws, _, names, port, create = world
+    create("ipv6")  # ::1 holds one listener per port: the dualstack endpoint's, made first
+    datapath = aws.emulation.datapath
+    v4, dual = names["ipv4"], names["dualstack"]
+    assert datapath.resolve_all(v4) == [datapath.resolve(v4)]
+    assert datapath.resolve_all(dual) == [datapath.resolve(dual), "::1"]
+    assert datapath.resolve_all(names["ipv6"]) == ["::1"]
+    targets = [
+        Target("vpce-v4", v4, port=port, expected_body="Hello, World!", address_family="ipv4"),
+        Target("vpce-dual", dual, port=port, expected_body="Hello, World!", address_family="dualstack"),
+        Target("vpce-dual-v6", dual, port=port, expected_body="Hello, World!", address_family="ipv6"),
+    ]
+    results = probe_targets(targets, resolver=datapath.resolve_all)
+    assert [(r.target, r.verdict, [a.address for a in r.addresses]) for r in results] == [
+        ("vpce-v4", "ok", [datapath.resolve(v4)]),
+        ("vpce-dual", "ok", [datapath.resolve(dual), "::1"]),
+        ("vpce-dual-v6", "ok", ["::1"]),
+    ], results
+
+
+def test_a_deleted_dualstack_endpoint_stops_answering_on_ipv6(world):
+    aws, ec2, names, port, _ = world
+    datapath = aws.emulation.datapath
+    (r,) = probe_targets([Target("vpce-dual", "::1", port=port, timeout_s=2.0)])
+    assert r.verdict == "ok", r
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[names["dualstack-id"]])
+    aws.clock.advance(seconds=1)
+    (r,) = probe_targets([Target("vpce-dual", "::1", port=port, timeout_s=0.5)])
+    assert (r.verdict, r.reason) == ("down", "connect"), r
+    with pytest.raises(socket.gaierror):
+        datapath.resolve_all(names["dualstack"])
