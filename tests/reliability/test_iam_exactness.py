@@ -212,7 +212,7 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "Null": {"ram:ResourceArn": "true"},
         "StringLike": {
             "ram:Principal": {
-                "If": ["HasAllowedConsumers", {"Ref": "AllowedConsumerPrincipals"}, "none-allowed"]
+                "Fn::If": ["HasAllowedConsumers", {"Ref": "AllowedConsumerPrincipals"}, "none-allowed"]
             }
         },
         "Bool": {"ram:AllowsExternalPrincipals": {"Ref": "AllowExternalPrincipals"}},
