@@ -289,3 +289,14 @@ def test_policy_parameter_with_every_value_set(template):
     assert policy.delete_endpoints_on_unshare is False
     assert policy.probe.defaults.expected_body == "Hello, World!"
     assert policy.probe.defaults.port == 443 and policy.probe.defaults.timeout_s == 3
+
+
+def test_stack_delete_removes_managed_endpoints_only_when_asked(template):
+    cleanup = template["Resources"]["ManagedEndpointsCleanup"]
+    assert cleanup["Type"] == "Custom::LinkpilotManagedEndpoints"
+    assert cleanup["Properties"] == {
+        "ServiceToken": {"Fn::GetAtt": ["ControllerFunction", "Arn"]},
+        "DeleteManagedEndpoints": {"Ref": "DeleteEndpointsOnStackDelete"},
+        "StateTable": {"Ref": "StateTable"},  # deleted before the table that holds the lease it keeps
+    }
+    assert template["Parameters"]["DeleteEndpointsOnStackDelete"]["Default"] == "false"

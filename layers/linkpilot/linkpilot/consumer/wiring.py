@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.memory import ControllerMemory
@@ -120,6 +121,9 @@ class ControllerFunction:
         self._get_parameter = get_parameter
         self._memory = ControllerMemory()
         self._controller: Controller | None = None
+        # the reconcile's clock (None: UTC now); the demo sets its simulated clock, which the local AWS
+        # stamps endpoints with, so the grace and the creation-time rule run on one time
+        self.clock: Callable[[], datetime] | None = None
 
     def load_policy(self, force_fetch: bool) -> str:
         if not self.settings.policy_parameter_name:
@@ -149,4 +153,6 @@ class ControllerFunction:
     def controller(self) -> Controller:
         if self._controller is None:
             self._controller = build_controller(self.settings, self._session_factory(), self._memory)
+        if self.clock is not None:
+            self._controller.clock = self.clock
         return self._controller
