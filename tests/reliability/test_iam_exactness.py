@@ -201,7 +201,6 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "ram:AssociateResourceShare",
         "ram:DisassociateResourceShare",
         "dynamodb:BatchWriteItem",
-        "dynamodb:GetItem",
         "dynamodb:PutItem",
         "sns:Publish",
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -86,11 +86,10 @@ class StateTable:
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
+            # the holder, as ReturnValuesOnConditionCheckFailure=ALL_OLD returns it (botocore model, PutItem)
             old = cast("Mapping[str, AttributeValueTypeDef]", exc.response.get("Item") or {})
-            if not old:  # not every implementation returns the old item: read it
-                old = self._ddb.get_item(
-                    TableName=self._table, Key={"pk": {"S": f"lease#{lease.name}"}}, ConsistentRead=True
-                ).get("Item", {})
+            if not old:  # no old item came back: an unknown holder, asked again after a short wait
+                return Lease(lease.name, "unknown", now + timedelta(seconds=1))
             return _holder(lease.name, old)
         return None
 
