@@ -39,9 +39,7 @@ def _use_consumer_credentials(consumer, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds.secret_key)
     monkeypatch.setenv("AWS_SESSION_TOKEN", creds.token)
-    for name, value in consumer.settings.model_dump(by_alias=True).items():
-        if value is not None and name == "state_table":
-            monkeypatch.setenv("LINKPILOT_STATE_TABLE", str(value))
+    monkeypatch.setenv("LINKPILOT_STATE_TABLE", str(consumer.settings.state_table_name))
 
 
 def test_cleanup_lists_with_dry_run_then_removes_only_managed_endpoints(world, monkeypatch, capsys):
