@@ -353,8 +353,10 @@ class DemoRun:
     def unshare(self) -> None:
         aws, consumers_param = self.aws, self.consumers_param
         with self.tl.step(
-            "provider removes the consumer → access revoked → controller deletes the endpoint"
+            "provider removes the consumer → 15-minute grace → controller deletes the endpoint"
         ) as s:
+            # the controller keeps time on the simulated clock here, as the local AWS stamps endpoints with it
+            self.controller.module().FUNCTION.clock = aws.clock.now
             self.p_sess.client("ssm").put_parameter(Name=consumers_param, Value="[]", Overwrite=True)
             self.onboarding.invoke(
                 parameter_change_event(consumers_param, PROVIDER, self.region, aws.clock.now())
@@ -362,8 +364,22 @@ class DemoRun:
             shared = self.c_ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]
             s.expect(self.cfg_arn not in [r["arn"] for r in shared], "the configuration is no longer shared")
             self.deliver_ram_events(s)
+            missing_at = aws.clock.now()
             aws.clock.advance(seconds=5)
-            s.expect(self.managed_endpoints() == [], "the managed endpoint is deleted")
+            s.expect(
+                len(self.managed_endpoints()) == 1,
+                "a configuration missing once is not gone: the endpoint is kept for the grace (15 min)",
+            )
+            aws.clock.advance(minutes=10)
+            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+            s.expect(len(self.managed_endpoints()) == 1, "10 minutes later, still within the grace: kept")
+            aws.clock.advance(minutes=5)
+            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+            aws.clock.advance(seconds=5)
+            s.expect(
+                self.managed_endpoints() == [], "15 minutes after it went missing: the endpoint is deleted"
+            )
+            s.note(f"missing since {missing_at:%H:%M:%S} (simulated), deleted at {aws.clock.now():%H:%M:%S}")
             self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
             left = [t for i in self.schedule_inputs() for t in i.get("targets", [])]
             s.expect(left == [], "no probe targets remain")

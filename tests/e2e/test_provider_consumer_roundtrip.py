@@ -112,7 +112,11 @@ def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(local_aw
     assert ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []
     assert http_get(aws.resolve(dns_name), 8080, dns_name) == b""
 
-    # 5. ...and the consumer's controller cleans up the endpoint it created.
+    # 5. ...and the consumer's controller cleans up the endpoint it created, once the absence has lasted the
+    # policy's grace (a configuration missing from one read is not gone).
+    waiting = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert waiting.results == () and len(waiting.plan.awaiting_grace) == 1
+    aws.clock.advance(minutes=policy.unshare_grace_minutes)
     cleanup = reconcile(policy, consumer.controller(), trigger="schedule")
     assert [(r.action.kind.value, r.outcome.value) for r in cleanup.results] == [("delete-endpoint", "done")]
     aws.clock.advance(seconds=1)

@@ -188,23 +188,47 @@ def test_destructive_actions_are_scoped_by_resource_or_managed_tag(function: str
 # --- the onboarding function, exactly (moved from tests/unit/provider/test_provider_template.py) ------------
 def test_onboarding_policy_is_least_privilege() -> None:
     granted: dict[str, Any] = {}
+    conditions: dict[str, Any] = {}
     for statement in _statements("onboarding"):
         for action in as_list(statement["Action"]):
             granted[action] = statement["Resource"]
-    # Exactly the calls the onboarding code makes (adapters: ram_provider, ssm_parameters, audit, notify).
+            conditions[action] = statement.get("Condition")
+    # Exactly the calls the onboarding code makes (adapters: ram_provider, ssm_parameters, audit, notify,
+    # state_table for the one-pass-at-a-time lease).
     assert set(granted) == {
         "ssm:GetParameter",
         "ram:GetResourceShareAssociations",
         "ram:AssociateResourceShare",
         "ram:DisassociateResourceShare",
         "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
         "sns:Publish",
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
     assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}
+    # principals only, only those the stack allows, only while the share's external setting is the stack's
+    assert conditions["ram:AssociateResourceShare"] == {
+        "Null": {"ram:ResourceArn": "true"},
+        "StringLike": {
+            "ram:Principal": {
+                "Fn::If": ["HasAllowedConsumers", {"Ref": "AllowedConsumerPrincipals"}, "none-allowed"]
+            }
+        },
+        "Bool": {"ram:AllowsExternalPrincipals": {"Ref": "AllowExternalPrincipals"}},
+    }
+    assert conditions["ram:DisassociateResourceShare"] == {"Null": {"ram:ResourceArn": "true"}}
+    assert conditions["dynamodb:PutItem"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#onboarding"]}
+    }
     # The only "*" resource is the one action IAM cannot scope.
     assert [a for a, r in granted.items() if r == "*"] == ["ram:GetResourceShareAssociations"]
     assert get_action_data("ram", "GetResourceShareAssociations")["ram"][0]["resource_arn_format"] == "*"
+    template = load_template(FUNCTIONS["onboarding"][0])
+    assert template["Parameters"]["AllowExternalPrincipals"]["Default"] == "false"
+    assert "ReservedConcurrentExecutions" not in template["Resources"]["OnboardingFunction"]["Properties"]
+    env = template["Resources"]["OnboardingFunction"]["Properties"]["Environment"]["Variables"]
+    timeout = template["Globals"]["Function"]["Timeout"]
+    assert int(env["LINKPILOT_LEASE_SECONDS"]) > timeout  # Lambda ends a holder before its lease expires
 
 
 def test_the_probe_function_is_granted_nothing() -> None:

@@ -81,6 +81,7 @@ def policies(draw: st.DrawFn) -> TrustPolicy:
         "untrusted_invitations": draw(st.sampled_from(["ignore", "reject"])),
         "endpoint": {"vpc_id": VPC, "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"]},
         "delete_endpoints_on_unshare": draw(st.booleans()),
+        "unshare_grace_minutes": draw(st.sampled_from([0, 0, 15])),
         "probe": {"enabled": draw(st.booleans())},
     }
     return parse_policy(json.dumps(doc))

@@ -78,11 +78,17 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     again = reconcile(policy, consumer.controller())
     assert again.results == () and again.probe.status == "unchanged"
     made = [op for acct, _svc, op in aws.call_log[calls_before:] if acct == consumer.account]
+    # the lease (taken and given back: two PutItem), the grace marks (GetItem), managed and unmanaged
+    # endpoints, RAM
     assert sorted(made) == [
         "DescribeVpcEndpointAssociations",
         "DescribeVpcEndpoints",
+        "DescribeVpcEndpoints",
+        "GetItem",
         "GetResourceShareInvitations",
         "ListResources",
+        "PutItem",
+        "PutItem",
     ]
 
 
@@ -200,6 +206,9 @@ def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world
     )
     assert kept.results == () and len(kept.plan.orphaned) == 1
 
+    waiting = reconcile(policy, consumer.controller())  # missing once: kept for the policy's grace
+    assert waiting.results == () and len(waiting.plan.awaiting_grace) == 1
+    aws.clock.advance(minutes=15)
     report = reconcile(policy, consumer.controller())
     assert actions(report) == [("delete-endpoint", "done")]
     aws.clock.advance(seconds=1)
@@ -230,9 +239,13 @@ def test_no_available_endpoint_leaves_one_schedule_probing_nothing(world):
     assert [t["resource_configuration_arn"] for t in targets] == [cfg]
 
     provider.unshare(share, consumer.account)
+    # within the grace the endpoint stays; its association row is no longer Accessible (the configuration is
+    # not shared), so it is no probe target: nothing answers through it
+    assert reconcile(policy, consumer.controller()).results == ()
+    aws.clock.advance(minutes=15)
     report = reconcile(policy, consumer.controller())
     assert actions(report) == [("delete-endpoint", "done")]
-    assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
+    assert (report.probe.targets, report.probe.shards) == (0, 1)
     (schedule,) = consumer.schedules()
     assert schedule["State"] == "ENABLED"
     assert json.loads(schedule["Target"]["Input"])["targets"] == []

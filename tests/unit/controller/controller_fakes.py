@@ -199,6 +199,12 @@ class FakeAccount:
         self._call("DescribeVpcEndpoints")
         return [e for e in self.endpoints.values() if e.tags.get(MANAGED_TAG) == "true"]
 
+    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
+        self._call("DescribeVpcEndpoints")
+        return [
+            e for e in self.endpoints.values() if e.vpc_id == vpc_id and e.tags.get(MANAGED_TAG) != "true"
+        ]
+
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share: str, client_token: str
     ) -> str:

@@ -164,7 +164,8 @@ def test_pending_endpoint_is_not_a_probe_target(policy):
     assert plan_actions(policy, state, NOW).probe_targets == ()
 
 
-def test_unshared_managed_endpoint_is_deleted_and_unmanaged_never_touched(policy):
+def test_unshared_managed_endpoint_is_deleted_and_unmanaged_never_touched():
+    policy = make_policy(unshare_grace_minutes=0)
     unmanaged = Endpoint("vpce-mine", VPC, "available", config_arn(TRUSTED, 2), tags={"owner": "me"})
     state = ObservedState(endpoints=(managed(config_arn(TRUSTED, 1)), unmanaged))
     plan = plan_actions(policy, state, NOW)
@@ -185,7 +186,8 @@ def test_duplicates_keep_the_available_oldest(policy):
         managed(c, "vpce-a", created_at=NOW + timedelta(minutes=1)),
         managed(c, "vpce-c", state="pending", created_at=NOW - timedelta(minutes=1)),
     )
-    plan = plan_actions(policy, ObservedState(shared_resources=(res(TRUSTED, 1),), endpoints=eps), NOW)
+    observed = NOW + timedelta(minutes=2)  # after every creation: all three are this run's to judge
+    plan = plan_actions(policy, ObservedState(shared_resources=(res(TRUSTED, 1),), endpoints=eps), observed)
     assert sorted(a.endpoint_id for a in plan.actions) == ["vpce-a", "vpce-c"]
     assert [t.endpoint_id for t in plan.probe_targets] == ["vpce-b"]
 

@@ -48,7 +48,7 @@ def test_trusted_invitation_is_accepted_and_gets_exactly_one_endpoint(policy, ac
     assert not report.failed and report.metrics()["EndpointsCreated"] == 1
 
 
-def test_second_run_is_a_no_op_with_three_reads(policy, account, controller):
+def test_second_run_is_a_no_op_with_four_reads(policy, account, controller):
     account.invite(TRUSTED, 1)
     reconcile(policy, controller)
     account.settle()
@@ -58,7 +58,13 @@ def test_second_run_is_a_no_op_with_three_reads(policy, account, controller):
     account.calls.clear()
     report = reconcile(policy, controller)
     assert report.results == ()
-    assert sorted(account.calls) == ["DescribeVpcEndpoints", "GetResourceShareInvitations", "ListResources"]
+    # managed endpoints (anywhere) and unmanaged ones in the policy VPC: two describes
+    assert sorted(account.calls) == [
+        "DescribeVpcEndpoints",
+        "DescribeVpcEndpoints",
+        "GetResourceShareInvitations",
+        "ListResources",
+    ]
     assert report.probe.status == "unchanged"
 
 
@@ -151,7 +157,8 @@ def test_read_failure_raises_and_changes_nothing(policy, account, controller):
     assert controller.audit.records == []
 
 
-def test_dry_run_changes_nothing(policy, account, controller):
+def test_dry_run_changes_nothing(account, controller):
+    policy = make_policy(unshare_grace_minutes=0)
     account.invite(TRUSTED, 1)
     account.add_endpoint(
         vpc_id=VPC, state="available", resource_configuration_arn="x", tags={"linkpilot:managed": "true"}
@@ -165,7 +172,8 @@ def test_dry_run_changes_nothing(policy, account, controller):
     assert controller.schedules.writes == 0
 
 
-def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(policy, account, controller):
+def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(account, controller):
+    policy = make_policy(unshare_grace_minutes=0)
     share = account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     mine = account.add_endpoint(
@@ -207,10 +215,11 @@ def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, a
     assert report.probe.targets == 2 and controller.schedules.writes == 3
 
 
-def test_no_targets_keeps_one_schedule_with_an_empty_target_list(policy, account, controller):
+def test_no_targets_keeps_one_schedule_with_an_empty_target_list(account, controller):
     """A stack with no available endpoint still has a probe run reporting 0 failed targets: the
     failing-targets alarm treats missing data as breaching, so deleting every schedule would hold it in
     ALARM."""
+    policy = make_policy(unshare_grace_minutes=0)
     report = reconcile(policy, controller)  # nothing shared at all
     assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
     (empty,) = controller.schedules.inputs

@@ -158,12 +158,37 @@ class Ec2Endpoints:
             seen.add(token)
             request["NextToken"] = token
 
+    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
+        """Resource endpoints in ``vpc_id`` WITHOUT the managed tag: read only to be reported (e.g. one whose
+        tag was removed: EC2 would hand it back for our ``ClientToken``). Never planned for deletion."""
+        pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}], PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        endpoints = (
+            _endpoint(item)
+            for page in pages
+            for item in page.get("VpcEndpoints", [])
+            if str(item.get("VpcEndpointType", "")).lower() == "resource"
+        )
+        return [e for e in endpoints if not e.managed]
+
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
     ) -> str:
-        """Create (or, with the same token, find again) the configuration's endpoint; returns its id."""
+        """Create (or, with the same token, find again) the configuration's endpoint; returns its id.
+
+        ``Refused("UnmanagedEndpoint")`` when the endpoint EC2 returns carries tags but not the managed tag:
+        the token handed back an endpoint someone untagged, which is not ours and must not count as created.
+        (Whether EC2 returns the current tags on a token replay is UNVERIFIED: the planner checks first.)
+        """
+        dns_options: dict[str, object] = {}
+        if placement.private_dns:
+            dns_options = {"PrivateDnsPreference": placement.private_dns_preference}
+            if placement.private_dns_specified_domains:
+                dns_options["PrivateDnsSpecifiedDomains"] = list(placement.private_dns_specified_domains)
         try:
             response = self._ec2.create_vpc_endpoint(
+                **({"DnsOptions": dns_options} if dns_options else {}),  # type: ignore[arg-type]
                 VpcEndpointType="Resource",
                 VpcId=placement.vpc_id,
                 ResourceConfigurationArn=configuration_arn,
@@ -190,7 +215,15 @@ class Ec2Endpoints:
             if category is None:
                 raise
             raise Refused(code, message, category) from exc
-        return response.get("VpcEndpoint", {}).get("VpcEndpointId", "")
+        endpoint = response.get("VpcEndpoint", {})
+        endpoint_id = endpoint.get("VpcEndpointId", "")
+        if "Tags" in endpoint and not _endpoint(endpoint).managed:
+            raise Refused(
+                "UnmanagedEndpoint",
+                f"{endpoint_id} came back for this configuration without the {MANAGED_TAG} tag: not ours",
+                "not ours",
+            )
+        return endpoint_id
 
     def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, Refused | None]:
         """Delete endpoints (batched); per id, None when gone or going, else why EC2 refused."""

@@ -124,6 +124,10 @@ class ObservedState:
     endpoints: tuple[Endpoint, ...] = ()
     inspection_refused: Mapping[str, str] = field(default_factory=dict)
     trust_ceiling: frozenset[str] | None = None
+    # Resource endpoints in the policy VPC WITHOUT the managed tag: never touched, only reported
+    unmanaged_endpoints: tuple[Endpoint, ...] = ()
+    # managed endpoint id -> when it was first seen without its configuration (the grace marks)
+    missing_since: Mapping[str, datetime] = field(default_factory=dict)
 
 
 class Verdict(StrEnum):
@@ -186,6 +190,26 @@ class OrphanedEndpoint:
 
 
 @dataclass(frozen=True)
+class UnmanagedEndpoint:
+    """An endpoint without the managed tag that serves an allowed configuration: not ours, so the
+    configuration gets no managed endpoint (EC2 would hand back this one for the same ``ClientToken``)."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GraceEndpoint:
+    """A managed endpoint whose configuration is missing, kept until the absence has lasted the grace."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    missing_since: datetime
+    delete_after: datetime
+
+
+@dataclass(frozen=True)
 class ProbeTarget:
     """One endpoint association to probe: the endpoint, the row's DNS name and the resource behind it
     (the endpoint's configuration, or for a GROUP configuration the child)."""
@@ -241,6 +265,10 @@ class Plan:
     waiting: tuple[Waiting, ...] = ()
     # the probe input's defaults (None: the contract's defaults)
     probe_defaults: ProbeSettings | None = None
+    unmanaged: tuple[UnmanagedEndpoint, ...] = ()
+    awaiting_grace: tuple[GraceEndpoint, ...] = ()
+    # the grace marks after this plan: every managed endpoint now missing its configuration, and since when
+    missing_since: Mapping[str, datetime] = field(default_factory=dict)
 
     def of_kind(self, kind: ActionKind) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is kind)

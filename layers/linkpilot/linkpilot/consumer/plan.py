@@ -4,38 +4,35 @@ Default deny, enforced twice: an invitation is accepted only when its sender is 
 resource in it passes the policy; a shared configuration gets an endpoint only when the same checks pass
 on the share that carries it (inside an Organization, shares arrive with no invitation at all).
 Cleanup touches only endpoints carrying the managed tag.
+Endpoint decisions are in ``linkpilot.consumer.plan_endpoints``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from linkpilot.consumer.models import (
-    SHARE_TAG,
     Action,
     ActionKind,
-    Endpoint,
     Invitation,
     InvitationDecision,
     ObservedState,
-    OrphanedEndpoint,
     Plan,
     ShareResource,
     Verdict,
     Waiting,
     arn_account,
 )
+from linkpilot.consumer.plan_endpoints import (
+    CREATABLE_RESOURCE_STATUSES,
+    Wanted,
+    create_token,
+    plan_endpoints,
+)
 from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, TrustPolicy
-from linkpilot.consumer.targets import group_children, probe_targets
+from linkpilot.consumer.targets import probe_targets
 from linkpilot.tokens import uuid_token
-
-# The only ListResources status that lets a configuration take a new endpoint. RAM accepts asynchronously:
-# a configuration is used once RAM lists it as AVAILABLE, never in the run that accepted its invitation.
-CREATABLE_RESOURCE_STATUSES = frozenset({"AVAILABLE"})
 
 
 def distrust_reason(
@@ -125,11 +122,6 @@ def decide_invitation(
     return decision(Verdict.ACCEPT, f"trusted sender {sender}; all {len(resources)} resource(s) allowed")
 
 
-def _token(*parts: str) -> str:
-    """Deterministic idempotency token (<= 64 ASCII characters, as EC2 and RAM accept)."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]
-
-
 def accept_token(invitation_arn: str) -> str:
     """RAM's ``clientToken`` for accepting this invitation (UUID-shaped, like every public example)."""
     return uuid_token("accept", invitation_arn)
@@ -139,42 +131,12 @@ def reject_token(invitation_arn: str) -> str:
     return uuid_token("reject", invitation_arn)
 
 
-def create_token(policy: TrustPolicy, configuration_arn: str, now: datetime) -> str:
-    """Same configuration, placement and hour -> same token: concurrent reconciles create one endpoint.
-
-    The hour bounds how long EC2 keeps answering a token with an endpoint that has since failed or been
-    deleted; a duplicate from two runs straddling an hour is removed by the one-endpoint rule below.
-    """
-    e = policy.endpoint
-    return _token(
-        "create",
-        configuration_arn,
-        e.vpc_id,
-        ",".join(sorted(e.subnet_ids)),
-        ",".join(sorted(e.security_group_ids)),
-        str(e.private_dns),
-        e.ip_address_type,
-        now.strftime("%Y-%m-%dT%H"),
-    )
-
-
-@dataclass(frozen=True)
-class _Wanted:
-    configuration_arn: str
-    share_arn: str
-    status: str
-
-    @property
-    def creatable(self) -> bool:
-        return self.status.upper() in CREATABLE_RESOURCE_STATUSES
-
-
 def _wanted_configurations(
     policy: TrustPolicy, state: ObservedState, decisions: Iterable[InvitationDecision]
-) -> tuple[dict[str, _Wanted], list[tuple[str, str, str]], list[Waiting]]:
+) -> tuple[dict[str, Wanted], list[tuple[str, str, str]], list[Waiting]]:
     """The allowed configurations RAM lists as shared with this account, the refused ones, and what is
     accepted but not usable yet (acceptance is asynchronous: only ``ListResources`` says when to create)."""
-    wanted: dict[str, _Wanted] = {}
+    wanted: dict[str, Wanted] = {}
     refused: list[tuple[str, str, str]] = []
     for res in sorted(state.shared_resources, key=lambda r: (r.arn, r.share_arn)):
         if res.type != RESOURCE_CONFIGURATION_TYPE:
@@ -190,14 +152,14 @@ def _wanted_configurations(
             continue
         if res.arn not in wanted or (res.status.upper() == "AVAILABLE" and not wanted[res.arn].creatable):
             # the same configuration can arrive through several shares: an AVAILABLE one wins
-            wanted[res.arn] = _Wanted(res.arn, res.share_arn, res.status)
+            wanted[res.arn] = Wanted(res.arn, res.share_arn, res.status)
     return wanted, refused, _waiting(policy, state, wanted, decisions)
 
 
 def _waiting(
     policy: TrustPolicy,
     state: ObservedState,
-    wanted: dict[str, _Wanted],
+    wanted: dict[str, Wanted],
     decisions: Iterable[InvitationDecision],
 ) -> list[Waiting]:
     """Accepted (in this run or earlier) or shared, but not usable yet."""
@@ -230,18 +192,6 @@ _SHARE_NOT_VISIBLE = (
 )
 
 
-def _keeper(endpoints: Sequence[Endpoint]) -> Endpoint:
-    """Which of several live managed endpoints for one configuration stays: available first, then oldest."""
-    return min(
-        endpoints,
-        key=lambda e: (
-            e.state != "available",
-            e.created_at.timestamp() if e.created_at else 0.0,
-            e.endpoint_id,
-        ),
-    )
-
-
 def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Plan:
     """Everything one reconcile should do, in the order it should do it, each with its reason."""
     decisions: list[InvitationDecision] = []
@@ -264,86 +214,25 @@ def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Pl
 
     wanted, refused, waiting = _wanted_configurations(policy, state, decisions)
 
-    endpoint_actions, orphaned, kept = _plan_endpoints(policy, state, wanted, now)
-    actions.extend(endpoint_actions)
+    shared = {r.arn for r in state.shared_resources}
+    ep = plan_endpoints(policy, state, wanted, shared, now)
+    actions.extend(ep.actions)
+    kept = ep.kept
 
     targets, unprobed = probe_targets(policy, kept)
     return Plan(
         decisions=tuple(decisions),
         actions=tuple(actions),
-        orphaned=tuple(orphaned),
+        orphaned=tuple(ep.orphaned),
         refused_resources=tuple(refused),
         waiting=tuple(waiting),
         probe_targets=targets if policy.probe.enabled else (),
         unprobed=unprobed if policy.probe.enabled else (),
         probe_defaults=policy.probe.defaults,
+        unmanaged=tuple(ep.unmanaged),
+        awaiting_grace=tuple(ep.awaiting),
+        missing_since=ep.marks,
     )
-
-
-def _plan_endpoints(
-    policy: TrustPolicy, state: ObservedState, wanted: dict[str, _Wanted], now: datetime
-) -> tuple[list[Action], list[OrphanedEndpoint], list[Endpoint]]:
-    """Creates, then deletes; orphans (kept by policy); the endpoints that stay (probe target candidates)."""
-    actions: list[Action] = []
-    # Only endpoints carrying the managed tag are ours; the adapter filters on it, this checks again.
-    by_config: dict[str, list[Endpoint]] = defaultdict(list)
-    failed: dict[str, list[Endpoint]] = defaultdict(list)
-    for ep in state.endpoints:
-        if ep.managed and ep.live:
-            by_config[ep.managed_configuration_arn].append(ep)
-        elif ep.managed and ep.state == "failed":
-            failed[ep.managed_configuration_arn].append(ep)
-
-    # A failed endpoint of ours is removed first; its configuration gets a new one on a later run.
-    deletes: list[Action] = [
-        _delete(ep, f"endpoint failed: {ep.last_error or 'no reason given'}")
-        for config_arn in sorted(failed)
-        for ep in sorted(failed[config_arn], key=lambda e: e.endpoint_id)
-    ]
-    orphaned: list[OrphanedEndpoint] = []
-    kept: list[Endpoint] = []
-    vpc = policy.endpoint.vpc_id
-    children = group_children(state.endpoints)
-    for config_arn in sorted(set(wanted) | set(by_config)):
-        eps = by_config.get(config_arn, [])
-        in_vpc = [e for e in eps if e.vpc_id == vpc]
-        elsewhere = [e for e in eps if e.vpc_id != vpc]
-        w = wanted.get(config_arn)
-        if w is None:
-            gone = [(e, "its configuration is no longer shared or no longer allowed") for e in eps]
-        elif config_arn in children:
-            group, through = children[config_arn]
-            why = f"{config_arn} is a CHILD of GROUP {group}, reached through endpoint {through}"
-            gone = [(e, why) for e in eps if e.endpoint_id != through]
-        else:
-            gone = [(e, f"policy VPC is {vpc}, endpoint is in {e.vpc_id}") for e in elsewhere]
-            if in_vpc:
-                keep = _keeper(in_vpc)
-                kept.append(keep)
-                deletes.extend(
-                    _delete(e, f"duplicate: {keep.endpoint_id} is this configuration's endpoint")
-                    for e in sorted(in_vpc, key=lambda e: e.endpoint_id)
-                    if e is not keep
-                )
-            elif w.creatable and config_arn not in failed:
-                actions.append(
-                    Action(
-                        kind=ActionKind.CREATE_ENDPOINT,
-                        reason=f"allowed configuration without an endpoint (AVAILABLE in {w.share_arn})",
-                        share_arn=w.share_arn,
-                        sender_account_id=arn_account(w.share_arn),
-                        resource_configuration_arn=config_arn,
-                        client_token=create_token(policy, config_arn, now),
-                        placement=policy.endpoint,
-                    )
-                )
-        for ep, why in gone:
-            if policy.delete_endpoints_on_unshare:
-                deletes.append(_delete(ep, why))
-            else:
-                orphaned.append(OrphanedEndpoint(ep.endpoint_id, ep.managed_configuration_arn, why))
-    actions.extend(deletes)
-    return actions, orphaned, kept
 
 
 def _invitation_action(kind: ActionKind, d: InvitationDecision, token: str) -> Action:
@@ -357,11 +246,4 @@ def _invitation_action(kind: ActionKind, d: InvitationDecision, token: str) -> A
     )
 
 
-def _delete(ep: Endpoint, reason: str) -> Action:
-    return Action(
-        kind=ActionKind.DELETE_ENDPOINT,
-        reason=reason,
-        endpoint_id=ep.endpoint_id,
-        resource_configuration_arn=ep.managed_configuration_arn,
-        share_arn=ep.tags.get(SHARE_TAG, ""),
-    )
+__all__ = ["CREATABLE_RESOURCE_STATUSES", "accept_token", "create_token", "plan_actions", "reject_token"]

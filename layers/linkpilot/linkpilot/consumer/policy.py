@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linkpilot.probe import contract as pc  # the probe's limits and defaults: one contract
 
@@ -33,6 +33,9 @@ ResourceType = Annotated[
 ]
 SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
+DomainName = Annotated[
+    str, Field(pattern=r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+]
 
 
 class _Strict(BaseModel):
@@ -52,14 +55,33 @@ class EndpointPlacement(_Strict):
         default=(), max_length=5, description="security groups on the endpoint: the consumer's access control"
     )
     private_dns: bool = Field(default=False, description="PrivateDnsEnabled of the created endpoints")
+    private_dns_preference: Literal["VERIFIED_DOMAINS_ONLY", "SPECIFIED_DOMAINS_ONLY"] = Field(
+        default="VERIFIED_DOMAINS_ONLY",
+        description=(
+            "with private DNS on: which of the provider's domain names get a private hosted zone in the VPC "
+            "(never ALL_DOMAINS: a provider could shadow any name)"
+        ),
+    )
+    private_dns_specified_domains: tuple[DomainName, ...] = Field(
+        default=(), max_length=10, description="the allow-list for SPECIFIED_DOMAINS_ONLY"
+    )
     ip_address_type: Literal["ipv4", "ipv6", "dualstack"] = Field(default="ipv4")
 
-    @field_validator("subnet_ids", "security_group_ids")
+    @field_validator("subnet_ids", "security_group_ids", "private_dns_specified_domains")
     @classmethod
     def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if len(set(value)) != len(value):
             raise ValueError("duplicate ids")
         return value
+
+    @model_validator(mode="after")
+    def _domains_match_preference(self) -> EndpointPlacement:
+        specified = self.private_dns_preference == "SPECIFIED_DOMAINS_ONLY"
+        if specified and not self.private_dns_specified_domains:
+            raise ValueError("SPECIFIED_DOMAINS_ONLY needs private_dns_specified_domains")
+        if not specified and self.private_dns_specified_domains:
+            raise ValueError("private_dns_specified_domains needs SPECIFIED_DOMAINS_ONLY")
+        return self
 
 
 class ProbeSettings(_Strict):
@@ -150,6 +172,15 @@ class TrustPolicy(_Strict):
     delete_endpoints_on_unshare: bool = Field(
         default=True,
         description="delete managed endpoints whose configuration is gone; false: report orphaned",
+    )
+    unshare_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=10080,
+        description=(
+            "how long a configuration must stay missing from the shares before its endpoint is deleted "
+            "(a configuration missing from one read is not gone)"
+        ),
     )
     probe: ProbePolicy = Field(default_factory=ProbePolicy)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from linkpilot.lease import LeasePort
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs
@@ -28,6 +29,10 @@ class OnboardingSettings(EnvSettings):
     topic_arn: str = setting()
     sharing_mode: SharingMode = setting(SharingMode.ACCOUNTS)
     audit_retention_days: int = setting(90, ge=1, le=3650)
+    # the stack's state table: one onboarding pass at a time (unset: passes are not serialised)
+    state_table: str | None = setting(None)
+    lease_seconds: int = setting(90, ge=30, le=3600)  # > the function's 60 s timeout
+    lease_wait_seconds: int = setting(20, ge=0, le=900)
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Collaborators:
     consumer_list: ConsumerListSource
     share: ShareAdmin
     out: Outputs
+    lease: LeasePort | None = None
 
 
 def build_collaborators(settings: OnboardingSettings, session: boto3.Session) -> Collaborators:
@@ -45,6 +51,7 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.ram_provider import RamShareAdmin
     from linkpilot.aws.ssm_parameters import SsmParameter
+    from linkpilot.aws.state_table import StateTable
 
     config = Config(retries={"mode": "standard"})
     return Collaborators(
@@ -54,6 +61,11 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
             audit=AuditTable(session.client("dynamodb", config=config), settings.audit_table),
             notifier=SnsNotifier(session.client("sns", config=config), settings.topic_arn),
             retention_days=settings.audit_retention_days,
+        ),
+        lease=(
+            StateTable(session.client("dynamodb", config=config), settings.state_table)
+            if settings.state_table
+            else None
         ),
     )
 
