@@ -57,6 +57,7 @@ def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
         dns_name=(dns[0].get("DnsName", "") if dns else ""),
         created_at=item.get("CreationTimestamp"),
         last_error=failure,
+        ip_address_type=str(item.get("IpAddressType", "")).lower(),
     )
 
 

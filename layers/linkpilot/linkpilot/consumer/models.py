@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MANAGED_TAG = "linkpilot:managed"
 CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
 SHARE_TAG = "linkpilot:resource-share-arn"
+ADDRESS_FAMILIES = frozenset({"ipv4", "ipv6", "dualstack"})  # EC2's IpAddressType enum, lower case
 
 
 def arn_account(arn: str) -> str:
@@ -60,6 +61,14 @@ class Endpoint:
     dns_name: str = ""
     created_at: datetime | None = None
     last_error: str = ""
+    # lower-cased IpAddressType (ipv4 | ipv6 | dualstack): AWS answers IPV4 where the model's enum says ipv4
+    ip_address_type: str = ""
+
+    @property
+    def address_family(self) -> str:
+        """Which addresses of the endpoint's name the probe tries. Unknown or missing: every address
+        (dualstack), so that an unexpected answer never hides a reachable address nor invents a failure."""
+        return self.ip_address_type if self.ip_address_type in ADDRESS_FAMILIES else "dualstack"
 
     @property
     def managed(self) -> bool:
@@ -156,12 +165,14 @@ class ProbeTarget:
     dns_name: str
     resource_configuration_arn: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    address_family: str = "ipv4"  # the endpoint's IpAddressType
 
     def to_json(self) -> dict[str, Any]:
         return {
             "endpoint_id": self.endpoint_id,
             "dns_name": self.dns_name,
             "resource_configuration_arn": self.resource_configuration_arn,
+            "address_family": self.address_family,
             **dict(self.overrides),
         }
 

@@ -199,6 +199,7 @@ def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Pl
             dns_name=e.dns_name,
             resource_configuration_arn=e.managed_configuration_arn,
             overrides=policy.probe_fields(e.managed_configuration_arn),
+            address_family=e.address_family,
         )
         for e in sorted(kept, key=lambda e: e.endpoint_id)
         if e.state == "available" and e.dns_name

@@ -1,0 +1,81 @@
+"""The trust policy's probe settings: ``kind`` with ``scheme`` kept for older policies, the certificate
+threshold, the CA bundle. What the controller publishes from them, and how the probe judges it, is tested
+against loopback servers in tests/integration/probe/test_probe_policy_kinds.py."""
+
+from __future__ import annotations
+
+import json
+import typing
+
+import pytest
+from conftest import TRUSTED, make_policy, policy_doc
+from controller_fakes import config_arn
+
+from linkpilot.consumer.policy import (
+    Kind,
+    PolicyError,
+    ProbeOverride,
+    ProbeSettings,
+    parse_policy,
+)
+from linkpilot.probe import contract as c
+
+
+def test_the_policy_kinds_are_the_probe_contract_kinds():
+    assert typing.get_args(Kind) == c.KINDS
+    assert ProbeSettings().kind == c.DEFAULT_KIND
+
+
+def test_an_older_policy_with_scheme_still_validates_and_means_kind():
+    p = make_policy(probe={"defaults": {"scheme": "https", "port": 443}})
+    assert p.probe.defaults.kind == "https"
+    # the probe input speaks kind only
+    assert "scheme" not in p.probe.defaults.probe_input()
+    assert p.probe.defaults.probe_input()["kind"] == "https"
+    o = ProbeOverride.model_validate({"match": "arn:*", "scheme": "http"})
+    assert o.fields() == {"kind": "http"}
+
+
+def test_scheme_and_kind_must_agree_and_scheme_stays_http_or_https():
+    make_policy(probe={"defaults": {"scheme": "https", "kind": "https"}})
+    with pytest.raises(PolicyError, match="disagree"):
+        make_policy(probe={"defaults": {"scheme": "http", "kind": "tcp"}})
+    with pytest.raises(PolicyError, match=r"probe\.overrides\.0"):
+        make_policy(probe={"overrides": [{"match": "arn:*", "scheme": "https", "kind": "tls"}]})
+    with pytest.raises(PolicyError, match=r"probe\.defaults\.scheme"):
+        make_policy(probe={"defaults": {"scheme": "tcp"}})  # kinds beyond http(s) are spelled kind
+    with pytest.raises(PolicyError, match=r"probe\.defaults\.kind"):
+        make_policy(probe={"defaults": {"kind": "udp"}})
+
+
+def test_cert_expiry_days_limits_and_ca_bundle_must_load():
+    assert make_policy(probe={"defaults": {"cert_expiry_days": 30}}).probe.defaults.cert_expiry_days == 30
+    for bad in (-1, c.MAX_CERT_EXPIRY_DAYS + 1):
+        with pytest.raises(PolicyError, match="cert_expiry_days"):
+            make_policy(probe={"defaults": {"cert_expiry_days": bad}})
+    with pytest.raises(PolicyError, match="ca_bundle"):
+        make_policy(probe={"defaults": {"ca_bundle": "not a certificate"}})
+    garbled = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+    with pytest.raises(PolicyError, match="ca_bundle does not load"):
+        make_policy(probe={"overrides": [{"match": "arn:*", "ca_bundle": garbled}]})
+
+
+def test_an_rds_like_configuration_is_probed_with_tcp_on_its_port():
+    """The README's database example: an ARN-type configuration (an RDS instance) behind its own
+    configuration, checked by connecting on 5432 while the other configurations keep the HTTP defaults."""
+    doc = policy_doc(
+        probe={
+            "defaults": {"port": 8080, "path": "/health"},
+            "overrides": [
+                {
+                    "match": f"arn:aws:vpc-lattice:*:{TRUSTED}:resourceconfiguration/rcfg-pg*",
+                    "kind": "tcp",
+                    "port": 5432,
+                }
+            ],
+        }
+    )
+    policy = parse_policy(json.dumps(doc))
+    pg = config_arn(TRUSTED, 3).replace("rcfg-", "rcfg-pg")
+    assert policy.probe_fields(pg) == {"kind": "tcp", "port": 5432}
+    assert policy.probe_fields(config_arn(TRUSTED, 4)) == {}
