@@ -2,7 +2,9 @@
 pending invitations the policy does not accept.
 
 Read-only. Standard AWS credentials and environment (``AWS_ENDPOINT_URL`` for the local AWS). The last probe
-verdict is the newest ``ProbeSuccess`` datapoint of each endpoint within ``--window`` minutes. Progress goes
+verdict is the newest ``ProbeSuccess`` datapoint of each endpoint within ``--window`` minutes (ok, degraded,
+down); which addresses failed comes from the probe function's log (``--probe-log-group``, default the one
+``/aws/lambda/*-ProbeFunction-*`` group, as SAM names it), read with ``logs:FilterLogEvents``. Progress goes
 to stderr so that ``--json`` output stays clean. Exit status: 0; 2 bad policy; 3 reading AWS failed.
 """
 
@@ -18,14 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_logs import CloudWatchLogsClient
 
     from linkpilot.consumer.models import InvitationDecision
     from linkpilot.consumer.policy import TrustPolicy
-    from linkpilot_cli.status import InvitationRow, ProbeVerdict, StatusReport
+    from linkpilot_cli.status import InvitationRow, ProbeDetail, ProbeVerdict, StatusReport
 
 EXIT_OK, EXIT_INVALID, EXIT_READ_FAILED = 0, 2, 3
 # GetMetricData takes at most 500 queries a call.
 _QUERIES_PER_CALL = 500
+# FilterLogEvents pages read at most (10,000 events or 1 MB each): a bound on what status reads.
+_LOG_PAGES = 10
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +40,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--namespace", default=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot"))
     parser.add_argument("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
     parser.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
+    parser.add_argument(
+        "--probe-log-group",
+        default=os.environ.get("LINKPILOT_PROBE_LOG_GROUP"),
+        metavar="NAME",
+        help="the probe function's log group, for the failed addresses (default: found by name; '' skips)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             probe_service=args.probe_service,
             window=timedelta(minutes=args.window),
             progress=progress,
+            probe_log_group=args.probe_log_group,
         )
     except (AwsError, ClientError, BotoCoreError) as exc:
         print(f"linkpilot status: reading AWS failed: {exc}", file=sys.stderr)
@@ -93,8 +105,11 @@ def collect_status(
     window: timedelta = timedelta(minutes=15),
     now: datetime | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    probe_log_group: str | None = None,
 ) -> StatusReport:
-    """Reads endpoints, invitations and probe metrics through ``session`` and assembles the report."""
+    """Reads endpoints, invitations, probe metrics and log lines through ``session``; assembles the report.
+
+    ``probe_log_group``: None finds the probe function's group by name, '' skips the log."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.ram_consumer import RamConsumer
     from linkpilot.consumer.plan import decide_invitation
@@ -112,6 +127,14 @@ def collect_status(
         now=now or datetime.now(UTC),
         progress=progress,
     )
+    details: dict[str, ProbeDetail] = {}
+    if verdicts and probe_log_group != "":
+        logs = session.client("logs")
+        group = probe_log_group or find_probe_log_group(logs)
+        if group:
+            progress(f"reading the probe's failures from {group}")
+            since = min(v.at for v in verdicts.values())
+            details = last_probe_details(logs, group, since=since, now=now or datetime.now(UTC))
     progress("reading pending invitations")
     ram = RamConsumer(session.client("ram"))
     pending = [i for i in ram.invitations() if i.status == "PENDING"]
@@ -125,7 +148,7 @@ def collect_status(
         decision = decide_invitation(policy, inv, ram.pending_resources(inv))
         if decision is not None and decision.refused_by_policy:
             rows.append(decision)
-    return build_status(endpoints, verdicts, rows)
+    return build_status(endpoints, verdicts, rows, details)
 
 
 def last_probe_verdicts(
@@ -177,5 +200,41 @@ def last_probe_verdicts(
                 pairs = sorted(zip(result["Timestamps"], result["Values"], strict=True), reverse=True)
                 if pairs and endpoint_id not in verdicts:
                     at, value = pairs[0]
-                    verdicts[endpoint_id] = ProbeVerdict(ok=value >= 1, at=at)
+                    verdicts[endpoint_id] = ProbeVerdict(ok=value >= 1, at=at, health=value)
     return verdicts
+
+
+def find_probe_log_group(logs: CloudWatchLogsClient) -> str | None:
+    """The one ``/aws/lambda/...-ProbeFunction-...`` log group (SAM names functions STACK-LOGICALID-SUFFIX);
+    None when there is none or several (then ``--probe-log-group`` says which)."""
+    found: list[str] = []
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/"):
+        found.extend(
+            g["logGroupName"]
+            for g in page.get("logGroups", [])
+            if "-ProbeFunction-" in g.get("logGroupName", "")
+        )
+    return found[0] if len(found) == 1 else None
+
+
+def last_probe_details(
+    logs: CloudWatchLogsClient, log_group: str, *, since: datetime, now: datetime
+) -> dict[str, ProbeDetail]:
+    """The newest "probe target failed" line per endpoint since ``since`` (a bounded number of pages)."""
+    from linkpilot_cli.status import PROBE_FAILED_MESSAGE, probe_detail
+
+    details: dict[str, ProbeDetail] = {}
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=log_group,
+        startTime=int(since.timestamp() * 1000),
+        endTime=int(now.timestamp() * 1000) + 60_000,  # the run of the newest minute may log a bit later
+        filterPattern=f'"{PROBE_FAILED_MESSAGE}"',  # an exact phrase (CloudWatch Logs filter syntax)
+    )
+    for n, page in enumerate(pages):
+        for event in page.get("events", []):
+            found = probe_detail(event.get("message", ""), event.get("timestamp", 0))
+            if found and (found[0] not in details or found[1].at >= details[found[0]].at):
+                details[found[0]] = found[1]
+        if n + 1 >= _LOG_PAGES:
+            break
+    return details
