@@ -79,3 +79,24 @@ def test_an_rds_like_configuration_is_probed_with_tcp_on_its_port():
     pg = config_arn(TRUSTED, 3).replace("rcfg-", "rcfg-pg")
     assert policy.probe_fields(pg) == {"kind": "tcp", "port": 5432}
     assert policy.probe_fields(config_arn(TRUSTED, 4)) == {}
+
+
+def test_a_child_takes_the_override_for_its_own_arn_before_its_groups():
+    group = config_arn(TRUSTED, "grp")
+    pg, web = config_arn(TRUSTED, "pg1"), config_arn(TRUSTED, "web1")
+    p = make_policy(
+        probe={
+            "overrides": [
+                {
+                    "match": "arn:aws:vpc-lattice:*:resourceconfiguration/rcfg-pg*",
+                    "kind": "tcp",
+                    "port": 5432,
+                },
+                {"match": group, "kind": "https", "port": 443},
+            ]
+        }
+    )
+    assert p.probe_fields(group, pg) == {"kind": "tcp", "port": 5432}
+    assert p.probe_fields(group, web) == {"kind": "https", "port": 443}  # no child match: the group's
+    assert p.probe_fields(group) == {"kind": "https", "port": 443}
+    assert p.probe_fields(config_arn(TRUSTED, "other"), web) == {}

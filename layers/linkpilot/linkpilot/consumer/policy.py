@@ -238,11 +238,15 @@ class TrustPolicy(_Strict):
             return True
         return any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns)
 
-    def probe_fields(self, configuration_arn: str) -> dict[str, Any]:
-        """Override fields for one configuration (the defaults travel once, in the probe input)."""
-        for override in self.probe.overrides:
-            if fnmatch.fnmatchcase(configuration_arn, override.match):
-                return override.fields()
+    def probe_fields(self, configuration_arn: str, child_arn: str | None = None) -> dict[str, Any]:
+        """Override fields for one target (the defaults travel once, in the probe input).
+
+        A GROUP configuration's child target takes the first override matching its child ARN; when none
+        does, the first matching the group's ARN (the configuration the endpoint was made for)."""
+        for arn in (child_arn, configuration_arn):
+            for override in self.probe.overrides if arn else ():
+                if fnmatch.fnmatchcase(arn, override.match):
+                    return override.fields()
         return {}
 
 
