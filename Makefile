@@ -102,6 +102,7 @@ bench: venv sysdeps
 	$(VENV)/bin/python -m bench
 
 # The property suite under the bench profile (also run by make bench, through bench/props_bench.py).
+# Each property's pytest timeout is fitted to its example count (tests/reliability/conftest.py).
 props: venv
 	HYPOTHESIS_PROFILE=bench $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-show-statistics \
 	  tests/reliability/test_properties.py

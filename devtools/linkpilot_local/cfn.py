@@ -1,7 +1,7 @@
-"""Reading our CloudFormation/SAM templates offline: YAML with the short-form intrinsic tags, and a small
-resolver for the intrinsics our templates use (Ref, Sub, GetAtt, Join, If, Select, Split, Equals, Not,
-And, Or, FindInMap-free), so tests and the demo can use the templates' own definitions (alarms, IAM
-policies, parameters) instead of copies of them.
+"""Reading our CloudFormation/SAM templates offline: cfn-lint's template decoder reads them (short-form
+intrinsic tags in their long form), and a small resolver for the intrinsics our templates use (Ref, Sub,
+GetAtt, Join, If, Select, Split, Equals, Not, And, Or, FindInMap-free), so tests and the demo can use the
+templates' own definitions (alarms, IAM policies, parameters) instead of copies of them.
 """
 
 from __future__ import annotations
@@ -11,68 +11,30 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-_FUNCTIONS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}"
-        for name in (
-            "Sub",
-            "GetAtt",
-            "Join",
-            "If",
-            "Select",
-            "Split",
-            "Equals",
-            "Not",
-            "And",
-            "Or",
-            "FindInMap",
-            "Base64",
-            "Cidr",
-            "GetAZs",
-            "ImportValue",
-            "Length",
-            "ToJsonString",
-        )
-    },
-}
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    key = _FUNCTIONS.get(tag_suffix)
-    if key is None:
-        raise yaml.constructor.ConstructorError(None, None, f"unknown tag !{tag_suffix}", node.start_mark)
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if key == "Fn::GetAtt":
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:  # pragma: no cover - YAML has no other node kinds
-        raise yaml.constructor.ConstructorError(None, None, "unexpected node", node.start_mark)
-    return {key: value}
-
-
-_Loader.add_multi_constructor("!", _construct)
-
 
 def load_template(path: str | Path) -> dict[str, Any]:
-    """A template as plain data; short-form tags become their long form (``!Ref x`` -> ``{"Ref": "x"}``)."""
-    with Path(path).open() as f:
-        data = yaml.load(f, Loader=_Loader)  # noqa: S506 - SafeLoader subclass with intrinsic tags only
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: not a template")
-    return data
+    """A template as plain data, decoded by cfn-lint's template decoder (YAML or JSON): short-form tags
+    become their long form (``!Ref x`` -> ``{"Ref": "x"}``, ``!GetAtt a.b`` -> ``{"Fn::GetAtt": [a, b]}``).
+    A template cfn-lint cannot decode (bad YAML, duplicate keys, not a mapping) raises ``ValueError``."""
+    from cfnlint.decode import decode_str  # imported when used: cfn-lint takes a second or two to import
+
+    decoded, problems = decode_str(Path(path).read_text(encoding="utf-8"))
+    if problems or not isinstance(decoded, dict):
+        reasons = "; ".join(str(problem) for problem in problems) or "not a template"
+        raise ValueError(f"{path}: {reasons}")
+    template: dict[str, Any] = _plain(decoded)
+    return template
+
+
+def _plain(node: Any) -> Any:
+    """cfn-lint's nodes (dict, list and str subclasses carrying source marks) as plain Python values."""
+    if isinstance(node, dict):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
 
 
 def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:

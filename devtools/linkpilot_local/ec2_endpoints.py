@@ -19,7 +19,7 @@ from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.utils import random_private_ip
 
 from .errors import ec2_error
-from .lattice import configuration_status, find_configuration_by_arn
+from .lattice import ResourceConfiguration, configuration_status, find_configuration_by_arn
 from .util import arn_parts, fingerprint, hex_id, paginate, short_hash
 
 if TYPE_CHECKING:
@@ -189,16 +189,83 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         raise ec2_error("InvalidClientToken", "The client token is not valid")
     digest = fingerprint(p, ignore=("DryRun",))
     if token:
-        seen = emu.endpoints.tokens.get((call.account, call.region, token))
-        if seen is not None:
-            if seen[0] != digest:
-                raise ec2_error(
-                    "IdempotentParameterMismatch",
-                    f"The client token {token} has already been used with different parameters",
-                )
-            endpoint = _ec2(call.account, call.region).vpc_end_points.get(seen[1])
-            if endpoint is not None:
-                return {"VpcEndpoint": endpoint, "ClientToken": token}
+        replayed = _replayed_endpoint(emu, call, token, digest)
+        if replayed is not None:
+            return {"VpcEndpoint": replayed, "ClientToken": token}
+    cfg_arn = _configuration_arn(p)
+    ec2 = _ec2(call.account, call.region)
+    vpc_id = p.get("VpcId", "")
+    if vpc_id not in ec2.vpcs:
+        raise ec2_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+    subnet_ids = list(p.get("SubnetIds") or [])
+    subnets, zones = _endpoint_subnets(ec2, vpc_id, subnet_ids)
+    sg_ids = _endpoint_security_groups(ec2, vpc_id, list(p.get("SecurityGroupIds") or []))
+    ip_type = p.get("IpAddressType") or "ipv4"
+    if ip_type not in {"ipv4", "dualstack", "ipv6"}:
+        raise ec2_error("InvalidParameterValue", f"Value ({ip_type}) for parameter IpAddressType is invalid")
+    cfg = _usable_configuration(emu, call, cfg_arn)
+    _check_gateway(emu, call, cfg, vpc_id, zones)
+    live = [e for e in emu.endpoints.all() if e.vpc_id == vpc_id and e.deleted_at is None]
+    if len(live) >= ENDPOINTS_PER_VPC:
+        raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
+    tags = _tags_from_spec(p.get("TagSpecifications") or [])
+    if p.get("DryRun"):
+        raise ec2_error(
+            "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
+        )
+
+    endpoint_id = hex_id("vpce-")
+    eni_ids = []
+    for subnet in subnets:
+        eni = ec2.create_network_interface(
+            subnet,
+            random_private_ip(subnet.cidr_block),
+            group_ids=sg_ids,
+            description=f"VPC Endpoint Interface {endpoint_id}",
+        )
+        eni_ids.append(eni.id)
+    private_dns = bool(p.get("PrivateDnsEnabled", False))
+    dns_entries, private_name = _dns_entries(endpoint_id, cfg, call.region, vpc_id, private_dns=private_dns)
+    endpoint = ResourceEndpoint(  # type: ignore[abstract]  # moto's CloudFormation hooks, unused here
+        emu,
+        ec2,
+        endpoint_id=endpoint_id,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        security_group_ids=sg_ids,
+        network_interface_ids=eni_ids,
+        configuration_arn=cfg_arn,
+        ip_address_type=ip_type,
+        private_dns_enabled=private_dns,
+        dns_entries=dns_entries,
+        private_dns_name=private_name,
+        client_token=token,
+        tags=tags,
+    )
+    ec2.vpc_end_points[endpoint_id] = endpoint
+    emu.endpoints.by_id[endpoint_id] = endpoint
+    if token:
+        emu.endpoints.tokens[(call.account, call.region, token)] = (digest, endpoint_id)
+    emu.datapath.attach(endpoint)
+    return {"VpcEndpoint": endpoint, "ClientToken": token}
+
+
+def _replayed_endpoint(emu: Emulation, call: Call, token: str, digest: str) -> ResourceEndpoint | None:
+    """The endpoint an earlier request with this token created (same parameters), if it still exists."""
+    seen = emu.endpoints.tokens.get((call.account, call.region, token))
+    if seen is None:
+        return None
+    if seen[0] != digest:
+        raise ec2_error(
+            "IdempotentParameterMismatch",
+            f"The client token {token} has already been used with different parameters",
+        )
+    endpoint: ResourceEndpoint | None = _ec2(call.account, call.region).vpc_end_points.get(seen[1])
+    return endpoint
+
+
+def _configuration_arn(p: dict[str, Any]) -> str:
+    """The request's ResourceConfigurationArn, checked for shape, and no parameter of other endpoint types."""
     cfg_arn = p.get("ResourceConfigurationArn")
     if not cfg_arn:
         raise ec2_error("MissingParameter", "The request must contain the parameter ResourceConfigurationArn")
@@ -216,11 +283,11 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         raise ec2_error(
             "InvalidParameterValue", f"Value ({cfg_arn}) for parameter ResourceConfigurationArn is invalid"
         )
-    ec2 = _ec2(call.account, call.region)
-    vpc_id = p.get("VpcId", "")
-    if vpc_id not in ec2.vpcs:
-        raise ec2_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
-    subnet_ids = list(p.get("SubnetIds") or [])
+    return str(cfg_arn)
+
+
+def _endpoint_subnets(ec2: Any, vpc_id: str, subnet_ids: list[str]) -> tuple[list[Any], set[str]]:
+    """The endpoint's subnets (at least one, in the VPC, one per zone) and their zone ids."""
     if not subnet_ids:
         raise ec2_error(
             "InvalidParameter", "At least one subnet is required for a VPC endpoint of type Resource"
@@ -245,7 +312,11 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
             )
         zones.add(subnet.availability_zone_id)
         subnets.append(subnet)
-    sg_ids = list(p.get("SecurityGroupIds") or [])
+    return subnets, zones
+
+
+def _endpoint_security_groups(ec2: Any, vpc_id: str, sg_ids: list[str]) -> list[str]:
+    """The given security groups (each in the VPC), or the VPC's default group when none is given."""
     for sg_id in sg_ids:
         sg = ec2.get_security_group_from_id(sg_id)
         if sg is None:
@@ -257,9 +328,11 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
     if not sg_ids:
         default = ec2.get_default_security_group(vpc_id)
         sg_ids = [default.id] if default is not None else []
-    ip_type = p.get("IpAddressType") or "ipv4"
-    if ip_type not in {"ipv4", "dualstack", "ipv6"}:
-        raise ec2_error("InvalidParameterValue", f"Value ({ip_type}) for parameter IpAddressType is invalid")
+    return sg_ids
+
+
+def _usable_configuration(emu: Emulation, call: Call, cfg_arn: str) -> ResourceConfiguration:
+    """The configuration, if the caller owns it or has it shared, in the Region, active, not a child."""
     cfg = find_configuration_by_arn(emu, cfg_arn)
     visible = cfg is not None and (cfg.account == call.account or emu.ram.has_access(call.account, cfg_arn))
     if cfg is None or not visible or cfg.region != call.region:
@@ -272,77 +345,49 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         raise ec2_error("InvalidParameter", f"The resource configuration {cfg_arn} is not active")
     if cfg.type in {"CHILD"}:
         raise ec2_error("InvalidParameter", "Create the endpoint for the GROUP resource configuration")
+    return cfg
+
+
+def _check_gateway(
+    emu: Emulation, call: Call, cfg: ResourceConfiguration, vpc_id: str, zones: set[str]
+) -> None:
+    """The configuration's gateway is in another VPC and shares an Availability Zone with the endpoint."""
     gateway = emu.lattice.gateways.get(cfg.gateway_id or "")
-    if gateway is not None:
-        if gateway.vpc_id == vpc_id and gateway.account == call.account:
-            raise ec2_error(
-                "InvalidParameter", "The resource gateway of this resource configuration is in the same VPC"
-            )
-        gw_ec2 = _ec2(gateway.account, gateway.region)
-        gw_zones = set()
-        for gw_subnet in gateway.subnet_ids:
-            try:
-                gw_zones.add(gw_ec2.get_subnet(gw_subnet).availability_zone_id)
-            except Exception:  # noqa: BLE001,S112 - a subnet deleted under a gateway simply offers no zone
-                continue
-        if gw_zones and not gw_zones & zones:
-            raise ec2_error(
-                "InvalidParameter",
-                "The VPC endpoint subnets must share at least one Availability Zone "
-                "with the resource gateway "
-                f"(gateway zones: {', '.join(sorted(gw_zones))})",
-            )
-    live = [e for e in emu.endpoints.all() if e.vpc_id == vpc_id and e.deleted_at is None]
-    if len(live) >= ENDPOINTS_PER_VPC:
-        raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
-    tags = _tags_from_spec(p.get("TagSpecifications") or [])
-    if p.get("DryRun"):
+    if gateway is None:
+        return
+    if gateway.vpc_id == vpc_id and gateway.account == call.account:
         raise ec2_error(
-            "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
+            "InvalidParameter", "The resource gateway of this resource configuration is in the same VPC"
+        )
+    gw_ec2 = _ec2(gateway.account, gateway.region)
+    gw_zones = set()
+    for gw_subnet in gateway.subnet_ids:
+        try:
+            gw_zones.add(gw_ec2.get_subnet(gw_subnet).availability_zone_id)
+        except Exception:  # noqa: BLE001,S112 - a subnet deleted under a gateway simply offers no zone
+            continue
+    if gw_zones and not gw_zones & zones:
+        raise ec2_error(
+            "InvalidParameter",
+            "The VPC endpoint subnets must share at least one Availability Zone "
+            "with the resource gateway "
+            f"(gateway zones: {', '.join(sorted(gw_zones))})",
         )
 
-    endpoint_id = hex_id("vpce-")
-    eni_ids = []
-    for subnet in subnets:
-        eni = ec2.create_network_interface(
-            subnet,
-            random_private_ip(subnet.cidr_block),
-            group_ids=sg_ids,
-            description=f"VPC Endpoint Interface {endpoint_id}",
-        )
-        eni_ids.append(eni.id)
-    region = call.region
+
+def _dns_entries(
+    endpoint_id: str, cfg: ResourceConfiguration, region: str, vpc_id: str, *, private_dns: bool
+) -> tuple[list[dict[str, str]], str | None]:
+    """The endpoint's DNS entries and, with private DNS on a DNS resource, its private name."""
     dns_name = f"{endpoint_id}.{cfg.id}.{short_hash(cfg.account, cfg.id)}.vpc-lattice-rsc.{region}.on.aws"
     dns_entries = [{"DnsName": dns_name, "HostedZoneId": hosted_zone_id(region)}]
-    private_dns = bool(p.get("PrivateDnsEnabled", False))
     private_name = None
     if private_dns and cfg.definition and "dnsResource" in cfg.definition:
         private_name = str(cfg.definition["dnsResource"]["domainName"])
         dns_entries.append(
             {"DnsName": private_name, "HostedZoneId": "Z" + short_hash(vpc_id, length=13).upper()}
         )
-    endpoint = ResourceEndpoint(  # type: ignore[abstract]  # moto's CloudFormation hooks, unused here
-        emu,
-        ec2,
-        endpoint_id=endpoint_id,
-        vpc_id=vpc_id,
-        subnet_ids=subnet_ids,
-        security_group_ids=sg_ids,
-        network_interface_ids=eni_ids,
-        configuration_arn=cfg_arn,
-        ip_address_type=ip_type,
-        private_dns_enabled=private_dns,
-        dns_entries=dns_entries,
-        private_dns_name=private_name,
-        client_token=token,
-        tags=tags,
-    )
-    ec2.vpc_end_points[endpoint_id] = endpoint
-    emu.endpoints.by_id[endpoint_id] = endpoint
-    if token:
-        emu.endpoints.tokens[(call.account, call.region, token)] = (digest, endpoint_id)
-    emu.datapath.attach(endpoint)
-    return {"VpcEndpoint": endpoint, "ClientToken": token}
+    return dns_entries, private_name
 
 
 def delete_vpc_endpoints(emu: Emulation, call: Call) -> dict[str, Any]:

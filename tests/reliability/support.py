@@ -1,4 +1,4 @@
-"""Helpers the reliability suite shares: the templates' IAM policies (a CloudFormation-tag-aware YAML
+"""Helpers the reliability suite shares: the templates' IAM policies (read with linkpilot_local.cfn's
 loader), the integration tests' worlds (loaded, not copied), a metrics recorder and IAM-style denials
 in the local AWS."""
 
@@ -13,8 +13,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 CORPUS = TESTS / "corpus"
@@ -27,36 +25,7 @@ FUNCTIONS: dict[str, tuple[Path, str]] = {
 }
 
 
-# --- templates --------------------------------------------------------------------------------------
-class CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (``!Ref X``, ``!If [...]``) as ``{"Ref": "X"}``,
-    ``{"If": [...]}``; long forms (``Fn::If``) are normalised the same way by :func:`_short`."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {suffix: value}
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=CfnLoader)
-    return loaded
-
-
-def _short(node: Any) -> Any:
-    if isinstance(node, dict) and len(node) == 1:
-        ((key, value),) = node.items()
-        if key.startswith("Fn::"):
-            return {key.removeprefix("Fn::"): value}
-    return node
+# --- templates (read with linkpilot_local.cfn.load_template: intrinsics in their long form) ----------------
 
 
 def as_list(value: Any) -> list[Any]:
@@ -72,14 +41,13 @@ def function_statements(template: dict[str, Any], logical_id: str) -> list[dict[
         if not isinstance(policy, dict) or "Statement" not in policy:
             raise AssertionError(f"{logical_id}: only inline statements are checked, found {policy!r}")
         for raw in policy["Statement"]:
-            node = _short(raw)
-            if "If" in node:
-                _cond, when_true, when_false = node["If"]
+            if "Fn::If" in raw:
+                _cond, when_true, when_false = raw["Fn::If"]
                 for branch in (when_true, when_false):
                     if branch != {"Ref": "AWS::NoValue"}:
                         statements.append(branch)
             else:
-                statements.append(node)
+                statements.append(raw)
     return statements
 
 

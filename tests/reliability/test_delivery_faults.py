@@ -30,9 +30,10 @@ from botocore.config import Config
 from linkpilot.consumer.controller import handle_event
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.wiring import build_controller
+from linkpilot_local.cfn import load_template
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
 
-from .support import ROOT, MetricsRecorder, controller_world, denied, load_function_app, load_template
+from .support import ROOT, MetricsRecorder, controller_world, denied, load_function_app
 
 pytestmark = pytest.mark.integration
 

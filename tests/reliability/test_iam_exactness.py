@@ -25,8 +25,10 @@ import pytest
 import yaml
 from policy_sentry.querying.actions import get_action_data
 
+from linkpilot_local.cfn import load_template
+
 from . import iam_recorder
-from .support import FUNCTIONS, ROOT, as_list, function_statements, granted_actions, load_template
+from .support import FUNCTIONS, ROOT, as_list, function_statements, granted_actions
 
 # The suites whose tests drive the functions against the local AWS.
 SUITE = (
@@ -149,7 +151,7 @@ def _resource_id_is_wildcard(resource: Any) -> bool:
     """``arn:...:vpc-endpoint/*`` (any id) vs ``!Ref Share`` or ``.../linkpilot-probe-*`` (named)."""
     if resource == "*":
         return True
-    text = resource.get("Sub") if isinstance(resource, dict) else resource
+    text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
     if isinstance(text, list):
         text = text[0]
     if not isinstance(text, str):

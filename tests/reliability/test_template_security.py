@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from .support import ROOT, load_template
+from linkpilot_local.cfn import load_template
+
+from .support import ROOT
 
 TEMPLATES = [ROOT / "template.yaml", ROOT / "provider" / "template.yaml"]
 

@@ -45,7 +45,7 @@ CASES = {
     # the controller and the onboarding function do not carry each other's code, nor the probe client
     "controller": NEVER | {"linkpilot.provider.plan", "linkpilot.probe.client"},
     "onboarding": NEVER
-    | {"linkpilot.consumer.reconcile", "linkpilot.consumer.controller", "linkpilot.probe.client"},
+    | {"linkpilot.consumer.reconcile", "linkpilot.consumer.controller", "linkpilot.probe.client", "pydantic"},
 }
 SCRIPT = """
 import importlib.util, json, sys

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import yaml
 from provider_world import ROOT, ProviderWorld, build_provider
 
 from linkpilot_local import LocalAws
+from linkpilot_local.cfn import load_template
 
 pytestmark = pytest.mark.integration
 
@@ -146,11 +146,7 @@ def test_every_call_the_onboarding_makes_is_allowed_by_its_iam_policy(
 
 
 def provider_template_policy() -> set[str]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    template = yaml.load((ROOT / "provider" / "template.yaml").read_text(), Loader=Loader)
+    template = load_template(ROOT / "provider" / "template.yaml")
     statements = template["Resources"]["OnboardingFunction"]["Properties"]["Policies"][0]["Statement"]
     actions: set[str] = set()
     for statement in statements:

@@ -9,39 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from policy_sentry.querying.actions import get_action_data
 
 from linkpilot.consumer.policy import parse_policy
+from linkpilot_local.cfn import load_template
 
 ROOT = Path(__file__).parents[3]
 ADAPTERS = ROOT / "layers" / "linkpilot" / "linkpilot" / "aws"
 
 
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_multi_constructor("!", _cfn_tag)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)
+    return load_template(ROOT / "template.yaml")
 
 
 def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     raw = template["Resources"]["ControllerFunction"]["Properties"]["Policies"][0]["Statement"]
-    # a conditional statement is {"If": [condition, statement, NoValue]}: check the statement it adds
-    return [s["If"][1] if "If" in s else s for s in raw]
+    # a conditional statement is {"Fn::If": [condition, statement, NoValue]}: check the statement it adds
+    return [s["Fn::If"][1] if "Fn::If" in s else s for s in raw]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -154,11 +139,11 @@ def _resolve(node: Any, params: dict[str, Any], conditions: dict[str, bool], loc
         ((fn, arg),) = node.items()
         if fn == "Ref":
             return local.get(arg, params.get(arg, f"<{arg}>"))
-        if fn == "If":
+        if fn == "Fn::If":
             return _resolve(arg[1] if conditions[arg[0]] else arg[2], params, conditions, local)
-        if fn == "Join":
+        if fn == "Fn::Join":
             return arg[0].join(_resolve(arg[1], params, conditions, local))
-        if fn == "Sub":
+        if fn == "Fn::Sub":
             text, variables = (arg, {}) if isinstance(arg, str) else arg
             values = {**local, **{k: _resolve(v, params, conditions, local) for k, v in variables.items()}}
             return re.sub(

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability.support import load_template  # the one CloudFormation-tag-aware loader
+
+from linkpilot_local.cfn import load_template
 
 TEMPLATE = Path(__file__).parents[3] / "provider" / "template.yaml"
 
@@ -54,7 +55,7 @@ def test_sample_target_is_reachable_only_from_the_gateway_and_requires_imdsv2(
             "IpProtocol": "tcp",
             "FromPort": 8080,
             "ToPort": 8080,
-            "SourceSecurityGroupId": {"GetAtt": "ResourceGatewaySecurityGroup.GroupId"},
+            "SourceSecurityGroupId": {"Fn::GetAtt": ["ResourceGatewaySecurityGroup", "GroupId"]},
             "Description": "HTTP responder, reachable from the resource gateway only",
         }
     ]

@@ -9,14 +9,13 @@ so the same code runs against a real account and against the local AWS emulation
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from pydantic import Field
 
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
-from linkpilot.settings import EnvSettings, SettingsError
+from linkpilot.settings import EnvSettings, SettingsError, setting
 
 if TYPE_CHECKING:
     import boto3
@@ -24,22 +23,23 @@ if TYPE_CHECKING:
 __all__ = ["ControllerFunction", "ControllerSettings", "SettingsError", "build_controller"]
 
 
+@dataclass(frozen=True)
 class ControllerSettings(EnvSettings):
-    """The controller's environment: ``LINKPILOT_<alias or field name>``."""
+    """The controller's environment: ``LINKPILOT_<env name or field name>``."""
 
-    policy_parameter_name: str | None = Field(default=None, alias="policy_parameter")
-    policy_cache_seconds: int = Field(default=300, ge=0, le=3600)
-    audit_table_name: str | None = Field(default=None, alias="audit_table")
-    notification_topic_arn: str | None = Field(default=None, alias="topic_arn")
-    probe_schedule_group: str | None = None
-    probe_function_arn: str | None = None
-    probe_scheduler_role_arn: str | None = None
-    probe_schedule_expression: str = Field(
-        default="rate(1 minute)", pattern=r"^(rate|cron)\(.+\)$", alias="probe_schedule"
+    policy_parameter_name: str | None = setting(None, env="policy_parameter")
+    policy_cache_seconds: int = setting(300, ge=0, le=3600)
+    audit_table_name: str | None = setting(None, env="audit_table")
+    notification_topic_arn: str | None = setting(None, env="topic_arn")
+    probe_schedule_group: str | None = setting(None)
+    probe_function_arn: str | None = setting(None)
+    probe_scheduler_role_arn: str | None = setting(None)
+    probe_schedule_expression: str = setting(
+        "rate(1 minute)", env="probe_schedule", pattern=r"(rate|cron)\(.+\)"
     )
-    probe_input_max_chars: int = Field(default=DEFAULT_MAX_INPUT_CHARS, ge=1024, le=262_144)
-    audit_retention_days: int = Field(default=90, ge=1, le=3650)
-    max_workers: int = Field(default=8, ge=1, le=64)
+    probe_input_max_chars: int = setting(DEFAULT_MAX_INPUT_CHARS, ge=1024, le=262_144)
+    audit_retention_days: int = setting(90, ge=1, le=3650)
+    max_workers: int = setting(8, ge=1, le=64)
 
     @property
     def probe_configured(self) -> bool:

@@ -9,26 +9,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs
-from linkpilot.settings import EnvSettings
+from linkpilot.settings import EnvSettings, setting
 
 if TYPE_CHECKING:
     import boto3
 
 
+@dataclass(frozen=True)
 class OnboardingSettings(EnvSettings):
     """The onboarding function's environment: ``LINKPILOT_<field name>``."""
 
-    share_arn: str = Field(min_length=1)
-    consumer_list_parameter: str = Field(min_length=1)
-    sharing_mode: SharingMode = SharingMode.ACCOUNTS
-    audit_table: str = Field(min_length=1)
-    topic_arn: str = Field(min_length=1)
-    audit_retention_days: int = Field(default=90, ge=1, le=3650)
+    share_arn: str = setting()
+    consumer_list_parameter: str = setting()
+    audit_table: str = setting()
+    topic_arn: str = setting()
+    sharing_mode: SharingMode = setting(SharingMode.ACCOUNTS)
+    audit_retention_days: int = setting(90, ge=1, le=3650)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""The demo's world: its three accounts, the reference target, the options, and the events the local AWS
+does not emit by itself (delivered to the functions by the demo)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+PROVIDER, CONSUMER, UNTRUSTED = "111111111111", "222222222222", "333333333333"
+TARGET_DOMAIN = "hello.provider.internal"
+TARGET_PORT = 8080
+EXPECTED_BODY = "Hello, World!"
+
+
+@dataclass
+class DemoOptions:
+    untrusted_invitations: str = "ignore"  # or "reject": what the consumer's policy does with them
+    trusted_accounts: tuple[str, ...] = (PROVIDER,)  # the consumer's trust policy
+    log_path: Path = field(default_factory=lambda: REPO / ".demo" / "demo.log")
+    color: bool = False
+
+
+def make_demo_vpc(session: Any, cidr: str) -> tuple[str, list[str], str]:
+    from linkpilot_local.fixtures import make_vpc
+
+    vpc_id, subnets = make_vpc(session, cidr)
+    ec2 = session.client("ec2")
+    sg = ec2.create_security_group(GroupName="linkpilot-demo", Description="demo", VpcId=vpc_id)["GroupId"]
+    return vpc_id, subnets, sg
+
+
+def parameter_change_event(name: str, account: str, region: str, at: datetime) -> dict[str, Any]:
+    """What EventBridge delivers for an SSM parameter update (moto's SSM does not emit events)."""
+    return {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000001",
+        "detail-type": "Parameter Store Change",
+        "source": "aws.ssm",
+        "account": account,
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:ssm:{region}:{account}:parameter{name}"],
+        "detail": {"operation": "Update", "name": name, "type": "String"},
+    }
+
+
+def scheduled_event(account: str, region: str, at: datetime) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000002",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{account}:rule/linkpilot-reconcile"],
+        "detail": {},
+    }

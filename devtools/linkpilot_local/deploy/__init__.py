@@ -1,0 +1,17 @@
+"""A small local CloudFormation for our own two templates (see :mod:`.stack`): ``deploy_stack`` creates a
+stack's resources in the local AWS; one creator per resource type (:mod:`.resources`)."""
+
+from .model import DeployError, FunctionSpec, LocalStack
+from .resources import CREATORS
+from .stack import deploy_stack, drain_inbox, resolve_ssm_parameters, write_baseline
+
+__all__ = [
+    "CREATORS",
+    "DeployError",
+    "FunctionSpec",
+    "LocalStack",
+    "deploy_stack",
+    "drain_inbox",
+    "resolve_ssm_parameters",
+    "write_baseline",
+]

@@ -1,0 +1,41 @@
+"""What the local deployer produces (a stack's physical ids, attributes, functions) and its error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    inbox_queue_url: str | None = None
+    schedules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LocalStack:
+    name: str
+    account: str
+    region: str
+    physical: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[tuple[str, str], Any] = field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)  # every parameter's value, SSM types resolved
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+def physical_name(stack: LocalStack, logical: str, limit: int = 64) -> str:
+    """The name CloudFormation would generate for a resource without an explicit one (stack-logical)."""
+    return f"{stack.name}-{logical}"[:limit]

@@ -1,0 +1,119 @@
+"""The VPC Lattice emulation's state: resource gateways and configurations, their lifecycle status."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..emulation import Emulation
+
+
+GATEWAY_NAME = re.compile(r"^(?!rgw-)(?!-)(?!.*-$)(?!.*--)[a-z0-9-]{3,40}$")
+CONFIG_NAME = re.compile(r"^(?!rcfg-)(?!-)(?!.*-$)(?!.*--)[a-z0-9-]{3,40}$")
+GATEWAY_ID = re.compile(
+    r"^(?:(rgw-[0-9a-z]{17})|arn:[a-z0-9-]+:vpc-lattice:([a-zA-Z0-9-]+):(\d{12}):resourcegateway/(rgw-[0-9a-z]{17}))$"
+)
+CONFIG_ID = re.compile(
+    r"^(?:(rcfg-[0-9a-z]{17})|arn:[a-z0-9-]+:vpc-lattice:([a-zA-Z0-9-]+):(\d{12}):resourceconfiguration/(rcfg-[0-9a-z]{17}))$"
+)
+DOMAIN = re.compile(r"^(?=.{3,255}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9-]{1,63}\.?$")
+CONFIG_TYPES = {"GROUP", "CHILD", "SINGLE", "ARN", "CIDR"}
+RESOURCE_TYPE = "vpc-lattice:ResourceConfiguration"
+
+
+@dataclass
+class ResourceGateway:
+    id: str
+    arn: str
+    name: str
+    account: str
+    region: str
+    vpc_id: str
+    subnet_ids: list[str]
+    security_group_ids: list[str]
+    ip_address_type: str
+    ipv4_addresses_per_eni: int | None
+    dns_resolution: str | None
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+
+
+@dataclass
+class ResourceConfiguration:
+    id: str
+    arn: str
+    name: str
+    account: str
+    region: str
+    type: str
+    port_ranges: list[str]
+    protocol: str
+    gateway_id: str | None
+    group_id: str | None
+    definition: dict[str, Any] | None
+    allow_association: bool
+    custom_domain: str | None
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+
+    def ports(self) -> list[tuple[int, int]]:
+        out = []
+        for item in self.port_ranges:
+            low, _, high = item.partition("-")
+            out.append((int(low), int(high or low)))
+        return out
+
+    def target_host(self) -> str | None:
+        """Domain name or IP address the configuration points at (None for ARN/GROUP types)."""
+        definition = self.definition or {}
+        if "dnsResource" in definition:
+            return str(definition["dnsResource"]["domainName"])
+        if "ipResource" in definition:
+            return str(definition["ipResource"]["ipAddress"])
+        return None
+
+
+class LatticeStore:
+    def __init__(self) -> None:
+        self.gateways: dict[str, ResourceGateway] = {}
+        self.configurations: dict[str, ResourceConfiguration] = {}
+        self.tokens: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+
+def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
+    now = emu.clock.now()
+    if deleted is not None:
+        return "DELETE_IN_PROGRESS"
+    if now < created + emu.settle:
+        return "CREATE_IN_PROGRESS"
+    return "ACTIVE"
+
+
+def purge(emu: Emulation) -> None:
+    """Forget gateways and configurations whose deletion has finished."""
+    now = emu.clock.now()
+    store = emu.lattice
+    for key, gw in list(store.gateways.items()):
+        if gw.deleted_at is not None and now >= gw.deleted_at + emu.settle:
+            del store.gateways[key]
+    for key, cfg in list(store.configurations.items()):
+        if cfg.deleted_at is not None and now >= cfg.deleted_at + emu.settle:
+            del store.configurations[key]
+
+
+def configuration_status(emu: Emulation, cfg: ResourceConfiguration) -> str:
+    return lifecycle_status(emu, cfg.created_at, cfg.deleted_at)
+
+
+def find_configuration_by_arn(emu: Emulation, arn: str) -> ResourceConfiguration | None:
+    cfg = emu.lattice.configurations.get(arn.rsplit("/", 1)[-1])
+    if cfg is None or cfg.arn != arn or cfg.deleted_at is not None:
+        return None
+    return cfg

@@ -1,0 +1,56 @@
+"""Tag/Untag/ListTagsForResource for resource gateway and configuration ARNs (others go to moto)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .common import (
+    check_tags,
+    resolve_configuration,
+    resolve_gateway,
+)
+from .store import (
+    ResourceConfiguration,
+    ResourceGateway,
+)
+
+if TYPE_CHECKING:
+    from ..dispatch import Call
+    from ..emulation import Emulation
+
+
+# ------------------------------------------------------------------------------------------- tags
+
+
+def _tagged(emu: Emulation, call: Call, arn: str) -> ResourceGateway | ResourceConfiguration | None:
+    """The gateway/configuration an ARN names, or None if the ARN is not one of ours (moto's then)."""
+    if ":resourcegateway/" in arn:
+        return resolve_gateway(emu, call, arn)
+    if ":resourceconfiguration/" in arn:
+        return resolve_configuration(emu, call, arn)
+    return None
+
+
+def tag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
+    target = _tagged(emu, call, call.params["resourceArn"])
+    if target is None:
+        return None
+    merged = {**target.tags, **call.params.get("tags", {})}
+    target.tags = check_tags(merged)
+    return {}
+
+
+def untag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
+    target = _tagged(emu, call, call.params["resourceArn"])
+    if target is None:
+        return None
+    for key in call.params.get("tagKeys", []):
+        target.tags.pop(key, None)
+    return {}
+
+
+def list_tags_for_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
+    target = _tagged(emu, call, call.params["resourceArn"])
+    if target is None:
+        return None
+    return {"tags": dict(target.tags)}
