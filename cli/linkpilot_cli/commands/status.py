@@ -4,8 +4,8 @@ pending invitations the policy does not accept.
 Read-only. Standard AWS credentials and environment (``AWS_ENDPOINT_URL`` for the local AWS). The last probe
 verdict is the newest ``ProbeSuccess`` datapoint of each endpoint within ``--window`` minutes (ok, degraded,
 down); which addresses failed comes from the probe function's log (``--probe-log-group``, default the one
-``/aws/lambda/*-ProbeFunction-*`` group, as SAM names it), read with ``logs:FilterLogEvents``. Progress goes
-to stderr so that ``--json`` output stays clean. Exit status: 0; 2 bad policy; 3 reading AWS failed.
+``/aws/lambda/STACK-ProbeFunction-*`` group), read with ``logs:FilterLogEvents``. Progress goes to
+stderr so that ``--json`` output stays clean. Exit status: 0; 2 bad policy; 3 reading AWS failed.
 """
 
 from __future__ import annotations
@@ -205,14 +205,15 @@ def last_probe_verdicts(
 
 
 def find_probe_log_group(logs: CloudWatchLogsClient) -> str | None:
-    """The one ``/aws/lambda/...-ProbeFunction-...`` log group (SAM names functions STACK-LOGICALID-SUFFIX);
-    None when there is none or several (then ``--probe-log-group`` says which)."""
+    """The one ``/aws/lambda/STACK-ProbeFunction[-SUFFIX]`` log group (CloudFormation names a function
+    STACK-LOGICALID-SUFFIX); None when there is none or several (then ``--probe-log-group`` says which)."""
+    import re
+
+    probe_group = re.compile(r"^/aws/lambda/.+-ProbeFunction(-[A-Za-z0-9]+)?$")
     found: list[str] = []
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/"):
         found.extend(
-            g["logGroupName"]
-            for g in page.get("logGroups", [])
-            if "-ProbeFunction-" in g.get("logGroupName", "")
+            g["logGroupName"] for g in page.get("logGroups", []) if probe_group.match(g["logGroupName"])
         )
     return found[0] if len(found) == 1 else None
 

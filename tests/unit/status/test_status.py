@@ -250,6 +250,7 @@ def test_the_log_read_asks_for_the_failed_lines_since_the_oldest_verdict_and_kee
 def test_no_probe_log_group_is_guessed_among_several():
     logs = boto3.client("logs", region_name="us-east-1")
     groups = [{"logGroupName": f"/aws/lambda/stack{n}-ProbeFunction-{n}"} for n in (1, 2)]
+    groups.append({"logGroupName": "/aws/lambda/stack3-ProbeFunctionality"})  # not a probe's
     with Stubber(logs) as stub:
         stub.add_response(
             "describe_log_groups", {"logGroups": groups}, {"logGroupNamePrefix": "/aws/lambda/"}

@@ -243,8 +243,8 @@ class TrustPolicy(_Strict):
 
         A GROUP configuration's child target takes the first override matching its child ARN; when none
         does, the first matching the group's ARN (the configuration the endpoint was made for)."""
-        for arn in (child_arn, configuration_arn):
-            for override in self.probe.overrides if arn else ():
+        for arn in [a for a in (child_arn, configuration_arn) if a is not None]:
+            for override in self.probe.overrides:
                 if fnmatch.fnmatchcase(arn, override.match):
                     return override.fields()
         return {}
