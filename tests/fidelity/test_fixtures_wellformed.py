@@ -12,7 +12,9 @@ import re
 import pytest
 import yaml
 from botocore import xform_name
-from reliability.support import FUNCTIONS, ROOT, function_statements, granted_actions, load_template
+from reliability.support import FUNCTIONS, ROOT, function_statements, granted_actions
+
+from linkpilot_local.cfn import load_template
 
 from .evidence import KINDS, Fixture, error_codes, fixture, fixtures, operation_model, service_model, walk
 

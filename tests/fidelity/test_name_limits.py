@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-from reliability.support import ROOT, load_template
+from reliability.support import ROOT
+
+from linkpilot_local.cfn import load_template
 
 STACK_NAME_MAX = 128
 UUID = "35a6ac50-d9f8-4084-86e4-7da34d5de4c4"

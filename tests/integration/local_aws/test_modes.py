@@ -134,7 +134,8 @@ def test_cli_serve_port_and_shutdown():
         assert f"http://127.0.0.1:{port}" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_linkpilot/health", timeout=5) as response:
             assert json.load(response)["ok"] is True
-        assert time.monotonic() - started < 5
+        # a hang guard, not a performance goal: `make bench` measures server start against moto's own
+        assert time.monotonic() - started < 60
     finally:
         proc.terminate()
         assert proc.wait(10) == 0
