@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linkpilot.consumer.models import SHARE_TAG, Endpoint, InvitationDecision
+from linkpilot_cli.output import Table
+from linkpilot_cli.output import render_table as render_rows
 
 
 @dataclass(frozen=True)
@@ -164,38 +166,42 @@ def _short_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if "/" in arn else arn
 
 
-def render_table(report: StatusReport) -> str:
-    """A table for people; ``--json`` gives the full record for machines."""
-    lines = []
-    head = ("ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED AT", "FAILED ADDRESSES")
-    body = [
-        (
-            e.endpoint_id,
-            e.state,
-            _short_arn(e.resource_configuration_arn),
-            _short_arn(e.share_arn),
-            e.probe,
-            e.probe_at or "-",
-            ", ".join(e.failed_addresses) or "-",
-        )
-        for e in report.endpoints
-    ]
-    lines.append(f"Managed resource endpoints: {len(body)}")
-    lines.extend(_table(head, body) if body else ["  (none)"])
-    inv_head = ("INVITATION", "SHARE", "SENDER", "POLICY", "REASON")
-    inv_body = [
-        (_short_arn(i.invitation_arn), i.share_name, i.sender_account_id, i.decision, i.reason)
-        for i in report.invitations
-    ]
-    lines.append("")
-    lines.append(f"Pending invitations not accepted: {len(inv_body)}")
-    lines.extend(_table(inv_head, inv_body) if inv_body else ["  (none)"])
+def status_tables(report: StatusReport) -> list[Table]:
+    """The report as rows: managed endpoints, then pending invitations the policy does not accept."""
+    endpoints = Table(
+        "endpoint",
+        "Managed resource endpoints",
+        ("ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED AT", "FAILED ADDRESSES"),
+        tuple(
+            (
+                e.endpoint_id,
+                e.state,
+                _short_arn(e.resource_configuration_arn),
+                _short_arn(e.share_arn),
+                e.probe,
+                e.probe_at or "-",
+                ", ".join(e.failed_addresses) or "-",
+            )
+            for e in report.endpoints
+        ),
+    )
+    invitations = Table(
+        "invitation",
+        "Pending invitations not accepted",
+        ("INVITATION", "SHARE", "SENDER", "POLICY", "REASON"),
+        tuple(
+            (_short_arn(i.invitation_arn), i.share_name, i.sender_account_id, i.decision, i.reason)
+            for i in report.invitations
+        ),
+    )
+    return [endpoints, invitations]
+
+
+def render_table(report: StatusReport, *, colour: bool = False) -> str:
+    """A table for people; ``--output json`` gives the full record for machines."""
+    lines: list[str] = []
+    for table in status_tables(report):
+        if lines:
+            lines.append("")
+        lines.extend(render_rows(table, colour=colour))
     return "\n".join(lines)
-
-
-def _table(head: tuple[str, ...], body: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(str(row[i])) for row in (head, *body)) for i in range(len(head))]
-    return [
-        "  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in (head, *body)
-    ]

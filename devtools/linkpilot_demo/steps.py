@@ -33,7 +33,13 @@ from linkpilot_demo.world import (
 )
 from linkpilot_local import LocalAws
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
-from linkpilot_local.deploy import LocalStack, deploy_stack, drain_inbox, write_baseline
+from linkpilot_local.deploy import (
+    LocalStack,
+    deploy_stack,
+    drain_inbox,
+    stackset_instance_stack_name,
+    write_baseline,
+)
 
 
 class DemoRun:
@@ -160,7 +166,8 @@ class DemoRun:
             self.consumer = consumer = deploy_stack(
                 self.c_sess,
                 REPO / "template.yaml",
-                stack_name="linkpilot",
+                # named as a StackSet names its instance stacks (the README's set "linkpilot-consumer")
+                stack_name=stackset_instance_stack_name("linkpilot-consumer"),
                 parameters={  # the same for every account: the VPC, subnets and groups come from the baseline
                     "TrustedAccounts": list(options.trusted_accounts),
                     "UntrustedInvitations": options.untrusted_invitations,
@@ -212,12 +219,20 @@ class DemoRun:
             )
 
     def accept_share_and_create_endpoint(self) -> None:
-        with self.tl.step("RAM event → controller accepts the trusted share and creates the endpoint") as s:
+        accepted = "RAM event → controller accepts the trusted share (no endpoint in the same run)"
+        with self.tl.step(accepted) as s:
             s.expect(
                 self.deliver_ram_events(s) >= 1,
                 "the invitation's aws.ram event reached the controller's rule",
             )
             s.expect(self.invitation_status(PROVIDER) == ["ACCEPTED"], "the invitation is ACCEPTED")
+            s.expect(
+                self.managed_endpoints() == [],
+                "no endpoint yet: RAM accepts asynchronously, the endpoint waits until RAM lists the share",
+            )
+        with self.tl.step("RAM lists the accepted share → scheduled reconcile creates the endpoint") as s:
+            self.aws.clock.advance(seconds=30)
+            self.controller.invoke(scheduled_event(CONSUMER, self.region, self.aws.clock.now()))
             eps = self.managed_endpoints()
             s.expect(len(eps) == 1, "exactly one managed resource endpoint")
             ep = eps[0]

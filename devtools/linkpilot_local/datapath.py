@@ -61,11 +61,13 @@ class DataPath:
         self._servers: dict[str, dict[int, asyncio.Server]] = {}
         self._servers6: dict[str, dict[int, asyncio.Server]] = {}  # on ::1, dualstack/ipv6 endpoints
         self._ips: dict[str, str] = {}
-        # the addresses of an endpoint's other subnets (zones), each with its own listeners
+        # a route's addresses in its endpoint's other subnets (zones), each with its own listeners
         self._zone_ips: dict[str, list[str]] = {}
         self._zone_servers: dict[str, dict[str, dict[int, asyncio.Server]]] = {}
         self._holes: dict[str, list[socket.socket]] = {}  # black-holed address -> its silent sockets
-        self._names: dict[str, str] = {}
+        self._names: dict[str, str] = {}  # DNS name -> route key
+        self._route_cfg: dict[str, str] = {}  # route key -> configuration ARN served
+        self._attached: set[str] = set()
         self._lock = threading.RLock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -124,10 +126,10 @@ class DataPath:
         with contextlib.suppress(ValueError):
             return str(ipaddress.ip_address(host))
         with self.emu.lock, self._lock:
-            endpoint_id = self._names.get(host)
-            endpoint = self.emu.endpoints.by_id.get(endpoint_id or "")
-            if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
-                return self._ips[endpoint_id]
+            route = self._names.get(host) or ""
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
+            if endpoint is not None and endpoint.state_now() == "available" and route in self._ips:
+                return self._ips[route]
         raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {name}")
 
     def resolve_all(self, name: str) -> list[str]:
@@ -137,16 +139,16 @@ class DataPath:
             return [str(ipaddress.ip_address(host))]
         ip = self.resolve(name)  # raises for an unknown or unavailable endpoint
         with self.emu.lock, self._lock:
-            endpoint_id = self._names.get(host) or ""
-            endpoint = self.emu.endpoints.by_id.get(endpoint_id)
+            route = self._names.get(host) or ""
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
             ip_type = getattr(endpoint, "ip_address_type", "ipv4")
-            v4 = [ip, *self._zone_ips.get(endpoint_id, ())]
+            v4 = [ip, *self._zone_ips.get(route, ())]
         if ip_type == "dualstack":
             return [*v4, IPV6_LOOPBACK]
         return [IPV6_LOOPBACK] if ip_type == "ipv6" else v4
 
     def addresses(self, endpoint_id: str) -> list[str]:
-        """The endpoint's 127.x addresses, one per subnet (whatever its state)."""
+        """The 127.x addresses of an endpoint's route (a GROUP child: ``vpce-…/child-id``), one per subnet."""
         with self._lock:
             first = self._ips.get(endpoint_id)
             return [first, *self._zone_ips.get(endpoint_id, ())] if first else []
@@ -177,10 +179,10 @@ class DataPath:
         """DNS name -> loopback IP of every endpoint that is available now."""
         with self.emu.lock, self._lock:
             out = {}
-            for name, endpoint_id in self._names.items():
-                endpoint = self.emu.endpoints.by_id.get(endpoint_id)
-                if endpoint is not None and endpoint.state_now() == "available" and endpoint_id in self._ips:
-                    out[name] = self._ips[endpoint_id]
+            for name, route in self._names.items():
+                endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
+                if endpoint is not None and endpoint.state_now() == "available" and route in self._ips:
+                    out[name] = self._ips[route]
             return out
 
     def loopback_ip(self, endpoint_id: str) -> str | None:
@@ -189,37 +191,55 @@ class DataPath:
 
     # -- endpoint lifecycle (called by the EC2 handlers, under the emulation lock) ------------------
 
+    # A route is one association of an endpoint: the endpoint itself (key: its id), or for a GROUP
+    # configuration one CHILD (key: "<endpoint id>/<child id>"). Each route has its own loopback address,
+    # DNS name(s) and listeners, forwarding to that route's configuration's target.
+
     def attach(self, endpoint: ResourceEndpoint) -> None:
         with self._lock:
-            ip = self._allocate_ip()
-            self._ips[endpoint.id] = ip
-            endpoint.loopback_ip = ip
-            zones = max(len(getattr(endpoint, "subnet_ids", None) or ()), 1)
-            self._zone_ips[endpoint.id] = [self._allocate_ip() for _ in range(zones - 1)]
-            self._zone_servers[endpoint.id] = {z: {} for z in self._zone_ips[endpoint.id]}
-            for entry in endpoint.dns_entry_list():
-                self._names[_norm(entry["DnsName"])] = endpoint.id
-            self._servers[endpoint.id] = {}
-            if endpoint.ip_address_type in ("dualstack", "ipv6"):
-                self._servers6[endpoint.id] = {}
+            self._attached.add(endpoint.id)
+        self._add_routes(endpoint)
+
+    def _add_routes(self, endpoint: ResourceEndpoint) -> None:
+        with self._lock:
+            if endpoint.id not in self._attached:
+                return
+            for name, key in endpoint.route_names().items():
+                self._names[_norm(name)] = key
+            for key, cfg in endpoint.routes():
+                self._route_cfg[key] = cfg.arn
+                if key in self._ips:
+                    continue
+                ip = self._allocate_ip()
+                self._ips[key] = ip
+                if key == endpoint.id or endpoint.loopback_ip is None:
+                    endpoint.loopback_ip = ip
+                self._servers[key] = {}
+                zones = max(len(getattr(endpoint, "subnet_ids", None) or ()), 1)
+                self._zone_ips[key] = [self._allocate_ip() for _ in range(zones - 1)]
+                self._zone_servers[key] = {z: {} for z in self._zone_ips[key]}
+                if endpoint.ip_address_type in ("dualstack", "ipv6"):
+                    self._servers6[key] = {}
         self._sync(endpoint)
 
     def detach(self, endpoint: ResourceEndpoint) -> None:
         with self._lock:
-            self._close_servers(endpoint.id)
-            for address in [self._ips.get(endpoint.id), *self._zone_ips.get(endpoint.id, ())]:
-                if address in self._holes:
-                    self._close_hole(address)
-            self._ips.pop(endpoint.id, None)
-            self._zone_ips.pop(endpoint.id, None)
-            for name in [n for n, e in self._names.items() if e == endpoint.id]:
+            self._attached.discard(endpoint.id)
+            for key in [k for k in self._ips if _endpoint_of(k) == endpoint.id]:
+                self._close_servers(key)
+                for address in [self._ips.get(key), *self._zone_ips.pop(key, ())]:
+                    if address in self._holes:
+                        self._close_hole(address)
+                self._ips.pop(key, None)
+                self._route_cfg.pop(key, None)
+            for name in [n for n, k in self._names.items() if _endpoint_of(k) == endpoint.id]:
                 del self._names[name]
 
     def refresh(self) -> None:
-        """Re-check listeners after a configuration or mapping change."""
+        """Re-check routes and listeners after a configuration or mapping change (a GROUP's new child)."""
         for endpoint in self.emu.endpoints.all():
-            if endpoint.id in self._servers:
-                self._sync(endpoint)
+            if endpoint.id in self._attached:
+                self._add_routes(endpoint)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -234,8 +254,8 @@ class DataPath:
             if ip not in taken:
                 return ip
 
-    def _ports(self, endpoint: ResourceEndpoint) -> set[int]:
-        cfg = find_configuration_by_arn(self.emu, endpoint.resource_configuration_arn)
+    def _ports(self, configuration_arn: str) -> set[int]:
+        cfg = find_configuration_by_arn(self.emu, configuration_arn)
         if cfg is None:
             return set()
         host = _norm(cfg.target_host() or "")
@@ -251,19 +271,20 @@ class DataPath:
         if loop is None:
             return
         with self._lock:
-            ip = self._ips.get(endpoint.id)
-            servers = self._servers.get(endpoint.id)
-            if ip is None or servers is None:
-                return
-            wanted = self._ports(endpoint)
-            if ip not in self._holes:
-                self._listen(endpoint.id, ip, servers, wanted)
-            for zone_ip, zone_servers in self._zone_servers.get(endpoint.id, {}).items():
-                if zone_ip not in self._holes:
-                    self._listen(endpoint.id, zone_ip, zone_servers, wanted)
-            servers6 = self._servers6.get(endpoint.id)
-            if servers6 is not None:
-                self._listen(endpoint.id, IPV6_LOOPBACK, servers6, wanted)
+            for key in [k for k in self._ips if _endpoint_of(k) == endpoint.id]:
+                ip = self._ips.get(key)
+                servers = self._servers.get(key)
+                if ip is None or servers is None:
+                    continue
+                wanted = self._ports(self._route_cfg.get(key, ""))
+                if ip not in self._holes:
+                    self._listen(key, ip, servers, wanted)
+                for zone_ip, zone_servers in self._zone_servers.get(key, {}).items():
+                    if zone_ip not in self._holes:
+                        self._listen(key, zone_ip, zone_servers, wanted)
+                servers6 = self._servers6.get(key)
+                if servers6 is not None:
+                    self._listen(key, IPV6_LOOPBACK, servers6, wanted)
 
     def _listen(
         self, endpoint_id: str, ip: str, servers: dict[int, asyncio.Server], wanted: set[int]
@@ -315,12 +336,14 @@ class DataPath:
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(server.close)
 
-    def _target_for(self, endpoint_id: str, port: int) -> tuple[str, int] | None:
+    def _target_for(self, route: str, port: int) -> tuple[str, int] | None:
         with self.emu.lock:
-            endpoint = self.emu.endpoints.by_id.get(endpoint_id)
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
             if endpoint is None or endpoint.state_now() != "available" or not endpoint.accessible():
                 return None
-            cfg = find_configuration_by_arn(self.emu, endpoint.resource_configuration_arn)
+            with self._lock:
+                cfg_arn = self._route_cfg.get(route, "")
+            cfg = find_configuration_by_arn(self.emu, cfg_arn)
             if cfg is None or not any(low <= port <= high for low, high in cfg.ports()):
                 return None
             host = _norm(cfg.target_host() or "")
@@ -379,6 +402,11 @@ def _silent_listener(address: str, port: int) -> list[socket.socket]:
         filler.connect_ex((address, port))
         sockets.append(filler)
     return sockets
+
+
+def _endpoint_of(route: str) -> str:
+    """The endpoint id of a route key (``vpce-…`` or ``vpce-…/rcfg-…``)."""
+    return route.split("/", 1)[0]
 
 
 def _norm(host: str) -> str:

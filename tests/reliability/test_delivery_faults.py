@@ -303,6 +303,11 @@ def _notifications(world: Any) -> list[dict[str, Any]]:
 )
 def test_denied_action_shows_as_metric_alarm_and_audit_record(lambda_world, capsys, operation, code):
     world = lambda_world
+    if operation == ("ec2", "CreateVpcEndpoint"):
+        # the endpoint is created by a run after the accepting one, once RAM lists the share
+        _invoke(world, capsys)
+        world.consumer.aws.clock.advance(seconds=30)
+        _notifications(world)  # the accepting run's notice
     with denied({operation}, account=world.consumer.account) as hits:
         outcome, lines = _invoke(world, capsys)
     assert hits == [operation]

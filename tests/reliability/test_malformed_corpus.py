@@ -70,10 +70,13 @@ CONSUMER_LISTS = corpus("consumer_lists")
 
 
 def test_the_world_would_write_with_valid_input(consumer_world):
-    """The control: the same world, a valid policy and a schedule event -> accept and create."""
+    """The control: the same world, a valid policy and two schedule events -> accept, then create."""
     w = consumer_world
     start = len(w.aws.call_log)
     event = json.loads((CORPUS.parents[1] / "events" / "controller-schedule.json").read_text())
+    result = _handle(event, json.dumps(w.consumer.policy_doc([w.provider.account])), w.consumer)
+    assert result["status"] == "ok"
+    w.aws.clock.advance(seconds=30)  # RAM completes the accept
     result = _handle(event, json.dumps(w.consumer.policy_doc([w.provider.account])), w.consumer)
     assert result["status"] == "ok"
     assert {op for _a, _s, op in writes(w.aws, start)} >= {

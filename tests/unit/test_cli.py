@@ -41,3 +41,395 @@ def test_commands_with_subcommands_still_parse(capsys):
     except SystemExit as exc:  # argparse's --help
         assert exc.code == 0
     assert "serve" in capsys.readouterr().out
+
+
+# -- conventions (issue 16) ------------------------------------------------------------------------------
+import argparse  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from importlib.metadata import version  # noqa: E402
+
+from linkpilot_cli.output import Output, Table  # noqa: E402
+
+AWS_COMMANDS = [name for name, spec in cli.COMMANDS.items() if spec.aws]
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_version_is_the_package_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"linkpilot {version('linkpilot')}"
+
+
+def test_top_level_help_is_written_for_people(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "thin dispatcher" not in out and "``" not in out  # not the module docstring
+    assert out.startswith("usage: linkpilot") and "PrivateLink resource endpoints" in out
+    for name, spec in cli.COMMANDS.items():
+        assert f"  {name}" in out and spec.summary in out
+    for code in ("0", "1", "2", "3", "130"):
+        assert f"\n  {code} " in out.split("exit status:")[1]
+
+
+def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [("linkpilot", cli.top_parser())]
+    todo = [(f"linkpilot {name}", cli.command_parser(name)) for name in cli.COMMANDS]
+    while todo:
+        name, parser = todo.pop()
+        found.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend((f"{name} {sub}", p) for sub, p in action.choices.items())
+    return found
+
+
+def test_every_option_of_every_command_has_help_text():
+    missing = [
+        f"{name} {'/'.join(action.option_strings) or action.dest}"
+        for name, parser in _parsers()
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction)
+        and action.help != argparse.SUPPRESS
+        and not (action.help or "").strip()
+    ]
+    assert missing == []
+    assert len(_parsers()) >= 8  # top level, six commands, and `stackset deploy` (and `local serve`)
+
+
+@pytest.mark.parametrize("name", sorted(cli.COMMANDS))
+def test_every_command_help_states_its_exit_codes(name):
+    for label, parser in _parsers():
+        if label == f"linkpilot {name}" or label.startswith(f"linkpilot {name} "):
+            text = parser.format_help()
+            assert "exit status:" in text, label
+            codes = [line.split()[0] for line in text.split("exit status:")[1].splitlines() if line.strip()]
+            assert {"0", "2", "130"} <= set(codes), (label, codes)
+            assert parser.description, f"{label} has no description"
+
+
+def test_stackset_deploy_has_a_description():
+    deploy = dict(_parsers())["linkpilot stackset deploy"]
+    assert "StackSet" in deploy.description and "progress" in deploy.description
+
+
+def test_aws_commands_take_region_and_profile_and_the_others_do_not():
+    for name, spec in cli.COMMANDS.items():
+        options = {o for a in cli.command_parser(name)._actions for o in a.option_strings}
+        assert ({"--region", "--profile"} <= options) == spec.aws, name
+        assert "--debug" in options and "--quiet" in options and "--no-color" in options
+        assert ("--output" in options) == spec.output, name
+
+
+def _valid_argv(name: str, tmp_path) -> list[str]:
+    """Arguments with which ``name`` gets as far as choosing its AWS session."""
+    if name == "reconcile":
+        policy = tmp_path / "policy.json"
+        endpoint = {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]}
+        policy.write_text(json.dumps({"trusted_accounts": ["111111111111"], "endpoint": endpoint}))
+        return ["reconcile", "--policy", str(policy)]
+    if name == "stackset":
+        template = tmp_path / "template.json"
+        template.write_text(json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}))
+        return [
+            "stackset",
+            "deploy",
+            "--template",
+            str(template),
+            "--name",
+            "n",
+            "--ou-ids",
+            "o",
+            "--regions",
+            "r",
+        ]
+    return [name]
+
+
+@pytest.mark.parametrize("name", AWS_COMMANDS)
+def test_bad_region_is_one_line_and_exit_2(name, tmp_path, capsys):
+    assert cli.main([*_valid_argv(name, tmp_path), "--region", "bad region!"]) == 2
+    assert _one_line(capsys.readouterr().err) == (
+        f"linkpilot {name}: --region: 'bad region!' is not a Region name (like us-east-1)"
+    )
+
+
+@pytest.mark.parametrize("name", AWS_COMMANDS)
+def test_unknown_profile_is_one_line_and_exit_2(name, tmp_path, monkeypatch, capsys):
+    assert cli.main([*_valid_argv(name, tmp_path), "--profile", "nope"]) == 2
+    assert _one_line(capsys.readouterr().err) == (
+        f"linkpilot {name}: --profile: profile 'nope' is not in the AWS config or credentials files"
+    )
+    monkeypatch.setenv("AWS_PROFILE", "gone")
+    assert cli.main(_valid_argv(name, tmp_path)) == 2
+    assert _one_line(capsys.readouterr().err) == (
+        f"linkpilot {name}: AWS_PROFILE: profile 'gone' is not in the AWS config or credentials files"
+    )
+
+
+def test_region_before_the_command_is_the_same(capsys):
+    assert cli.main(["--region", "bad region!", "status"]) == 2
+    assert "'bad region!'" in _one_line(capsys.readouterr().err)
+
+
+def test_region_for_a_command_without_aws_is_refused(capsys):
+    assert cli.main(["--region", "us-east-1", "probe", "http://a.example/"]) == 2
+    assert _one_line(capsys.readouterr().err) == "linkpilot probe: --region does not apply to this command"
+
+
+def test_aws_region_is_honoured_and_comes_before_aws_default_region():
+    from linkpilot_cli.aws import session_from
+
+    args = argparse.Namespace(region=None, profile=None)
+    env = {"AWS_REGION": "eu-west-1"}
+    assert session_from(args, env).region_name == "eu-west-1"  # AWS_DEFAULT_REGION=us-east-1 in the tests
+    args.region = "ap-south-1"
+    assert session_from(args, env).region_name == "ap-south-1"  # --region wins
+
+
+def test_no_region_anywhere_is_one_line_and_exit_2(monkeypatch, capsys):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    assert cli.main(["status"]) == 2
+    assert "no AWS Region: pass --region, set AWS_REGION" in _one_line(capsys.readouterr().err)
+
+
+def test_profile_from_the_config_file_is_used(tmp_path, monkeypatch):
+    from linkpilot_cli.aws import session_from
+
+    config = tmp_path / "config"
+    config.write_text("[profile ops]\nregion = eu-central-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    session = session_from(argparse.Namespace(region=None, profile="ops"))
+    assert session.profile_name == "ops" and session.region_name == "eu-central-1"
+
+
+@pytest.mark.parametrize("name", ["reconcile", "status"])
+def test_a_policy_that_is_not_utf8_is_exit_2_naming_the_file(name, tmp_path, capsys):
+    bad = tmp_path / "latin1.json"
+    bad.write_bytes('{"trusted_accounts": ["111111111111"], "note": "caf\u00e9"}'.encode("latin-1"))
+    assert cli.main([name, "--policy", str(bad), "--output", "table"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = _one_line(captured.err)
+    assert line.startswith(f"linkpilot {name}: {bad} is invalid") and "not UTF-8" in line
+
+
+def test_stackset_files_that_are_not_utf8_are_exit_2_naming_the_file(tmp_path, capsys):
+    bad = tmp_path / "t.json"
+    bad.write_bytes(b'{"Resources": {"\xff": {}}}')
+    argv = ["stackset", "deploy", "--template", str(bad), "--name", "n", "--ou-ids", "o", "--regions", "r"]
+    assert cli.main(argv) == 2
+    assert _one_line(capsys.readouterr().err) == f"linkpilot stackset: {bad}: not UTF-8 text (byte 16)"
+
+
+def _failing_run(exc):
+    def run(args):
+        raise exc
+
+    return run
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
+    from linkpilot_cli.commands import reconcile
+
+    monkeypatch.setattr(reconcile, "run", _failing_run(KeyboardInterrupt()))
+    assert cli.main(["reconcile"]) == 130
+    assert _one_line(capsys.readouterr().err) == "linkpilot reconcile: interrupted"
+
+
+def test_an_unexpected_error_is_one_line_naming_the_command_and_exit_1(monkeypatch, capsys):
+    from linkpilot_cli.commands import status
+
+    monkeypatch.setattr(status, "run", _failing_run(ValueError("boom")))
+    assert cli.main(["status"]) == 1
+    assert _one_line(capsys.readouterr().err) == (
+        "linkpilot status: unexpected error: ValueError: boom (run with --debug for the traceback)"
+    )
+    for argv in (["status", "--debug"], ["--debug", "status"]):
+        assert cli.main(argv) == 1
+        err = capsys.readouterr().err
+        assert "Traceback (most recent call last)" in err and "ValueError: boom" in err
+        assert err.strip().splitlines()[-1] == "linkpilot status: unexpected error: ValueError: boom"
+
+
+def test_usage_errors_exit_2(capsys):
+    assert cli.main(["status", "--output", "yaml"]) == 2
+    assert "invalid choice: 'yaml'" in capsys.readouterr().err
+    assert cli.main(["status", "--window", "x"]) == 2
+
+
+def test_status_json_flag_is_kept_as_an_alias():
+    parser = cli.command_parser("status")
+    assert parser.parse_args(["--json"]).output == "json"
+    assert parser.parse_args(["--output", "text"]).output == "text"
+    assert parser.parse_args([]).output is None  # chosen by the terminal
+
+
+# -- the output module ----------------------------------------------------------------------------------
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+TABLES = [Table("endpoint", "Endpoints", ("ENDPOINT", "PROBE"), (("vpce-1", "ok"), ("vpce-2", "failing")))]
+DATA = {
+    "endpoints": [{"endpoint_id": "vpce-1", "probe": "ok"}, {"endpoint_id": "vpce-2", "probe": "failing"}]
+}
+
+
+def test_default_output_is_a_table_on_a_terminal_and_json_otherwise():
+    tty, pipe = Tty(), io.StringIO()
+    Output("status", stdout=tty, stderr=io.StringIO(), env={}).document(DATA, TABLES)
+    Output("status", stdout=pipe, stderr=io.StringIO(), env={}).document(DATA, TABLES)
+    assert "ENDPOINT" in tty.getvalue() and "\033[32mok" in tty.getvalue()
+    assert json.loads(pipe.getvalue()) == DATA
+
+
+def test_colour_never_with_no_color_nor_off_a_terminal():
+    for env, stream, no_colour in (
+        ({"NO_COLOR": "1"}, Tty(), False),
+        ({}, io.StringIO(), False),
+        ({}, Tty(), True),
+    ):
+        Output("status", "table", stdout=stream, stderr=io.StringIO(), env=env, no_colour=no_colour).document(
+            DATA, TABLES
+        )
+        assert "\033[" not in stream.getvalue() and "vpce-2    failing" in stream.getvalue()
+
+
+def test_text_output_is_tab_separated_rows_without_a_header():
+    out = io.StringIO()
+    Output("status", "text", stdout=out, stderr=io.StringIO(), env={}).document(DATA, TABLES)
+    assert out.getvalue().splitlines() == ["endpoint\tvpce-1\tok", "endpoint\tvpce-2\tfailing"]
+
+
+def test_records_are_json_lines_for_json_and_aligned_for_table():
+    rows = [{"target": "http://a/", "verdict": "ok"}, {"target": "http://bb/", "verdict": "connect"}]
+    out = io.StringIO()
+    Output("probe", "json", stdout=out, stderr=io.StringIO(), env={}).records(
+        "result", "Results", ["target", "verdict"], rows
+    )
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == rows
+    out = io.StringIO()
+    Output("probe", "table", stdout=out, stderr=io.StringIO(), env={}).records(
+        "result", "Results", ["target", "verdict"], rows
+    )
+    assert out.getvalue().splitlines()[1:] == [
+        "  target      verdict",
+        "  http://a/   ok",
+        "  http://bb/  connect",
+    ]
+
+
+def test_progress_and_errors_go_to_stderr_and_quiet_silences_progress():
+    out, err = io.StringIO(), io.StringIO()
+    o = Output("stackset", "json", stdout=out, stderr=err, env={})
+    o.progress("waiting")
+    o.error("it broke")
+    assert out.getvalue() == "" and err.getvalue() == "… waiting\nlinkpilot stackset: it broke\n"
+    err = io.StringIO()
+    Output("stackset", "json", stdout=out, stderr=err, env={}, quiet=True).progress("waiting")
+    assert err.getvalue() == ""
+
+
+# -- through a real process: terminals, NO_COLOR, Ctrl-C ------------------------------------------------
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed its end of the pseudo-terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode()
+
+
+def _run_with_tty(*argv: str, tty: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run ``linkpilot`` in a child process; ``tty`` names the streams ("out", "err") on a pseudo-terminal."""
+    import pty
+
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    full_env.update(env or {})
+    ends: dict[str, tuple[int, int]] = {name: pty.openpty() for name in ("out", "err") if name in tty}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linkpilot_cli.main", *argv],
+        stdout=ends["out"][1] if "out" in ends else subprocess.PIPE,
+        stderr=ends["err"][1] if "err" in ends else subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=full_env,
+    )
+    for _master, child_end in ends.values():
+        os.close(child_end)
+    texts = {}
+    for name, pipe in (("out", proc.stdout), ("err", proc.stderr)):
+        if name in ends:
+            texts[name] = _read_all(ends[name][0])
+            os.close(ends[name][0])
+        else:
+            texts[name] = pipe.read().decode() if pipe else ""
+    return proc.wait(60), texts["out"], texts["err"]
+
+
+def test_error_prefix_is_red_on_a_terminal_only_and_never_with_no_color(tmp_path):
+    missing = str(tmp_path / "missing.json")
+    code, _, err = _run_with_tty("reconcile", "--policy", missing, tty="err")
+    assert code == 2 and "\033[31mlinkpilot reconcile:\033[0m" in err
+    code, _, err = _run_with_tty("reconcile", "--policy", missing, tty="err", env={"NO_COLOR": "1"})
+    assert code == 2 and "\033[" not in err and err.startswith("linkpilot reconcile:")
+    code, _, err = _run_with_tty("reconcile", "--policy", missing, tty="")
+    assert code == 2 and "\033[" not in err
+
+
+def test_schema_on_a_terminal_is_still_json(tmp_path):
+    code, out, _ = _run_with_tty("reconcile", "--print-schema", tty="out")
+    assert code == 0 and "trusted_accounts" in json.loads(out)["properties"]
+
+
+@pytest.mark.network
+def test_ctrl_c_in_a_real_process_is_one_line_and_exit_130():
+    """A probe that waits on a loopback server that never answers; SIGINT arrives while it waits."""
+    import signal
+    import socket
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "linkpilot_cli.main",
+                "probe",
+                f"http://127.0.0.1:{port}/",
+                "--timeout",
+                "30",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        conn, _ = server.accept()  # the probe is connected and waiting for a reply
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        conn.close()
+    finally:
+        server.close()
+    assert proc.returncode == 130
+    assert out == ""
+    assert _one_line(err) == "linkpilot probe: interrupted"

@@ -22,6 +22,7 @@ NEVER = {
     # what made the cold start 2-3x `import boto3`: the X-Ray SDK (Powertools' Tracer) and the parser's models
     "aws_xray_sdk",
     "aws_lambda_powertools.utilities.parser",
+    "aws_lambda_powertools.utilities.data_classes",
 }
 # what each function's template sets (the onboarding settings are required at cold start)
 FUNCTION_ENV = {

@@ -13,9 +13,7 @@ addresses; ``HOST:PORT:IP`` is accepted too) routes a name, e.g. an endpoint DNS
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -27,7 +25,7 @@ from linkpilot.probe.model import is_ip_literal
 if TYPE_CHECKING:
     import ssl
 
-    from linkpilot.probe import Resolver
+    from linkpilot.probe import ProbeResult, Resolver
 
 _DEFAULT_PORTS = {c.HTTP: 80, c.HTTPS: 443}
 _PORT = re.compile(r"^(?:\[[^\]]*\]|[^:]*):(.*)$")
@@ -150,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         event = build_event(args)
     except BadUrl as exc:
-        print(f"linkpilot probe: {exc}", file=sys.stderr)
+        args.out.error(str(exc))
         return 2
     context: ssl.SSLContext | None = None
     if args.cacert:
@@ -159,9 +157,17 @@ def run(args: argparse.Namespace) -> int:
         try:
             context = ssl.create_default_context(cafile=args.cacert)
         except (OSError, ssl.SSLError) as exc:
-            print(f"linkpilot probe: --cacert {args.cacert!r}: {exc}", file=sys.stderr)
+            args.out.error(f"--cacert {args.cacert!r}: {exc}")
             return 2
     results = probe_event(event, resolver=mapped_resolver(args.resolve), ssl_context=context)
-    for result in results:
-        sys.stdout.write(json.dumps(result.to_dict(), separators=(",", ":")) + "\n")
+    # json: one object per line, as each result is judged (the probe function's log line shape)
+    columns = ["target", "verdict", "reason", "kind", "status_code", "cert_days_left", "failed_addresses"]
+    rows = (r.to_dict() if args.out.format == "json" else _row(r) for r in results)
+    args.out.records("result", "Probe results", columns, rows)
     return 0 if results and all(r.ok for r in results) else 1
+
+
+def _row(result: ProbeResult) -> dict[str, Any]:
+    row = result.to_dict()
+    failed = [a.get("address") for a in row.get("addresses") or [] if not a.get("ok")]
+    return {**row, "failed_addresses": ",".join(str(a) for a in failed)}

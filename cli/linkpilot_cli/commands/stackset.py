@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from linkpilot.aws.errors import error_code
+from linkpilot_cli.output import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_READ_FAILED, Output, Table
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -89,9 +89,19 @@ class RolloutReport:
 
 
 # ------------------------------------------------------------------------------------------- pure helpers
-def load_template(path: Path) -> dict[str, Any]:
+def _read_text(path: Path) -> str:
     try:
-        template = json.loads(path.read_text())
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RolloutError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise RolloutError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    text = _read_text(path)
+    try:
+        template = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RolloutError(
             f"{path}: not JSON ({exc.msg}); pass the output of scripts/stackset_translate.py"
@@ -131,7 +141,10 @@ def load_parameters(path: Path | None, template: Mapping[str, Any]) -> tuple[tup
     ``{"ParameterKey", "ParameterValue"}``. Lists become comma-separated strings. Unknown keys, missing
     required parameters (no Default) and a resource id (or list) given for an SSM-typed parameter are
     errors."""
-    raw: Any = {} if path is None else json.loads(path.read_text())
+    try:
+        raw: Any = {} if path is None else json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise RolloutError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
     if isinstance(raw, list):
         try:
             raw = {item["ParameterKey"]: item["ParameterValue"] for item in raw}
@@ -182,8 +195,11 @@ class StackSetRollout:
         poll_seconds: float = 15.0,
         timeout_seconds: float = 3600.0,
         sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self._cfn = cfn
+        self._progress = progress
+        self.changed = False  # set once a call that changes something has been made
         self._s3 = s3
         self._poll = poll_seconds
         self._timeout = timeout_seconds
@@ -194,6 +210,7 @@ class StackSetRollout:
             raise RolloutError("an S3 client is needed to upload the template")
         digest = hashlib.sha256(request.template_body.encode()).hexdigest()[:16]
         key = f"linkpilot-stacksets/{request.stack_set_name}/{digest}.json"
+        self.changed = True
         self._s3.put_object(Bucket=bucket, Key=key, Body=request.template_body.encode())
         region = self._s3.meta.region_name
         url = f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
@@ -231,8 +248,36 @@ class StackSetRollout:
             )
         return ous
 
+    def instance_results(self, request: RolloutRequest, operation_id: str) -> list[dict[str, Any]]:
+        """Every stack instance result of an operation: ALL pages of ListStackSetOperationResults."""
+        paginator = self._cfn.get_paginator("list_stack_set_operation_results")
+        pages = paginator.paginate(
+            StackSetName=request.stack_set_name,
+            OperationId=operation_id,
+            CallAs=cast("CallAsType", request.call_as),
+        )
+        return [dict(summary) for page in pages for summary in page.get("Summaries", [])]
+
+    def _report_progress(
+        self, request: RolloutRequest, operation_id: str, action: str, status: str, started: float
+    ) -> None:
+        if self._progress is None:
+            return
+        counts: dict[str, int] = {}
+        for summary in self.instance_results(request, operation_id):
+            key = str(summary.get("Status", "")).lower() or "unknown"
+            counts[key] = counts.get(key, 0) + 1
+        done = counts.get("succeeded", 0)
+        failed = counts.get("failed", 0) + counts.get("cancelled", 0)
+        waiting = sum(counts.values()) - done - failed
+        self._progress(
+            f"{action} {operation_id}: {status}, instances {done} succeeded, {failed} failed, "
+            f"{waiting} in progress ({time.monotonic() - started:.0f}s)"
+        )
+
     def wait(self, request: RolloutRequest, operation_id: str, action: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self._timeout
+        started = time.monotonic()
+        deadline = started + self._timeout
         while True:
             operation = self._cfn.describe_stack_set_operation(
                 StackSetName=request.stack_set_name,
@@ -240,6 +285,7 @@ class StackSetRollout:
                 CallAs=cast("CallAsType", request.call_as),
             )["StackSetOperation"]
             status = str(operation.get("Status", ""))
+            self._report_progress(request, operation_id, action, status, started)
             if status in DONE_STATUSES:
                 break
             if time.monotonic() > deadline:
@@ -247,11 +293,6 @@ class StackSetRollout:
             self._sleep(self._poll)
         result: dict[str, Any] = {"action": action, "operation_id": operation_id, "status": status}
         if status != "SUCCEEDED":
-            failures = self._cfn.list_stack_set_operation_results(
-                StackSetName=request.stack_set_name,
-                OperationId=operation_id,
-                CallAs=cast("CallAsType", request.call_as),
-            )["Summaries"]
             result["failures"] = [
                 {
                     "account": f.get("Account", ""),
@@ -259,7 +300,7 @@ class StackSetRollout:
                     "status": f.get("Status", ""),
                     "reason": f.get("StatusReason", ""),
                 }
-                for f in failures
+                for f in self.instance_results(request, operation_id)
                 if f.get("Status") != "SUCCEEDED"
             ]
         return result
@@ -295,6 +336,7 @@ class StackSetRollout:
             report.action = "planned-update" if existing else "planned-create"
             return report
         template = self._template_args(request)
+        self.changed = True
         if existing is None:
             created = self._cfn.create_stack_set(**common, **template)
             report.action, report.stack_set_id = "created", created["StackSetId"]
@@ -322,10 +364,31 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+DESCRIPTION = """\
+Roll the consumer stack out to every account of one or more organizational units (OUs) with a
+service-managed CloudFormation StackSet (automatic deployment: accounts that join a target OU later get the
+stack too). Run from the organization's management account or a delegated administrator
+(--call-as DELEGATED_ADMIN)."""
+
+DEPLOY_DESCRIPTION = """\
+Create the StackSet, or update it (the update reaches every existing stack instance), then create stack
+instances for every requested OU and Region, waiting for each StackSet operation in turn; progress
+(operation status, instances succeeded/failed) goes to stderr while it waits. The template is plain
+CloudFormation JSON: expand the SAM transform first with scripts/stackset_translate.py (see
+docs/stackset.md). OUs no longer requested are reported, never deleted. The result (stdout) lists each
+operation and, for a failed one, every failed stack instance with its reason."""
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    deploy = sub.add_parser("deploy", help="create or update the StackSet and its instances for OUs")
-    deploy.add_argument("--template", type=Path, required=True, help="plain CloudFormation JSON (translated)")
+    deploy = sub.add_parser(
+        "deploy",
+        help="create or update the StackSet and its instances for OUs",
+        description=DEPLOY_DESCRIPTION,
+    )
+    deploy.add_argument(
+        "--template", type=Path, required=True, help="plain CloudFormation JSON (translated), FILE"
+    )
     deploy.add_argument("--name", required=True, help="StackSet name (letters, digits, hyphens)")
     deploy.add_argument(
         "--ou-ids", type=_csv, required=True, help="target OU ids (or root id), comma separated"
@@ -338,11 +401,40 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep an account's stack when it leaves a target OU (default: delete it)",
     )
-    deploy.add_argument("--call-as", choices=["SELF", "DELEGATED_ADMIN"], default="SELF")
-    deploy.add_argument("--max-concurrent-percentage", type=int, default=25)
-    deploy.add_argument("--failure-tolerance-percentage", type=int, default=0)
-    deploy.add_argument("--poll-seconds", type=float, default=15.0)
-    deploy.add_argument("--timeout-seconds", type=float, default=3600.0)
+    deploy.add_argument(
+        "--call-as",
+        choices=["SELF", "DELEGATED_ADMIN"],
+        default="SELF",
+        help="SELF in the management account, DELEGATED_ADMIN in a delegated administrator (SELF)",
+    )
+    deploy.add_argument(
+        "--max-concurrent-percentage",
+        type=int,
+        default=25,
+        metavar="PCT",
+        help="share of accounts per Region deployed at the same time (25)",
+    )
+    deploy.add_argument(
+        "--failure-tolerance-percentage",
+        type=int,
+        default=0,
+        metavar="PCT",
+        help="share of accounts per Region that may fail before the operation stops (0)",
+    )
+    deploy.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="seconds between two reads of a running operation's status (15)",
+    )
+    deploy.add_argument(
+        "--timeout-seconds",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="stop waiting for one operation after this long; it goes on in AWS (3600)",
+    )
     deploy.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
 
 
@@ -365,27 +457,73 @@ def build_request(args: argparse.Namespace) -> RolloutRequest:
     )
 
 
-def run(args: argparse.Namespace, *, session: Any = None) -> int:
-    import boto3
+def report_tables(report: RolloutReport) -> list[Table]:
+    summary = Table(
+        "stackset",
+        "StackSet",
+        ("NAME", "ACTION", "STACK SET ID", "OK"),
+        ((report.stack_set_name, report.action, report.stack_set_id, "ok" if report.ok else "failed"),),
+    )
+    operations = Table(
+        "operation",
+        "Operations",
+        ("ACTION", "OPERATION", "STATUS", "FAILED INSTANCES"),
+        tuple(
+            (op["action"], op["operation_id"], op["status"], str(len(op.get("failures", []))))
+            for op in report.operations
+        ),
+    )
+    failures = Table(
+        "failure",
+        "Failed stack instances",
+        ("OPERATION", "ACCOUNT", "REGION", "STATUS", "REASON"),
+        tuple(
+            (op["operation_id"], f["account"], f["region"], f["status"], f["reason"])
+            for op in report.operations
+            for f in op.get("failures", [])
+        ),
+    )
+    untargeted = Table(
+        "untargeted-ou",
+        "OUs no longer requested (kept)",
+        ("OU",),
+        tuple((ou,) for ou in report.untargeted_ous),
+    )
+    return [summary, operations, failures, untargeted]
 
+
+def run(args: argparse.Namespace, *, session: Any = None) -> int:
+    from botocore.exceptions import BotoCoreError
+
+    out: Output = getattr(args, "out", None) or Output("stackset", getattr(args, "output", None))
     try:
         request = build_request(args)
     except RolloutError as exc:
-        print(f"linkpilot stackset: {exc}", file=sys.stderr)
-        return 2
-    session = session or boto3.session.Session()
+        out.error(str(exc))
+        return EXIT_INVALID
+    if session is None:
+        from linkpilot_cli.aws import session_from
+
+        session = session_from(args)
     rollout = StackSetRollout(
         session.client("cloudformation"),
         s3=session.client("s3") if args.template_bucket else None,
         poll_seconds=args.poll_seconds,
         timeout_seconds=args.timeout_seconds,
+        progress=out.progress,
     )
     try:
         if args.template_bucket and not args.dry_run:
             request = rollout.upload_template(request, args.template_bucket)
         report = rollout.deploy(request, dry_run=args.dry_run)
     except RolloutError as exc:
-        print(f"linkpilot stackset: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(report.as_dict(), indent=2, default=str))
-    return 0 if report.ok else 1
+        out.error(str(exc))
+        return EXIT_INVALID
+    except (ClientError, BotoCoreError) as exc:
+        if rollout.changed:
+            out.error(f"a StackSet change failed: {exc}")
+            return EXIT_FAILED
+        out.error(f"reading the StackSet failed, nothing changed: {exc}")
+        return EXIT_READ_FAILED
+    out.document(report.as_dict(), report_tables(report))
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,19 +1,15 @@
-"""``linkpilot status [--policy FILE] [--json]``: managed endpoints, their state and last probe verdict, and
-pending invitations the policy does not accept.
+"""``linkpilot status [--policy FILE] [--output table|json|text]``: managed endpoints, their state and last
+probe verdict, and pending invitations the policy does not accept. Read-only.
 
-Read-only. Standard AWS credentials and environment (``AWS_ENDPOINT_URL`` for the local AWS). The last probe
-verdict is the newest ``ProbeSuccess`` datapoint of each endpoint within ``--window`` minutes (ok, degraded,
-down); which addresses failed comes from the probe function's log (``--probe-log-group``, default the one
-``/aws/lambda/STACK-ProbeFunction-*`` group), read with ``logs:FilterLogEvents``. Progress goes to
-stderr so that ``--json`` output stays clean. Exit status: 0; 2 bad policy; 3 reading AWS failed.
+The last probe verdict (ok, degraded, down) is the newest ``ProbeSuccess`` datapoint; which addresses failed
+comes from the probe function's log (``--probe-log-group``, default the one
+``/aws/lambda/STACK-ProbeFunction-*`` group), read with ``logs:FilterLogEvents``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,7 +22,12 @@ if TYPE_CHECKING:
     from linkpilot.consumer.policy import TrustPolicy
     from linkpilot_cli.status import InvitationRow, ProbeDetail, ProbeVerdict, StatusReport
 
-EXIT_OK, EXIT_INVALID, EXIT_READ_FAILED = 0, 2, 3
+from linkpilot_cli.output import EXIT_OK, EXIT_READ_FAILED, InvalidInput, Output
+
+DESCRIPTION = """\
+Show the resource endpoints Linkpilot manages in this account and Region, with their state and the last
+probe verdict (the newest ProbeSuccess datapoint within --window minutes), and the pending RAM invitations
+that the trust policy (--policy) would not accept. Read-only: changes nothing."""
 # GetMetricData takes at most 500 queries a call.
 _QUERIES_PER_CALL = 500
 # FilterLogEvents pages read at most (10,000 events or 1 MB each): a bound on what status reads.
@@ -35,11 +36,20 @@ _LOG_PAGES = 10
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", metavar="FILE", help="trust policy: judge pending invitations by it")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--window", type=int, default=15, metavar="MIN", help="probe verdict look-back")
-    parser.add_argument("--namespace", default=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot"))
+    parser.add_argument(
+        "--json",
+        dest="output",
+        action="store_const",
+        const="json",
+        help="same as --output json (kept for compatibility)",
+    )
+    parser.add_argument("--window", type=int, default=15, metavar="MIN", help="probe verdict look-back (15)")
+    parser.add_argument(
+        "--namespace",
+        default=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot"),
+        help="CloudWatch namespace of the probe metrics (default: POWERTOOLS_METRICS_NAMESPACE or Linkpilot)",
+    )
     parser.add_argument("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
-    parser.add_argument("--region", help="AWS region (default: the standard AWS configuration)")
     parser.add_argument(
         "--probe-log-group",
         default=os.environ.get("LINKPILOT_PROBE_LOG_GROUP"),
@@ -51,21 +61,21 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from linkpilot.consumer.policy import PolicyError, load_policy_file
 
+    out: Output = args.out
     policy = None
     if args.policy:
         try:
             policy = load_policy_file(args.policy)
         except PolicyError as exc:
-            print(f"linkpilot status: {exc}", file=sys.stderr)
-            return EXIT_INVALID
+            raise InvalidInput(str(exc)) from None
 
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     from linkpilot.errors import AwsError
+    from linkpilot_cli.aws import session_from
+    from linkpilot_cli.status import status_tables
 
-    session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
-    progress = _progress(enabled=sys.stderr.isatty() or not args.json)
+    session = session_from(args)
     try:
         report = collect_status(
             session,
@@ -73,27 +83,14 @@ def run(args: argparse.Namespace) -> int:
             namespace=args.namespace,
             probe_service=args.probe_service,
             window=timedelta(minutes=args.window),
-            progress=progress,
+            progress=out.progress,
             probe_log_group=args.probe_log_group,
         )
     except (AwsError, ClientError, BotoCoreError) as exc:
-        print(f"linkpilot status: reading AWS failed: {exc}", file=sys.stderr)
+        out.error(f"reading AWS failed: {exc}")
         return EXIT_READ_FAILED
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        from linkpilot_cli.status import render_table
-
-        print(render_table(report))
+    out.document(report.to_json(), status_tables(report))
     return EXIT_OK
-
-
-def _progress(enabled: bool) -> Callable[[str], None]:
-    def say(message: str) -> None:
-        if enabled:
-            print(f"… {message}", file=sys.stderr, flush=True)
-
-    return say
 
 
 def collect_status(

@@ -73,7 +73,8 @@ def _function(t: Target, logical: str, props: dict[str, Any]) -> None:
         eprops = event.get("Properties", {})
         if event["Type"] == "EventBridgeRule":
             spec.inbox_queue_url = spec.inbox_queue_url or _inbox(t, logical)
-            _rule(t, f"{name}-{event_name}"[:64], spec.inbox_queue_url, pattern=eprops["Pattern"])
+            # SAM names the rule resource <Function><Event>; CloudFormation derives its physical name
+            _rule(t, t.name(f"{logical}{event_name}"), spec.inbox_queue_url, pattern=eprops["Pattern"])
         elif event["Type"] in {"Schedule", "ScheduleV2"}:
             spec.schedules.append(eprops.get("Schedule") or eprops["ScheduleExpression"])
         else:

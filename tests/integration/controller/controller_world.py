@@ -57,6 +57,28 @@ class Provider:
         self.configurations.append(cfg["arn"])
         return str(cfg["arn"])
 
+    def group(self, name: str, children: list[str]) -> tuple[str, list[str]]:
+        """A GROUP configuration with one DNS-resource CHILD per name: (group arn, child arns)."""
+        lattice = self.aws.session(self.account).client("vpc-lattice")
+        group = lattice.create_resource_configuration(
+            name=name, type="GROUP", portRanges=["8080"], resourceGatewayIdentifier=self.gateway_id
+        )
+        child_arns = [
+            str(
+                lattice.create_resource_configuration(
+                    name=child,
+                    type="CHILD",
+                    resourceConfigurationGroupIdentifier=group["id"],
+                    resourceConfigurationDefinition={
+                        "dnsResource": {"domainName": f"{child}.internal.example", "ipAddressType": "IPV4"}
+                    },
+                )["arn"]
+            )
+            for child in children
+        ]
+        self.aws.clock.advance(seconds=1)
+        return str(group["arn"]), child_arns
+
     def share(self, consumer: str, arns: list[str], name: str = "share") -> str:
         share = (
             self.aws.session(self.account)
@@ -126,6 +148,12 @@ class Consumer:
         if managed_only:
             eps = [e for e in eps if {"Key": "linkpilot:managed", "Value": "true"} in e.get("Tags", [])]
         return eps
+
+    def associations(self, endpoint_id: str) -> list[dict[str, Any]]:
+        ec2 = self.session.client("ec2")
+        return list(
+            ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])["VpcEndpointAssociations"]
+        )
 
     def invitation_statuses(self) -> list[str]:
         ram = self.session.client("ram")

@@ -38,8 +38,11 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     policy = consumer.policy([provider.account])
 
     report = reconcile(policy, consumer.controller(), trigger="test")
-    assert actions(report) == [("accept-invitation", "done"), ("create-endpoint", "done")]
-    assert consumer.invitation_statuses() == ["ACCEPTED"]
+    assert actions(report) == [("accept-invitation", "done")]  # no endpoint in the accepting run
+    assert consumer.invitation_statuses() == ["ACCEPTED"] and consumer.endpoints() == []
+    aws.clock.advance(seconds=30)  # RAM completes the accept
+    report = reconcile(policy, consumer.controller(), trigger="test")
+    assert actions(report) == [("create-endpoint", "done")]
     (ep,) = consumer.endpoints()
     tags = {t["Key"]: t["Value"] for t in ep["Tags"]}
     assert tags == {
@@ -54,10 +57,11 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     assert report.results == () and report.probe.status == "updated"
     (schedule,) = consumer.schedules()
     payload = json.loads(schedule["Target"]["Input"])
+    (row,) = consumer.associations(ep["VpcEndpointId"])
     assert payload["targets"] == [
         {
             "endpoint_id": ep["VpcEndpointId"],
-            "dns_name": ep["DnsEntries"][0]["DnsName"],
+            "dns_name": row["DnsEntry"]["DnsName"],
             "resource_configuration_arn": cfg,
             "address_family": ep["IpAddressType"].lower(),  # the endpoint's type: the probe follows it
         }
@@ -75,7 +79,12 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     again = reconcile(policy, consumer.controller())
     assert again.results == () and again.probe.status == "unchanged"
     made = [op for acct, _svc, op in aws.call_log[calls_before:] if acct == consumer.account]
-    assert sorted(made) == ["DescribeVpcEndpoints", "GetResourceShareInvitations", "ListResources"]
+    assert sorted(made) == [
+        "DescribeVpcEndpointAssociations",
+        "DescribeVpcEndpoints",
+        "GetResourceShareInvitations",
+        "ListResources",
+    ]
 
 
 def test_untrusted_sender_is_ignored_or_rejected_and_gets_nothing(world):
@@ -150,8 +159,17 @@ def test_same_event_three_times_concurrently_gives_one_endpoint(world):
         t.join()
     assert errors == []
     assert [r["status"] for r in results] == ["ok", "ok", "ok"]
-    assert len(consumer.endpoints()) == 1
     assert consumer.invitation_statuses() == ["ACCEPTED"]
+    # RAM completes the accept; the same event delivered three times again gives one endpoint
+    _aws.clock.advance(seconds=30)
+    results.clear()
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and [r["status"] for r in results] == ["ok", "ok", "ok"]
+    assert len(consumer.endpoints()) == 1
 
 
 def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world):
@@ -159,6 +177,8 @@ def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world
     cfg = provider.configuration("hello")
     share = provider.share(consumer.account, [cfg])
     policy = consumer.policy([provider.account])
+    reconcile(policy, consumer.controller())
+    aws.clock.advance(seconds=30)
     reconcile(policy, consumer.controller())
     ec2 = consumer.session.client("ec2")
     mine = ec2.create_vpc_endpoint(
@@ -201,7 +221,9 @@ def test_no_available_endpoint_leaves_one_schedule_probing_nothing(world):
 
     cfg = provider.configuration("hello")
     share = provider.share(consumer.account, [cfg])
-    reconcile(policy, consumer.controller())
+    reconcile(policy, consumer.controller())  # accepts
+    aws.clock.advance(seconds=30)  # the share becomes visible
+    reconcile(policy, consumer.controller())  # creates
     aws.clock.advance(seconds=1)  # pending -> available: the endpoint becomes the one target
     reconcile(policy, consumer.controller())
     (schedule,) = consumer.schedules()
@@ -248,6 +270,9 @@ def test_throttling_exhausting_retries_raises_for_a_retry_and_the_retry_converge
     with pytest.raises(ReconcileIncomplete, match="ThrottlingException"):
         handle_event(event, **kwargs)
     assert consumer.endpoints() == [] and consumer.invitation_statuses() == ["PENDING"]
+    aws.faults.clear()
+    assert handle_event(event, **kwargs)["status"] == "ok"  # the retry accepts
+    aws.clock.advance(seconds=30)
 
     aws.faults.configure(
         rules=[{"kind": "throttle", "service": "ec2", "operation": "CreateVpcEndpoint", "max_hits": 1}]
@@ -279,15 +304,16 @@ def test_cli_reconcile_dry_run_then_real_run(world, tmp_path, monkeypatch, capsy
 
     assert cli.main(["reconcile", "--policy", str(policy_file), "--dry-run"]) == 0
     planned = json.loads(capsys.readouterr().out)
-    assert [a["outcome"] for a in planned["actions"]] == ["planned", "planned"]
+    assert [a["outcome"] for a in planned["actions"]] == ["planned"]
     assert consumer.invitation_statuses() == ["PENDING"]
 
     assert cli.main(["reconcile", "--policy", str(policy_file)]) == 0
     done = json.loads(capsys.readouterr().out)
-    assert [(a["action"], a["outcome"]) for a in done["actions"]] == [
-        ("accept-invitation", "done"),
-        ("create-endpoint", "done"),
-    ]
+    assert [(a["action"], a["outcome"]) for a in done["actions"]] == [("accept-invitation", "done")]
+    _aws.clock.advance(seconds=30)
+    assert cli.main(["reconcile", "--policy", str(policy_file)]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert [(a["action"], a["outcome"]) for a in done["actions"]] == [("create-endpoint", "done")]
     assert len(consumer.endpoints()) == 1
 
 
@@ -361,6 +387,6 @@ def test_lambda_handler_end_to_end_with_the_policy_in_ssm(world, monkeypatch):
         DEFAULT_PROVIDERS.clear()
         DEFAULT_PROVIDERS.update(saved)
     assert result["status"] == "ok"
-    assert [a["action"] for a in result["summary"]["actions"]] == ["accept-invitation", "create-endpoint"]
-    assert len(consumer.endpoints()) == 1
+    assert [a["action"] for a in result["summary"]["actions"]] == ["accept-invitation"]
+    assert consumer.endpoints() == []  # the next run (event or schedule) creates it
     assert {a["record"] for a in consumer.audit()} == {"decision", "action"}

@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from local_aws.conftest import HelloTarget, make_provider, make_vpc, new_account, share_and_accept
+from local_aws.conftest import (
+    HelloTarget,
+    association_dns_name,
+    make_provider,
+    make_vpc,
+    new_account,
+    share_and_accept,
+)
 
 from linkpilot.probe import Target, probe_targets
 from linkpilot_local import LocalAws
@@ -51,7 +58,8 @@ def world() -> Iterator[tuple[LocalAws, Any, dict[str, str], int, Callable[[str]
                 ResourceConfigurationArn=provider.configuration["arn"],
                 IpAddressType=ip_type,
             )["VpcEndpoint"]
-            names[ip_type] = endpoint["DnsEntries"][0]["DnsName"]
+            # the DNS name is the endpoint association's (a Resource endpoint has no DnsEntries)
+            names[ip_type] = association_dns_name(ec2, endpoint["VpcEndpointId"])
             names[f"{ip_type}-id"] = endpoint["VpcEndpointId"]
             aws.clock.advance(seconds=1)
 

@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, Endpoint, ObservedState, ShareResource
+from linkpilot.consumer.models import (
+    CONFIGURATION_TAG,
+    MANAGED_TAG,
+    Endpoint,
+    EndpointAssociation,
+    ObservedState,
+    ShareResource,
+)
 from linkpilot.consumer.plan import plan_actions
 from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, parse_policy
 from linkpilot.consumer.probe_inputs import shard_inputs
@@ -49,8 +56,16 @@ def endpoint(config: str, eid: str, ip_type: str = "ipv4") -> Endpoint:
         state="available",
         resource_configuration_arn=config,
         tags={MANAGED_TAG: "true", CONFIGURATION_TAG: config},
-        dns_name=f"{eid}.rcfg.vpc-lattice-rsc.us-east-1.on.aws",
         ip_address_type=ip_type,
+        associations=(  # the DNS name lives in the endpoint's association row
+            EndpointAssociation(
+                association_id=f"{eid}-asc",
+                endpoint_id=eid,
+                associated_resource_arn=config,
+                dns_name=f"{eid}.rcfg.vpc-lattice-rsc.us-east-1.on.aws",
+                accessibility="accessible",
+            ),
+        ),
     )
 
 

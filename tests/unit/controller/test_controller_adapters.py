@@ -155,7 +155,6 @@ def test_managed_endpoints_filters_on_the_tag_with_the_largest_page():
         "VpcId": "vpc-0123456789abcdef0",
         "State": "Available",
         "ResourceConfigurationArn": CFG,
-        "DnsEntries": [{"DnsName": "vpce-0123.rcfg-1.vpc-lattice-rsc.us-east-1.on.aws"}],
         "Tags": [{"Key": "linkpilot:managed", "Value": "true"}],
     }
     interface = {**endpoint, "VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface"}
@@ -164,9 +163,14 @@ def test_managed_endpoints_filters_on_the_tag_with_the_largest_page():
         {"VpcEndpoints": [endpoint, interface]},
         {"Filters": [{"Name": "tag:linkpilot:managed", "Values": ["true"]}], "MaxResults": 1000},
     )
+    stub.add_response(
+        "describe_vpc_endpoint_associations",
+        {"VpcEndpointAssociations": []},
+        {"VpcEndpointIds": ["vpce-0123456789abcdef0"], "MaxResults": 100},
+    )
     with stub:
         (ep,) = Ec2Endpoints(client).managed_endpoints()
-    assert ep.state == "available" and ep.managed and ep.dns_name.startswith("vpce-0123")
+    assert ep.state == "available" and ep.managed and ep.associations == ()
 
 
 @pytest.mark.parametrize(
@@ -191,6 +195,11 @@ def test_managed_endpoints_read_the_ip_address_type_case_insensitively(answer, i
         endpoint["IpAddressType"] = answer
     stub.add_response(
         "describe_vpc_endpoints", {"VpcEndpoints": [endpoint]}, {"Filters": ANY, "MaxResults": 1000}
+    )
+    stub.add_response(
+        "describe_vpc_endpoint_associations",
+        {"VpcEndpointAssociations": []},
+        {"VpcEndpointIds": ["vpce-0123456789abcdef0"], "MaxResults": 100},
     )
     with stub:
         (ep,) = Ec2Endpoints(client).managed_endpoints()

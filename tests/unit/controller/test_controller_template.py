@@ -47,7 +47,15 @@ _CONTROLLER_ADAPTERS = [
 def _adapter_calls() -> set[str]:
     calls = set()
     for name in _CONTROLLER_ADAPTERS:
-        for attr, op in re.findall(r"self\.(_[a-z0-9]+)\.([a-z_]+)\(", (ADAPTERS / name).read_text()):
+        text = (ADAPTERS / name).read_text()
+        # a paginator makes the calls of the operation it is named after: get_paginator("list_schedules")
+        found = re.findall(r"self\.(_[a-z0-9]+)\.get_paginator\(\s*\"([a-z_]+)\"", text)
+        found += [
+            (attr, op)
+            for attr, op in re.findall(r"self\.(_[a-z0-9]+)\.([a-z_]+)\(", text)
+            if op != "get_paginator"
+        ]
+        for attr, op in found:
             calls.add(f"{_CLIENTS[attr]}:{''.join(p.title() for p in op.split('_'))}")
     return calls
 

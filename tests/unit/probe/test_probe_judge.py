@@ -85,6 +85,29 @@ def test_read_limit_is_reported():
     assert j is not None and j.verdict == "body" and "before the end of the headers" in (j.error or "")
 
 
+# at a response boundary, inside a status line, inside an interim response's header block
+@pytest.mark.parametrize("cut", [0, 3, 24])
+def test_endless_interim_responses_report_the_read_limit(cut):
+    """An endless ``100 Continue`` stream fills the 64 KiB read buffer: say so, not "response ended"."""
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n"
+    data = interim * 100 + interim[:cut]
+    j = judge(data, expected_status=200, expected_body=None, complete=True, truncated=True)
+    assert j is not None and j.verdict == "status"
+    assert (j.error or "").startswith(f"stopped at the {len(data) / 1024:g} KiB read limit"), j.error
+    # without the limit the same bytes are a response that ended early
+    j = judge(data, expected_status=200, expected_body=None, complete=True)
+    assert j is not None and (j.error or "").startswith("response ended"), j.error
+
+
+def test_the_read_limit_is_named_in_kib():
+    from linkpilot.probe.model import MAX_READ_BYTES
+
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n"
+    data = (interim * (MAX_READ_BYTES // len(interim) + 1))[:MAX_READ_BYTES]
+    j = judge(data, expected_status=200, expected_body=None, complete=True, truncated=True)
+    assert j is not None and (j.error or "").startswith("stopped at the 64 KiB read limit"), j.error
+
+
 def test_error_texts_name_what_was_expected():
     j = judge(b"HTTP/1.1 302 Found\r\n", expected_status=200, expected_body=None, complete=False)
     assert j is not None and j.error == "expected status 200, got 302"

@@ -243,3 +243,105 @@ def test_oversized_template_needs_a_bucket() -> None:
     big = RolloutRequest(**{**REQUEST.__dict__, "template_body": "x" * 51_201})
     with stub, pytest.raises(RolloutError, match="--template-bucket"):
         rollout.deploy(big)
+
+
+def _results(*statuses: tuple[str, str], token: str | None = None) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "Summaries": [
+            {"Account": account, "Region": "us-east-1", "Status": status, "StatusReason": f"{status} here"}
+            for account, status in statuses
+        ]
+    }
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+def test_failures_on_every_page_of_the_operation_results_are_reported() -> None:
+    """ListStackSetOperationResults is paginated (botocore's paginator): a failure on page 2 counts too."""
+    rollout, stub, _ = stubbed()
+    stub.add_client_error("describe_stack_set", "StackSetNotFoundException", "nope")
+    stub.add_response("create_stack_set", {"StackSetId": "linkpilot-consumer:1"})
+    stub.add_response("create_stack_instances", {"OperationId": "op-1"})
+    stub.add_response("describe_stack_set_operation", operation("FAILED"))
+    results = {"StackSetName": "linkpilot-consumer", "OperationId": "op-1", "CallAs": "SELF"}
+    stub.add_response(
+        "list_stack_set_operation_results", _results(("222222222222", "FAILED"), token="p2"), results
+    )
+    stub.add_response(
+        "list_stack_set_operation_results",
+        _results(("333333333333", "SUCCEEDED"), ("444444444444", "FAILED")),
+        {**results, "NextToken": "p2"},
+    )
+    with stub:
+        report = rollout.deploy(REQUEST)
+        stub.assert_no_pending_responses()
+    assert [f["account"] for f in report.operations[0]["failures"]] == ["222222222222", "444444444444"]
+
+
+def test_waiting_reports_progress_with_instance_counts() -> None:
+    client = boto3.client("cloudformation", region_name="us-east-1")
+    said: list[str] = []
+    rollout = StackSetRollout(client, poll_seconds=5, sleep=lambda _: None, progress=said.append)
+    stub = Stubber(client)
+    stub.add_response("describe_stack_set_operation", operation("RUNNING"))
+    stub.add_response(
+        "list_stack_set_operation_results",
+        _results(("222222222222", "SUCCEEDED"), ("333333333333", "RUNNING"), ("444444444444", "PENDING")),
+    )
+    stub.add_response("describe_stack_set_operation", operation("FAILED"))
+    stub.add_response(
+        "list_stack_set_operation_results",
+        _results(("222222222222", "SUCCEEDED"), ("333333333333", "SUCCEEDED"), ("444444444444", "FAILED")),
+    )
+    stub.add_response("list_stack_set_operation_results", _results(("444444444444", "FAILED")))
+    with stub:
+        result = rollout.wait(REQUEST, "op-1", "create-stack-instances")
+        stub.assert_no_pending_responses()
+    assert [line.split(" (")[0] for line in said] == [
+        "create-stack-instances op-1: RUNNING, instances 1 succeeded, 0 failed, 2 in progress",
+        "create-stack-instances op-1: FAILED, instances 2 succeeded, 1 failed, 0 in progress",
+    ]
+    assert result["failures"][0]["account"] == "444444444444"
+
+
+def test_a_read_error_before_any_change_is_exit_3_and_a_change_error_exit_1(tmp_path: Path, capsys) -> None:
+    import argparse
+
+    from linkpilot_cli.commands import stackset
+
+    template = write(tmp_path, "t.json", {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    parser = argparse.ArgumentParser()
+    stackset.register(parser)
+    args = parser.parse_args(
+        [
+            "deploy",
+            "--template",
+            str(template),
+            "--name",
+            "linkpilot-consumer",
+            "--ou-ids",
+            "o",
+            "--regions",
+            "r",
+        ]
+    )
+    args.output = "json"
+
+    class Session:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        def client(self, _name: str) -> Any:
+            return self._client
+
+    client = boto3.client("cloudformation", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_stack_set", "AccessDenied", "no", http_status_code=403)
+        assert stackset.run(args, session=Session(client)) == 3
+    assert "reading the StackSet failed, nothing changed" in capsys.readouterr().err
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_stack_set", "StackSetNotFoundException", "nope")
+        stub.add_client_error("create_stack_set", "LimitExceededException", "too many")
+        assert stackset.run(args, session=Session(client)) == 1
+    assert "a StackSet change failed" in capsys.readouterr().err

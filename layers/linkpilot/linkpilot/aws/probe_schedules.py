@@ -18,7 +18,7 @@ from linkpilot.aws.errors import error_code, translates_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
-    from mypy_boto3_scheduler.type_defs import ListSchedulesInputTypeDef, TargetTypeDef
+    from mypy_boto3_scheduler.type_defs import TargetTypeDef
 
 DIGEST = re.compile(r"digest=([0-9a-f]+) shards=(\d+)")
 
@@ -56,18 +56,11 @@ class ProbeSchedules:
         return f"{self._prefix}-{index:03d}"
 
     def published(self) -> PublishedInputs:
-        names: list[str] = []
-        request: ListSchedulesInputTypeDef = {
-            "GroupName": self._group,
-            "NamePrefix": f"{self._prefix}-",
-            "MaxResults": 100,
-        }
-        while True:
-            page = self._scheduler.list_schedules(**request)
-            names.extend(s.get("Name", "") for s in page.get("Schedules", []))
-            request["NextToken"] = page.get("NextToken", "")
-            if not request["NextToken"]:
-                break
+        # botocore's paginator follows NextToken (also past empty pages) and raises on a repeated token
+        pages = self._scheduler.get_paginator("list_schedules").paginate(
+            GroupName=self._group, NamePrefix=f"{self._prefix}-", PaginationConfig={"PageSize": 100}
+        )
+        names = [s.get("Name", "") for page in pages for s in page.get("Schedules", [])]
         names.sort()
         if not names:
             return PublishedInputs((), None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, PaginationError
 
 from linkpilot.aws.errors import error_code, error_message, translates_errors
 from linkpilot.consumer.models import Invitation, InvitationOutcome, ShareResource
@@ -19,9 +19,7 @@ from linkpilot.errors import Refused
 if TYPE_CHECKING:
     from mypy_boto3_ram import RAMClient
     from mypy_boto3_ram.type_defs import (
-        GetResourceShareInvitationsRequestTypeDef,
         ListPendingInvitationResourcesRequestTypeDef,
-        ListResourcesRequestTypeDef,
     )
 
 PAGE_SIZE = 500  # RAM's maximum maxResults
@@ -35,6 +33,11 @@ GONE_CODES = frozenset(
         "ResourceShareInvitationExpiredException",
         "MalformedArnException",
     }
+)
+# Refusals of one inspection: this invitation's contents cannot be read (e.g. IAM's ram:ShareOwnerAccountId
+# condition denies the sender). That invitation is left pending and reported; the run goes on.
+INSPECTION_REFUSAL_CODES = frozenset(
+    {"AccessDeniedException", "AccessDenied", "OperationNotPermittedException"}
 )
 # Refusals of one accept/reject that retrying will not change.
 REFUSAL_CODES = frozenset(
@@ -58,9 +61,11 @@ class RamConsumer:
 
     def invitations(self) -> list[Invitation]:
         found: list[Invitation] = []
-        request: GetResourceShareInvitationsRequestTypeDef = {"maxResults": PAGE_SIZE}
-        while True:
-            page = self._ram.get_resource_share_invitations(**request)
+        # botocore's paginator follows nextToken (also past empty pages) and raises on a repeated token
+        pages = self._ram.get_paginator("get_resource_share_invitations").paginate(
+            PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        for page in pages:
             for item in page.get("resourceShareInvitations", []):
                 found.append(
                     Invitation(
@@ -72,36 +77,35 @@ class RamConsumer:
                         invited_at=item.get("invitationTimestamp"),
                     )
                 )
-            request["nextToken"] = page.get("nextToken", "")
-            if not request["nextToken"]:  # pages can be empty while a token is set: follow the token
-                return found
+        return found
 
     def shared_resources(self) -> list[ShareResource]:
         """Resource configurations other accounts share with this one (accepted or organization shares)."""
-        found: list[ShareResource] = []
-        request: ListResourcesRequestTypeDef = {
-            "resourceOwner": "OTHER-ACCOUNTS",
-            "resourceType": RESOURCE_CONFIGURATION_TYPE,
-            "maxResults": PAGE_SIZE,
-        }
-        while True:
-            page = self._ram.list_resources(**request)
-            found.extend(
-                ShareResource(
-                    arn=r.get("arn", ""),
-                    type=r.get("type", ""),
-                    share_arn=r.get("resourceShareArn", ""),
-                    status=str(r.get("status", "")),
-                )
-                for r in page.get("resources", [])
+        pages = self._ram.get_paginator("list_resources").paginate(
+            resourceOwner="OTHER-ACCOUNTS",
+            resourceType=RESOURCE_CONFIGURATION_TYPE,
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+        return [
+            ShareResource(
+                arn=r.get("arn", ""),
+                type=r.get("type", ""),
+                share_arn=r.get("resourceShareArn", ""),
+                status=str(r.get("status", "")),
             )
-            request["nextToken"] = page.get("nextToken", "")
-            if not request["nextToken"]:
-                return found
+            for page in pages
+            for r in page.get("resources", [])
+        ]
 
     def pending_resources(self, invitation: Invitation) -> list[ShareResource] | None:
-        """What a pending invitation's share contains; None if the invitation is no longer pending."""
+        """What a pending invitation's share contains; None if the invitation is no longer pending.
+
+        botocore has no paginator for ListPendingInvitationResources, so this loop follows ``nextToken``
+        itself and, like botocore's paginators, stops with ``PaginationError`` on a token seen before.
+        Raises ``Refused`` when AWS refuses to show this one invitation's contents (AccessDenied).
+        """
         found: list[ShareResource] = []
+        seen: set[str] = set()
         request: ListPendingInvitationResourcesRequestTypeDef = {
             "resourceShareInvitationArn": invitation.arn,
             "maxResults": PAGE_SIZE,
@@ -112,6 +116,8 @@ class RamConsumer:
             except ClientError as exc:
                 if error_code(exc) in GONE_CODES:
                     return None
+                if error_code(exc) in INSPECTION_REFUSAL_CODES:
+                    raise Refused(error_code(exc), error_message(exc), "inspection refused") from exc
                 raise
             found.extend(
                 ShareResource(
@@ -122,9 +128,13 @@ class RamConsumer:
                 )
                 for r in page.get("resources", [])
             )
-            request["nextToken"] = page.get("nextToken", "")
-            if not request["nextToken"]:
+            token = page.get("nextToken", "")
+            if not token:  # pages can be empty while a token is set: follow the token
                 return found
+            if token in seen:
+                raise PaginationError(message=f"The same next token was received twice: {token}")
+            seen.add(token)
+            request["nextToken"] = token
 
     def accept(self, invitation_arn: str, client_token: str) -> InvitationOutcome:
         try:

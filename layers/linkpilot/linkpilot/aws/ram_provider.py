@@ -42,34 +42,27 @@ class RamShareAdmin:
 
     def principal_associations(self, share_arn: str) -> list[PrincipalAssociation]:
         found: list[PrincipalAssociation] = []
-        token = ""
-        while True:
-            try:
-                if token:
-                    page = self._ram.get_resource_share_associations(
-                        associationType="PRINCIPAL", resourceShareArns=[share_arn], nextToken=token
+        pages = self._ram.get_paginator("get_resource_share_associations").paginate(
+            associationType="PRINCIPAL", resourceShareArns=[share_arn]
+        )
+        try:
+            # botocore's paginator follows nextToken (also past empty pages) and raises on a repeated token
+            for page in pages:
+                for item in page.get("resourceShareAssociations", []):
+                    updated = item.get("lastUpdatedTime")
+                    found.append(
+                        PrincipalAssociation(
+                            principal=item.get("associatedEntity", ""),
+                            status=item.get("status", ""),
+                            updated=updated.isoformat() if updated else "",
+                        )
                     )
-                else:
-                    page = self._ram.get_resource_share_associations(
-                        associationType="PRINCIPAL", resourceShareArns=[share_arn]
-                    )
-            except ClientError as exc:
-                if error_code(exc) in {"UnknownResourceException", "MalformedArnException"}:
-                    message = f"resource share {share_arn} not found: {error_message(exc)}"
-                    raise ShareNotFound(error_code(exc), message) from exc
-                raise
-            for item in page.get("resourceShareAssociations", []):
-                updated = item.get("lastUpdatedTime")
-                found.append(
-                    PrincipalAssociation(
-                        principal=item.get("associatedEntity", ""),
-                        status=item.get("status", ""),
-                        updated=updated.isoformat() if updated else "",
-                    )
-                )
-            token = page.get("nextToken", "")
-            if not token:  # pages can be empty while a token is set: follow the token, not the items
-                return found
+        except ClientError as exc:
+            if error_code(exc) in {"UnknownResourceException", "MalformedArnException"}:
+                message = f"resource share {share_arn} not found: {error_message(exc)}"
+                raise ShareNotFound(error_code(exc), message) from exc
+            raise
+        return found
 
     def associate(self, share_arn: str, principal: str, client_token: str) -> None:
         try:

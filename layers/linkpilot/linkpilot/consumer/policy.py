@@ -279,6 +279,8 @@ def load_policy_file(path: str | Path) -> TrustPolicy:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError([f"(document): cannot read {path}: {exc.strerror or exc}"], str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError([f"(document): not UTF-8 text (byte {exc.start})"], str(path)) from None
     return parse_policy(text, source=str(path))
 
 

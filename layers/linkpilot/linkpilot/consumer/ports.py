@@ -74,3 +74,6 @@ class Controller:
     max_workers: int = 8
     probe_input_max_chars: int = DEFAULT_MAX_INPUT_CHARS
     audit_retention_days: int = 90
+    # the accounts the deployed IAM policy lets the controller inspect and accept shares from (the
+    # stack's TrustedAccounts, ``LINKPILOT_TRUSTED_ACCOUNTS``); None: no such ceiling (CLI use)
+    trust_ceiling: frozenset[str] | None = None

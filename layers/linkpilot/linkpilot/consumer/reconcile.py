@@ -10,7 +10,7 @@ so the Lambda handler raises after the run and the platform retries (then the DL
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +19,7 @@ from linkpilot.consumer.models import (
     Action,
     ActionKind,
     ActionResult,
+    Invitation,
     InvitationOutcome,
     ObservedState,
     Outcome,
@@ -43,18 +44,29 @@ def observe(policy: TrustPolicy, controller: Controller) -> ObservedState:
         invitations = invitations_f.result()
         shared = shared_f.result()
         endpoints = endpoints_f.result()
-    to_inspect = [inv for inv in invitations if needs_inspection(policy, inv)]
+    ceiling = controller.trust_ceiling
+    to_inspect = [inv for inv in invitations if needs_inspection(policy, inv, ceiling)]
     pending: dict[str, tuple[ShareResource, ...]] = {}
-    for inv, resources in zip(
-        to_inspect, _parallel(controller, controller.ram.pending_resources, to_inspect), strict=True
-    ):
-        if resources is not None:
+    refused: dict[str, str] = {}
+
+    def inspect(inv: Invitation) -> list[ShareResource] | Refused | None:
+        try:
+            return controller.ram.pending_resources(inv)
+        except Refused as exc:  # e.g. AccessDenied on this one invitation: its refusal, not the run's
+            return exc
+
+    for inv, resources in zip(to_inspect, _parallel(controller, inspect, to_inspect), strict=True):
+        if isinstance(resources, Refused):
+            refused[inv.arn] = str(resources)
+        elif resources is not None:
             pending[inv.arn] = tuple(resources)
     return ObservedState(
         invitations=tuple(invitations),
         pending_resources=pending,
         shared_resources=tuple(shared),
         endpoints=tuple(endpoints),
+        inspection_refused=refused,
+        trust_ceiling=ceiling,
     )
 
 
@@ -109,14 +121,7 @@ def _answer_invitation(controller: Controller, action: Action) -> ActionResult:
     return ActionResult(action, outcome, detail=detail)
 
 
-def _create_endpoint(
-    controller: Controller, action: Action, answered: Mapping[str, ActionResult]
-) -> ActionResult:
-    if action.after_invitation:
-        prior = answered.get(action.after_invitation)
-        if prior is None or prior.outcome not in {Outcome.DONE, Outcome.ALREADY_DONE}:
-            why = prior.detail if prior else "not answered"
-            return ActionResult(action, Outcome.SKIPPED, detail=f"invitation was not accepted: {why}")
+def _create_endpoint(controller: Controller, action: Action) -> ActionResult:
     if action.placement is None:
         raise ValueError(f"create action without a placement: {action.resource_configuration_arn}")
     try:
@@ -147,9 +152,9 @@ def _execute(controller: Controller, plan: Plan) -> tuple[ActionResult, ...]:
         a for a in plan.actions if a.kind in {ActionKind.ACCEPT_INVITATION, ActionKind.REJECT_INVITATION}
     ]
     answered_list = _parallel(controller, lambda a: _answer_invitation(controller, a), invitation_actions)
-    answered = {r.action.invitation_arn: r for r in answered_list}
+    # never a create for a configuration accepted in this run: the plan waits until RAM lists it AVAILABLE
     creates = plan.of_kind(ActionKind.CREATE_ENDPOINT)
-    created = _parallel(controller, lambda a: _create_endpoint(controller, a, answered), creates)
+    created = _parallel(controller, lambda a: _create_endpoint(controller, a), creates)
     deleted = _delete_endpoints(controller, plan.of_kind(ActionKind.DELETE_ENDPOINT))
     return (*answered_list, *created, *deleted)
 

@@ -104,11 +104,27 @@ class ReconcileReport:
                 {"resource_configuration_arn": arn, "share_arn": share, "reason": why}
                 for arn, share, why in self.plan.refused_resources
             ],
+            "waiting": [
+                {
+                    "share_arn": w.share_arn,
+                    "resource_configuration_arn": w.resource_configuration_arn or None,
+                    "reason": w.reason,
+                }
+                for w in self.plan.waiting
+            ],
             "probe_targets": {
                 "status": self.probe.status,
                 "targets": self.probe.targets,
                 "shards": self.probe.shards,
                 "detail": self.probe.detail or None,
+                "unprobed": [
+                    {
+                        "endpoint_id": u.endpoint_id,
+                        "associated_resource_arn": u.associated_resource_arn,
+                        "reason": u.reason,
+                    }
+                    for u in self.plan.unprobed
+                ],
             },
             "errors": list(self.side_errors)
             + [f"{r.action.kind.value} {r.action.subject}: {r.detail}" for r in self.failed_results],

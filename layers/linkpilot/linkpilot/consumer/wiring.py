@@ -40,6 +40,16 @@ class ControllerSettings(EnvSettings):
     probe_input_max_chars: int = setting(DEFAULT_MAX_INPUT_CHARS, ge=1024, le=262_144)
     audit_retention_days: int = setting(90, ge=1, le=3650)
     max_workers: int = setting(8, ge=1, le=64)
+    # the stack's TrustedAccounts (comma-separated; "none" for an empty list), the accounts its IAM
+    # condition admits: trust is the policy's trusted_accounts within these. Unset: no ceiling (the CLI,
+    # where the caller's own IAM decides).
+    trusted_accounts: str | None = setting(None, pattern=r"none|\d{12}(,\d{12})*")
+
+    @property
+    def trust_ceiling(self) -> frozenset[str] | None:
+        if self.trusted_accounts is None:
+            return None
+        return frozenset(a for a in self.trusted_accounts.split(",") if a != "none")
 
     @property
     def probe_configured(self) -> bool:
@@ -87,6 +97,7 @@ def build_controller(
         max_workers=settings.max_workers,
         probe_input_max_chars=settings.probe_input_max_chars,
         audit_retention_days=settings.audit_retention_days,
+        trust_ceiling=settings.trust_ceiling,
     )
 
 

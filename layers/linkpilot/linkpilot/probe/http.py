@@ -122,19 +122,23 @@ def _body(
     return data, complete, None  # close-delimited: the body ends when the connection does
 
 
-def _final_status(data: bytes, *, expected_status: int, complete: bool) -> tuple[int, int] | Judgement | None:
+def _final_status(
+    data: bytes, *, expected_status: int, complete: bool, truncated: bool = False
+) -> tuple[int, int] | Judgement | None:
     """(status code, offset of its first header line) of the final response; interim 1xx ones are skipped."""
     start = 0
     interim: int | None = None
+    # an endless run of interim responses ends at the read limit, not at the end of the response
+    ended = f"stopped at the {len(data) / 1024:g} KiB read limit" if truncated else "response ended"
     while True:
         if not b"HTTP/".startswith(data[start : start + 5]):
             return Judgement(STATUS, None, f"not an HTTP response: {data[start : start + 40]!r}")
         found = _line_end(data, start)
         if found is None:
             if start == len(data) and interim is not None:
-                cut = Judgement(STATUS, interim, f"response ended after an interim {interim} response")
+                cut = Judgement(STATUS, interim, f"{ended} after an interim {interim} response")
             else:
-                cut = Judgement(STATUS, None, f"response ended inside the status line: {data[start:][:40]!r}")
+                cut = Judgement(STATUS, None, f"{ended} inside the status line: {data[start:][:40]!r}")
             return cut if complete else None
         end, headers_at = found
         match = _STATUS_LINE.match(data[start:end])
@@ -145,7 +149,7 @@ def _final_status(data: bytes, *, expected_status: int, complete: bool) -> tuple
             return status, headers_at
         next_response = _header_block_end(data, headers_at)
         if next_response is None:
-            cut = Judgement(STATUS, status, f"response ended inside an interim {status} response")
+            cut = Judgement(STATUS, status, f"{ended} inside an interim {status} response")
             return cut if complete else None
         start, interim = next_response, status
 
@@ -191,7 +195,7 @@ def judge(
     last). With ``complete`` a judgement is always returned. An empty ``data`` is the caller's business
     (no response at all is a connection-level failure, not an HTTP one).
     """
-    found = _final_status(data, expected_status=expected_status, complete=complete)
+    found = _final_status(data, expected_status=expected_status, complete=complete, truncated=truncated)
     if found is None or isinstance(found, Judgement):
         return found
     status, headers_at = found

@@ -1,0 +1,58 @@
+"""The AWS session of a command, chosen the way the AWS CLI (v2) chooses it.
+
+Region: ``--region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else the profile's ``region``.
+boto3 itself reads only ``AWS_DEFAULT_REGION`` and the profile (botocore's ``configprovider`` maps the
+``region`` setting to ``AWS_DEFAULT_REGION``), so ``AWS_REGION`` is applied here. Profile: ``--profile``,
+else ``AWS_PROFILE``, else the default credential chain. Every problem is ``InvalidInput`` (exit 2) with one
+line that names the value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from linkpilot_cli.output import InvalidInput
+
+
+def add_aws_options(parser: argparse.ArgumentParser, *, default: Any = None) -> None:
+    parser.add_argument(
+        "--region",
+        default=default,
+        help="AWS Region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region)",
+    )
+    parser.add_argument(
+        "--profile",
+        default=default,
+        help="named profile from the AWS config and credentials files (default: AWS_PROFILE)",
+    )
+
+
+def session_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Any:
+    """A ``boto3.Session`` for ``args.region``/``args.profile``; ``InvalidInput`` when either is unusable."""
+    import boto3
+    from botocore.exceptions import InvalidRegionError, ProfileNotFound
+    from botocore.utils import validate_region_name
+
+    env = os.environ if env is None else env
+    profile = getattr(args, "profile", None) or None
+    region = getattr(args, "region", None) or env.get("AWS_REGION") or None
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound:
+        name = profile or env.get("AWS_PROFILE", "")
+        source = "--profile" if profile else "AWS_PROFILE"
+        raise InvalidInput(
+            f"{source}: profile {name!r} is not in the AWS config or credentials files"
+        ) from None
+    chosen = session.region_name
+    if not chosen:
+        raise InvalidInput("no AWS Region: pass --region, set AWS_REGION, or set a region in the profile")
+    try:
+        validate_region_name(chosen)
+    except InvalidRegionError:
+        source = "--region" if getattr(args, "region", None) else "the configured region"
+        raise InvalidInput(f"{source}: {chosen!r} is not a Region name (like us-east-1)") from None
+    return session
