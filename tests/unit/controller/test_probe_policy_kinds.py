@@ -100,3 +100,53 @@ def test_a_child_takes_the_override_for_its_own_arn_before_its_groups():
     assert p.probe_fields(group, web) == {"kind": "https", "port": 443}  # no child match: the group's
     assert p.probe_fields(group) == {"kind": "https", "port": 443}
     assert p.probe_fields(config_arn(TRUSTED, "other"), web) == {}
+
+
+def test_a_group_configurations_children_are_targets_with_their_own_kind_and_child_arn():
+    from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, Endpoint, EndpointAssociation
+    from linkpilot.consumer.probe_inputs import shard_inputs
+    from linkpilot.consumer.targets import probe_targets
+    from linkpilot.probe import parse_event
+
+    group, pg, web = (config_arn(TRUSTED, n) for n in ("grp", "pg1", "web1"))
+    rows = tuple(
+        EndpointAssociation(
+            association_id=f"vpce-rsc-asc-{n}",
+            endpoint_id="vpce-g",
+            associated_resource_arn=child,
+            group_arn=group,
+            dns_name=f"{n}.vpce-g.example",
+            accessibility="accessible",
+        )
+        for n, child in (("a", pg), ("b", web))
+    )
+    endpoint = Endpoint(
+        endpoint_id="vpce-g",
+        vpc_id="vpc-1",
+        state="available",
+        resource_configuration_arn=group,
+        tags={MANAGED_TAG: "true", CONFIGURATION_TAG: group},
+        ip_address_type="dualstack",
+        associations=rows,
+    )
+    p = make_policy(
+        probe={
+            "overrides": [
+                {
+                    "match": "arn:aws:vpc-lattice:*:resourceconfiguration/rcfg-pg*",
+                    "kind": "tcp",
+                    "port": 5432,
+                },
+                {"match": group, "kind": "https", "port": 443},
+            ]
+        }
+    )
+    targets, unprobed = probe_targets(p, [endpoint])
+    assert unprobed == ()
+    (only,) = shard_inputs(p.probe.defaults, targets)
+    parsed = {t.child_arn: t for _, t in parse_event(json.loads(only)).targets}
+    assert {c: (t.kind, t.port, t.dns_name, t.address_family) for c, t in parsed.items()} == {
+        pg: ("tcp", 5432, "a.vpce-g.example", "dualstack"),
+        web: ("https", 443, "b.vpce-g.example", "dualstack"),
+    }
+    assert {t.endpoint_id for t in parsed.values()} == {"vpce-g"}
