@@ -169,9 +169,25 @@ class LocalAws:
         """Loopback IP of an available endpoint's DNS name; raises ``socket.gaierror`` otherwise."""
         return self.emulation.datapath.resolve(name)
 
+    def resolve_all(self, name: str) -> list[str]:
+        """Every address of an available endpoint's DNS name (one per subnet, ``::1`` for IPv6)."""
+        return self.emulation.datapath.resolve_all(name)
+
     @property
     def resolver(self) -> Any:
-        return self.resolve
+        """The probe's resolver here: every address of the name, as the VPC resolver answers."""
+        return self.resolve_all
+
+    def endpoint_addresses(self, endpoint_id: str) -> list[str]:
+        """The endpoint's 127.x addresses, one per subnet (Availability Zone)."""
+        return self.emulation.datapath.addresses(endpoint_id)
+
+    def black_hole(self, address: str, on: bool = True) -> None:
+        """Drop new connections to one endpoint address unanswered (``on=False`` restores it)."""
+        if on:
+            self.emulation.datapath.black_hole(address)
+        else:
+            self.emulation.datapath.restore(address)
 
     def dns_map(self) -> dict[str, str]:
         return self.emulation.datapath.dns_map()

@@ -8,11 +8,16 @@ listeners on that address accept on the configuration's ports (every port of a r
 ports, plus any mapped port of a wider range) and forward bytes both ways, unchanged: the target
 sees whatever ``Host`` header the client sent, i.e. the endpoint's DNS name.
 
+Zones: an endpoint in several subnets has one network interface, hence one address, per subnet (one per
+Availability Zone); here each subnet gets a 127.x address of its own, all forwarding to the same target.
+:meth:`DataPath.black_hole` makes one address drop every new connection unanswered (a zone failing: the
+probe sees a timeout there and the endpoint ``degraded``); :meth:`DataPath.restore` brings it back.
+
 IPv6: an endpoint whose IpAddressType is ``dualstack`` or ``ipv6`` is also served on ``::1`` (the only IPv6
 loopback address, so one endpoint per port there: a second one asking for the same port is logged and not
 served on ``::1``). :meth:`DataPath.resolve_all` answers like the VPC resolver for the endpoint's type:
-``ipv4`` -> its 127.x address, ``dualstack`` -> 127.x and ``::1``, ``ipv6`` -> ``::1``. :meth:`resolve` keeps
-answering the single 127.x address.
+``ipv4`` -> its 127.x addresses (one per subnet), ``dualstack`` -> those and ``::1``, ``ipv6`` -> ``::1``.
+:meth:`resolve` keeps answering the first 127.x address.
 
 A connection is refused (accepted and closed at once) while the endpoint is not ``available``,
 after the consumer lost access to the configuration (unshared, deleted), or when the target is not
@@ -56,6 +61,10 @@ class DataPath:
         self._servers: dict[str, dict[int, asyncio.Server]] = {}
         self._servers6: dict[str, dict[int, asyncio.Server]] = {}  # on ::1, dualstack/ipv6 endpoints
         self._ips: dict[str, str] = {}
+        # a route's addresses in its endpoint's other subnets (zones), each with its own listeners
+        self._zone_ips: dict[str, list[str]] = {}
+        self._zone_servers: dict[str, dict[str, dict[int, asyncio.Server]]] = {}
+        self._holes: dict[str, list[socket.socket]] = {}  # black-holed address -> its silent sockets
         self._names: dict[str, str] = {}  # DNS name -> route key
         self._route_cfg: dict[str, str] = {}  # route key -> configuration ARN served
         self._attached: set[str] = set()
@@ -84,7 +93,10 @@ class DataPath:
         with self._lock:
             for endpoint_id in list(self._servers):
                 self._close_servers(endpoint_id)
+            for address in list(self._holes):
+                self._close_hole(address)
             self._ips.clear()
+            self._zone_ips.clear()
             self._names.clear()
 
         async def shutdown() -> None:
@@ -127,11 +139,41 @@ class DataPath:
             return [str(ipaddress.ip_address(host))]
         ip = self.resolve(name)  # raises for an unknown or unavailable endpoint
         with self.emu.lock, self._lock:
-            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(self._names.get(host) or ""))
+            route = self._names.get(host) or ""
+            endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
             ip_type = getattr(endpoint, "ip_address_type", "ipv4")
+            v4 = [ip, *self._zone_ips.get(route, ())]
         if ip_type == "dualstack":
-            return [ip, IPV6_LOOPBACK]
-        return [IPV6_LOOPBACK] if ip_type == "ipv6" else [ip]
+            return [*v4, IPV6_LOOPBACK]
+        return [IPV6_LOOPBACK] if ip_type == "ipv6" else v4
+
+    def addresses(self, endpoint_id: str) -> list[str]:
+        """The 127.x addresses of an endpoint's route (a GROUP child: ``vpce-…/child-id``), one per subnet."""
+        with self._lock:
+            first = self._ips.get(endpoint_id)
+            return [first, *self._zone_ips.get(endpoint_id, ())] if first else []
+
+    def black_hole(self, address: str) -> None:
+        """New connections to one of an endpoint's 127.x addresses get no answer at all (SYNs dropped), on
+        every port, until :meth:`restore`: a zone whose path fails silently."""
+        with self._lock:
+            if address in self._holes:
+                return
+            servers = self._servers_at(address)
+            if servers is None:
+                raise ValueError(f"{address} is not an address of an endpoint")
+            ports = sorted(servers)
+            self._stop_listening(servers)
+            holes: list[socket.socket] = []
+            for port in ports:
+                holes.extend(_silent_listener(address, port))
+            self._holes[address] = holes
+
+    def restore(self, address: str) -> None:
+        """Undo :meth:`black_hole`: the address listens and forwards again."""
+        with self._lock:
+            self._close_hole(address)
+        self.refresh()
 
     def dns_map(self) -> dict[str, str]:
         """DNS name -> loopback IP of every endpoint that is available now."""
@@ -173,6 +215,9 @@ class DataPath:
                 if key == endpoint.id or endpoint.loopback_ip is None:
                     endpoint.loopback_ip = ip
                 self._servers[key] = {}
+                zones = max(len(getattr(endpoint, "subnet_ids", None) or ()), 1)
+                self._zone_ips[key] = [self._allocate_ip() for _ in range(zones - 1)]
+                self._zone_servers[key] = {z: {} for z in self._zone_ips[key]}
                 if endpoint.ip_address_type in ("dualstack", "ipv6"):
                     self._servers6[key] = {}
         self._sync(endpoint)
@@ -182,6 +227,9 @@ class DataPath:
             self._attached.discard(endpoint.id)
             for key in [k for k in self._ips if _endpoint_of(k) == endpoint.id]:
                 self._close_servers(key)
+                for address in [self._ips.get(key), *self._zone_ips.pop(key, ())]:
+                    if address in self._holes:
+                        self._close_hole(address)
                 self._ips.pop(key, None)
                 self._route_cfg.pop(key, None)
             for name in [n for n, k in self._names.items() if _endpoint_of(k) == endpoint.id]:
@@ -202,7 +250,8 @@ class DataPath:
             a, b = self._octets
             b = (b + (host - 1) // 254) % 256
             ip = f"127.{a}.{b}.{(host - 1) % 254 + 1}"
-            if ip not in self._ips.values():
+            taken = {*self._ips.values(), *(z for zs in self._zone_ips.values() for z in zs)}
+            if ip not in taken:
                 return ip
 
     def _ports(self, configuration_arn: str) -> set[int]:
@@ -228,7 +277,11 @@ class DataPath:
                 if ip is None or servers is None:
                     continue
                 wanted = self._ports(self._route_cfg.get(key, ""))
-                self._listen(key, ip, servers, wanted)
+                if ip not in self._holes:
+                    self._listen(key, ip, servers, wanted)
+                for zone_ip, zone_servers in self._zone_servers.get(key, {}).items():
+                    if zone_ip not in self._holes:
+                        self._listen(key, zone_ip, zone_servers, wanted)
                 servers6 = self._servers6.get(key)
                 if servers6 is not None:
                     self._listen(key, IPV6_LOOPBACK, servers6, wanted)
@@ -248,10 +301,35 @@ class DataPath:
                 level = logging.WARNING if err.errno in {errno.EACCES, errno.EADDRINUSE} else logging.ERROR
                 log.log(level, "data path: cannot listen on %s:%s for %s: %s", ip, port, endpoint_id, err)
 
+    def _servers_at(self, address: str) -> dict[int, asyncio.Server] | None:
+        for endpoint_id, ip in self._ips.items():
+            if ip == address:
+                return self._servers.get(endpoint_id)
+            if address in self._zone_servers.get(endpoint_id, {}):
+                return self._zone_servers[endpoint_id][address]
+        return None
+
+    def _stop_listening(self, servers: dict[int, asyncio.Server]) -> None:
+        """Close the listeners now (not later on the loop): the address:port must be free on return."""
+        loop = self._loop
+
+        async def close(server: asyncio.Server) -> None:
+            server.close()
+
+        for server in servers.values():
+            if loop is not None and not loop.is_closed():
+                asyncio.run_coroutine_threadsafe(close(server), loop).result(5)
+        servers.clear()
+
+    def _close_hole(self, address: str) -> None:
+        for sock in self._holes.pop(address, []):
+            sock.close()
+
     def _close_servers(self, endpoint_id: str) -> None:
         servers = [
             *self._servers.pop(endpoint_id, {}).values(),
             *self._servers6.pop(endpoint_id, {}).values(),
+            *(s for zone in self._zone_servers.pop(endpoint_id, {}).values() for s in zone.values()),
         ]
         loop = self._loop
         for server in servers:
@@ -309,6 +387,21 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     except (ConnectionError, OSError):
         with contextlib.suppress(Exception):
             writer.close()
+
+
+def _silent_listener(address: str, port: int) -> list[socket.socket]:
+    """A listener that never accepts, its queue filled: further SYNs to address:port are dropped."""
+    sock = socket.socket(socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((address, port))
+    sock.listen(0)
+    sockets = [sock]
+    for _ in range(2):  # a backlog of 0 still queues one connection: fill it
+        filler = socket.socket(socket.AF_INET)
+        filler.setblocking(False)
+        filler.connect_ex((address, port))
+        sockets.append(filler)
+    return sockets
 
 
 def _endpoint_of(route: str) -> str:

@@ -63,6 +63,7 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
             "endpoint_id": ep["VpcEndpointId"],
             "dns_name": row["DnsEntry"]["DnsName"],
             "resource_configuration_arn": cfg,
+            "address_family": ep["IpAddressType"].lower(),  # the endpoint's type: the probe follows it
         }
     ]
     assert schedule["ScheduleExpression"] == "rate(1 minute)"

@@ -196,7 +196,7 @@ def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, a
     assert report.probe.status == "updated" and controller.schedules.writes == 2
     payload = json.loads(controller.schedules.inputs[0])
     (target,) = payload["targets"]
-    assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn"}
+    assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn", "address_family"}
     # the DNS name is the endpoint association's (a Resource endpoint has no DnsEntries)
     (ep,) = account.endpoints.values()
     assert target["dns_name"] == ep.associations[0].dns_name and ".vpc-lattice-rsc." in target["dns_name"]
@@ -223,7 +223,7 @@ def test_no_targets_keeps_one_schedule_with_an_empty_target_list(account, contro
     report = reconcile(policy, controller)  # nothing shared at all
     assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
     (empty,) = controller.schedules.inputs
-    assert json.loads(empty) == {"defaults": policy.probe.defaults.model_dump(mode="json"), "targets": []}
+    assert json.loads(empty) == {"defaults": policy.probe.defaults.probe_input(), "targets": []}
     share = account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     account.make_available()

@@ -297,6 +297,16 @@ def test_policy_parameter_with_every_value_set(template):
     assert policy.delete_endpoints_on_unshare is False
     assert policy.probe.defaults.expected_body == "Hello, World!"
     assert policy.probe.defaults.port == 443 and policy.probe.defaults.timeout_s == 3
+    assert policy.probe.defaults.kind == "https"
+
+
+def test_every_probe_kind_the_stack_parameter_allows_is_a_policy_kind(template):
+    from linkpilot.probe import contract as c
+
+    allowed = template["Parameters"]["ProbeScheme"]["AllowedValues"]
+    assert tuple(allowed) == c.KINDS
+    for kind in allowed:
+        assert parse_policy(_render_policy(template, ProbeScheme=kind)).probe.defaults.kind == kind
 
 
 def test_stack_delete_removes_managed_endpoints_only_when_asked(template):

@@ -73,6 +73,7 @@ def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
         tags=tags,
         created_at=item.get("CreationTimestamp"),
         last_error=failure,
+        ip_address_type=str(item.get("IpAddressType", "")).lower(),
     )
 
 

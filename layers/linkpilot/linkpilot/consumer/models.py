@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MANAGED_TAG = "linkpilot:managed"
 CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
 SHARE_TAG = "linkpilot:resource-share-arn"
+ADDRESS_FAMILIES = frozenset({"ipv4", "ipv6", "dualstack"})  # EC2's IpAddressType enum, lower case
 
 
 def arn_account(arn: str) -> str:
@@ -82,8 +83,16 @@ class Endpoint:
     tags: Mapping[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
     last_error: str = ""
+    # lower-cased IpAddressType (ipv4 | ipv6 | dualstack): AWS answers IPV4 where the model's enum says ipv4
+    ip_address_type: str = ""
     # read for live endpoints only (deleting or failed ones are neither probed nor kept)
     associations: tuple[EndpointAssociation, ...] = ()
+
+    @property
+    def address_family(self) -> str:
+        """Which addresses of the endpoint's name the probe tries. Unknown or missing: every address
+        (dualstack), so that an unexpected answer never hides a reachable address nor invents a failure."""
+        return self.ip_address_type if self.ip_address_type in ADDRESS_FAMILIES else "dualstack"
 
     @property
     def dns_name(self) -> str:
@@ -218,6 +227,7 @@ class ProbeTarget:
     dns_name: str
     resource_configuration_arn: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    address_family: str = "ipv4"  # the endpoint's IpAddressType
     # the association's resource (AssociatedResourceArn) when it is not the endpoint's configuration: a
     # GROUP configuration's child. The probe's contract calls it ``child_arn`` (a label on the result).
     child_arn: str = ""
@@ -227,6 +237,7 @@ class ProbeTarget:
             "endpoint_id": self.endpoint_id,
             "dns_name": self.dns_name,
             "resource_configuration_arn": self.resource_configuration_arn,
+            "address_family": self.address_family,
             **dict(self.overrides),
         }
         if self.child_arn and self.child_arn != self.resource_configuration_arn:

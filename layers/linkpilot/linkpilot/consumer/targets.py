@@ -46,8 +46,10 @@ def probe_targets(
                         endpoint_id=e.endpoint_id,
                         dns_name=row.dns_name,
                         resource_configuration_arn=config_arn,
-                        overrides=policy.probe_fields(arn) or policy.probe_fields(config_arn),
+                        # a child's own override first, else its group's (policy.probe_fields)
+                        overrides=policy.probe_fields(config_arn, arn),
                         child_arn=arn,
+                        address_family=e.address_family,
                     )
                 )
     return tuple(targets), tuple(unprobed)
