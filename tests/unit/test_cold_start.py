@@ -23,7 +23,7 @@ NEVER = {
     "aws_xray_sdk",
     "aws_lambda_powertools.utilities.parser",
     "aws_lambda_powertools.utilities.data_classes",
-    # and what kept the controller at 2x: pydantic and building the trust policy's models (linkpilot.spec instead)
+    # and what kept the controller at 2x: pydantic and building the policy's models (now linkpilot.spec)
     "pydantic",
     "pydantic_core",
 }
