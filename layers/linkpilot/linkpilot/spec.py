@@ -12,12 +12,12 @@ says about the field: description, examples, deprecated. One declaration serves 
 - Constructing a document class directly (``ProbeSettings(port=443)``) runs the same checks.
 - :func:`linkpilot.spec_schema.json_schema` writes the JSON schema from the same declarations.
 
-Two class hooks cover rules that involve more than one field: ``normalise(data)``, which may rewrite the
-raw mapping before the fields are read (raising ``ValueError`` refuses the object), and
-``cross_check(values)``, which returns problems found across the fields once each field is valid.
+Two class hooks cover rules that involve more than one field: ``normalise(data)`` may rewrite the raw
+mapping before the fields are read (an older spelling, say), and ``cross_check(values)`` returns the
+problems found across the fields once each field is valid.
 
-This module is on the controller's cold-start path. Importing pydantic and building the policy's models
-cost about half of ``import boto3`` there, so this module only imports what boto3 already loads.
+This module is on the controller's cold-start path, where importing pydantic and building the policy's
+models cost about half of ``import boto3``: standard library only, and type hints are resolved on first use.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Document:
 
     @classmethod
     def normalise(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """Rewrite the raw mapping before its fields are read; ``ValueError`` refuses the object."""
+        """Rewrite the raw mapping before its fields are read (an older spelling, say)."""
         return data
 
     @classmethod
@@ -188,11 +188,7 @@ def _read(
 ) -> dict[str, Any] | None:
     """The values of ``cls``'s fields read from ``data``, or None with ``problems`` extended."""
     start = len(problems)
-    try:
-        data = cls.normalise(dict(data))
-    except ValueError as exc:
-        problems.append(f"{path or DOCUMENT}: {exc}")
-        return None
+    data = cls.normalise(dict(data))
     hints = field_types(cls)
     values: dict[str, Any] = {}
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]

@@ -138,18 +138,22 @@ CA_BUNDLE = Spec(
 
 
 class _ProbeFields(Document):
-    """What the defaults and the overrides share: ``scheme`` means ``kind``."""
+    """What the defaults and the overrides share: ``scheme`` means ``kind``, and the two must agree."""
 
     @classmethod
     def normalise(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """Policies from before kinds say ``scheme``: it sets ``kind`` (which must agree, if also given)."""
-        if data.get("scheme") is not None:
-            scheme, kind = data["scheme"], data.get("kind")
-            if kind is not None and kind != scheme:
-                raise ValueError(f"scheme {scheme!r} and kind {kind!r} disagree; give kind only")
-            if scheme in pc.HTTP_KINDS:  # anything else: the scheme field's own error
-                return {**data, "kind": scheme}
+        """Policies from before kinds say ``scheme``: it sets ``kind`` when ``kind`` is not given (any other
+        scheme gets the scheme field's own error)."""
+        if data.get("kind") is None and data.get("scheme") in pc.HTTP_KINDS:
+            return {**data, "kind": data["scheme"]}
         return data
+
+    @classmethod
+    def cross_check(cls, values: Mapping[str, Any]) -> list[str]:
+        scheme, kind = values["scheme"], values["kind"]
+        if scheme is not None and kind != scheme:
+            return [f"scheme {scheme!r} and kind {kind!r} disagree; give kind only"]
+        return []
 
 
 @dataclass(frozen=True, kw_only=True)
