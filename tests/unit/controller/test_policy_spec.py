@@ -8,6 +8,7 @@ import json
 
 import pytest
 from conftest import TRUSTED, make_policy, policy_doc
+from conftest import policy_problems as problems
 
 from linkpilot.consumer.policy import (
     EndpointPlacement,
@@ -20,12 +21,6 @@ from linkpilot.consumer.policy import (
     policy_json_schema,
 )
 from linkpilot.spec import SpecError
-
-
-def problems(doc: object) -> list[str]:
-    with pytest.raises(PolicyError) as err:
-        parse_policy(json.dumps(doc))
-    return list(err.value.problems)
 
 
 def test_every_wrong_field_is_reported_at_once_by_its_path():
