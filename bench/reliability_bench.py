@@ -21,6 +21,7 @@ from bench.timing import (
     Spread,
     clean_env,
     cold_import_ms,
+    fresh_python,
     interleave,
     limit_row,
     ratio_row,
@@ -92,6 +93,49 @@ def bench_cold_imports(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
             )
         )
     return rows
+
+
+# A fresh interpreter: import the trust policy module, then parse one policy twice (milliseconds of each).
+POLICY_SNIPPET = (
+    "import sys, time\n"
+    "t0 = time.perf_counter()\n"
+    "from linkpilot.consumer.policy import parse_policy\n"
+    "t1 = time.perf_counter()\n"
+    "parse_policy(sys.argv[1])\n"
+    "t2 = time.perf_counter()\n"
+    "parse_policy(sys.argv[1])\n"
+    "t3 = time.perf_counter()\n"
+    "print((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)\n"
+)
+POLICY = {
+    "trusted_accounts": ["111111111111", "222222222222"],
+    "endpoint": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"]},
+    "probe": {
+        "defaults": {"kind": "https", "port": 443},
+        "overrides": [{"match": "arn:aws:*", "kind": "tcp"}],
+    },
+}
+
+
+def bench_policy_parse(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
+    """What the trust policy costs the controller: importing its module (part of the cold import above) and
+    its first parse (the first invocation's: the field types are resolved then), then a later parse."""
+    env = clean_env(PYTHONPATH=str(ROOT / "layers" / "linkpilot"))
+    samples = [
+        [float(w) for w in fresh_python(POLICY_SNIPPET, json.dumps(POLICY), env=env)[:3]] for _ in range(runs)
+    ]
+    names = ("import linkpilot.consumer.policy", "first parse_policy", "later parse_policy")
+    basis = f"{runs} fresh interpreters, standard-library validation (linkpilot.spec)"
+    return [
+        row(
+            f"controller: trust policy: {name}",
+            Spread(tuple(s[i] for s in samples)).median,
+            "ms",
+            spread=Spread(tuple(s[i] for s in samples)),
+            basis=basis,
+        )
+        for i, name in enumerate(names)
+    ]
 
 
 def bench_event_to_endpoint(reps: int = 15) -> list[dict[str, Any]]:
@@ -214,4 +258,9 @@ def bench_delivery_faults() -> list[dict[str, Any]]:
 
 
 def run() -> list[dict[str, Any]]:
-    return [*bench_cold_imports(), *bench_event_to_endpoint(), *bench_delivery_faults()]
+    return [
+        *bench_cold_imports(),
+        *bench_policy_parse(),
+        *bench_event_to_endpoint(),
+        *bench_delivery_faults(),
+    ]
