@@ -172,11 +172,14 @@ def field_types(cls: type) -> dict[str, Any]:
 
 
 def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
+    """``value`` is the field's default, of the same type (``1`` is not the default ``True``)."""
     if f.default is not dataclasses.MISSING:
-        return bool(value == f.default)
-    if f.default_factory is not dataclasses.MISSING:
-        return bool(value == f.default_factory())
-    return False
+        default = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        default = f.default_factory()
+    else:
+        return False
+    return type(value) is type(default) and bool(value == default)
 
 
 def _join(path: str, key: object) -> str:

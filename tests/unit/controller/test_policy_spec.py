@@ -110,6 +110,10 @@ def test_direct_construction_is_checked_and_normalised_like_a_document():
     ).subnet_ids == ("subnet-0aaaaaaaaaaaaaaa1",)
     with pytest.raises(SpecError, match="port: Input should be greater than or equal to 1"):
         ProbeSettings(port=0)
+    with pytest.raises(SpecError, match="port: Input should be a valid integer"):
+        ProbeSettings(port=8080.0)  # equal to the default, but not an integer
+    with pytest.raises(SpecError, match="enabled: Input should be a valid boolean"):
+        ProbePolicy(enabled=1)  # type: ignore[arg-type]
     with pytest.raises(SpecError, match="disagree"):
         ProbeSettings(scheme="https", kind="tcp")
     with pytest.raises(SpecError, match="match: Field required"):
