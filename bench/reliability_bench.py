@@ -312,6 +312,7 @@ def bench_delivery_faults() -> list[dict[str, Any]]:
 def run() -> list[dict[str, Any]]:
     return [
         *bench_cold_imports(),
+        *bench_beyond_boto3(),
         *bench_policy_parse(),
         *bench_event_to_endpoint(),
         *bench_delivery_faults(),
