@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
                 problems.append(f"{so}: not built for CPython 3.13")
     missing = [name for name in LAYER_PACKAGES if name not in packages]
     if missing:
-        problems.append(f"no layer holds {', '.join(missing)} (expected <build dir>/<Layer>/python/<package>)")
+        problems.append(f"no layer holds {', '.join(missing)} (expected BUILD_DIR/LAYER/python/PACKAGE)")
     for p in problems:
         print(f"check_build: {p}", file=sys.stderr)
     if not problems:
