@@ -14,8 +14,9 @@ Instead every run (Lambda or CLI) takes the lease before it reads anything, and 
 - with ``coalesce_since``, a run whose trigger is a mere hint (a RAM event, the schedule) stops instead of
   waiting when the holder took the lease after that time: the holder's reads come after this run's trigger,
   so its reconcile covers it (``Covered``). A policy change or an operator's run always waits and runs.
-- a take that fails (throttling, timeout) may still have been written: it is given back at once (best
-  effort) rather than left to block the others until it expires.
+- a take that fails (throttling, timeout) may have been written, or may still be written later (a request
+  in flight outlives the client's timeout): the lease is marked given back by this owner at once (best
+  effort), which the late take's condition refuses, rather than left to block the others until it expires.
 
 This module holds the decisions (pure, tested with a fake); ``linkpilot.aws.state_table`` the writes.
 """
@@ -56,6 +57,12 @@ class LeasePort(Protocol):
 
     def release(self, lease: Lease) -> None:
         """Give the lease back if this owner still holds it (no-op otherwise)."""
+        ...
+
+    def abandon(self, lease: Lease, now: datetime) -> None:
+        """After a take whose answer was lost: leave ``lease`` given back by this owner if it is free, expired
+        or ours, so that the take, if it is still in flight and lands later, finds it given back by us and
+        fails (no-op when another run holds it)."""
         ...
 
 
@@ -113,7 +120,8 @@ def acquire(
             holder = port.try_acquire(mine, now)
         except Exception:
             with contextlib.suppress(Exception):
-                port.release(mine)  # the write may have landed although its answer was lost
+                # the write may have landed although its answer was lost, or may still land later
+                port.abandon(mine, now)
             raise
         if holder is None:
             return mine, waited

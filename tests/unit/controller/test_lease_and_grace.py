@@ -50,6 +50,13 @@ class FakeLeaseTable:
                 self.held = None
                 self.log.append(f"release {lease.owner}")
 
+    def abandon(self, lease: Lease, now) -> None:  # type: ignore[no-untyped-def]
+        with self.lock:
+            h = self.held
+            if h is None or h.expires_at < now or h.owner == lease.owner:
+                self.held = None
+                self.log.append(f"abandon {lease.owner}")
+
 
 class Clock:
     def __init__(self) -> None:

@@ -57,32 +57,8 @@ class StateTable:
         """One conditional put: free, or expired (and taken before this take began), or this take again (a
         retry of our own request while the lease is live). A released lease keeps its owner with expiry 0,
         so a delayed duplicate of our own take cannot land after we gave it back."""
-        acquired = lease.acquired_at or now
         try:
-            self._ddb.put_item(
-                TableName=self._table,
-                Item={
-                    "pk": {"S": f"lease#{lease.name}"},
-                    "owner": {"S": lease.owner},
-                    "lease_expires": {"N": _epoch(lease.expires_at)},
-                    "acquired_at": {"S": acquired.isoformat()},
-                    "acquired_epoch": {"N": _epoch(acquired)},
-                    "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
-                },
-                ConditionExpression=(
-                    "attribute_not_exists(pk)"
-                    " OR (lease_expires < :now AND acquired_epoch < :acquired)"
-                    " OR (#owner = :me AND lease_expires > :zero)"
-                ),
-                ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={
-                    ":now": {"N": _epoch(now)},
-                    ":acquired": {"N": _epoch(acquired)},
-                    ":me": {"S": lease.owner},
-                    ":zero": {"N": "0"},
-                },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            self._put_if_free_or_ours(lease, now, lease.expires_at)
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
@@ -92,6 +68,43 @@ class StateTable:
                 return Lease(lease.name, "unknown", now + timedelta(seconds=1))
             return _holder(lease.name, old)
         return None
+
+    def abandon(self, lease: Lease, now: datetime) -> None:
+        """Our take's answer was lost: mark the lease given back by us (expiry 0, our take's acquired time)
+        if it is free, expired or ours, so that the take, if it lands late, fails its condition. Another
+        live holder: nothing to do."""
+        try:
+            self._put_if_free_or_ours(lease, now, None)
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _put_if_free_or_ours(self, lease: Lease, now: datetime, expires: datetime | None) -> None:
+        acquired = lease.acquired_at or now
+        self._ddb.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": f"lease#{lease.name}"},
+                "owner": {"S": lease.owner},
+                "lease_expires": {"N": _epoch(expires) if expires is not None else "0"},
+                "acquired_at": {"S": acquired.isoformat()},
+                "acquired_epoch": {"N": _epoch(acquired)},
+                "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
+            },
+            ConditionExpression=(
+                "attribute_not_exists(pk)"
+                " OR (lease_expires < :now AND acquired_epoch < :acquired)"
+                " OR (#owner = :me AND lease_expires > :zero)"
+            ),
+            ExpressionAttributeNames={"#owner": "owner"},
+            ExpressionAttributeValues={
+                ":now": {"N": _epoch(now)},
+                ":acquired": {"N": _epoch(acquired)},
+                ":me": {"S": lease.owner},
+                ":zero": {"N": "0"},
+            },
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
 
     def release(self, lease: Lease) -> None:
         """Give it back (expiry 0, owner kept), with retries: a lease left behind blocks the other runs
