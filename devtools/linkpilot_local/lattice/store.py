@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..emulation import Emulation
+    from .service_networks import ResourceAssociation, ServiceNetwork
 
 
 GATEWAY_NAME = re.compile(r"^(?!rgw-)(?!-)(?!.*-$)(?!.*--)[a-z0-9-]{3,40}$")
@@ -87,6 +88,9 @@ class LatticeStore:
         self.gateways: dict[str, ResourceGateway] = {}
         self.configurations: dict[str, ResourceConfiguration] = {}
         self.tokens: dict[tuple[str, str, str], tuple[str, str]] = {}
+        # service networks and their resource configuration associations (lattice/service_networks.py)
+        self.service_networks: dict[str, ServiceNetwork] = {}
+        self.sn_associations: dict[str, ResourceAssociation] = {}
 
 
 def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
@@ -108,6 +112,9 @@ def purge(emu: Emulation) -> None:
     for key, cfg in list(store.configurations.items()):
         if cfg.deleted_at is not None and now >= cfg.deleted_at + emu.settle:
             del store.configurations[key]
+    from .service_networks import purge_service_networks
+
+    purge_service_networks(emu)
 
 
 def configuration_status(emu: Emulation, cfg: ResourceConfiguration) -> str:
