@@ -510,3 +510,32 @@ def test_events_put_events_reports_per_entry(local_aws: LocalAws) -> None:
     events = local_aws.session(CONSUMER).client("events")
     entry = fixture("events.PutEvents").data["request"]["Entries"][0]
     compare("events.PutEvents", events.put_events(Entries=[entry]))
+
+
+def test_service_network_association_and_its_ram_listing(local_aws: LocalAws) -> None:
+    """A service network with a configuration in it, shared over RAM: the association create answers
+    CREATE_IN_PROGRESS, and the consumer lists the network under its own resource type."""
+    provider = make_provider(local_aws)
+    lattice = local_aws.session(provider.account).client("vpc-lattice")
+    network = lattice.create_service_network(name="fidelity-net")
+    created = lattice.create_service_network_resource_association(
+        serviceNetworkIdentifier=network["id"], resourceConfigurationIdentifier=provider.configuration["id"]
+    )
+    compare("vpc-lattice.CreateServiceNetworkResourceAssociation", created)
+    assert created["status"] == "CREATE_IN_PROGRESS"
+    share = (
+        local_aws.session(provider.account)
+        .client("ram")
+        .create_resource_share(name="fidelity-net", resourceArns=[network["arn"]], principals=[CONSUMER])[
+            "resourceShare"
+        ]
+    )
+    ram = local_aws.session(CONSUMER).client("ram")
+    invitation = ram.get_resource_share_invitations(resourceShareArns=[share["resourceShareArn"]])[
+        "resourceShareInvitations"
+    ][0]
+    ram.accept_resource_share_invitation(resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+    local_aws.clock.advance(seconds=60)  # RAM completes an accept asynchronously
+    listed = ram.list_resources(**fixture("ram.ListResources.service-network").data["request"])
+    compare("ram.ListResources.service-network", listed)
+    assert [r["type"] for r in listed["resources"]] == ["vpc-lattice:ServiceNetwork"]
