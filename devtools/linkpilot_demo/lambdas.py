@@ -157,6 +157,11 @@ class LocalFunction:
             self._module = module
         return self._module
 
+    def module(self) -> ModuleType:
+        """The handler module (loaded once), e.g. to give its wiring the simulated clock."""
+        with self._as_lambda():
+            return self._load()
+
     def invoke(self, event: Any, **extra: Any) -> Any:
         """Runs the handler; an exception propagates (as a failed invocation would be retried)."""
         with self._as_lambda():

@@ -102,10 +102,10 @@ class NetcatLoop:
         self._proc = None
 
 
-class PythonResponder:
-    """The same behaviour in Python, for machines without netcat: one connection at a time, canned reply."""
+class _Listener:
+    """A loopback listener served by a thread: ``start`` binds and serves, ``stop`` ends both."""
 
-    kind = "python"
+    backlog = 1
 
     def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.host = host
@@ -119,10 +119,10 @@ class PythonResponder:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
-        sock.listen(1)
+        sock.listen(self.backlog)
         self._sock = sock
         self._thread = threading.Thread(
-            target=self._serve, args=(sock,), daemon=True, name="reference-target"
+            target=self._serve, args=(sock,), daemon=True, name=type(self).__name__
         )
         self._thread.start()
 
@@ -132,15 +132,10 @@ class PythonResponder:
                 conn, _ = sock.accept()
             except OSError:
                 return  # listener closed: stopped
-            with conn:
-                conn.settimeout(1.0)
-                try:
-                    conn.sendall(RESPONSE)
-                    conn.shutdown(socket.SHUT_WR)
-                    while conn.recv(4096):  # like nc: drain until the client closes or a second passes
-                        pass
-                except OSError:
-                    pass
+            self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def stop(self) -> None:
         if self._sock is None:
@@ -155,8 +150,43 @@ class PythonResponder:
             self._thread = None
 
 
+class PythonResponder(_Listener):
+    """The same behaviour in Python, for machines without netcat: one connection at a time, canned reply."""
+
+    kind = "python"
+
+    def _handle(self, conn: socket.socket) -> None:  # one connection at a time, in the accept thread
+        with conn:
+            conn.settimeout(1.0)
+            try:
+                conn.sendall(RESPONSE)
+                conn.shutdown(socket.SHUT_WR)
+                while conn.recv(4096):  # like nc: drain until the client closes or a second passes
+                    pass
+            except OSError:
+                pass
+
+
 def reference_target(host: str = "127.0.0.1", port: int | None = None) -> ReferenceTarget:
     """The netcat loop where ``nc`` exists, the Python equivalent otherwise."""
     if shutil.which("nc"):
         return NetcatLoop(host, port)
     return PythonResponder(host, port)
+
+
+class DatabaseStandIn(_Listener):
+    """A TCP service that never speaks first, standing in for Postgres: it accepts connections and holds each
+    until the client leaves (a ``tcp`` probe only needs the connection accepted)."""
+
+    kind = "tcp"
+    backlog = 16
+
+    def _handle(self, conn: socket.socket) -> None:  # every connection held at once, each in a thread
+        threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _hold(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(10.0)
+            while conn.recv(4096):  # a client's bytes are read and ignored until it closes
+                pass

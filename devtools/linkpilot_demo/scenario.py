@@ -1,5 +1,6 @@
 """The end-to-end story, offline: provider shares → consumer onboards → probe → alarm → recovery →
-untrusted share left alone → unshare → cleanup. Every step checks what it expects to see in the local AWS;
+a database probed with tcp → a zone failing (degraded) and recovering → untrusted share left alone →
+unshare → cleanup. Every step checks what it expects to see in the local AWS;
 the steps are :class:`linkpilot_demo.steps.DemoRun`'s, run here in order.
 
 Simulated time: the local AWS clock is moved forward minute by minute so that minutes of probing and alarm
@@ -30,6 +31,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     target = reference_target()
     aws = LocalAws()
     started = False
+    run: DemoRun | None = None
     tl = Timeline(out, sim_now=lambda: aws.clock.now() if started else datetime.now(UTC), color=options.color)
     tl.say("Linkpilot demo: offline, against the local AWS (moto + linkpilot_local), simulated clock")
     tl.say(f"  provider {PROVIDER} · consumer {CONSUMER} · untrusted {UNTRUSTED}")
@@ -40,7 +42,8 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     try:
         aws.start()
         started = True
-        for step in DemoRun(options, aws, tl, sink, target).steps():
+        run = DemoRun(options, aws, tl, sink, target)
+        for step in run.steps():
             step()
     except ExpectationFailed:
         pass
@@ -52,6 +55,8 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         return False
     finally:
         target.stop()
+        if run is not None and run.database is not None:
+            run.database.stop()
         aws.stop()
         sink.close()
     verdict = "every expectation held" if tl.ok else "an expectation FAILED"

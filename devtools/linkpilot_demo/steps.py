@@ -6,14 +6,17 @@ finds (stacks, functions, the endpoint, the probe's inputs) is kept on the :clas
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from linkpilot_demo import zones
 from linkpilot_demo.lambdas import LocalFunction, LogSink
-from linkpilot_demo.reference_target import ReferenceTarget
+from linkpilot_demo.reference_target import DatabaseStandIn, ReferenceTarget
 from linkpilot_demo.timeline import Step, Timeline
 from linkpilot_demo.world import (
     CONSUMER,
@@ -30,7 +33,13 @@ from linkpilot_demo.world import (
 )
 from linkpilot_local import LocalAws
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
-from linkpilot_local.deploy import LocalStack, deploy_stack, drain_inbox, write_baseline
+from linkpilot_local.deploy import (
+    LocalStack,
+    deploy_stack,
+    drain_inbox,
+    stackset_instance_stack_name,
+    write_baseline,
+)
 
 
 class DemoRun:
@@ -49,6 +58,10 @@ class DemoRun:
     failing_alarm: str
     endpoint_id: str
     inputs: list[dict[str, Any]]
+    rows: dict[str, dict[str, Any]]  # the last probe run's result per endpoint id
+    database: DatabaseStandIn | None = None  # the database-like target (zones.add_database)
+    db_endpoint_id: str = ""
+    bad_zone: str = ""  # the endpoint address black-holed by zones.zone_fails
     base: datetime
 
     def __init__(
@@ -78,6 +91,9 @@ class DemoRun:
             self.probe_target_up,
             self.probe_target_down,
             self.probe_target_back,
+            functools.partial(zones.add_database, self),
+            functools.partial(zones.zone_fails, self),
+            functools.partial(zones.zone_recovers, self),
             self.ignore_untrusted_share,
             self.show_status,
             self.show_provider_view,
@@ -152,7 +168,8 @@ class DemoRun:
             self.consumer = consumer = deploy_stack(
                 self.c_sess,
                 REPO / "template.yaml",
-                stack_name="linkpilot",
+                # named as a StackSet names its instance stacks (the README's set "linkpilot-consumer")
+                stack_name=stackset_instance_stack_name("linkpilot-consumer"),
                 parameters={  # the same for every account: the VPC, subnets and groups come from the baseline
                     "TrustedAccounts": list(options.trusted_accounts),
                     "UntrustedInvitations": options.untrusted_invitations,
@@ -204,12 +221,20 @@ class DemoRun:
             )
 
     def accept_share_and_create_endpoint(self) -> None:
-        with self.tl.step("RAM event → controller accepts the trusted share and creates the endpoint") as s:
+        accepted = "RAM event → controller accepts the trusted share (no endpoint in the same run)"
+        with self.tl.step(accepted) as s:
             s.expect(
                 self.deliver_ram_events(s) >= 1,
                 "the invitation's aws.ram event reached the controller's rule",
             )
             s.expect(self.invitation_status(PROVIDER) == ["ACCEPTED"], "the invitation is ACCEPTED")
+            s.expect(
+                self.managed_endpoints() == [],
+                "no endpoint yet: RAM accepts asynchronously, the endpoint waits until RAM lists the share",
+            )
+        with self.tl.step("RAM lists the accepted share → scheduled reconcile creates the endpoint") as s:
+            self.aws.clock.advance(seconds=30)
+            self.controller.invoke(scheduled_event(CONSUMER, self.region, self.aws.clock.now()))
             eps = self.managed_endpoints()
             s.expect(len(eps) == 1, "exactly one managed resource endpoint")
             ep = eps[0]
@@ -330,25 +355,21 @@ class DemoRun:
                 self.invitation_status(UNTRUSTED) == [expected], f"the untrusted invitation is {expected}"
             )
             s.expect(
-                [e["VpcEndpointId"] for e in self.managed_endpoints()] == [self.endpoint_id],
+                sorted(e["VpcEndpointId"] for e in self.managed_endpoints())
+                == sorted([self.endpoint_id, self.db_endpoint_id]),
                 "no endpoint for the untrusted configuration",
             )
 
     def show_status(self) -> None:
         with self.tl.step("linkpilot status") as s:
-            from linkpilot.consumer.policy import parse_policy
-            from linkpilot_cli.commands.status import collect_status
             from linkpilot_cli.status import render_table
 
-            policy = parse_policy(
-                self.c_sess.client("ssm").get_parameter(Name=self.consumer.physical["PolicyParameter"])[
-                    "Parameter"
-                ]["Value"]
-            )
-            report = collect_status(self.c_sess, policy, now=self.aws.clock.now())
+            report = zones.status_report(self)
             for line in render_table(report).splitlines():
                 s.note(line)
-            s.expect([e.probe for e in report.endpoints] == ["ok"], "status shows the endpoint probing ok")
+            s.expect(
+                [e.probe for e in report.endpoints] == ["ok", "ok"], "status shows both endpoints probing ok"
+            )
             if self.options.untrusted_invitations == "ignore":
                 s.expect(
                     [i.sender_account_id for i in report.invitations] == [UNTRUSTED],
@@ -356,7 +377,7 @@ class DemoRun:
                 )
 
     def show_provider_view(self) -> None:
-        with self.tl.step("linkpilot provider status: the provider sees its consumer's endpoint") as s:
+        with self.tl.step("linkpilot provider status: the provider sees its consumer's endpoints") as s:
             from linkpilot_cli.commands.provider import collect_view, render_table
 
             view = collect_view(
@@ -371,9 +392,11 @@ class DemoRun:
                 [(r.account, r.state) for r in view.rows] == [(CONSUMER, "connected")],
                 "the consumer is connected",
             )
+            seen = sorted(e.endpoint_id for r in view.rows for e in r.endpoints)
             s.expect(
-                [e.endpoint_id for r in view.rows for e in r.endpoints] == [self.endpoint_id],
-                "the provider sees the consumer's endpoint on its configuration",
+                self.endpoint_id in seen
+                and seen == sorted(e["VpcEndpointId"] for e in self.managed_endpoints()),
+                "the provider sees the consumer's endpoints on its configurations (web and database)",
             )
 
     # ------------------------------------------------------------------------------------------ unshare
@@ -381,8 +404,11 @@ class DemoRun:
     def unshare(self) -> None:
         aws, consumers_param = self.aws, self.consumers_param
         with self.tl.step(
-            "provider removes the consumer → access revoked → controller deletes the endpoint"
+            "provider removes the consumer → 15-minute grace → controller deletes the endpoint"
         ) as s:
+            # the controller keeps time on the simulated clock here, as the local AWS stamps endpoints with it
+            self.controller.module().FUNCTION.clock = aws.clock.now
+            before = len(self.managed_endpoints())  # the web target's and the database's
             self.p_sess.client("ssm").put_parameter(Name=consumers_param, Value="[]", Overwrite=True)
             self.onboarding.invoke(
                 parameter_change_event(consumers_param, PROVIDER, self.region, aws.clock.now())
@@ -390,8 +416,23 @@ class DemoRun:
             shared = self.c_ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]
             s.expect(self.cfg_arn not in [r["arn"] for r in shared], "the configuration is no longer shared")
             self.deliver_ram_events(s)
+            missing_at = aws.clock.now()
             aws.clock.advance(seconds=5)
-            s.expect(self.managed_endpoints() == [], "the managed endpoint is deleted")
+            s.expect(
+                len(self.managed_endpoints()) == before,
+                "a configuration missing once is not gone: the endpoints are kept for the grace (15 min)",
+            )
+            aws.clock.advance(minutes=10)
+            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+            kept = len(self.managed_endpoints()) == before
+            s.expect(kept, "10 minutes later, still within the grace: kept")
+            aws.clock.advance(minutes=5)
+            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+            aws.clock.advance(seconds=5)
+            s.expect(
+                self.managed_endpoints() == [], "15 minutes after going missing: the endpoints are deleted"
+            )
+            s.note(f"missing since {missing_at:%H:%M:%S} (simulated), deleted at {aws.clock.now():%H:%M:%S}")
             self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
             left = [t for i in self.schedule_inputs() for t in i.get("targets", [])]
             s.expect(left == [], "no probe targets remain")
@@ -406,13 +447,28 @@ class DemoRun:
     # ---------------------------------------------------------------------- what the steps look at
 
     def emf_in(self, account_session: Any, at: datetime) -> int:
-        """Ingests the EMF lines the functions printed, stamped with the simulated time."""
-        records = []
+        """Ingests the EMF lines the functions printed, stamped with the simulated time; the probe's
+        failure lines go to its log group, as CloudWatch Logs would keep them (``linkpilot status`` reads
+        them there)."""
+        records, failures = [], []
         for line in self.sink.take():
             if line.startswith("{") and '"_aws"' in line:
                 record = json.loads(line)
                 record["_aws"]["Timestamp"] = int(at.timestamp() * 1000)
                 records.append(record)
+            elif '"probe target failed"' in line:
+                failures.append(line)
+        if failures and hasattr(self, "consumer"):
+            logs, group = account_session.client("logs"), self.consumer.physical["ProbeLogGroup"]
+            stream = f"{at:%Y/%m/%d}/[$LATEST]demo"
+            with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+                logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            stamp = int(at.timestamp() * 1000) + 1000  # logged after the run started
+            logs.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": stamp, "message": line} for line in failures],
+            )
         return put_emf_records(account_session.client("cloudwatch"), records)
 
     def notifications(self) -> list[dict[str, Any]]:
@@ -458,17 +514,19 @@ class DemoRun:
         """One scheduled probe run in its own simulated minute, then CloudWatch's evaluation."""
         aws = self.aws
         run_at = self.base + timedelta(minutes=self.minute, seconds=5)
+        while run_at < aws.clock.now():  # a step spent time between runs: the next scheduled minute
+            self.minute += 1
+            run_at += timedelta(minutes=1)
         aws.clock.advance(run_at - aws.clock.now())
         (event,) = self.inputs  # one endpoint: one schedule, invoked with its input as is
-        result = self.probe.invoke(event, resolver=aws.resolver)
+        result = self.probe.invoke(event, resolver=aws.resolver)  # every address of each name
         self.emf_in(self.c_sess, run_at)
         self.minute += 1
         aws.clock.advance(self.base + timedelta(minutes=self.minute) - aws.clock.now())
         evaluate_alarms(self.c_cw, aws.clock.now(), self.c_sess.client("sns"))
-        row: dict[str, Any] = result["results"][0]
-        return row
+        self.rows = {r["target"]: r for r in result["results"]}
+        return self.rows[self.endpoint_id]  # the web target's
 
-    def alarm_state(self) -> str:
-        return str(
-            self.c_cw.describe_alarms(AlarmNames=[self.failing_alarm])["MetricAlarms"][0]["StateValue"]
-        )
+    def alarm_state(self, name: str | None = None) -> str:
+        alarm = name or self.failing_alarm
+        return str(self.c_cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"])

@@ -13,6 +13,9 @@ PROVIDER, CONSUMER, UNTRUSTED = "111111111111", "222222222222", "333333333333"
 TARGET_DOMAIN = "hello.provider.internal"
 TARGET_PORT = 8080
 EXPECTED_BODY = "Hello, World!"
+# the database-like target: a second resource configuration in the same share, probed with kind tcp
+DATABASE_DOMAIN = "db.provider.internal"
+DATABASE_PORT = 5432
 
 
 @dataclass

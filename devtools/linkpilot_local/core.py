@@ -170,9 +170,26 @@ class LocalAws:
         ``socket.gaierror`` otherwise."""
         return self.emulation.datapath.resolve(name, vpc_id)
 
+    def resolve_all(self, name: str, vpc_id: str | None = None) -> list[str]:
+        """Every address of an available endpoint's DNS name (one per subnet, ``::1`` for IPv6; a private
+        name: seen from ``vpc_id``)."""
+        return self.emulation.datapath.resolve_all(name, vpc_id)
+
     @property
     def resolver(self) -> Any:
-        return self.resolve
+        """The probe's resolver here: every address of the name, as the VPC resolver answers."""
+        return self.resolve_all
+
+    def endpoint_addresses(self, endpoint_id: str) -> list[str]:
+        """The endpoint's 127.x addresses, one per subnet (Availability Zone)."""
+        return self.emulation.datapath.addresses(endpoint_id)
+
+    def black_hole(self, address: str, on: bool = True) -> None:
+        """Drop new connections to one endpoint address unanswered (``on=False`` restores it)."""
+        if on:
+            self.emulation.datapath.black_hole(address)
+        else:
+            self.emulation.datapath.restore(address)
 
     def dns_map(self) -> dict[str, str]:
         return self.emulation.datapath.dns_map()

@@ -1,8 +1,14 @@
 """EC2 resource endpoints (``VpcEndpointType="Resource"``), stored in moto's own EC2 backend.
 
 Each resource endpoint is a moto ``VPCEndPoint`` subclass that also carries the resource
-configuration ARN, a clock-driven state (pending -> available, deleting -> gone) and realistic DNS
-entries. Because it lives in moto's backend, moto's DescribeVpcEndpoints (with its filters),
+configuration ARN and a clock-driven state (pending -> available, deleting -> gone). Like AWS, a Resource
+endpoint has no ``DnsEntries`` (terraform-provider-aws acceptance tests assert ``dns_entry.# = 0``; the
+botocore model documents ``DnsEntries`` as "(Interface endpoint)"), and the CreateVpcEndpoint response has
+no ``NetworkInterfaceIds`` either (AWS CLI example 4 of create-vpc-endpoint). Its DNS names are in
+DescribeVpcEndpointAssociations: one row per associated resource, i.e. one for a SINGLE/ARN
+configuration and one per CHILD of a GROUP configuration (``ResourceConfigurationGroupArn`` set), named
+``<endpoint id>.<rcfg id>.<hash>.vpc-lattice-rsc.<region>.on.aws`` as in the AWS CLI example.
+Because it lives in moto's backend, moto's DescribeVpcEndpoints (with its filters),
 CreateTags/DeleteTags/DescribeTags and ENIs work on it unchanged. This module answers
 CreateVpcEndpoint for the Resource type (other types go to moto), DeleteVpcEndpoints (all types:
 moto silently ignores unknown ids where AWS reports them in ``Unsuccessful``), ModifyVpcEndpoint
@@ -51,10 +57,9 @@ class ResourceEndpoint(VPCEndPoint):
         configuration_arn: str,
         ip_address_type: str,
         private_dns_enabled: bool,
-        dns_entries: list[dict[str, str]],
-        private_dns_name: str | None,
         client_token: str | None,
         tags: dict[str, str],
+        private_dns_preference: tuple[str | None, list[str]] | None = None,
     ) -> None:
         self._emu = emu
         self._forced_state: str | None = None
@@ -68,7 +73,7 @@ class ResourceEndpoint(VPCEndPoint):
             [],
             subnet_ids,
             network_interface_ids,
-            dns_entries,
+            [],  # no DnsEntries on a Resource endpoint: its names are in its association rows
             client_token,
             security_group_ids,
             tags,
@@ -77,7 +82,6 @@ class ResourceEndpoint(VPCEndPoint):
         self.policy_document = cast(str, None)  # resource endpoints have no endpoint policy
         self.resource_configuration_arn = configuration_arn
         self.ip_address_type = ip_address_type
-        self.private_dns_name = private_dns_name
         self.creation_timestamp = emu.clock.now()
         self.deleted_at: datetime | None = None
         self.lattice_association_id = hex_id("rea-")
@@ -86,8 +90,10 @@ class ResourceEndpoint(VPCEndPoint):
             f"arn:aws:vpc-lattice:{ec2_backend.region_name}:{cfg_account}:"
             f"resourceendpointassociation/{self.lattice_association_id}"
         )
-        self.association_id = hex_id("vpce-rsc-asc-")
+        self._association_ids: dict[str, str] = {}
         self.loopback_ip: str | None = None
+        # DnsOptions.PrivateDnsPreference / PrivateDnsSpecifiedDomains, as created
+        self.private_dns_preference: tuple[str | None, list[str]] = private_dns_preference or (None, [])
 
     # moto's base class assigns ``self.state = "available"``; the state here comes from the clock.
     @property
@@ -107,8 +113,82 @@ class ResourceEndpoint(VPCEndPoint):
             return "pending"
         return "available"
 
-    def dns_entry_list(self) -> list[dict[str, str]]:
-        return list(self.dns_entries or [])
+    def routes(self) -> list[tuple[str, ResourceConfiguration]]:
+        """(route key, configuration) per associated resource: the endpoint's configuration, or for a
+        GROUP each live CHILD (key ``<endpoint id>/<child id>``). The data path serves each route."""
+        cfg = find_configuration_by_arn(self._emu, self.resource_configuration_arn)
+        if cfg is None:
+            return []
+        if cfg.type != "GROUP":
+            return [(str(self.id), cfg)]
+        children = [
+            c
+            for c in self._emu.lattice.configurations.values()
+            if c.group_id == cfg.id and c.deleted_at is None
+        ]
+        return [(f"{self.id}/{c.id}", c) for c in sorted(children, key=lambda c: c.id)]
+
+    def dns_name(self, cfg: ResourceConfiguration) -> str:
+        region = self.ec2_backend.region_name
+        return f"{self.id}.{cfg.id}.{short_hash(cfg.account, cfg.id)}.vpc-lattice-rsc.{region}.on.aws"
+
+    def private_dns_name_of(self, cfg: ResourceConfiguration) -> str | None:
+        """With private DNS on: the configuration's custom domain name when the endpoint's private DNS
+        preference admits it (``private_dns.admitted``); without a custom domain name, a DNS resource's own
+        domain name (the emulation's earlier behaviour, UNVERIFIED); else None."""
+        if not self.private_dns_enabled:
+            return None
+        if cfg.custom_domain:
+            verified = cfg.domain_verification_id is not None
+            preference, specified = self.private_dns_preference
+            admitted = private_dns_rules.admitted(
+                cfg.custom_domain, verified=verified, preference=preference, specified=specified
+            )
+            return cfg.custom_domain if admitted else None
+        if cfg.definition and "dnsResource" in cfg.definition:
+            return str(cfg.definition["dnsResource"]["domainName"])
+        return None
+
+    def route_names(self) -> dict[str, str]:
+        """Generated DNS name -> route key, of every association (public DNS: resolves from anywhere)."""
+        return {self.dns_name(cfg): key for key, cfg in self.routes()}
+
+    def private_route_names(self) -> dict[str, str]:
+        """Private DNS name -> route key, of every association that has one (resolves in the endpoint's own
+        VPC only: a private hosted zone there)."""
+        names: dict[str, str] = {}
+        for key, cfg in self.routes():
+            private = self.private_dns_name_of(cfg)
+            if private:
+                names[private] = key
+        return names
+
+    def association_rows(self) -> list[dict[str, Any]]:
+        """The endpoint's DescribeVpcEndpointAssociations rows."""
+        region = self.ec2_backend.region_name
+        group = find_configuration_by_arn(self._emu, self.resource_configuration_arn)
+        accessible = self.accessible()
+        rows = []
+        for key, cfg in self.routes():
+            row: dict[str, Any] = {
+                "Id": self._association_ids.setdefault(key, hex_id("vpce-rsc-asc-")),
+                "VpcEndpointId": self.id,
+                "AssociatedResourceAccessibility": "Accessible" if accessible else "Inaccessible",
+                "DnsEntry": {"DnsName": self.dns_name(cfg), "HostedZoneId": hosted_zone_id(region)},
+                "AssociatedResourceArn": cfg.arn,
+                "Tags": [],
+            }
+            private = self.private_dns_name_of(cfg)
+            if private:
+                zone = "Z" + short_hash(self.vpc_id, length=13).upper()
+                row["PrivateDnsEntry"] = {"DnsName": private, "HostedZoneId": zone}
+            if group is not None and group.type == "GROUP":
+                row["ResourceConfigurationGroupArn"] = group.arn
+            if not accessible:
+                row["FailureCode"] = "ResourceConfigurationNotAccessible"
+                row["FailureReason"] = "The resource configuration is not shared with this account"
+            rows.append(row)
+        return rows
 
     @property
     def vpc_endpoint_id(self) -> str:
@@ -192,7 +272,7 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
     if token:
         replayed = _replayed_endpoint(emu, call, token, digest)
         if replayed is not None:
-            return {"VpcEndpoint": replayed, "ClientToken": token}
+            return {"VpcEndpoint": _CreatedView(replayed), "ClientToken": token}
     cfg_arn = _configuration_arn(p)
     ec2 = _ec2(call.account, call.region)
     vpc_id = p.get("VpcId", "")
@@ -210,6 +290,7 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
     if len(live) >= ENDPOINTS_PER_VPC:
         raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
     tags = _tags_from_spec(p.get("TagSpecifications") or [])
+    preference = _private_dns_preference(p.get("DnsOptions") or {})
     if p.get("DryRun"):
         raise ec2_error(
             "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
@@ -226,9 +307,6 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         )
         eni_ids.append(eni.id)
     private_dns = bool(p.get("PrivateDnsEnabled", False))
-    dns_entries, private_name = _dns_entries(
-        endpoint_id, cfg, call.region, vpc_id, private_dns=private_dns, options=p.get("DnsOptions") or {}
-    )
     endpoint = ResourceEndpoint(  # type: ignore[abstract]  # moto's CloudFormation hooks, unused here
         emu,
         ec2,
@@ -240,17 +318,29 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         configuration_arn=cfg_arn,
         ip_address_type=ip_type,
         private_dns_enabled=private_dns,
-        dns_entries=dns_entries,
-        private_dns_name=private_name,
         client_token=token,
         tags=tags,
+        private_dns_preference=preference,
     )
     ec2.vpc_end_points[endpoint_id] = endpoint
     emu.endpoints.by_id[endpoint_id] = endpoint
     if token:
         emu.endpoints.tokens[(call.account, call.region, token)] = (digest, endpoint_id)
     emu.datapath.attach(endpoint)
-    return {"VpcEndpoint": endpoint, "ClientToken": token}
+    return {"VpcEndpoint": _CreatedView(endpoint), "ClientToken": token}
+
+
+class _CreatedView:
+    """The endpoint as CreateVpcEndpoint answers for a Resource endpoint: no NetworkInterfaceIds yet
+    (AWS CLI example 4 of create-vpc-endpoint); DescribeVpcEndpoints lists them."""
+
+    network_interface_ids = None
+
+    def __init__(self, endpoint: ResourceEndpoint) -> None:
+        self._endpoint = endpoint
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._endpoint, name)
 
 
 def _replayed_endpoint(emu: Emulation, call: Call, token: str, digest: str) -> ResourceEndpoint | None:
@@ -334,6 +424,23 @@ def _endpoint_security_groups(ec2: Any, vpc_id: str, sg_ids: list[str]) -> list[
     return sg_ids
 
 
+def _private_dns_preference(options: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """DnsOptions' private DNS preference and specified domains, checked (botocore ec2 model,
+    ``DnsOptionsSpecification``)."""
+    preference = options.get("PrivateDnsPreference")
+    specified = list(options.get("PrivateDnsSpecifiedDomains") or [])
+    if preference is not None and preference not in private_dns_rules.PREFERENCES:
+        raise ec2_error(
+            "InvalidParameterValue", f"Value ({preference}) for parameter PrivateDnsPreference is invalid"
+        )
+    if specified and preference not in private_dns_rules.WITH_SPECIFIED:
+        raise ec2_error(
+            "InvalidParameterValue",
+            "PrivateDnsSpecifiedDomains needs a specified-domains PrivateDnsPreference",
+        )
+    return preference, specified
+
+
 def _usable_configuration(emu: Emulation, call: Call, cfg_arn: str) -> ResourceConfiguration:
     """The configuration, if the caller owns it or has it shared, in the Region, active, not a child."""
     cfg = find_configuration_by_arn(emu, cfg_arn)
@@ -376,47 +483,6 @@ def _check_gateway(
             "with the resource gateway "
             f"(gateway zones: {', '.join(sorted(gw_zones))})",
         )
-
-
-def _dns_entries(
-    endpoint_id: str,
-    cfg: ResourceConfiguration,
-    region: str,
-    vpc_id: str,
-    *,
-    private_dns: bool,
-    options: dict[str, Any],
-) -> tuple[list[dict[str, str]], str | None]:
-    """The endpoint's DNS entries and its private name: with private DNS on, the configuration's custom domain
-    name when the endpoint's private DNS preference admits it (``private_dns.admitted``); without a custom
-    domain name, a DNS resource's own name (the emulation's earlier behaviour, UNVERIFIED)."""
-    preference = options.get("PrivateDnsPreference")
-    specified = list(options.get("PrivateDnsSpecifiedDomains") or [])
-    if preference is not None and preference not in private_dns_rules.PREFERENCES:
-        raise ec2_error(
-            "InvalidParameterValue", f"Value ({preference}) for parameter PrivateDnsPreference is invalid"
-        )
-    if specified and preference not in private_dns_rules.WITH_SPECIFIED:
-        raise ec2_error(
-            "InvalidParameterValue",
-            "PrivateDnsSpecifiedDomains needs a specified-domains PrivateDnsPreference",
-        )
-    dns_name = f"{endpoint_id}.{cfg.id}.{short_hash(cfg.account, cfg.id)}.vpc-lattice-rsc.{region}.on.aws"
-    dns_entries = [{"DnsName": dns_name, "HostedZoneId": hosted_zone_id(region)}]
-    private_name = None
-    if private_dns and cfg.custom_domain:
-        verified = cfg.domain_verification_id is not None
-        if private_dns_rules.admitted(
-            cfg.custom_domain, verified=verified, preference=preference, specified=specified
-        ):
-            private_name = cfg.custom_domain
-    elif private_dns and cfg.definition and "dnsResource" in cfg.definition:
-        private_name = str(cfg.definition["dnsResource"]["domainName"])
-    if private_name:
-        dns_entries.append(
-            {"DnsName": private_name, "HostedZoneId": "Z" + short_hash(vpc_id, length=13).upper()}
-        )
-    return dns_entries, private_name
 
 
 def delete_vpc_endpoints(emu: Emulation, call: Call) -> dict[str, Any]:
@@ -514,42 +580,29 @@ def describe_vpc_endpoint_associations(emu: Emulation, call: Call) -> dict[str, 
     ]
     if ids:
         endpoints = [e for e in endpoints if e.id in ids]
-    rows = []
-    for e in endpoints:
-        row: dict[str, Any] = {
-            "Id": e.association_id,
-            "VpcEndpointId": e.id,
-            "AssociatedResourceAccessibility": "Accessible" if e.accessible() else "Inaccessible",
-            "DnsEntry": e.dns_entry_list()[0],
-            "AssociatedResourceArn": e.resource_configuration_arn,
-            "Tags": [],
-        }
-        if e.private_dns_name:
-            row["PrivateDnsEntry"] = e.dns_entry_list()[1]
-        if not e.accessible():
-            row["FailureCode"] = "ResourceConfigurationNotAccessible"
-            row["FailureReason"] = "The resource configuration is no longer shared with this account"
-        rows.append(row)
+    rows = [row for e in endpoints for row in e.association_rows()]
     for flt in p.get("Filters") or []:
         name, values = flt.get("Name"), flt.get("Values") or []
         key = {
             "vpc-endpoint-id": "VpcEndpointId",
             "associated-resource-accessibility": "AssociatedResourceAccessibility",
             "associated-resource-id": "AssociatedResourceArn",
+            "resource-configuration-group-arn": "ResourceConfigurationGroupArn",
         }.get(name or "")
         if key is None:
             raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")
-        rows = [r for r in rows if r[key] in values]
+        rows = [r for r in rows if r.get(key) in values]
     max_results = p.get("MaxResults")
-    if max_results is not None and not 5 <= max_results <= 1000:
-        raise ec2_error("InvalidParameterValue", "Value for parameter MaxResults must be between 5 and 1000")
+    # the botocore model bounds this operation's MaxResults to 1-100
+    if max_results is not None and not 1 <= max_results <= 100:
+        raise ec2_error("InvalidParameterValue", "Value for parameter MaxResults must be between 1 and 100")
     page, token = paginate(
         rows,
         max_results=max_results,
         next_token=p.get("NextToken"),
         scope=f"{call.account}/DescribeVpcEndpointAssociations/"
         f"{fingerprint(p, ignore=('NextToken', 'MaxResults'))}",
-        default_max=1000,
+        default_max=100,
         bad_token=lambda: ec2_error("InvalidNextToken", "The token is not valid"),
     )
     return {"VpcEndpointAssociations": page, "NextToken": token}

@@ -109,18 +109,31 @@ class RemoteLocalAws:
     def map_target(self, host: str, port: int, address: tuple[str, int]) -> None:
         self._control("POST", "targets", {"host": host, "port": port, "address": list(address)})
 
-    def resolve(self, name: str) -> str:
+    def _resolved(self, name: str) -> dict[str, Any]:
         try:
-            out = self._control("GET", "resolve?" + urllib.parse.urlencode({"name": name}))
+            out: dict[str, Any] = self._control("GET", "resolve?" + urllib.parse.urlencode({"name": name}))
         except urllib.error.HTTPError as err:
             if err.code == 404:
                 raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {name}") from None
             raise
-        return str(out["ip"])
+        return out
+
+    def resolve(self, name: str) -> str:
+        return str(self._resolved(name)["ip"])
+
+    def resolve_all(self, name: str) -> list[str]:
+        return [str(ip) for ip in self._resolved(name)["ips"]]
 
     @property
     def resolver(self) -> Any:
-        return self.resolve
+        return self.resolve_all
+
+    def endpoint_addresses(self, endpoint_id: str) -> list[str]:
+        out = self._control("GET", "addresses?" + urllib.parse.urlencode({"endpoint_id": endpoint_id}))
+        return [str(ip) for ip in out["addresses"]]
+
+    def black_hole(self, address: str, on: bool = True) -> None:
+        self._control("POST", "blackhole", {"address": address, "on": on})
 
     def dns_map(self) -> dict[str, str]:
         return dict(self._control("GET", "dns")["names"])

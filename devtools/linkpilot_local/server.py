@@ -8,7 +8,10 @@ Control API (JSON, under the reserved path ``/_linkpilot/``; moto's own stays un
 
 - ``GET /_linkpilot/health`` -> ``{"ok": true, "region": ...}``
 - ``GET /_linkpilot/dns`` -> ``{"names": {dns_name: loopback_ip}}`` (available endpoints only)
-- ``GET /_linkpilot/resolve?name=<dns name>`` -> ``{"ip": ...}``, or 404 when it does not resolve
+- ``GET /_linkpilot/resolve?name=<dns name>`` -> ``{"ip": ..., "ips": [...]}`` (the first address, and every
+  address: one per subnet, ``::1`` for IPv6), or 404 when it does not resolve
+- ``GET /_linkpilot/addresses?endpoint_id=<id>`` -> ``{"addresses": [...]}`` (its 127.x addresses)
+- ``POST /_linkpilot/blackhole`` ``{"address", "on": bool}`` -> ``{}`` (drop new connections to an address)
 - ``POST /_linkpilot/targets`` ``{"host", "port", "address": [loopback_host, port]}`` -> ``{}``
 - ``POST /_linkpilot/clock/advance`` ``{"seconds": N}`` -> ``{"now": iso8601}``
 - ``POST /_linkpilot/organization`` ``{"accounts": [...], "enabled": bool}`` -> ``{}``
@@ -137,12 +140,20 @@ class LocalAwsServer:
                 import socket
 
                 try:
-                    out = {"ip": emu.datapath.resolve(query.get("name", [""])[0])}
+                    name = query.get("name", [""])[0]
+                    out = {"ip": emu.datapath.resolve(name), "ips": emu.datapath.resolve_all(name)}
                 except socket.gaierror:
                     status, out = 404, {"error": "NXDOMAIN"}
             elif (method, route) == ("POST", "targets"):
                 host, port = body["address"]
                 emu.datapath.map_target(body["host"], int(body["port"]), (str(host), int(port)))
+            elif (method, route) == ("GET", "addresses"):
+                out = {"addresses": emu.datapath.addresses(query.get("endpoint_id", [""])[0])}
+            elif (method, route) == ("POST", "blackhole"):
+                if body.get("on", True):
+                    emu.datapath.black_hole(str(body["address"]))
+                else:
+                    emu.datapath.restore(str(body["address"]))
             elif (method, route) == ("POST", "clock/advance"):
                 out = {"now": emu.clock.advance(seconds=float(body.get("seconds", 0))).isoformat()}
             elif (method, route) == ("POST", "organization"):

@@ -2,7 +2,8 @@
 
 Thin by design; the work is in ``linkpilot.consumer.controller`` (tested without Lambda), the wiring in
 ``linkpilot.consumer.wiring``. Triggers: EventBridge rule on RAM's state changes (a hint), the reconcile
-schedule, a change of the policy parameter, or ``{"linkpilot": "reconcile"}``.
+schedule, a change of the policy parameter, or ``{"linkpilot": "reconcile"}``; and the stack's
+``ManagedEndpointsCleanup`` custom resource (uninstall: ``linkpilot.consumer.uninstall``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from linkpilot.consumer.controller import handle_event
+from linkpilot.consumer.uninstall import is_custom_resource_event
 from linkpilot.consumer.wiring import ControllerFunction, ControllerSettings
 from linkpilot.observability import observability
 
@@ -24,6 +26,10 @@ FUNCTION = ControllerFunction(ControllerSettings.from_env(), boto3.Session, para
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_custom_resource_event(event):
+        result = FUNCTION.custom_resource(event)
+        logger.info("custom resource answered", extra={"result": result})
+        return result
     return handle_event(
         event,
         policy_parameter=FUNCTION.settings.policy_parameter_name,

@@ -19,9 +19,13 @@ def test_demo_story_holds_end_to_end(untrusted, tmp_path):
     assert ok, text
     assert "✗" not in text
     for milestone in (
-        "controller accepts the trusted share and creates the endpoint",
+        "controller accepts the trusted share (no endpoint in the same run)",
+        "scheduled reconcile creates the endpoint",
         "alarm goes to ALARM",
         "alarm back to OK",
+        "policy override kind tcp → endpoint probed",
+        "probe degraded → degraded alarm",
+        "degraded alarm back to OK",
         f"→ {untrusted}d",
         "controller deletes the endpoint",
         "every expectation held",

@@ -9,6 +9,7 @@ the provider removes the consumer -> the consumer cleans up (endpoint deleted, n
 from __future__ import annotations
 
 import importlib.util
+import json
 import socket
 import sys
 from pathlib import Path
@@ -67,16 +68,19 @@ def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(
     ]
     assert consumer.invitation_statuses() == ["PENDING"]
 
-    # 2. The consumer's controller accepts it (trusted sender) and creates the resource endpoint.
+    # 2. The consumer's controller accepts it (trusted sender); RAM completes the accept asynchronously,
+    #    and the next run, once RAM lists the configuration AVAILABLE, creates the resource endpoint.
     report = reconcile(policy, consumer.controller(), trigger="aws.ram")
-    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [
-        ("accept-invitation", "done"),
-        ("create-endpoint", "done"),
-    ]
+    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [("accept-invitation", "done")]
+    aws.clock.advance(seconds=30)
+    report = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert [(r.action.kind.value, r.outcome.value) for r in report.results] == [("create-endpoint", "done")]
     aws.clock.advance(seconds=1)  # endpoint pending -> available
     (endpoint,) = consumer.endpoints(managed_only=True)
     assert endpoint["ResourceConfigurationArn"] == provider.configuration_arn
-    dns_name = endpoint["DnsEntries"][0]["DnsName"]
+    # the DNS name is the endpoint association's (AWS gives a Resource endpoint no DnsEntries)
+    (association,) = consumer.associations(endpoint["VpcEndpointId"])
+    dns_name = association["DnsEntry"]["DnsName"]
     reply = http_get(aws.resolve(dns_name), 8080, dns_name)
     assert reply == b"HTTP/1.1 200 OK\nContent-Type: text/plain\n\nHello, World!"
 
@@ -100,7 +104,11 @@ def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(
     assert ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []
     assert http_get(aws.resolve(dns_name), 8080, dns_name) == b""
 
-    # 5. ...and the consumer's controller cleans up the endpoint it created.
+    # 5. ...and the consumer's controller cleans up the endpoint it created, once the absence has lasted the
+    # policy's grace (a configuration missing from one read is not gone).
+    waiting = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert waiting.results == () and len(waiting.plan.awaiting_grace) == 1
+    aws.clock.advance(minutes=policy.unshare_grace_minutes)
     cleanup = reconcile(policy, consumer.controller(), trigger="schedule")
     assert [(r.action.kind.value, r.outcome.value) for r in cleanup.results] == [("delete-endpoint", "done")]
     aws.clock.advance(seconds=1)
@@ -108,3 +116,56 @@ def test_provider_adds_then_removes_a_consumer_and_the_consumer_follows(
     assert reconcile(policy, consumer.controller()).results == ()
 
     assert [e[0] for e in provider.audit_events()] == ["associate", "consumer-list-rejected", "disassociate"]
+
+
+def test_a_group_configuration_gets_one_endpoint_probed_per_child(
+    local_aws: Any, reference_responder: Any, request: pytest.FixtureRequest
+) -> None:
+    """Issue 12: a GROUP configuration with two CHILD configurations is shared; the consumer makes ONE
+    endpoint (for the GROUP, never a CHILD) and the probe gets one target per child association, each
+    with its own DNS name, and traffic through each reaches that child's target."""
+    from linkpilot.probe import probe_event
+
+    aws = local_aws
+    provider = controller_world.Provider.create(aws)
+    consumer = controller_world.Consumer.create(aws)
+    group, children = provider.group("db-group", ["db-a", "db-b"])
+    # one reference target per child (each answers one connection at a time)
+    from linkpilot_demo.reference_target import reference_target
+
+    second = reference_target()
+    second.start()
+    request.addfinalizer(second.stop)
+    aws.map_target("db-a.internal.example", 8080, (reference_responder.host, reference_responder.port))
+    aws.map_target("db-b.internal.example", 8080, (second.host, second.port))
+    provider.share(consumer.account, [group])
+    policy = consumer.policy([provider.account])
+
+    accepted = reconcile(policy, consumer.controller(), trigger="aws.ram")
+    assert [(r.action.kind.value, r.outcome.value) for r in accepted.results] == [
+        ("accept-invitation", "done")
+    ]
+    aws.clock.advance(seconds=30)  # RAM completes the accept
+    created = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert [(r.action.kind.value, r.action.resource_configuration_arn) for r in created.results] == [
+        ("create-endpoint", group)
+    ]
+    aws.clock.advance(seconds=1)  # endpoint pending -> available
+    published = reconcile(policy, consumer.controller(), trigger="schedule")
+    assert published.results == () and published.probe.targets == 2
+    (endpoint,) = consumer.endpoints(managed_only=True)
+    rows = consumer.associations(endpoint["VpcEndpointId"])
+    assert sorted(r["AssociatedResourceArn"] for r in rows) == sorted(children)
+
+    (schedule,) = consumer.schedules()
+    payload = json.loads(schedule["Target"]["Input"])
+    targets = payload["targets"]
+    assert sorted(t["child_arn"] for t in targets) == sorted(children)
+    assert {t["endpoint_id"] for t in targets} == {endpoint["VpcEndpointId"]}
+    assert {t["dns_name"] for t in targets} == {r["DnsEntry"]["DnsName"] for r in rows}
+    for t in targets:
+        assert http_get(aws.resolve(t["dns_name"]), 8080, t["dns_name"]).endswith(b"Hello, World!")
+    # the probe itself, through each child's name (the local data path resolves it)
+    results = probe_event(payload, resolver=aws.resolver)
+    assert [r.verdict for r in results] == ["ok", "ok"], [r.to_dict() for r in results]
+    assert sorted(r.child_arn or "" for r in results) == sorted(children)

@@ -191,14 +191,6 @@ def test_accept_returns_one_invitation_and_the_client_token(world: World) -> Non
     assert response["clientToken"] == "fidelity-accept"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "emulation disagrees with AWS: RAM acceptance is asynchronous (terraform's "
-        "aws_ram_resource_share_accepter waits for ACCEPTED, then retries until the share is visible), while "
-        "the local AWS completes the accept inside the call: the share is visible to the very next read"
-    ),
-)
 def test_accept_is_asynchronous(world: World) -> None:
     ram = world.client(CONSUMER, "ram")
     ram.accept_resource_share_invitation(
@@ -334,14 +326,6 @@ def test_create_resource_endpoint(world: World) -> None:
     assert created["VpcEndpoint"]["VpcEndpointType"] == "Resource"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "emulation disagrees with AWS: the CreateVpcEndpoint response of a Resource endpoint has no "
-        "DnsEntries and no NetworkInterfaceIds (AWS CLI example 4 of create-vpc-endpoint); the local AWS "
-        "returns both, DnsEntries with the endpoint's DNS names"
-    ),
-)
 def test_create_resource_endpoint_response_lacks_dns_entries_and_interfaces(world: World) -> None:
     lacks("ec2.CreateVpcEndpoint.resource", _endpoint(world, SecurityGroupIds=_default_sg(world)))
 
@@ -353,15 +337,6 @@ def test_resource_endpoint_without_groups_gets_the_default_group(world: World) -
     assert [g["GroupId"] for g in created["Groups"]] == _default_sg(world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "emulation disagrees with AWS: DescribeVpcEndpoints returns no DnsEntries for a Resource endpoint "
-        "(terraform TestAccVPCEndpoint_resourceConfiguration and its private-DNS variants: dns_entry.# = 0; "
-        "botocore documents DnsEntries as '(Interface endpoint)'); the local AWS returns the endpoint's DNS "
-        "names there. They belong in DescribeVpcEndpointAssociations only"
-    ),
-)
 def test_describe_resource_endpoint_has_no_dns_entries(world: World) -> None:
     lacks("ec2.DescribeVpcEndpoints.resource-endpoint", _described(world))
 
@@ -487,6 +462,60 @@ def test_sns_publish_returns_a_message_id(local_aws: LocalAws) -> None:
     sns = local_aws.session(CONSUMER).client("sns")
     topic = sns.create_topic(Name="my-topic")["TopicArn"]
     assert sns.publish(TopicArn=topic, Message="Hello World")["MessageId"]
+
+
+def test_a_group_endpoint_lists_one_association_row_per_child(world: World) -> None:
+    """A GROUP configuration's endpoint: one row per CHILD, each naming the group (the PrivateLink guide's
+    example row, fixture ``ec2.DescribeVpcEndpointAssociations.private-dns-group-child``), each child's own
+    DNS name in the AWS CLI example's format, and the private DNS name of a DNS-resource child."""
+    lattice = world.client(world.provider, "vpc-lattice")
+    group = lattice.create_resource_configuration(
+        name="fidelity-group",
+        type="GROUP",
+        portRanges=["8080"],
+        resourceGatewayIdentifier=world.gateway["id"],
+    )
+    children = [
+        lattice.create_resource_configuration(
+            name=f"fidelity-child-{n}",
+            type="CHILD",
+            resourceConfigurationGroupIdentifier=group["id"],
+            resourceConfigurationDefinition={
+                "dnsResource": {"domainName": f"db{n}.provider.internal", "ipAddressType": "IPV4"}
+            },
+        )
+        for n in (1, 2)
+    ]
+    world.client(world.provider, "ram").associate_resource_share(
+        resourceShareArn=world.share_arn, resourceArns=[group["arn"]]
+    )
+    _accept(world)
+    world.aws.clock.advance(seconds=600)
+    ec2 = world.client(CONSUMER, "ec2")
+    endpoint_id = ec2.create_vpc_endpoint(
+        VpcEndpointType="Resource",
+        VpcId=world.vpc_id,
+        SubnetIds=world.subnet_ids[:1],
+        ResourceConfigurationArn=group["arn"],
+        PrivateDnsEnabled=True,
+        SecurityGroupIds=_default_sg(world),
+    )["VpcEndpoint"]["VpcEndpointId"]
+    world.aws.clock.advance(seconds=600)
+    page = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])
+    rows = sorted(page["VpcEndpointAssociations"], key=lambda r: r["AssociatedResourceArn"])
+    assert [r["AssociatedResourceArn"] for r in rows] == sorted(c["arn"] for c in children)
+    for row, child in zip(rows, sorted(children, key=lambda c: c["arn"]), strict=True):
+        compare(
+            "ec2.DescribeVpcEndpointAssociations.private-dns-group-child", {"VpcEndpointAssociations": [row]}
+        )
+        assert row["ResourceConfigurationGroupArn"] == group["arn"]
+        assert row["DnsEntry"]["DnsName"].startswith(f"{endpoint_id}.{child['id']}.")
+        assert row["DnsEntry"]["DnsName"].endswith(".vpc-lattice-rsc.us-east-1.on.aws")
+        assert (
+            row["PrivateDnsEntry"]["DnsName"]
+            == child["resourceConfigurationDefinition"]["dnsResource"]["domainName"]
+        )
+    assert len({r["Id"] for r in rows}) == 2
 
 
 def test_ssm_endpoint_directory_calls(local_aws: LocalAws) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkpilot.consumer.policy import parse_policy
-from linkpilot_local.deploy import DeployError, deploy_stack, write_baseline
+from linkpilot_local.deploy import DeployError, deploy_stack, stackset_instance_stack_name, write_baseline
 from linkpilot_local.fixtures import make_vpc
 
 pytestmark = pytest.mark.integration
@@ -32,10 +32,13 @@ def test_consumer_template_deploys_and_its_policy_document_parses(local_aws):
         },
     )
     assert written == BASELINE
+    # the name a StackSet gives the instance stack, with a set name that makes it 128 characters long
+    longest = stackset_instance_stack_name("s" * (128 - len("StackSet--") - 36))
+    assert len(longest) == 128
     stack = deploy_stack(
         session,
         "template.yaml",
-        stack_name="lp",
+        stack_name=longest,
         parameters={  # no per-account value: what a StackSet passes to every account
             "TrustedAccounts": ["111111111111", "111111111112"],
             "AllowedResourceConfigurationArns": [
@@ -134,3 +137,10 @@ def test_missing_parameters_are_refused_before_anything_is_created(local_aws):
     with pytest.raises(DeployError, match="VpcId, SubnetIds"):
         deploy_stack(session, "provider/template.yaml", stack_name="lpp", parameters={})
     assert session.client("ssm").describe_parameters()["Parameters"] == []
+
+
+def test_a_stack_name_cloudformation_refuses_is_refused(local_aws):
+    session = local_aws.session("222222222222")
+    for bad in ("StackSet-" + "s" * 120, "1-starts-with-a-digit", "has_underscore"):
+        with pytest.raises(DeployError, match="stack name"):
+            deploy_stack(session, "template.yaml", stack_name=bad, parameters={})

@@ -35,6 +35,8 @@ def test_probe_schedules_shrinking_deletes_the_surplus_schedules(local_aws):
     for share in shares[1:]:
         provider.unshare(share, consumer.account)
     start = len(local_aws.call_log)
+    run()  # four configurations missing: their endpoints wait out the grace
+    local_aws.clock.advance(minutes=policy.unshare_grace_minutes)
     run()  # four endpoints deleted; one target left
     run()
     assert len(consumer.schedules()) == 1

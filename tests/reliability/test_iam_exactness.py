@@ -188,11 +188,13 @@ def test_destructive_actions_are_scoped_by_resource_or_managed_tag(function: str
 # --- the onboarding function, exactly (moved from tests/unit/provider/test_provider_template.py) ------------
 def test_onboarding_policy_is_least_privilege() -> None:
     granted: dict[str, Any] = {}
+    conditions: dict[str, Any] = {}
     for statement in _statements("onboarding"):
         for action in as_list(statement["Action"]):
             granted[action] = statement["Resource"]
+            conditions[action] = statement.get("Condition")
     # Exactly the calls the onboarding code makes (adapters: ram_provider, lattice_provider, ssm_parameters,
-    # audit, notify).
+    # audit, notify, state_table for the one-pass-at-a-time lease).
     assert set(granted) == {
         "vpc-lattice:ListResourceEndpointAssociations",
         "ssm:GetParameter",
@@ -200,10 +202,25 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "ram:AssociateResourceShare",
         "ram:DisassociateResourceShare",
         "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
         "sns:Publish",
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
     assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}
+    # principals only, only those the stack allows, only while the share's external setting is the stack's
+    assert conditions["ram:AssociateResourceShare"] == {
+        "Null": {"ram:ResourceArn": "true"},
+        "StringLike": {
+            "ram:Principal": {
+                "Fn::If": ["HasAllowedConsumers", {"Ref": "AllowedConsumerPrincipals"}, "none-allowed"]
+            }
+        },
+        "Bool": {"ram:AllowsExternalPrincipals": {"Ref": "AllowExternalPrincipals"}},
+    }
+    assert conditions["ram:DisassociateResourceShare"] == {"Null": {"ram:ResourceArn": "true"}}
+    assert conditions["dynamodb:PutItem"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#onboarding"]}
+    }
     # "*" only where IAM cannot scope by resource; the endpoint list is pinned by a condition instead.
     assert sorted(a for a, r in granted.items() if r == "*") == [
         "ram:GetResourceShareAssociations",
@@ -218,6 +235,12 @@ def test_onboarding_policy_is_least_privilege() -> None:
         {"GetAtt": "ResourceConfiguration.Arn"},
         {"Fn::GetAtt": ["ResourceConfiguration", "Arn"]},
     )
+    template = load_template(FUNCTIONS["onboarding"][0])
+    assert template["Parameters"]["AllowExternalPrincipals"]["Default"] == "false"
+    assert "ReservedConcurrentExecutions" not in template["Resources"]["OnboardingFunction"]["Properties"]
+    env = template["Resources"]["OnboardingFunction"]["Properties"]["Environment"]["Variables"]
+    timeout = template["Globals"]["Function"]["Timeout"]
+    assert int(env["LINKPILOT_LEASE_SECONDS"]) > timeout  # Lambda ends a holder before its lease expires
 
 
 def test_the_probe_function_is_granted_nothing() -> None:

@@ -70,10 +70,13 @@ CONSUMER_LISTS = corpus("consumer_lists")
 
 
 def test_the_world_would_write_with_valid_input(consumer_world):
-    """The control: the same world, a valid policy and a schedule event -> accept and create."""
+    """The control: the same world, a valid policy and two schedule events -> accept, then create."""
     w = consumer_world
     start = len(w.aws.call_log)
     event = json.loads((CORPUS.parents[1] / "events" / "controller-schedule.json").read_text())
+    result = _handle(event, json.dumps(w.consumer.policy_doc([w.provider.account])), w.consumer)
+    assert result["status"] == "ok"
+    w.aws.clock.advance(seconds=30)  # RAM completes the accept
     result = _handle(event, json.dumps(w.consumer.policy_doc([w.provider.account])), w.consumer)
     assert result["status"] == "ok"
     assert {op for _a, _s, op in writes(w.aws, start)} >= {
@@ -163,7 +166,17 @@ def test_malformed_consumer_list_is_rejected_whole_and_the_share_is_untouched(lo
     summary = provider.onboard()
     assert summary["ok"] is False
     assert any(fragment in p for p in summary["problems"]), summary["problems"]
-    reporting = {("dynamodb", "BatchWriteItem"), ("sns", "Publish"), ("ssm", "PutParameter")}
+    # reporting, the test's own parameter write, and the pass's lease (taken and given back)
+    reporting = {
+        ("dynamodb", "BatchWriteItem"),
+        ("sns", "Publish"),
+        ("ssm", "PutParameter"),
+        ("dynamodb", "PutItem"),
+    }
     assert [c for c in writes(local_aws, start) if (c[1], c[2]) not in reporting] == []
+    (lease,) = (
+        local_aws.session(provider.account).client("dynamodb").scan(TableName="provider-state")["Items"]
+    )
+    assert lease["lease_expires"] == {"N": "0"}  # given back
     assert provider.principals() == principals
     assert provider.audit_events()[-1][0] == "consumer-list-rejected"

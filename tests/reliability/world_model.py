@@ -21,6 +21,7 @@ from linkpilot.consumer.models import (
     SHARE_TAG,
     ActionKind,
     Endpoint,
+    EndpointAssociation,
     Invitation,
     ObservedState,
     Plan,
@@ -80,6 +81,7 @@ def policies(draw: st.DrawFn) -> TrustPolicy:
         "untrusted_invitations": draw(st.sampled_from(["ignore", "reject"])),
         "endpoint": {"vpc_id": VPC, "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"]},
         "delete_endpoints_on_unshare": draw(st.booleans()),
+        "unshare_grace_minutes": draw(st.sampled_from([0, 0, 15])),
         "probe": {"enabled": draw(st.booleans())},
     }
     return parse_policy(json.dumps(doc))
@@ -159,7 +161,7 @@ def observed_states(draw: st.DrawFn) -> ObservedState:
                 state=state,
                 resource_configuration_arn=arn,
                 tags=tags,
-                dns_name=f"vpce-{k}.example" if state == "available" else "",
+                associations=_associations(f"vpce-{k:017x}", arn) if state == "available" else (),
                 created_at=NOW - timedelta(minutes=age),
                 last_error="boom" if state == "failed" else "",
             )
@@ -172,6 +174,14 @@ consumer_worlds = st.tuples(policies(), observed_states())
 
 # --- the fake AWS -----------------------------------------------------------------------------------
 _ids = itertools.count(1 << 40)
+
+
+def _associations(eid: str, arn: str) -> tuple[EndpointAssociation, ...]:
+    """The endpoint's one association row, as DescribeVpcEndpointAssociations lists it (the DNS name)."""
+    name = f"{eid}.{arn.rsplit('/', 1)[-1]}.4232ccc.vpc-lattice-rsc.us-east-1.on.aws"
+    return (
+        EndpointAssociation(f"vpce-rsc-asc-{eid[5:]}", eid, arn, dns_name=name, accessibility="accessible"),
+    )
 
 
 def apply_plan(policy: TrustPolicy, state: ObservedState, plan: Plan) -> ObservedState:
@@ -205,7 +215,7 @@ def apply_plan(policy: TrustPolicy, state: ObservedState, plan: Plan) -> Observe
                 state="available",
                 resource_configuration_arn=arn,
                 tags={MANAGED_TAG: "true", CONFIGURATION_TAG: arn, SHARE_TAG: action.share_arn},
-                dns_name=f"{eid}.example",
+                associations=_associations(eid, arn),
                 created_at=NOW,
             )
         elif action.kind is ActionKind.DELETE_ENDPOINT:
@@ -213,7 +223,9 @@ def apply_plan(policy: TrustPolicy, state: ObservedState, plan: Plan) -> Observe
             endpoints[ep.endpoint_id] = replace(ep, state="deleting")
     for eid, ep in endpoints.items():
         if ep.state == "pending" and ep.managed:  # unmanaged ones are left exactly as they were
-            endpoints[eid] = replace(ep, state="available", dns_name=f"{eid}.example")
+            endpoints[eid] = replace(
+                ep, state="available", associations=_associations(eid, ep.resource_configuration_arn)
+            )
     return ObservedState(tuple(invitations.values()), pending, tuple(shared), tuple(endpoints.values()))
 
 

@@ -82,7 +82,8 @@ CASES: dict[str, tuple[str, str, str, str, dict[str, Any], Callable[[Any], Any]]
         "describe_vpc_endpoints",
         "NextToken",
         "VpcEndpoints",
-        {"VpcEndpointId": "vpce-1", "VpcEndpointType": "Resource", "VpcId": "vpc-1", "State": "Available"},
+        # a deleting endpoint: its association rows are not read, so only DescribeVpcEndpoints is stubbed
+        {"VpcEndpointId": "vpce-1", "VpcEndpointType": "Resource", "VpcId": "vpc-1", "State": "Deleting"},
         lambda c: Ec2Endpoints(c).managed_endpoints(),
     ),
     "ListSchedules": (

@@ -51,7 +51,7 @@ SAR_LISTED = {
 }
 # Not on that list: publishing may be refused for these (docs/sam-workflows.md says so; the stacks need them).
 SAR_UNLISTED = {
-    "consumer": {"AWS::Scheduler::ScheduleGroup"},
+    "consumer": {"AWS::Scheduler::ScheduleGroup", "Custom::LinkpilotManagedEndpoints"},
     "provider": {
         "AWS::EC2::Instance",
         "AWS::RAM::ResourceShare",

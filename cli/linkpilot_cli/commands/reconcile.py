@@ -28,6 +28,8 @@ plan. The report lists each decision and action (json: the full report, as the f
 The controller's settings come from LINKPILOT_* environment variables, as in the function."""
 
 EXIT_ACTION_FAILED = EXIT_FAILED  # kept for callers of the former name
+# another run held the account's lease (LINKPILOT_STATE_TABLE set) for longer than this one waited
+EXIT_BUSY = 4
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     from linkpilot.consumer.reconcile import reconcile
     from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
     from linkpilot.errors import AwsError
+    from linkpilot.lease import LeaseBusy
     from linkpilot_cli.aws import session_from
 
     try:
@@ -134,6 +137,11 @@ def run(args: argparse.Namespace) -> int:
     out.progress(("planning" if args.dry_run else "reconciling") + f" with {args.policy}")
     try:
         report = reconcile(policy, controller, dry_run=args.dry_run, trigger="cli")
+    except LeaseBusy as exc:
+        if out.format == "json":
+            out.document({"ok": False, "error": "busy", "detail": str(exc)}, [])
+        out.error(f"another run holds the account's lease, nothing changed: {exc}")
+        return EXIT_BUSY
     except (AwsError, ClientError, BotoCoreError) as exc:
         if out.format == "json":
             out.document({"ok": False, "error": "aws", "detail": str(exc)}, [])
@@ -146,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
 
 __all__ = [
     "EXIT_ACTION_FAILED",
+    "EXIT_BUSY",
     "EXIT_FAILED",
     "EXIT_INVALID",
     "EXIT_OK",

@@ -1,5 +1,9 @@
 """``linkpilot status [--policy FILE] [--output table|json|text]``: managed endpoints, their state and last
 probe verdict, and pending invitations the policy does not accept. Read-only.
+
+The last probe verdict (ok, degraded, down) is the newest ``ProbeSuccess`` datapoint; which addresses failed
+comes from the probe function's log (``--probe-log-group``, default the one
+``/aws/lambda/STACK-ProbeFunction-*`` group), read with ``logs:FilterLogEvents``.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_logs import CloudWatchLogsClient
 
     from linkpilot.consumer.models import InvitationDecision
     from linkpilot.consumer.policy import TrustPolicy
-    from linkpilot_cli.status import InvitationRow, ProbeVerdict, StatusReport
+    from linkpilot_cli.status import InvitationRow, ProbeDetail, ProbeVerdict, StatusReport
 
 from linkpilot_cli.output import EXIT_OK, EXIT_READ_FAILED, InvalidInput, Output
 
@@ -25,6 +30,8 @@ probe verdict (the newest ProbeSuccess datapoint within --window minutes), and t
 that the trust policy (--policy) would not accept. Read-only: changes nothing."""
 # GetMetricData takes at most 500 queries a call.
 _QUERIES_PER_CALL = 500
+# FilterLogEvents pages read at most (10,000 events or 1 MB each): a bound on what status reads.
+_LOG_PAGES = 10
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +50,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="CloudWatch namespace of the probe metrics (default: POWERTOOLS_METRICS_NAMESPACE or Linkpilot)",
     )
     parser.add_argument("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
+    parser.add_argument(
+        "--probe-log-group",
+        default=os.environ.get("LINKPILOT_PROBE_LOG_GROUP"),
+        metavar="NAME",
+        help="the probe function's log group, for the failed addresses (default: found by name; '' skips)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             probe_service=args.probe_service,
             window=timedelta(minutes=args.window),
             progress=out.progress,
+            probe_log_group=args.probe_log_group,
         )
     except (AwsError, ClientError, BotoCoreError) as exc:
         out.error(f"reading AWS failed: {exc}")
@@ -88,8 +102,11 @@ def collect_status(
     window: timedelta = timedelta(minutes=15),
     now: datetime | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    probe_log_group: str | None = None,
 ) -> StatusReport:
-    """Reads endpoints, invitations and probe metrics through ``session`` and assembles the report."""
+    """Reads endpoints, invitations, probe metrics and log lines through ``session``; assembles the report.
+
+    ``probe_log_group``: None finds the probe function's group by name, '' skips the log."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.ram_consumer import RamConsumer
     from linkpilot.consumer.plan import decide_invitation
@@ -107,6 +124,14 @@ def collect_status(
         now=now or datetime.now(UTC),
         progress=progress,
     )
+    details: dict[str, ProbeDetail] = {}
+    if verdicts and probe_log_group != "":
+        logs = session.client("logs")
+        group = probe_log_group or find_probe_log_group(logs)
+        if group:
+            progress(f"reading the probe's failures from {group}")
+            since = min(v.at for v in verdicts.values())
+            details = last_probe_details(logs, group, since=since, now=now or datetime.now(UTC))
     progress("reading pending invitations")
     ram = RamConsumer(session.client("ram"))
     pending = [i for i in ram.invitations() if i.status == "PENDING"]
@@ -120,7 +145,7 @@ def collect_status(
         decision = decide_invitation(policy, inv, ram.pending_resources(inv))
         if decision is not None and decision.refused_by_policy:
             rows.append(decision)
-    return build_status(endpoints, verdicts, rows)
+    return build_status(endpoints, verdicts, rows, details)
 
 
 def last_probe_verdicts(
@@ -172,5 +197,42 @@ def last_probe_verdicts(
                 pairs = sorted(zip(result["Timestamps"], result["Values"], strict=True), reverse=True)
                 if pairs and endpoint_id not in verdicts:
                     at, value = pairs[0]
-                    verdicts[endpoint_id] = ProbeVerdict(ok=value >= 1, at=at)
+                    verdicts[endpoint_id] = ProbeVerdict(ok=value >= 1, at=at, health=value)
     return verdicts
+
+
+def find_probe_log_group(logs: CloudWatchLogsClient) -> str | None:
+    """The one ``/aws/lambda/STACK-ProbeFunction[-SUFFIX]`` log group (CloudFormation names a function
+    STACK-LOGICALID-SUFFIX); None when there is none or several (then ``--probe-log-group`` says which)."""
+    import re
+
+    probe_group = re.compile(r"^/aws/lambda/.+-ProbeFunction(-[A-Za-z0-9]+)?$")
+    found: list[str] = []
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/"):
+        found.extend(
+            g["logGroupName"] for g in page.get("logGroups", []) if probe_group.match(g["logGroupName"])
+        )
+    return found[0] if len(found) == 1 else None
+
+
+def last_probe_details(
+    logs: CloudWatchLogsClient, log_group: str, *, since: datetime, now: datetime
+) -> dict[str, ProbeDetail]:
+    """The newest "probe target failed" line per endpoint since ``since`` (a bounded number of pages)."""
+    from linkpilot_cli.status import PROBE_FAILED_MESSAGE, probe_detail
+
+    details: dict[str, ProbeDetail] = {}
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=log_group,
+        startTime=int(since.timestamp() * 1000),
+        endTime=int(now.timestamp() * 1000) + 60_000,  # the run of the newest minute may log a bit later
+        filterPattern=f'"{PROBE_FAILED_MESSAGE}"',  # an exact phrase (CloudWatch Logs filter syntax)
+    )
+    for n, page in enumerate(pages):
+        for event in page.get("events", []):
+            found = probe_detail(event.get("message", ""), event.get("timestamp", 0))
+            if found and (found[0] not in details or found[1].at >= details[found[0]].at):
+                details[found[0]] = found[1]
+        if n + 1 >= _LOG_PAGES:
+            break
+    return details

@@ -3,7 +3,13 @@ stack's resources in the local AWS; one creator per resource type (:mod:`.resour
 
 from .model import DeployError, FunctionSpec, LocalStack
 from .resources import CREATORS
-from .stack import deploy_stack, drain_inbox, resolve_ssm_parameters, write_baseline
+from .stack import (
+    deploy_stack,
+    drain_inbox,
+    resolve_ssm_parameters,
+    stackset_instance_stack_name,
+    write_baseline,
+)
 
 __all__ = [
     "CREATORS",
@@ -13,5 +19,6 @@ __all__ = [
     "deploy_stack",
     "drain_inbox",
     "resolve_ssm_parameters",
+    "stackset_instance_stack_name",
     "write_baseline",
 ]

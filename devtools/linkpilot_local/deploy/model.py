@@ -37,5 +37,17 @@ class DeployError(RuntimeError):
 
 
 def physical_name(stack: LocalStack, logical: str, limit: int = 64) -> str:
-    """The name CloudFormation would generate for a resource without an explicit one (stack-logical)."""
-    return f"{stack.name}-{logical}"[:limit]
+    """The name CloudFormation generates for a resource without an explicit one:
+    ``<stack>-<logical>-<suffix>``, the stack and logical parts shortened to fit ``limit``, the suffix
+    keeping names unique when a long (StackSet-length) stack name would otherwise truncate two resources
+    to the same name."""
+    full = f"{stack.name}-{logical}"
+    if len(full) <= limit:
+        return full
+    from ..util import short_hash
+
+    suffix = short_hash(stack.name, logical, length=12).upper()
+    budget = limit - len(suffix) - 2
+    logical_part = logical[: max(budget // 2, budget - len(stack.name))]
+    stack_part = stack.name[: budget - len(logical_part)]
+    return f"{stack_part}-{logical_part}-{suffix}"

@@ -28,6 +28,18 @@ from ..cfn import Resolver, load_template
 from .model import DeployError, LocalStack
 from .resources import Target, create_resource
 
+# CloudFormation stack names: a letter, then letters, digits and hyphens, at most 128 characters
+# (CreateStack: "can't be longer than 128 characters"). A StackSet names each instance stack
+# ``StackSet-<stack set name>-<uuid>`` (AWS CLI example ``list-stack-instances``).
+STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
+
+
+def stackset_instance_stack_name(stack_set_name: str, instance_id: str | None = None) -> str:
+    """The name a StackSet gives its instance stack in an account: what ``${AWS::StackName}`` is there."""
+    import uuid
+
+    return f"StackSet-{stack_set_name}-{instance_id or uuid.uuid4()}"
+
 
 def deploy_stack(
     session: Any,
@@ -38,6 +50,11 @@ def deploy_stack(
 ) -> LocalStack:
     """Creates the stack's resources as ``session``'s account. ``parameters`` override defaults
     (lists as Python lists; for an SSM parameter type, the SSM parameter's name)."""
+    if not STACK_NAME.fullmatch(stack_name):
+        raise DeployError(
+            f"stack name {stack_name!r} is not valid: a letter, then letters, digits and hyphens, "
+            "at most 128 characters"
+        )
     template_path = Path(template_path)
     template = load_template(template_path)
     account = session.client("sts").get_caller_identity()["Account"]

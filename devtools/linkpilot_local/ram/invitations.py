@@ -15,6 +15,7 @@ from .common import (
     resource_view,
 )
 from .store import (
+    ACCEPT_COMPLETES_AFTER,
     INVITATION_ARN,
     PURGE_AFTER,
     Invitation,
@@ -96,12 +97,14 @@ def _respond(emu: Emulation, call: Call, action: str) -> dict[str, Any]:
     assoc = share.principals.get(inv.receiver)
     if assoc is not None:
         if action == "ACCEPT":
-            assoc.status, assoc.updated, assoc.message = "ASSOCIATED", now, None
+            # asynchronous, like RAM: the share is visible and usable only once the accept completes
+            # (``RamStore.sweep`` on the emulation's clock); until then the association stays ASSOCIATING
+            assoc.status, assoc.updated, assoc.message = "ASSOCIATING", now, None
+            assoc.completes = now + ACCEPT_COMPLETES_AFTER
+            emu.ram.note_due(assoc.completes)
         else:
             assoc.status, assoc.updated, assoc.message = "FAILED", now, "Invitation rejected"
     emu.ram._invitation_event(inv, inv.status.lower())
-    if assoc is not None and action == "ACCEPT":
-        emu.ram._association_event(share, assoc, "associated")
     emu.datapath.refresh()
     return {"resourceShareInvitation": invitation_view(emu, inv), "clientToken": token}
 

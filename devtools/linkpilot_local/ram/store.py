@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 INVITATION_TTL = timedelta(hours=12)
 PURGE_AFTER = timedelta(days=7)
+# RAM completes an accept asynchronously: terraform's aws_ram_resource_share_accepter waits for the
+# invitation to be ACCEPTED, then retries until the share and its resources are visible. The delay itself is
+# not documented (UNVERIFIED); the emulation makes the share usable this long after the accept, on its clock.
+ACCEPT_COMPLETES_AFTER = timedelta(seconds=10)
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 INVITATION_ARN = re.compile(r"^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share-invitation/[0-9a-f-]{36}$")
 SHARE_ARN = re.compile(r"^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share/[0-9a-f-]{36}$")
@@ -46,6 +50,8 @@ class Association:
     updated: datetime
     external: bool | None = None
     message: str | None = None
+    # an accepted invitation's principal association: ASSOCIATED (share visible, usable) from this time
+    completes: datetime | None = None
 
 
 @dataclass
@@ -121,6 +127,7 @@ class RamStore:
         if self._due is None or now < self._due:
             return
         self._due = None
+        self._complete_accepts(now)
         for inv in list(self.invitations.values()):
             status = self.invitation_status(inv)
             if status == "EXPIRED" and not inv.expiry_announced:
@@ -138,6 +145,24 @@ class RamStore:
                 self.note_due(inv.finished + PURGE_AFTER)
             elif inv.status == "PENDING":
                 self.note_due(inv.created + INVITATION_TTL)
+
+    def _complete_accepts(self, now: datetime) -> None:
+        """Accepted invitations whose delay has passed: the share becomes visible and usable."""
+        completed = False
+        for share in self.shares.values():
+            for assoc in share.principals.values():
+                if assoc.completes is None:
+                    continue
+                if now < assoc.completes:
+                    self.note_due(assoc.completes)
+                    continue
+                assoc.completes = None
+                if assoc.status == "ASSOCIATING":
+                    assoc.status, assoc.updated, assoc.message = "ASSOCIATED", now, None
+                    self._association_event(share, assoc, "associated")
+                    completed = True
+        if completed:
+            self.emu.datapath.refresh()
 
     # -- events ---------------------------------------------------------------------------------
 

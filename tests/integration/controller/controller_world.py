@@ -18,6 +18,17 @@ _accounts = itertools.count(210000000001)
 RCFG = "vpc-lattice:ResourceConfiguration"
 
 
+def make_state_table(dynamodb: Any, name: str) -> str:
+    """The consumer template's state table (``pk`` string only): the run lease and the grace marks."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
 def new_account() -> str:
     return f"{next(_accounts):012d}"
 
@@ -57,6 +68,28 @@ class Provider:
         self.configurations.append(cfg["arn"])
         return str(cfg["arn"])
 
+    def group(self, name: str, children: list[str]) -> tuple[str, list[str]]:
+        """A GROUP configuration with one DNS-resource CHILD per name: (group arn, child arns)."""
+        lattice = self.aws.session(self.account).client("vpc-lattice")
+        group = lattice.create_resource_configuration(
+            name=name, type="GROUP", portRanges=["8080"], resourceGatewayIdentifier=self.gateway_id
+        )
+        child_arns = [
+            str(
+                lattice.create_resource_configuration(
+                    name=child,
+                    type="CHILD",
+                    resourceConfigurationGroupIdentifier=group["id"],
+                    resourceConfigurationDefinition={
+                        "dnsResource": {"domainName": f"{child}.internal.example", "ipAddressType": "IPV4"}
+                    },
+                )["arn"]
+            )
+            for child in children
+        ]
+        self.aws.clock.advance(seconds=1)
+        return str(group["arn"]), child_arns
+
     def share(self, consumer: str, arns: list[str], name: str = "share") -> str:
         share = (
             self.aws.session(self.account)
@@ -88,10 +121,12 @@ class Consumer:
         env: dict[str, str] = {}
         if with_side_effects:
             make_audit_table(session.client("dynamodb"), "linkpilot-audit")
+            make_state_table(session.client("dynamodb"), "linkpilot-state")
             topic = session.client("sns").create_topic(Name="linkpilot-alerts")["TopicArn"]
             session.client("scheduler").create_schedule_group(Name="linkpilot-probe")
             env = {
                 "LINKPILOT_AUDIT_TABLE": "linkpilot-audit",
+                "LINKPILOT_STATE_TABLE": "linkpilot-state",
                 "LINKPILOT_TOPIC_ARN": topic,
                 "LINKPILOT_PROBE_SCHEDULE_GROUP": "linkpilot-probe",
                 "LINKPILOT_PROBE_FUNCTION_ARN": f"arn:aws:lambda:us-east-1:{account}:function:probe",
@@ -115,6 +150,14 @@ class Consumer:
     def policy(self, trusted: list[str], **overrides: Any) -> TrustPolicy:
         return parse_policy(json.dumps(self.policy_doc(trusted, **overrides)))
 
+    def onboard(self, policy: TrustPolicy) -> Any:
+        """A run that accepts, then (RAM accepts asynchronously) the run that creates, 30 s later."""
+        from linkpilot.consumer.reconcile import reconcile
+
+        reconcile(policy, self.controller())
+        self.aws.clock.advance(seconds=30)
+        return reconcile(policy, self.controller())
+
     def controller(self) -> Controller:
         c = build_controller(self.settings, self.session, self.memory)
         c.clock = self.aws.clock.now
@@ -127,6 +170,12 @@ class Consumer:
         if managed_only:
             eps = [e for e in eps if {"Key": "linkpilot:managed", "Value": "true"} in e.get("Tags", [])]
         return eps
+
+    def associations(self, endpoint_id: str) -> list[dict[str, Any]]:
+        ec2 = self.session.client("ec2")
+        return list(
+            ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])["VpcEndpointAssociations"]
+        )
 
     def invitation_statuses(self) -> list[str]:
         ram = self.session.client("ram")

@@ -38,8 +38,11 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     policy = consumer.policy([provider.account])
 
     report = reconcile(policy, consumer.controller(), trigger="test")
-    assert actions(report) == [("accept-invitation", "done"), ("create-endpoint", "done")]
-    assert consumer.invitation_statuses() == ["ACCEPTED"]
+    assert actions(report) == [("accept-invitation", "done")]  # no endpoint in the accepting run
+    assert consumer.invitation_statuses() == ["ACCEPTED"] and consumer.endpoints() == []
+    aws.clock.advance(seconds=30)  # RAM completes the accept
+    report = reconcile(policy, consumer.controller(), trigger="test")
+    assert actions(report) == [("create-endpoint", "done")]
     (ep,) = consumer.endpoints()
     tags = {t["Key"]: t["Value"] for t in ep["Tags"]}
     assert tags == {
@@ -54,11 +57,13 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     assert report.results == () and report.probe.status == "updated"
     (schedule,) = consumer.schedules()
     payload = json.loads(schedule["Target"]["Input"])
+    (row,) = consumer.associations(ep["VpcEndpointId"])
     assert payload["targets"] == [
         {
             "endpoint_id": ep["VpcEndpointId"],
-            "dns_name": ep["DnsEntries"][0]["DnsName"],
+            "dns_name": row["DnsEntry"]["DnsName"],
             "resource_configuration_arn": cfg,
+            "address_family": ep["IpAddressType"].lower(),  # the endpoint's type: the probe follows it
         }
     ]
     assert schedule["ScheduleExpression"] == "rate(1 minute)"
@@ -74,7 +79,18 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     again = reconcile(policy, consumer.controller())
     assert again.results == () and again.probe.status == "unchanged"
     made = [op for acct, _svc, op in aws.call_log[calls_before:] if acct == consumer.account]
-    assert sorted(made) == ["DescribeVpcEndpoints", "GetResourceShareInvitations", "ListResources"]
+    # the lease (taken and given back: two PutItem), the grace marks (GetItem), managed and unmanaged
+    # endpoints, RAM
+    assert sorted(made) == [
+        "DescribeVpcEndpointAssociations",
+        "DescribeVpcEndpoints",
+        "DescribeVpcEndpoints",
+        "GetItem",
+        "GetResourceShareInvitations",
+        "ListResources",
+        "PutItem",
+        "PutItem",
+    ]
 
 
 def test_untrusted_sender_is_ignored_or_rejected_and_gets_nothing(world):
@@ -149,8 +165,17 @@ def test_same_event_three_times_concurrently_gives_one_endpoint(world):
         t.join()
     assert errors == []
     assert [r["status"] for r in results] == ["ok", "ok", "ok"]
-    assert len(consumer.endpoints()) == 1
     assert consumer.invitation_statuses() == ["ACCEPTED"]
+    # RAM completes the accept; the same event delivered three times again gives one endpoint
+    _aws.clock.advance(seconds=30)
+    results.clear()
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and [r["status"] for r in results] == ["ok", "ok", "ok"]
+    assert len(consumer.endpoints()) == 1
 
 
 def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world):
@@ -158,6 +183,8 @@ def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world
     cfg = provider.configuration("hello")
     share = provider.share(consumer.account, [cfg])
     policy = consumer.policy([provider.account])
+    reconcile(policy, consumer.controller())
+    aws.clock.advance(seconds=30)
     reconcile(policy, consumer.controller())
     ec2 = consumer.session.client("ec2")
     mine = ec2.create_vpc_endpoint(
@@ -180,6 +207,9 @@ def test_unshare_deletes_managed_endpoint_and_never_touches_unmanaged_ones(world
     )
     assert kept.results == () and len(kept.plan.orphaned) == 1
 
+    waiting = reconcile(policy, consumer.controller())  # missing once: kept for the policy's grace
+    assert waiting.results == () and len(waiting.plan.awaiting_grace) == 1
+    aws.clock.advance(minutes=15)
     report = reconcile(policy, consumer.controller())
     assert actions(report) == [("delete-endpoint", "done")]
     aws.clock.advance(seconds=1)
@@ -200,7 +230,9 @@ def test_no_available_endpoint_leaves_one_schedule_probing_nothing(world):
 
     cfg = provider.configuration("hello")
     share = provider.share(consumer.account, [cfg])
-    reconcile(policy, consumer.controller())
+    reconcile(policy, consumer.controller())  # accepts
+    aws.clock.advance(seconds=30)  # the share becomes visible
+    reconcile(policy, consumer.controller())  # creates
     aws.clock.advance(seconds=1)  # pending -> available: the endpoint becomes the one target
     reconcile(policy, consumer.controller())
     (schedule,) = consumer.schedules()
@@ -208,9 +240,13 @@ def test_no_available_endpoint_leaves_one_schedule_probing_nothing(world):
     assert [t["resource_configuration_arn"] for t in targets] == [cfg]
 
     provider.unshare(share, consumer.account)
+    # within the grace the endpoint stays; its association row is no longer Accessible (the configuration is
+    # not shared), so it is no probe target: nothing answers through it
+    assert reconcile(policy, consumer.controller()).results == ()
+    aws.clock.advance(minutes=15)
     report = reconcile(policy, consumer.controller())
     assert actions(report) == [("delete-endpoint", "done")]
-    assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
+    assert (report.probe.targets, report.probe.shards) == (0, 1)
     (schedule,) = consumer.schedules()
     assert schedule["State"] == "ENABLED"
     assert json.loads(schedule["Target"]["Input"])["targets"] == []
@@ -247,6 +283,9 @@ def test_throttling_exhausting_retries_raises_for_a_retry_and_the_retry_converge
     with pytest.raises(ReconcileIncomplete, match="ThrottlingException"):
         handle_event(event, **kwargs)
     assert consumer.endpoints() == [] and consumer.invitation_statuses() == ["PENDING"]
+    aws.faults.clear()
+    assert handle_event(event, **kwargs)["status"] == "ok"  # the retry accepts
+    aws.clock.advance(seconds=30)
 
     aws.faults.configure(
         rules=[{"kind": "throttle", "service": "ec2", "operation": "CreateVpcEndpoint", "max_hits": 1}]
@@ -278,15 +317,16 @@ def test_cli_reconcile_dry_run_then_real_run(world, tmp_path, monkeypatch, capsy
 
     assert cli.main(["reconcile", "--policy", str(policy_file), "--dry-run"]) == 0
     planned = json.loads(capsys.readouterr().out)
-    assert [a["outcome"] for a in planned["actions"]] == ["planned", "planned"]
+    assert [a["outcome"] for a in planned["actions"]] == ["planned"]
     assert consumer.invitation_statuses() == ["PENDING"]
 
     assert cli.main(["reconcile", "--policy", str(policy_file)]) == 0
     done = json.loads(capsys.readouterr().out)
-    assert [(a["action"], a["outcome"]) for a in done["actions"]] == [
-        ("accept-invitation", "done"),
-        ("create-endpoint", "done"),
-    ]
+    assert [(a["action"], a["outcome"]) for a in done["actions"]] == [("accept-invitation", "done")]
+    _aws.clock.advance(seconds=30)
+    assert cli.main(["reconcile", "--policy", str(policy_file)]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert [(a["action"], a["outcome"]) for a in done["actions"]] == [("create-endpoint", "done")]
     assert len(consumer.endpoints()) == 1
 
 
@@ -360,6 +400,6 @@ def test_lambda_handler_end_to_end_with_the_policy_in_ssm(world, monkeypatch):
         DEFAULT_PROVIDERS.clear()
         DEFAULT_PROVIDERS.update(saved)
     assert result["status"] == "ok"
-    assert [a["action"] for a in result["summary"]["actions"]] == ["accept-invitation", "create-endpoint"]
-    assert len(consumer.endpoints()) == 1
+    assert [a["action"] for a in result["summary"]["actions"]] == ["accept-invitation"]
+    assert consumer.endpoints() == []  # the next run (event or schedule) creates it
     assert {a["record"] for a in consumer.audit()} == {"decision", "action"}

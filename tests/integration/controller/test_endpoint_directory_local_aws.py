@@ -60,11 +60,11 @@ def test_parameters_and_events_follow_the_endpoint(local_aws: Any, reference_res
     cfg = provider.configuration("hello")
     aws.map_target("hello.internal.example", 8080, (reference_responder.host, reference_responder.port))
     share = provider.share(consumer.account, [cfg])
-    policy = consumer.policy([provider.account])
+    policy = consumer.policy([provider.account], unshare_grace_minutes=0)
     inbox = event_inbox(consumer)
     ssm = consumer.session.client("ssm")
 
-    reconcile(policy, consumer.controller())  # accept + create (pending: not published yet)
+    consumer.onboard(policy)  # accept, then create (pending: not published yet)
     assert ssm.get_parameters_by_path(Path=PREFIX, Recursive=True)["Parameters"] == []
     aws.clock.advance(seconds=1)
     report = reconcile(policy, consumer.controller())
@@ -75,7 +75,9 @@ def test_parameters_and_events_follow_the_endpoint(local_aws: Any, reference_res
     assert parameter["Name"].startswith(f"{PREFIX}/{endpoint['VpcEndpointId']}/")
     value = json.loads(parameter["Value"])
     assert value["state"] == "available" and value["resource_configuration_arn"] == cfg
-    assert value["dns_name"] == endpoint["DnsEntries"][0]["DnsName"]
+    (row,) = consumer.associations(endpoint["VpcEndpointId"])
+    assert parameter["Name"] == f"{PREFIX}/{endpoint['VpcEndpointId']}/{row['Id']}"
+    assert value["dns_name"] == row["DnsEntry"]["DnsName"] and value["accessibility"] == "accessible"
     (event,) = received(consumer, inbox)
     assert event["source"] == "linkpilot" and event["detail-type"] == EVENT_DETAIL_TYPE
     assert (

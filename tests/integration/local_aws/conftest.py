@@ -71,6 +71,7 @@ def share_and_accept(aws: Any, provider: Provider, consumer: str) -> dict[str, A
     ram.accept_resource_share_invitation(
         resourceShareInvitationArn=invitation["resourceShareInvitationArn"], clientToken="accept-1"
     )
+    aws.clock.advance(seconds=30)  # RAM completes the accept asynchronously
     return share
 
 
@@ -179,3 +180,9 @@ def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, int]:
     """(error code, HTTP status) of a botocore ClientError."""
     response = excinfo.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def association_dns_name(ec2: Any, endpoint_id: str) -> str:
+    """A Resource endpoint's DNS name: from its association row (AWS gives it no DnsEntries)."""
+    rows = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])["VpcEndpointAssociations"]
+    return str(rows[0]["DnsEntry"]["DnsName"])

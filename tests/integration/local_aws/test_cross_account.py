@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from .conftest import http_get, make_provider, make_vpc, new_account
+from .conftest import association_dns_name, http_get, make_provider, make_vpc, new_account
 
 
 def test_cross_account_share_accept_endpoint_traffic_and_unshare(aws_any, target):
@@ -29,6 +29,9 @@ def test_cross_account_share_accept_endpoint_traffic_and_unshare(aws_any, target
 
     accepted = ram.accept_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="tok-1")
     assert accepted["resourceShareInvitation"]["status"] == "ACCEPTED"
+    # asynchronous, like RAM: the share is not visible until the accept completes
+    assert ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"] == []
+    aws.clock.advance(seconds=30)
     resources = ram.list_resources(
         resourceOwner="OTHER-ACCOUNTS", resourceType="vpc-lattice:ResourceConfiguration"
     )["resources"]
@@ -50,7 +53,8 @@ def test_cross_account_share_accept_endpoint_traffic_and_unshare(aws_any, target
     )["VpcEndpoint"]
     assert endpoint["State"].lower() == "pending"
     assert endpoint["ResourceConfigurationArn"] == provider.configuration["arn"]
-    dns_name = endpoint["DnsEntries"][0]["DnsName"]
+    assert "DnsEntries" not in endpoint or endpoint["DnsEntries"] == []
+    dns_name = association_dns_name(ec2, endpoint["VpcEndpointId"])
     with pytest.raises(socket.gaierror):
         aws.resolve(dns_name)  # not available yet
     aws.clock.advance(seconds=1)

@@ -98,7 +98,14 @@ def test_the_custom_name_resolves_in_the_vpc_that_enabled_it_only(
     with pytest.raises(socket.gaierror):
         aws.resolve(CUSTOM, without_dns)  # that VPC did not enable private DNS: no zone for the name
     # the generated names resolve from anywhere (public DNS)
-    generated = other["DnsEntries"][0]["DnsName"]
+    (row,) = (
+        aws.session(consumer)
+        .client("ec2")
+        .describe_vpc_endpoint_associations(VpcEndpointIds=[other["VpcEndpointId"]])[
+            "VpcEndpointAssociations"
+        ]
+    )
+    generated = row["DnsEntry"]["DnsName"]
     assert aws.resolve(generated, with_dns) == aws.resolve(generated)
 
     aws.session(consumer).client("ec2").delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import boto3
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from linkpilot_local import LocalAws
 
 from . import conftest
-from .conftest import http_get, make_provider, make_vpc, new_account, share_and_accept
+from .conftest import association_dns_name, http_get, make_provider, make_vpc, new_account, share_and_accept
 
 
 def test_local_aws_fixture_acts_as_accounts(local_aws):
@@ -35,23 +36,29 @@ def test_only_one_in_process_instance(local_aws):
         pass
 
 
+def hello_endpoint(aws: Any, target: Any) -> tuple[dict[str, Any], str]:
+    """A consumer's available resource endpoint (two subnets) to the provider's hello configuration, and its
+    DNS name (from its association row)."""
+    provider = make_provider(aws)
+    consumer = new_account()
+    share_and_accept(aws, provider, consumer)
+    session = aws.session(consumer)
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+    endpoint: dict[str, Any] = session.client("ec2").create_vpc_endpoint(
+        VpcEndpointType="Resource",
+        VpcId=vpc_id,
+        SubnetIds=subnets,
+        ResourceConfigurationArn=provider.configuration["arn"],
+        PrivateDnsEnabled=False,
+    )["VpcEndpoint"]
+    aws.clock.advance(seconds=1)
+    aws.map_target("hello.internal.example", 8080, ("127.0.0.1", target.port))
+    return endpoint, association_dns_name(session.client("ec2"), endpoint["VpcEndpointId"])
+
+
 def test_listeners_close_on_exit(target):
     with LocalAws() as aws:
-        provider = make_provider(aws)
-        consumer = new_account()
-        share_and_accept(aws, provider, consumer)
-        session = aws.session(consumer)
-        vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
-        endpoint = session.client("ec2").create_vpc_endpoint(
-            VpcEndpointType="Resource",
-            VpcId=vpc_id,
-            SubnetIds=subnets,
-            ResourceConfigurationArn=provider.configuration["arn"],
-            PrivateDnsEnabled=False,
-        )["VpcEndpoint"]
-        aws.clock.advance(seconds=1)
-        aws.map_target("hello.internal.example", 8080, ("127.0.0.1", target.port))
-        name = endpoint["DnsEntries"][0]["DnsName"]
+        _, name = hello_endpoint(aws, target)
         ip = aws.resolve(name)
         assert aws.dns_map() == {name: ip}
         assert http_get(ip, 8080, name).endswith(b"Hello, World!")
@@ -60,7 +67,9 @@ def test_listeners_close_on_exit(target):
 
 
 def test_resolver_contract(local_aws):
-    assert local_aws.resolver("127.0.0.5") == "127.0.0.5"
+    # the probe's resolver: every address of a name (a list), as the VPC resolver answers
+    assert local_aws.resolver("127.0.0.5") == ["127.0.0.5"]
+    assert local_aws.resolve("127.0.0.5") == "127.0.0.5"
     with pytest.raises(socket.gaierror):
         local_aws.resolver(
             "vpce-0123456789abcdef0.rcfg-0123456789abcdef0.abc.vpc-lattice-rsc.us-east-1.on.aws"
@@ -137,3 +146,21 @@ def test_cli_requires_a_subcommand(capsys):
 
     assert cli.main(["local"]) == 2  # argparse's usage error, returned as the exit code
     assert "required: SUBCOMMAND" in capsys.readouterr().err
+
+
+def test_an_endpoint_has_an_address_per_subnet_and_one_can_be_black_holed(aws_any, target):
+    """In both modes: the probe's resolver answers every zone's address; a black-holed address leaves new
+    connections unanswered (a timeout, not a refusal) until restored, while the other zone serves."""
+    aws = aws_any
+    endpoint, name = hello_endpoint(aws, target)
+    addresses = aws.endpoint_addresses(endpoint["VpcEndpointId"])
+    assert len(addresses) == len(endpoint["SubnetIds"]) == 2
+    assert aws.resolver(name) == addresses and aws.resolve(name) == addresses[0]
+    aws.black_hole(addresses[1])
+    try:
+        assert http_get(addresses[0], 8080, name).endswith(b"Hello, World!")
+        with pytest.raises(TimeoutError):
+            socket.create_connection((addresses[1], 8080), timeout=0.5)
+    finally:
+        aws.black_hole(addresses[1], on=False)
+    assert http_get(addresses[1], 8080, name).endswith(b"Hello, World!")

@@ -98,6 +98,7 @@ def test_accept_client_token_semantics(aws_any):
     with pytest.raises(ClientError) as exc:
         ram.reject_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="reject-A")
     assert error_of(exc)[0] == "ResourceShareInvitationAlreadyAcceptedException"
+    aws_any.clock.advance(seconds=30)  # RAM completes the accept asynchronously
     shares = ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"]
     assert [s["resourceShareArn"] for s in shares] == [share["resourceShareArn"]]
     assert shares[0]["owningAccountId"] == provider.account
@@ -265,6 +266,7 @@ def test_disassociate_and_delete_remove_access(aws_any):
     ram = aws_any.session(consumer).client("ram")
     arn = _invitation(aws_any, consumer, share["resourceShareArn"])["resourceShareInvitationArn"]
     ram.accept_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="a")
+    aws_any.clock.advance(seconds=30)
     prov = aws_any.session(provider.account).client("ram")
     out = prov.disassociate_resource_share(
         resourceShareArn=share["resourceShareArn"], resourceArns=[provider.configuration["arn"]]
@@ -332,6 +334,8 @@ def test_ram_events_reach_eventbridge_targets(aws_any):
     aws_any.session(consumer).client("ram").accept_resource_share_invitation(
         resourceShareInvitationArn=arn, clientToken="a"
     )
+    aws_any.clock.advance(seconds=30)
+    aws_any.session(consumer).client("ram").get_resource_share_invitations()  # the accept completes
 
     def drain(account):
         sqs, url = queues[account]

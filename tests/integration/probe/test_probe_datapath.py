@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from local_aws.conftest import HelloTarget, make_provider, make_vpc, new_account, share_and_accept
+from local_aws.conftest import (
+    HelloTarget,
+    association_dns_name,
+    make_provider,
+    make_vpc,
+    new_account,
+    share_and_accept,
+)
 
 from linkpilot.probe import Target, probe_targets
 from linkpilot_local import LocalAws
@@ -51,7 +58,8 @@ def world() -> Iterator[tuple[LocalAws, Any, dict[str, str], int, Callable[[str]
                 ResourceConfigurationArn=provider.configuration["arn"],
                 IpAddressType=ip_type,
             )["VpcEndpoint"]
-            names[ip_type] = endpoint["DnsEntries"][0]["DnsName"]
+            # the DNS name is the endpoint association's (a Resource endpoint has no DnsEntries)
+            names[ip_type] = association_dns_name(ec2, endpoint["VpcEndpointId"])
             names[f"{ip_type}-id"] = endpoint["VpcEndpointId"]
             aws.clock.advance(seconds=1)
 
@@ -67,8 +75,10 @@ def test_dualstack_endpoint_is_served_and_probed_on_ipv4_and_ipv6(world):
     create("ipv6")  # ::1 holds one listener per port: the dualstack endpoint's, made first
     datapath = aws.emulation.datapath
     v4, dual = names["ipv4"], names["dualstack"]
-    assert datapath.resolve_all(v4) == [datapath.resolve(v4)]
-    assert datapath.resolve_all(dual) == [datapath.resolve(dual), "::1"]
+    v4_ips, dual_ips = datapath.addresses(names["ipv4-id"]), datapath.addresses(names["dualstack-id"])
+    assert len(v4_ips) == 2 and v4_ips[0] == datapath.resolve(v4)  # one address per subnet (zone)
+    assert datapath.resolve_all(v4) == v4_ips
+    assert datapath.resolve_all(dual) == [*dual_ips, "::1"]
     assert datapath.resolve_all(names["ipv6"]) == ["::1"]
     targets = [
         Target("vpce-v4", v4, port=port, expected_body="Hello, World!", address_family="ipv4"),
@@ -77,8 +87,8 @@ def test_dualstack_endpoint_is_served_and_probed_on_ipv4_and_ipv6(world):
     ]
     results = probe_targets(targets, resolver=datapath.resolve_all)
     assert [(r.target, r.verdict, [a.address for a in r.addresses]) for r in results] == [
-        ("vpce-v4", "ok", [datapath.resolve(v4)]),
-        ("vpce-dual", "ok", [datapath.resolve(dual), "::1"]),
+        ("vpce-v4", "ok", v4_ips),
+        ("vpce-dual", "ok", [*dual_ips, "::1"]),
         ("vpce-dual-v6", "ok", ["::1"]),
     ], results
 
@@ -94,3 +104,18 @@ def test_a_deleted_dualstack_endpoint_stops_answering_on_ipv6(world):
     assert (r.verdict, r.reason) == ("down", "connect"), r
     with pytest.raises(socket.gaierror):
         datapath.resolve_all(names["dualstack"])
+
+
+def test_a_black_holed_zone_address_makes_the_endpoint_degraded_until_restored(world):
+    aws, _, names, port, _ = world
+    first, second = aws.endpoint_addresses(names["ipv4-id"])
+    target = Target("vpce-v4", names["ipv4"], port=port, expected_body="Hello, World!", timeout_s=1.0)
+    tcp = Target("vpce-v4-tcp", names["ipv4"], port=port, scheme="tcp", timeout_s=1.0)
+    aws.black_hole(second)
+    for r in probe_targets([target, tcp], resolver=aws.resolver):
+        assert r.verdict == "degraded", r
+        assert [(a.address, a.reason) for a in r.addresses] == [(first, None), (second, "timeout")], r
+    aws.black_hole(second, on=False)
+    assert [r.verdict for r in probe_targets([target, tcp], resolver=aws.resolver)] == ["ok", "ok"]
+    with pytest.raises(ValueError, match="not an address of an endpoint"):
+        aws.black_hole("127.0.0.9")

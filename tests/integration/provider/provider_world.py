@@ -17,6 +17,7 @@ from linkpilot.aws.lattice_provider import LatticeConsumerEndpoints
 from linkpilot.aws.notify import SnsNotifier
 from linkpilot.aws.ram_provider import RamShareAdmin
 from linkpilot.aws.ssm_parameters import SsmParameter
+from linkpilot.aws.state_table import StateTable
 from linkpilot.provider.service import Outputs
 from linkpilot.provider.wiring import Collaborators, OnboardingFunction, OnboardingSettings
 from linkpilot_local.fixtures import make_audit_table
@@ -70,6 +71,7 @@ class ProviderWorld:
             "LINKPILOT_SHARING_MODE": self.mode,
             "LINKPILOT_AUDIT_TABLE": "provider-audit",
             "LINKPILOT_TOPIC_ARN": self.topic_arn,
+            "LINKPILOT_STATE_TABLE": "provider-state",
             "POWERTOOLS_SERVICE_NAME": "linkpilot-onboarding",
             "LINKPILOT_RESOURCE_CONFIGURATION_ARNS": self.configuration_arn,
             "LINKPILOT_ENDPOINT_OVERDUE_HOURS": str(self.overdue_hours),
@@ -92,6 +94,7 @@ class ProviderWorld:
                     clock=self.aws.clock.now,
                 ),
                 endpoints=LatticeConsumerEndpoints(session.client("vpc-lattice")),
+                lease=StateTable(session.client("dynamodb"), "provider-state"),
             )
             with mock.patch.object(self.app, "FUNCTION", OnboardingFunction(settings, collaborators=parts)):
                 result: dict[str, Any] = self.app.handler(event, CONTEXT)
@@ -148,6 +151,12 @@ def build_provider(aws: Any, account: str = "111111111111", *, allow_external: b
     )["resourceShare"]
     session.client("ssm").put_parameter(Name=PARAMETER, Value="[]", Type="String")
     make_audit_table(session.client("dynamodb"), "provider-audit")
+    session.client("dynamodb").create_table(  # the template's state table: the onboarding lease
+        TableName="provider-state",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     sns = session.client("sns")
     topic = sns.create_topic(Name="linkpilot-provider")["TopicArn"]
     sqs = session.client("sqs")

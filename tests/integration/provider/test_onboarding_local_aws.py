@@ -58,6 +58,7 @@ def test_removing_a_consumer_takes_its_access_away(local: LocalAws, provider: Pr
     consumer_ram.accept_resource_share_invitation(
         resourceShareInvitationArn=invitation["resourceShareInvitationArn"], clientToken="accept-1"
     )
+    local.clock.advance(seconds=30)  # RAM completes the accept asynchronously
     listed = consumer_ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]
     assert [r["arn"] for r in listed] == [provider.configuration_arn]
 

@@ -31,6 +31,7 @@ def accept_and_connect(local: LocalAws, provider: ProviderWorld, account: str, *
     )
     if not endpoint:
         return ""
+    local.clock.advance(seconds=30)  # RAM completes the accept asynchronously
     vpc_id, subnets = make_vpc(local.session(account), "10.1.0.0/16")
     created = (
         local.session(account)

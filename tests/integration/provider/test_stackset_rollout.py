@@ -224,7 +224,8 @@ def test_real_consumer_template_rolls_out_to_ous_with_per_account_values_from_ea
         "UntrustedInvitations": "reject",
     }
 
-    keep = ("PolicyParameter", "ProbeFunction", "ProbeFunctionRole")
+    # the policy names the endpoints' security group the stack makes when the operator names none
+    keep = ("PolicyParameter", "EndpointSecurityGroup", "ProbeFunction", "ProbeFunctionRole")
     subset = {
         **full,
         "Resources": {

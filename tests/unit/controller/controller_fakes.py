@@ -19,6 +19,7 @@ from linkpilot.consumer.models import (
     MANAGED_TAG,
     SHARE_TAG,
     Endpoint,
+    EndpointAssociation,
     Invitation,
     InvitationOutcome,
     ShareResource,
@@ -46,6 +47,28 @@ def invitation_arn(account: str, n: int | str) -> str:
     return f"arn:aws:ram:us-east-1:{account}:resource-share-invitation/inv-{n}"
 
 
+def associations_of(
+    endpoint_id: str, configuration_arn: str, groups: Mapping[str, Sequence[str]] | None = None
+) -> tuple[EndpointAssociation, ...]:
+    """The association rows AWS lists for an endpoint: one, or one per child of a GROUP configuration."""
+    children = (groups or {}).get(configuration_arn)
+
+    def row(n: int, arn: str, group: str) -> EndpointAssociation:
+        rcfg = arn.rsplit("/", 1)[-1]
+        return EndpointAssociation(
+            association_id=f"vpce-rsc-asc-{endpoint_id[5:]}{n}",
+            endpoint_id=endpoint_id,
+            associated_resource_arn=arn,
+            group_arn=group,
+            dns_name=f"{endpoint_id}.{rcfg}.4232ccc.vpc-lattice-rsc.us-east-1.on.aws",
+            accessibility="accessible",
+        )
+
+    if children:
+        return tuple(row(n, child, configuration_arn) for n, child in enumerate(children))
+    return (row(0, configuration_arn, ""),)
+
+
 @dataclass
 class FakeShare:
     arn: str
@@ -53,6 +76,8 @@ class FakeShare:
     resources: list[tuple[str, str]]  # (arn, type)
     invitation: str = ""  # invitation arn; "" for an organization share (no invitation)
     status: str = "PENDING"  # of the invitation: PENDING | ACCEPTED | REJECTED | EXPIRED
+    # whether ListResources lists the accepted share yet (RAM accepts asynchronously: ``settle()``)
+    visible: bool = True
 
 
 @dataclass
@@ -66,6 +91,8 @@ class FakeAccount:
     faults: dict[str, list[Exception]] = field(default_factory=dict)
     # configuration arn -> refusal raised by create (e.g. availability-zone mismatch)
     create_refusals: dict[str, Refused] = field(default_factory=dict)
+    # GROUP configuration arn -> its CHILD arns (an endpoint for a group has one association per child)
+    groups: dict[str, list[str]] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -104,8 +131,15 @@ class FakeAccount:
         for eid, ep in list(self.endpoints.items()):
             if ep.state == "pending":
                 self.endpoints[eid] = replace(
-                    ep, state="available", dns_name=f"{eid}.rcfg.vpc-lattice-rsc.on.aws"
+                    ep,
+                    state="available",
+                    associations=associations_of(eid, ep.resource_configuration_arn, self.groups),
                 )
+
+    def settle(self) -> None:
+        """RAM finishes the accepts: accepted shares become visible to ListResources."""
+        for share in self.shares.values():
+            share.visible = True
 
     # --- RamPort ----------------------------------------------------------------------------------
     def invitations(self) -> list[Invitation]:
@@ -121,7 +155,7 @@ class FakeAccount:
         return [
             ShareResource(arn, typ, s.arn, "AVAILABLE")
             for s in self.shares.values()
-            if s.status == "ACCEPTED"
+            if s.status == "ACCEPTED" and s.visible
             for arn, typ in s.resources
             if typ == RCFG
         ]
@@ -151,6 +185,7 @@ class FakeAccount:
             if share.status != "PENDING":
                 raise Refused(f"ResourceShareInvitationAlready{share.status.title()}Exception", arn)
             share.status = to
+            share.visible = False
             return InvitationOutcome.DONE
 
     def accept(self, invitation_arn: str, client_token: str) -> InvitationOutcome:
@@ -163,6 +198,12 @@ class FakeAccount:
     def managed_endpoints(self) -> list[Endpoint]:
         self._call("DescribeVpcEndpoints")
         return [e for e in self.endpoints.values() if e.tags.get(MANAGED_TAG) == "true"]
+
+    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
+        self._call("DescribeVpcEndpoints")
+        return [
+            e for e in self.endpoints.values() if e.vpc_id == vpc_id and e.tags.get(MANAGED_TAG) != "true"
+        ]
 
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share: str, client_token: str

@@ -155,7 +155,6 @@ def test_managed_endpoints_filters_on_the_tag_with_the_largest_page():
         "VpcId": "vpc-0123456789abcdef0",
         "State": "Available",
         "ResourceConfigurationArn": CFG,
-        "DnsEntries": [{"DnsName": "vpce-0123.rcfg-1.vpc-lattice-rsc.us-east-1.on.aws"}],
         "Tags": [{"Key": "linkpilot:managed", "Value": "true"}],
     }
     interface = {**endpoint, "VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface"}
@@ -164,9 +163,47 @@ def test_managed_endpoints_filters_on_the_tag_with_the_largest_page():
         {"VpcEndpoints": [endpoint, interface]},
         {"Filters": [{"Name": "tag:linkpilot:managed", "Values": ["true"]}], "MaxResults": 1000},
     )
+    stub.add_response(
+        "describe_vpc_endpoint_associations",
+        {"VpcEndpointAssociations": []},
+        {"VpcEndpointIds": ["vpce-0123456789abcdef0"], "MaxResults": 100},
+    )
     with stub:
         (ep,) = Ec2Endpoints(client).managed_endpoints()
-    assert ep.state == "available" and ep.managed and ep.dns_name.startswith("vpce-0123")
+    assert ep.state == "available" and ep.managed and ep.associations == ()
+
+
+@pytest.mark.parametrize(
+    ("answer", "ip_type", "family"),
+    # AWS answers upper case (terraform's acceptance test: IPV4), the botocore enum is lower case
+    [
+        ("IPV4", "ipv4", "ipv4"),
+        ("ipv6", "ipv6", "ipv6"),
+        ("DualStack", "dualstack", "dualstack"),
+        (None, "", "dualstack"),
+    ],
+)
+def test_managed_endpoints_read_the_ip_address_type_case_insensitively(answer, ip_type, family):
+    client, stub = stubbed("ec2")
+    endpoint = {
+        "VpcEndpointId": "vpce-0123456789abcdef0",
+        "VpcEndpointType": "Resource",
+        "State": "available",
+        "Tags": [{"Key": "linkpilot:managed", "Value": "true"}],
+    }
+    if answer is not None:
+        endpoint["IpAddressType"] = answer
+    stub.add_response(
+        "describe_vpc_endpoints", {"VpcEndpoints": [endpoint]}, {"Filters": ANY, "MaxResults": 1000}
+    )
+    stub.add_response(
+        "describe_vpc_endpoint_associations",
+        {"VpcEndpointAssociations": []},
+        {"VpcEndpointIds": ["vpce-0123456789abcdef0"], "MaxResults": 100},
+    )
+    with stub:
+        (ep,) = Ec2Endpoints(client).managed_endpoints()
+    assert (ep.ip_address_type, ep.address_family) == (ip_type, family)
 
 
 def test_create_sends_type_placement_token_and_the_three_tags():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import NOW, OTHER_TRUSTED, TRUSTED, UNTRUSTED, VPC, make_policy
-from controller_fakes import RCFG, config_arn, invitation_arn, share_arn
+from controller_fakes import RCFG, associations_of, config_arn, invitation_arn, share_arn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,9 +28,16 @@ def inv(owner: str, n: int, status: str = "PENDING") -> Invitation:
     return Invitation(invitation_arn(owner, n), share_arn(owner, n), f"share-{n}", owner, status)
 
 
-def res(owner: str, n: int, share_owner: str | None = None, typ: str = RCFG, share_n: int | None = None):
+def res(
+    owner: str,
+    n: int,
+    share_owner: str | None = None,
+    typ: str = RCFG,
+    share_n: int | None = None,
+    status: str = "AVAILABLE",
+):
     return ShareResource(
-        config_arn(owner, n), typ, share_arn(share_owner or owner, n if share_n is None else share_n)
+        config_arn(owner, n), typ, share_arn(share_owner or owner, n if share_n is None else share_n), status
     )
 
 
@@ -41,24 +48,43 @@ def managed(config: str, eid: str = "vpce-1", vpc: str = VPC, state: str = "avai
         state=state,
         resource_configuration_arn=config,
         tags={MANAGED_TAG: "true", CONFIGURATION_TAG: config, SHARE_TAG: "s"},
-        dns_name=f"{eid}.example",
+        associations=associations_of(eid, config) if state == "available" else (),
         **kw,
     )
 
 
-def test_trusted_invitation_with_allowed_resource_is_accepted_and_gets_an_endpoint(policy):
+def test_trusted_invitation_is_accepted_and_its_endpoint_waits_for_ram_to_list_it(policy):
+    """Acceptance is asynchronous: the accepting run makes no endpoint; it reports the share as waiting."""
     i = inv(TRUSTED, 1)
-    plan = plan_actions(
-        policy, ObservedState(invitations=(i,), pending_resources={i.arn: (res(TRUSTED, 1),)}), NOW
-    )
+    pending = (res(TRUSTED, 1, status="PENDING"),)
+    plan = plan_actions(policy, ObservedState(invitations=(i,), pending_resources={i.arn: pending}), NOW)
     assert [d.verdict for d in plan.decisions] == [Verdict.ACCEPT]
-    kinds = [a.kind for a in plan.actions]
-    assert kinds == [ActionKind.ACCEPT_INVITATION, ActionKind.CREATE_ENDPOINT]
-    accept, create = plan.actions
+    (accept,) = plan.actions
+    assert accept.kind is ActionKind.ACCEPT_INVITATION
     assert accept.client_token == accept_token(i.arn)
-    assert create.after_invitation == i.arn
-    assert create.resource_configuration_arn == config_arn(TRUSTED, 1)
-    assert create.share_arn == i.share_arn
+    (waiting,) = plan.waiting
+    assert waiting.resource_configuration_arn == config_arn(TRUSTED, 1)
+    assert "waiting for the share to become visible" in waiting.reason
+
+
+def test_accepted_share_not_listed_yet_is_waiting_and_gets_an_endpoint_once_available(policy):
+    accepted = inv(TRUSTED, 1, status="ACCEPTED")
+    plan = plan_actions(policy, ObservedState(invitations=(accepted,)), NOW)
+    assert plan.actions == ()
+    (waiting,) = plan.waiting
+    assert waiting.share_arn == accepted.share_arn and "waiting for the share" in waiting.reason
+    listed_pending = ObservedState(
+        invitations=(accepted,), shared_resources=(res(TRUSTED, 1, status="PENDING"),)
+    )
+    plan = plan_actions(policy, listed_pending, NOW)
+    assert plan.actions == () and "not AVAILABLE" in plan.waiting[0].reason
+    listed = ObservedState(invitations=(accepted,), shared_resources=(res(TRUSTED, 1),))
+    plan = plan_actions(policy, listed, NOW)
+    (create,) = plan.actions
+    assert create.kind is ActionKind.CREATE_ENDPOINT and create.resource_configuration_arn == config_arn(
+        TRUSTED, 1
+    )
+    assert create.share_arn == accepted.share_arn and plan.waiting == ()
 
 
 def test_untrusted_sender_is_ignored_by_default_and_never_inspected(policy):
@@ -115,7 +141,7 @@ def test_expired_invitation_is_recorded_and_accepted_ones_need_nothing(policy):
 def test_organization_share_without_invitation_gets_an_endpoint(policy):
     plan = plan_actions(policy, ObservedState(shared_resources=(res(TRUSTED, 7),)), NOW)
     (create,) = plan.actions
-    assert create.kind is ActionKind.CREATE_ENDPOINT and create.after_invitation == ""
+    assert create.kind is ActionKind.CREATE_ENDPOINT
 
 
 def test_organization_share_from_untrusted_account_gets_nothing(policy):
@@ -138,7 +164,8 @@ def test_pending_endpoint_is_not_a_probe_target(policy):
     assert plan_actions(policy, state, NOW).probe_targets == ()
 
 
-def test_unshared_managed_endpoint_is_deleted_and_unmanaged_never_touched(policy):
+def test_unshared_managed_endpoint_is_deleted_and_unmanaged_never_touched():
+    policy = make_policy(unshare_grace_minutes=0)
     unmanaged = Endpoint("vpce-mine", VPC, "available", config_arn(TRUSTED, 2), tags={"owner": "me"})
     state = ObservedState(endpoints=(managed(config_arn(TRUSTED, 1)), unmanaged))
     plan = plan_actions(policy, state, NOW)
@@ -159,7 +186,8 @@ def test_duplicates_keep_the_available_oldest(policy):
         managed(c, "vpce-a", created_at=NOW + timedelta(minutes=1)),
         managed(c, "vpce-c", state="pending", created_at=NOW - timedelta(minutes=1)),
     )
-    plan = plan_actions(policy, ObservedState(shared_resources=(res(TRUSTED, 1),), endpoints=eps), NOW)
+    observed = NOW + timedelta(minutes=2)  # after every creation: all three are this run's to judge
+    plan = plan_actions(policy, ObservedState(shared_resources=(res(TRUSTED, 1),), endpoints=eps), observed)
     assert sorted(a.endpoint_id for a in plan.actions) == ["vpce-a", "vpce-c"]
     assert [t.endpoint_id for t in plan.probe_targets] == ["vpce-b"]
 
@@ -223,8 +251,12 @@ def worlds(draw):
                 for owner, n, typ in draw(st.lists(st.tuples(ACCOUNTS, N, TYPES), max_size=3))
             )
     shared = tuple(
-        ShareResource(config_arn(owner, n), typ, share_arn(share_owner, n))
-        for owner, share_owner, n, typ in draw(st.lists(st.tuples(ACCOUNTS, ACCOUNTS, N, TYPES), max_size=6))
+        ShareResource(config_arn(owner, n), typ, share_arn(share_owner, n), status)
+        for owner, share_owner, n, typ, status in draw(
+            st.lists(
+                st.tuples(ACCOUNTS, ACCOUNTS, N, TYPES, st.sampled_from(["AVAILABLE", "PENDING"])), max_size=6
+            )
+        )
     )
     endpoints = []
     for k, (owner, n, is_managed, state, in_vpc) in enumerate(
@@ -243,10 +275,10 @@ def worlds(draw):
     ):
         c = config_arn(owner, n)
         tags = {MANAGED_TAG: "true", CONFIGURATION_TAG: c} if is_managed else {"team": "x"}
+        eid = f"vpce-{k:03d}"
+        rows = associations_of(eid, c) if state == "available" else ()
         endpoints.append(
-            Endpoint(
-                f"vpce-{k:03d}", VPC if in_vpc else "vpc-0ffffffffffffffff", state, c, tags, f"d{k}.example"
-            )
+            Endpoint(eid, VPC if in_vpc else "vpc-0ffffffffffffffff", state, c, tags, associations=rows)
         )
     policy = make_policy(
         untrusted_invitations=draw(st.sampled_from(["ignore", "reject"])),
@@ -283,9 +315,12 @@ def test_default_deny_holds_for_accepts_and_creates(world):
         )
     creates = plan.of_kind(ActionKind.CREATE_ENDPOINT)
     assert len({a.resource_configuration_arn for a in creates}) == len(creates)
+    available = {(r.arn, r.share_arn) for r in state.shared_resources if r.status == "AVAILABLE"}
     for a in creates:
         owner = arn_account(a.share_arn)
         assert _acceptable(policy, a.resource_configuration_arn, RCFG, owner)
+        # never created from an invitation's contents: only once RAM lists the configuration AVAILABLE
+        assert (a.resource_configuration_arn, a.share_arn) in available
 
 
 @settings(max_examples=300, deadline=None)

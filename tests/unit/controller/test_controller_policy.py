@@ -102,7 +102,7 @@ def test_probe_overrides_first_match_wins():
         }
     )
     assert p.probe_fields("arn:aws:x:rcfg-db1") == {"port": 5432, "path": "/health"}
-    assert p.probe_fields("arn:aws:x:rcfg-web") == {"port": 443, "scheme": "https"}
+    assert p.probe_fields("arn:aws:x:rcfg-web") == {"port": 443, "kind": "https"}  # scheme is kind
     assert p.probe_fields("other") == {}
 
 

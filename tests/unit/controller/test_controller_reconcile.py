@@ -33,28 +33,45 @@ def outcomes(report):
 def test_trusted_invitation_is_accepted_and_gets_exactly_one_endpoint(policy, account, controller):
     account.invite(TRUSTED, 1)
     report = reconcile(policy, controller)
-    assert outcomes(report) == [("accept-invitation", "done"), ("create-endpoint", "done")]
+    assert outcomes(report) == [("accept-invitation", "done")]  # the endpoint waits for RAM
+    assert report.metrics()["InvitationsAccepted"] == 1 and report.metrics()["EndpointsCreated"] == 0
+    # RAM has not finished the accept yet: the share is not listed, the run reports it waiting
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [] and account.endpoints == {}
+    assert "waiting for the share to become visible" in report.to_json()["waiting"][0]["reason"]
+    account.settle()
+    report = reconcile(policy, controller)
+    assert outcomes(report) == [("create-endpoint", "done")]
     assert len(account.endpoints) == 1
     (ep,) = account.endpoints.values()
     assert ep.tags["linkpilot:resource-configuration-arn"] == config_arn(TRUSTED, 1)
-    assert not report.failed
-    assert report.metrics()["InvitationsAccepted"] == 1 and report.metrics()["EndpointsCreated"] == 1
+    assert not report.failed and report.metrics()["EndpointsCreated"] == 1
 
 
-def test_second_run_is_a_no_op_with_three_reads(policy, account, controller):
+def test_second_run_is_a_no_op_with_four_reads(policy, account, controller):
     account.invite(TRUSTED, 1)
+    reconcile(policy, controller)
+    account.settle()
     reconcile(policy, controller)
     account.make_available()
     reconcile(policy, controller)  # publishes the probe target
     account.calls.clear()
     report = reconcile(policy, controller)
     assert report.results == ()
-    assert sorted(account.calls) == ["DescribeVpcEndpoints", "GetResourceShareInvitations", "ListResources"]
+    # managed endpoints (anywhere) and unmanaged ones in the policy VPC: two describes
+    assert sorted(account.calls) == [
+        "DescribeVpcEndpoints",
+        "DescribeVpcEndpoints",
+        "GetResourceShareInvitations",
+        "ListResources",
+    ]
     assert report.probe.status == "unchanged"
 
 
 def test_concurrent_runs_converge_on_one_endpoint(policy, account):
     account.invite(TRUSTED, 1)
+    reconcile(policy, Controller(ram=account, ec2=account, clock=lambda: NOW))
+    account.settle()
     controllers = [Controller(ram=account, ec2=account, clock=lambda: NOW) for _ in range(3)]
     reports = []
     threads = [threading.Thread(target=lambda c=c: reports.append(reconcile(policy, c))) for c in controllers]
@@ -66,11 +83,11 @@ def test_concurrent_runs_converge_on_one_endpoint(policy, account):
     assert not any(r.failed for r in reports)
 
 
-def test_accept_failure_skips_the_dependent_create(policy, account, controller):
+def test_accept_failure_is_retryable_and_creates_nothing(policy, account, controller):
     account.invite(TRUSTED, 1)
     account.faults["AcceptResourceShareInvitation"] = [client_error("ThrottlingException")]
     report = reconcile(policy, controller)
-    assert outcomes(report) == [("accept-invitation", "failed"), ("create-endpoint", "skipped")]
+    assert outcomes(report) == [("accept-invitation", "failed")]
     assert report.retryable and report.failed
     assert account.endpoints == {}
 
@@ -85,7 +102,7 @@ def test_expired_while_accepting_is_recorded_not_failed(policy, account, control
 
     account.accept = expire_then_accept
     report = reconcile(policy, controller)
-    assert outcomes(report) == [("accept-invitation", "skipped"), ("create-endpoint", "skipped")]
+    assert outcomes(report) == [("accept-invitation", "skipped")]
     assert "expired" in report.results[0].detail and not report.failed
 
 
@@ -99,7 +116,7 @@ def test_already_accepted_is_success(policy, account, controller):
 
     account.accept = someone_else_first
     report = reconcile(policy, controller)
-    assert outcomes(report) == [("accept-invitation", "already-done"), ("create-endpoint", "done")]
+    assert outcomes(report) == [("accept-invitation", "already-done")]
 
 
 def test_one_refused_create_does_not_block_the_others(policy, account, controller):
@@ -140,25 +157,23 @@ def test_read_failure_raises_and_changes_nothing(policy, account, controller):
     assert controller.audit.records == []
 
 
-def test_dry_run_changes_nothing(policy, account, controller):
+def test_dry_run_changes_nothing(account, controller):
+    policy = make_policy(unshare_grace_minutes=0)
     account.invite(TRUSTED, 1)
     account.add_endpoint(
         vpc_id=VPC, state="available", resource_configuration_arn="x", tags={"linkpilot:managed": "true"}
     )
     report = reconcile(policy, controller, dry_run=True)
     assert {r.outcome for r in report.results} == {Outcome.PLANNED}
-    assert sorted(r.action.kind.value for r in report.results) == [
-        "accept-invitation",
-        "create-endpoint",
-        "delete-endpoint",
-    ]
+    assert sorted(r.action.kind.value for r in report.results) == ["accept-invitation", "delete-endpoint"]
     writes = [c for c in account.calls if not c.startswith(("Get", "List", "Describe"))]
     assert writes == []
     assert controller.audit.records == [] and controller.notifier.messages == []
     assert controller.schedules.writes == 0
 
 
-def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(policy, account, controller):
+def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(account, controller):
+    policy = make_policy(unshare_grace_minutes=0)
     share = account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     mine = account.add_endpoint(
@@ -181,7 +196,10 @@ def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, a
     assert report.probe.status == "updated" and controller.schedules.writes == 2
     payload = json.loads(controller.schedules.inputs[0])
     (target,) = payload["targets"]
-    assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn"}
+    assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn", "address_family"}
+    # the DNS name is the endpoint association's (a Resource endpoint has no DnsEntries)
+    (ep,) = account.endpoints.values()
+    assert target["dns_name"] == ep.associations[0].dns_name and ".vpc-lattice-rsc." in target["dns_name"]
     assert payload["defaults"]["port"] == 8080
     reads = controller.schedules.reads
     assert reconcile(policy, controller).probe.status == "unchanged"
@@ -197,14 +215,15 @@ def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, a
     assert report.probe.targets == 2 and controller.schedules.writes == 3
 
 
-def test_no_targets_keeps_one_schedule_with_an_empty_target_list(policy, account, controller):
+def test_no_targets_keeps_one_schedule_with_an_empty_target_list(account, controller):
     """A stack with no available endpoint still has a probe run reporting 0 failed targets: the
     failing-targets alarm treats missing data as breaching, so deleting every schedule would hold it in
     ALARM."""
+    policy = make_policy(unshare_grace_minutes=0)
     report = reconcile(policy, controller)  # nothing shared at all
     assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
     (empty,) = controller.schedules.inputs
-    assert json.loads(empty) == {"defaults": policy.probe.defaults.model_dump(mode="json"), "targets": []}
+    assert json.loads(empty) == {"defaults": policy.probe.defaults.probe_input(), "targets": []}
     share = account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     account.make_available()
@@ -251,12 +270,7 @@ def test_audit_records_each_decision_and_action_and_standing_conditions_once(pol
     reconcile(policy, controller)
     records = controller.audit.records
     kinds = sorted((r["record"], r.get("decision") or r.get("action")) for r in records)
-    assert kinds == [
-        ("action", "accept-invitation"),
-        ("action", "create-endpoint"),
-        ("decision", "accept"),
-        ("decision", "ignore"),
-    ]
+    assert kinds == [("action", "accept-invitation"), ("decision", "accept"), ("decision", "ignore")]
     assert all(isinstance(r["expires_at"], int) and r["pk"] and r["sk"] for r in records)
     ignored = next(r for r in records if r.get("decision") == "ignore")
     assert ignored["sender_account_id"] == UNTRUSTED and "not in trusted_accounts" in ignored["reason"]
@@ -266,7 +280,7 @@ def test_audit_records_each_decision_and_action_and_standing_conditions_once(pol
 
 
 def test_audit_failure_is_a_retryable_side_error(policy, account, controller):
-    account.invite(TRUSTED, 1)
+    account.org_share(TRUSTED, 1)
     controller.audit.fail_with = client_error("ProvisionedThroughputExceededException")
     report = reconcile(policy, controller)
     assert report.retryable and any(e.startswith("audit:") for e in report.side_errors)
@@ -279,8 +293,12 @@ def test_notification_only_when_something_happened(policy, account, controller):
     account.invite(TRUSTED, 1)
     reconcile(policy, controller)
     subject, kinds, message = controller.notifier.messages[-1]
-    assert kinds == ["accept", "create"] and "1 accepted" in subject
-    assert {a["action"] for a in message["actions"]} == {"accept-invitation", "create-endpoint"}
+    assert kinds == ["accept"] and "1 accepted" in subject
+    assert {a["action"] for a in message["actions"]} == {"accept-invitation"}
+    account.settle()
+    reconcile(policy, controller)
+    subject, kinds, message = controller.notifier.messages[-1]
+    assert kinds == ["create"] and {a["action"] for a in message["actions"]} == {"create-endpoint"}
 
 
 def test_report_json_is_serialisable(policy, account, controller):
@@ -288,7 +306,8 @@ def test_report_json_is_serialisable(policy, account, controller):
     account.invite(UNTRUSTED, 2)
     doc = reconcile(policy, controller).to_json()
     json.dumps(doc)
-    assert doc["ok"] is True and len(doc["decisions"]) == 2 and len(doc["actions"]) == 2
+    assert doc["ok"] is True and len(doc["decisions"]) == 2 and len(doc["actions"]) == 1
+    assert doc["waiting"][0]["resource_configuration_arn"] == config_arn(TRUSTED, 1)
 
 
 SHARES = st.lists(
@@ -313,6 +332,8 @@ def test_reconcile_converges_second_run_changes_nothing(shares, reject):
         notifier=FakeNotifier(),
         clock=lambda: NOW,
     )
+    reconcile(policy, controller)
+    account.settle()  # RAM finishes the accepts
     reconcile(policy, controller)
     account.make_available()
     reconcile(policy, controller)

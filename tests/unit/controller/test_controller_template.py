@@ -25,8 +25,13 @@ def template() -> dict[str, Any]:
 
 def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     raw = template["Resources"]["ControllerFunction"]["Properties"]["Policies"][0]["Statement"]
-    # a conditional statement is {"Fn::If": [condition, statement, NoValue]}: check the statement it adds
-    return [s["Fn::If"][1] if "Fn::If" in s else s for s in raw]
+    # a conditional statement is {"Fn::If": [condition, statement, NoValue or another statement]}: check each
+    # statement it can add
+    out = []
+    for s in raw:
+        branches = s["Fn::If"][1:] if "Fn::If" in s else [s]
+        out.extend(b for b in branches if b != {"Ref": "AWS::NoValue"})
+    return out
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -51,6 +56,7 @@ _CONTROLLER_ADAPTERS = [
     "notify.py",
     "ssm_directory.py",
     "events.py",
+    "state_table.py",
 ]
 
 
@@ -110,15 +116,75 @@ def test_accept_is_limited_to_trusted_owners_and_deletes_to_managed_endpoints(te
     by_sid = {s["Sid"]: s for s in _statements(template)}
     accept = by_sid["RamInspectAndAcceptTrustedSharesOnly"]
     assert accept["Condition"]["StringEquals"]["ram:ShareOwnerAccountId"] == {"Ref": "TrustedAccounts"}
+    reject = by_sid["RamRejectUntrustedInvitationsOnly"]
+    assert reject["Condition"] == {"StringNotEquals": {"ram:ShareOwnerAccountId": {"Ref": "TrustedAccounts"}}}
     assert by_sid["DeleteOnlyManagedEndpoints"]["Condition"] == {
-        "StringEquals": {"aws:ResourceTag/linkpilot:managed": "true"}
-    }
-    assert by_sid["CreateOnlyManagedTaggedEndpoints"]["Condition"] == {
-        "StringEquals": {"aws:RequestTag/linkpilot:managed": "true"}
+        "StringEquals": {"aws:ResourceTag/linkpilot:managed": "true"},
+        "Null": {
+            "aws:ResourceTag/linkpilot:resource-configuration-arn": "false",
+            "ec2:VpceServiceName": "true",
+        },
     }
     assert by_sid["TagEndpointsOnlyWhileCreatingThem"]["Condition"] == {
         "StringEquals": {"ec2:CreateAction": "CreateVpcEndpoint"}
     }
+
+
+def test_creates_hold_the_managed_tag_and_the_private_dns_preference(template):
+    creates = [s for s in _statements(template) if s["Sid"] == "CreateOnlyManagedTaggedEndpoints"]
+    assert len(creates) == 2  # private DNS on / off
+    on, off = creates
+    domains = {
+        "ForAllValues:StringEquals": {
+            "ec2:VpcePrivateDnsSpecifiedDomains": {"Ref": "EndpointPrivateDnsDomains"}
+        }
+    }
+    preference = {"ec2:VpcePrivateDnsPreference": {"Ref": "EndpointPrivateDnsPreference"}}
+    assert on["Condition"] == {
+        "StringEquals": {"aws:RequestTag/linkpilot:managed": "true", **preference},
+        **domains,
+    }
+    assert off["Condition"] == {
+        "StringEquals": {"aws:RequestTag/linkpilot:managed": "true"},
+        "StringEqualsIfExists": preference,
+        **domains,
+    }
+    allowed = template["Parameters"]["EndpointPrivateDnsPreference"]["AllowedValues"]
+    assert "ALL_DOMAINS" not in allowed and template["Parameters"]["EndpointPrivateDnsPreference"][
+        "Default"
+    ] == ("VERIFIED_DOMAINS_ONLY")
+
+
+def test_private_dns_associates_only_the_policy_vpc(template):
+    (r53,) = [s for s in _statements(template) if s["Action"] == "route53:AssociateVPCWithHostedZone"]
+    assert r53["Condition"] == {
+        "ForAllValues:StringEquals": {
+            "route53:VPCs": {"Fn::Sub": "VPCId=${EndpointVpcId},VPCRegion=${AWS::Region}"}
+        },
+        "Null": {"route53:VPCs": "false"},
+    }
+
+
+def test_state_table_grants_only_the_lease_and_grace_items(template):
+    (state,) = [s for s in _statements(template) if s["Sid"] == "RunLeaseAndGraceMarks"]
+    assert state["Resource"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
+    assert state["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#reconcile", "grace#endpoints"]}
+    }
+    env = template["Resources"]["ControllerFunction"]["Properties"]["Environment"]["Variables"]
+    timeout = template["Resources"]["ControllerFunction"]["Properties"]["Timeout"]
+    assert int(env["LINKPILOT_LEASE_SECONDS"]) > timeout  # Lambda ends a holder before its lease expires
+    assert "ReservedConcurrentExecutions" not in template["Resources"]["ControllerFunction"]["Properties"]
+
+
+def test_endpoints_get_the_stacks_security_group_unless_the_operator_names_one(template):
+    sg = template["Resources"]["EndpointSecurityGroup"]
+    assert sg["Condition"] == "NoEndpointSecurityGroups"
+    policy = template["Resources"]["PolicyParameter"]["Properties"]["Value"]["Fn::Sub"][1]["Groups"]
+    assert policy["Fn::If"][:2] == ["NoEndpointSecurityGroups", {"Fn::Sub": '["${EndpointSecurityGroup}"]'}]
+    (ingress,) = sg["Properties"]["SecurityGroupIngress"]
+    assert ingress["SourceSecurityGroupId"] == {"Fn::Select": [0, {"Ref": "ProbeSecurityGroupIds"}]}
+    assert ingress["FromPort"] == ingress["ToPort"] == {"Ref": "ProbePort"}
 
 
 def test_triggers_retries_dead_letter_queue_and_alarms(template):
@@ -183,22 +249,30 @@ def _render_policy(template: dict[str, Any], **overrides: Any) -> str:
     conditions = {
         "HasTrustedAccounts": params["TrustedAccounts"] != [""],
         "HasAllowedArns": params["AllowedResourceConfigurationArns"] != [""],
-        "HasEndpointSecurityGroups": params["EndpointSecurityGroupIds"] != [""],
+        "NoEndpointSecurityGroups": params["EndpointSecurityGroupIds"] == [""],
+        "HasPrivateDnsDomains": params["EndpointPrivateDnsDomains"] != [""],
         "HasProbeExpectedBody": params["ProbeExpectedBody"] != "",
         "EndpointPrivateDnsOn": params["EndpointPrivateDns"] == "true",
     }
     assert set(conditions) <= set(template["Conditions"])
     value = template["Resources"]["PolicyParameter"]["Properties"]["Value"]
-    return str(_resolve(value, params, conditions, {}))
+    stack_group = {"EndpointSecurityGroup": STACK_GROUP}  # the stack's own group's id
+    return str(_resolve(value, params, conditions, stack_group))
+
+
+STACK_GROUP = "sg-0ccccccccccccccc1"
 
 
 def test_policy_parameter_with_defaults_trusts_nobody(template):
     policy = parse_policy(_render_policy(template))
     assert policy.trusted_accounts == ()
     assert policy.allowed_resource_configuration_arns is None
-    assert policy.endpoint.security_group_ids == ()
+    assert policy.endpoint.security_group_ids == (STACK_GROUP,)  # never the VPC's default group
+    assert policy.endpoint.private_dns_preference == "VERIFIED_DOMAINS_ONLY"
+    assert policy.endpoint.private_dns_specified_domains == ()
     assert policy.probe.defaults.expected_body is None
     assert policy.delete_endpoints_on_unshare is True
+    assert policy.unshare_grace_minutes == 15
 
 
 def test_policy_parameter_with_every_value_set(template):
@@ -210,6 +284,9 @@ def test_policy_parameter_with_every_value_set(template):
             UntrustedInvitations="reject",
             EndpointSecurityGroupIds=["sg-0bbbbbbbbbbbbbbb1"],
             EndpointPrivateDns="true",
+            EndpointPrivateDnsPreference="SPECIFIED_DOMAINS_ONLY",
+            EndpointPrivateDnsDomains=["db.example.com", "*.api.example.com"],
+            UnshareGraceMinutes=60,
             EndpointIpAddressType="dualstack",
             DeleteEndpointsOnUnshare="false",
             ProbePort=443,
@@ -223,6 +300,31 @@ def test_policy_parameter_with_every_value_set(template):
     assert policy.trusted_accounts == ("111111111111", "222222222222")
     assert policy.untrusted_invitations == "reject"
     assert policy.endpoint.private_dns is True and policy.endpoint.ip_address_type == "dualstack"
+    assert policy.endpoint.security_group_ids == ("sg-0bbbbbbbbbbbbbbb1",)
+    assert policy.endpoint.private_dns_preference == "SPECIFIED_DOMAINS_ONLY"
+    assert policy.endpoint.private_dns_specified_domains == ("db.example.com", "*.api.example.com")
+    assert policy.unshare_grace_minutes == 60
     assert policy.delete_endpoints_on_unshare is False
     assert policy.probe.defaults.expected_body == "Hello, World!"
     assert policy.probe.defaults.port == 443 and policy.probe.defaults.timeout_s == 3
+    assert policy.probe.defaults.kind == "https"
+
+
+def test_every_probe_kind_the_stack_parameter_allows_is_a_policy_kind(template):
+    from linkpilot.probe import contract as c
+
+    allowed = template["Parameters"]["ProbeScheme"]["AllowedValues"]
+    assert tuple(allowed) == c.KINDS
+    for kind in allowed:
+        assert parse_policy(_render_policy(template, ProbeScheme=kind)).probe.defaults.kind == kind
+
+
+def test_stack_delete_removes_managed_endpoints_only_when_asked(template):
+    cleanup = template["Resources"]["ManagedEndpointsCleanup"]
+    assert cleanup["Type"] == "Custom::LinkpilotManagedEndpoints"
+    assert cleanup["Properties"] == {
+        "ServiceToken": {"Fn::GetAtt": ["ControllerFunction", "Arn"]},
+        "DeleteManagedEndpoints": {"Ref": "DeleteEndpointsOnStackDelete"},
+        "StateTable": {"Ref": "StateTable"},  # deleted before the table that holds the lease it keeps
+    }
+    assert template["Parameters"]["DeleteEndpointsOnStackDelete"]["Default"] == "false"

@@ -10,7 +10,7 @@ from dataclasses import replace
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import NOW, TRUSTED, VPC
+from conftest import NOW, TRUSTED, VPC, make_policy
 from controller_fakes import FakeAccount, client_error
 
 from linkpilot.aws.events import EventBridgeEvents
@@ -25,7 +25,7 @@ from linkpilot.consumer.directory import (
     records_from_endpoints,
 )
 from linkpilot.consumer.memory import ControllerMemory
-from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, Endpoint
+from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, Endpoint, EndpointAssociation
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
@@ -128,13 +128,34 @@ def test_digest_follows_content() -> None:
 def test_records_skip_unmanaged_deleted_and_deleting_endpoints() -> None:
     tags = {MANAGED_TAG: "true", CONFIGURATION_TAG: CFG}
     endpoints = [
-        Endpoint("vpce-1", VPC, "available", CFG, tags, dns_name="a.on.aws"),
+        Endpoint("vpce-1", VPC, "available", CFG, tags, associations=(row("vpce-1", "a.on.aws"),)),
         Endpoint("vpce-2", VPC, "deleting", CFG, tags),
         Endpoint("vpce-3", VPC, "available", CFG, {}),
         Endpoint("vpce-4", VPC, "available", CFG, tags),
     ]
     records = records_from_endpoints(endpoints, without=["vpce-4"])
     assert [(r.endpoint_id, r.dns_name) for r in records] == [("vpce-1", "a.on.aws")]
+
+
+def row(endpoint_id: str, dns_name: str, **fields: str) -> EndpointAssociation:
+    return EndpointAssociation(
+        association_id=f"vpce-rsc-asc-{endpoint_id[5:]}",
+        endpoint_id=endpoint_id,
+        associated_resource_arn=CFG,
+        dns_name=dns_name,
+        accessibility="accessible",
+        **fields,
+    )
+
+
+def test_an_endpoint_without_association_rows_is_published_under_its_configuration() -> None:
+    """No rows read (none listed yet): one record named by the configuration id, no names, accessibility
+    unknown (published as such, so the state stays ``available`` only by the endpoint's own state)."""
+    tags = {MANAGED_TAG: "true", CONFIGURATION_TAG: CFG}
+    (record,) = records_from_endpoints([Endpoint("vpce-1", VPC, "available", CFG, tags)])
+    assert record.parameter == f"{PREFIX}/vpce-1/{CFG.rsplit('/', 1)[-1]}"
+    assert (record.dns_name, record.accessibility, record.state) == ("", "", "available")
+    assert '"accessibility":"unknown"' in record.value()
 
 
 # --- the reconcile over fakes ----------------------------------------------------------------------------
@@ -187,10 +208,14 @@ def wired(account: FakeAccount, directory: FakeDirectory) -> tuple[Controller, F
     ), events
 
 
-def test_reconcile_publishes_available_endpoints_and_removes_deleted_ones(policy, account, directory, wired):  # type: ignore[no-untyped-def]
+def test_reconcile_publishes_available_endpoints_and_removes_deleted_ones(account, directory, wired):  # type: ignore[no-untyped-def]
     controller, events = wired
+    policy = make_policy(unshare_grace_minutes=0)  # the unshared endpoint goes in the next run
     share = account.invite(TRUSTED, 1)
+    reconcile(policy, controller)  # accepts; the endpoint waits until RAM lists the share
+    account.settle()
     first = reconcile(policy, controller)
+    assert [r.action.kind.value for r in first.results] == ["create-endpoint"]
     assert directory.values == {} and first.directory.status == "unchanged"  # pending: not published yet
     account.make_available()
     second = reconcile(policy, controller)
@@ -219,6 +244,8 @@ def test_a_directory_failure_is_retryable_and_repeated_next_run(policy, account,
     controller, events = wired
     account.invite(TRUSTED, 1)
     reconcile(policy, controller)
+    account.settle()
+    reconcile(policy, controller)
     account.make_available()
     directory.fail_put = True
     report = reconcile(policy, controller)
@@ -233,6 +260,8 @@ def test_a_directory_failure_is_retryable_and_repeated_next_run(policy, account,
 
 def test_without_a_directory_nothing_is_published(policy, account, controller):  # type: ignore[no-untyped-def]
     account.invite(TRUSTED, 1)
+    reconcile(policy, controller)
+    account.settle()
     reconcile(policy, controller)
     account.make_available()
     assert reconcile(policy, controller).directory.status == "not-configured"
@@ -339,19 +368,19 @@ def test_records_follow_the_association_rows_an_endpoint_carries() -> None:
     """Endpoints that carry their DescribeVpcEndpointAssociations rows (field names of those rows: Id,
     AssociatedResourceArn, ResourceConfigurationGroupArn, DnsEntry, PrivateDnsEntry, accessibility) get one
     record per row, the private DNS name and accessibility included."""
-    from types import SimpleNamespace
-
     rows = (
-        SimpleNamespace(
+        EndpointAssociation(
             association_id="vpce-rsc-asc-1",
+            endpoint_id="vpce-1",
             associated_resource_arn=CHILD,
             group_arn=CFG,
             dns_name="a.on.aws",
             private_dns_name="db.provider.example",
-            accessibility="Accessible",
+            accessibility="accessible",
         ),
-        SimpleNamespace(
+        EndpointAssociation(
             association_id="vpce-rsc-asc-2",
+            endpoint_id="vpce-1",
             associated_resource_arn=CFG + "2",
             group_arn=CFG,
             dns_name="b.on.aws",
@@ -360,17 +389,8 @@ def test_records_follow_the_association_rows_an_endpoint_carries() -> None:
         ),
     )
     tags = {MANAGED_TAG: "true", CONFIGURATION_TAG: CFG}
-    endpoint = SimpleNamespace(
-        endpoint_id="vpce-1",
-        state="available",
-        managed=True,
-        managed_configuration_arn=CFG,
-        resource_configuration_arn=CFG,
-        dns_name="",
-        tags=tags,
-        associations=rows,
-    )
-    records = records_from_endpoints([endpoint])  # type: ignore[list-item]
+    endpoint = Endpoint("vpce-1", VPC, "available", CFG, tags, associations=rows)
+    records = records_from_endpoints([endpoint])
     assert [(r.parameter, r.private_dns_name, r.state) for r in records] == [
         (f"{PREFIX}/vpce-1/vpce-rsc-asc-1", "db.provider.example", "available"),
         (f"{PREFIX}/vpce-1/vpce-rsc-asc-2", "", "degraded"),

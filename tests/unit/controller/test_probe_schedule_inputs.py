@@ -23,7 +23,7 @@ def target(n: int) -> ProbeTarget:
 def test_no_targets_is_one_input_with_an_empty_list_not_none():
     defaults = ProbeSettings(port=443, scheme="https")
     (only,) = shard_inputs(defaults, [])
-    assert json.loads(only) == {"defaults": defaults.model_dump(mode="json"), "targets": []}
+    assert json.loads(only) == {"defaults": defaults.probe_input(), "targets": []}
     # the probe accepts it and probes nothing (it then reports ProbeTargetsFailed = 0)
     assert probe_event(json.loads(only)) == []
     # and it is a different published state from any non-empty one

@@ -40,7 +40,14 @@ def policy_accepts(field: str, value: Any) -> bool:
 def test_every_policy_setting_is_a_probe_field_with_the_same_default():
     defaults = ProbeSettings().model_dump()
     assert set(defaults) <= KNOWN_FIELDS
-    assert {k: DEFAULTS[k] for k in defaults} == defaults
+    # what the probe makes of a target that says nothing (kind: from the older scheme field's default)
+    effective = parse_target(BASE).to_dict()
+    published = ProbeSettings().probe_input()
+    assert set(published) == set(defaults) - {"scheme"}
+    assert {k: effective[k] for k in published} == published
+    assert {k: DEFAULTS[k] for k in published if k != "kind"} == {
+        k: v for k, v in published.items() if k != "kind"
+    }
 
 
 LIMITS = [
@@ -59,6 +66,10 @@ LIMITS = [
     ("host_header", "app.internal:8443", "a\r\nb"),
     ("server_name", "a." * 126 + "a", "a." * 126 + "ab"),  # 253 characters, then 254
     ("scheme", "https", "ftp"),
+    ("kind", "tcp", "udp"),
+    ("cert_expiry_days", 0, -1),
+    ("cert_expiry_days", c.MAX_CERT_EXPIRY_DAYS, c.MAX_CERT_EXPIRY_DAYS + 1),
+    ("ca_bundle", None, "no certificate here"),
 ]
 
 

@@ -8,9 +8,17 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from botocore.stub import ANY, Stubber
 
-from linkpilot.consumer.models import Endpoint, InvitationDecision, Verdict
-from linkpilot_cli.commands.status import last_probe_verdicts
-from linkpilot_cli.status import InvitationRow, ProbeVerdict, build_status, render_table
+from linkpilot.consumer.models import Endpoint, EndpointAssociation, InvitationDecision, Verdict
+from linkpilot.probe.model import AddressResult, ProbeResult
+from linkpilot_cli.commands.status import find_probe_log_group, last_probe_details, last_probe_verdicts
+from linkpilot_cli.status import (
+    InvitationRow,
+    ProbeDetail,
+    ProbeVerdict,
+    build_status,
+    probe_detail,
+    render_table,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0123456789abcdef0"
@@ -39,7 +47,7 @@ def test_report_lists_only_managed_endpoints_with_their_verdicts():
     )
     assert [(e.endpoint_id, e.probe) for e in report.endpoints] == [
         ("vpce-a", "ok"),
-        ("vpce-b", "failing"),
+        ("vpce-b", "down"),
         ("vpce-c", "no data"),
     ]
     assert report.endpoints[0].share_arn == SHARE
@@ -85,7 +93,9 @@ def test_refused_invitations_show_what_the_policy_would_do_and_why():
 def test_table_has_one_line_per_endpoint_under_a_header():
     report = build_status([endpoint("vpce-a")], {"vpce-a": ProbeVerdict(ok=True, at=NOW)}, [])
     lines = render_table(report).splitlines()
-    assert lines[1].split() == ["ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED", "AT"]
+    assert lines[1].split() == [
+        *("ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED", "AT", "FAILED", "ADDRESSES")
+    ]
     assert lines[2].split()[:5] == [
         "vpce-a",
         "available",
@@ -126,7 +136,126 @@ def test_last_verdict_is_the_newest_minimum_of_probe_success():
             window=timedelta(minutes=15),
             now=NOW,
         )
-    assert verdicts == {"vpce-a": ProbeVerdict(ok=False, at=NOW - timedelta(minutes=1))}
+    assert verdicts == {"vpce-a": ProbeVerdict(ok=False, at=NOW - timedelta(minutes=1), health=0.0)}
+
+
+# -- which addresses failed (the probe function's log line of the run) -------------------------------------
+
+
+def failed_line(endpoint_id: str, verdict: str, *addresses: tuple[str, str | None]) -> str:
+    """A probe function log line as Powertools writes it (the handler logs ``{"probe": row}``)."""
+    result = ProbeResult(
+        target=endpoint_id,
+        verdict=verdict,
+        kind="tcp",
+        error="10.0.2.7: timed out (1 of 3 addresses failing)",
+        addresses=[AddressResult(address=a, reason=r) for a, r in addresses],
+    )
+    record = {"level": "WARNING", "message": "probe target failed", "service": "linkpilot-probe"}
+    return json.dumps({**record, "probe": result.to_dict()})
+
+
+def test_a_probe_log_line_names_the_failed_addresses_with_their_reasons():
+    line = failed_line(
+        "vpce-a", "degraded", ("10.0.1.5", None), ("10.0.2.7", "timeout"), ("10.0.3.9", "connect")
+    )
+    endpoint_id, detail = probe_detail(line, int(NOW.timestamp() * 1000))
+    assert endpoint_id == "vpce-a"
+    assert detail == ProbeDetail(
+        "degraded",
+        NOW,
+        ("10.0.2.7 timeout", "10.0.3.9 connect"),
+        "10.0.2.7: timed out (1 of 3 addresses failing)",
+    )
+    for other in ('{"message": "probe run", "targets": 3}', "START RequestId: 1", "[1, 2]", '{"message": 1}'):
+        assert probe_detail(other, 0) is None
+
+
+def test_status_shows_degraded_down_and_the_failed_addresses_of_the_same_run():
+    at = NOW - timedelta(minutes=1)
+    verdicts = {
+        "vpce-a": ProbeVerdict(ok=False, at=at, health=2 / 3),
+        "vpce-b": ProbeVerdict(ok=False, at=at, health=0.0),
+        "vpce-c": ProbeVerdict(ok=True, at=at, health=1.0),
+        "vpce-d": ProbeVerdict(ok=True, at=at, health=1.0),
+    }
+    details = {
+        "vpce-a": ProbeDetail("degraded", at + timedelta(seconds=3), ("10.0.2.7 timeout",)),
+        # an older run's line: not this verdict's
+        "vpce-b": ProbeDetail("degraded", at - timedelta(minutes=5), ("10.0.9.9 connect",)),
+        # serving, but a certificate within the policy's threshold: the metric says 1, the log says why
+        "vpce-c": ProbeDetail("cert_expiring", at + timedelta(seconds=2), ("10.0.1.5 cert_expiring",)),
+        # an old failure of an endpoint that is ok now
+        "vpce-d": ProbeDetail("down", at - timedelta(minutes=3), ("10.0.1.6 connect",)),
+    }
+    eps = [endpoint(e) for e in ("vpce-a", "vpce-b", "vpce-c", "vpce-d")]
+    report = build_status(eps, verdicts, [], details)
+    rows = {e.endpoint_id: (e.probe, e.failed_addresses) for e in report.endpoints}
+    assert rows == {
+        "vpce-a": ("degraded", ("10.0.2.7 timeout",)),
+        "vpce-b": ("down", ()),
+        "vpce-c": ("cert_expiring", ("10.0.1.5 cert_expiring",)),
+        "vpce-d": ("ok", ()),
+    }
+    assert report.to_json()["summary"]["probing_failing"] == 2
+    text = render_table(report)
+    assert "10.0.2.7 timeout" in text and "10.0.9.9" not in text and "10.0.1.6" not in text
+
+
+def test_the_log_read_asks_for_the_failed_lines_since_the_oldest_verdict_and_keeps_the_newest():
+    logs = boto3.client("logs", region_name="us-east-1")
+    group = "/aws/lambda/linkpilot-ProbeFunction-AbC123"
+    older = failed_line("vpce-a", "down", ("10.0.1.5", "connect"))
+    newer = failed_line("vpce-a", "degraded", ("10.0.1.5", None), ("10.0.2.7", "timeout"))
+    ms = int(NOW.timestamp() * 1000)
+    with Stubber(logs) as stub:
+        stub.add_response(
+            "describe_log_groups",
+            {
+                "logGroups": [
+                    {"logGroupName": group},
+                    {"logGroupName": "/aws/lambda/linkpilot-ControllerFunction-X"},
+                ]
+            },
+            {"logGroupNamePrefix": "/aws/lambda/"},
+        )
+        stub.add_response(
+            "filter_log_events",
+            {"events": [{"timestamp": ms - 60_000, "message": newer}], "nextToken": "t"},
+            {
+                "logGroupName": group,
+                "startTime": ms - 120_000,
+                "endTime": ms + 60_000,
+                "filterPattern": '"probe target failed"',
+            },
+        )
+        stub.add_response(
+            "filter_log_events",
+            {"events": [{"timestamp": ms - 110_000, "message": older}]},
+            {
+                "logGroupName": group,
+                "startTime": ms - 120_000,
+                "endTime": ms + 60_000,
+                "filterPattern": '"probe target failed"',
+                "nextToken": "t",
+            },
+        )
+        assert find_probe_log_group(logs) == group
+        details = last_probe_details(logs, group, since=NOW - timedelta(minutes=2), now=NOW)
+    assert details["vpce-a"].verdict == "degraded" and details["vpce-a"].failed_addresses == (
+        "10.0.2.7 timeout",
+    )
+
+
+def test_no_probe_log_group_is_guessed_among_several():
+    logs = boto3.client("logs", region_name="us-east-1")
+    groups = [{"logGroupName": f"/aws/lambda/stack{n}-ProbeFunction-{n}"} for n in (1, 2)]
+    groups.append({"logGroupName": "/aws/lambda/stack3-ProbeFunctionality"})  # not a probe's
+    with Stubber(logs) as stub:
+        stub.add_response(
+            "describe_log_groups", {"logGroups": groups}, {"logGroupNamePrefix": "/aws/lambda/"}
+        )
+        assert find_probe_log_group(logs) is None
 
 
 def test_status_shows_the_names_the_controller_publishes():
@@ -134,9 +263,14 @@ def test_status_shows_the_names_the_controller_publishes():
 
     from linkpilot.consumer.directory import records_from_endpoints
 
-    ep = replace(
-        endpoint("vpce-a"), dns_name="vpce-a.rcfg-0123456789abcdef0.x.vpc-lattice-rsc.us-east-1.on.aws"
+    row = EndpointAssociation(
+        association_id="vpce-rsc-asc-0123456789abcdef0",
+        endpoint_id="vpce-a",
+        associated_resource_arn=CFG,
+        dns_name="vpce-a.rcfg-0123456789abcdef0.x.vpc-lattice-rsc.us-east-1.on.aws",
+        accessibility="accessible",
     )
+    ep = replace(endpoint("vpce-a"), associations=(row,))
     report = build_status([ep, endpoint("vpce-p", state="pending")], {}, [])
     (published,) = records_from_endpoints([ep])
     by_id = {e.endpoint_id: e for e in report.endpoints}

@@ -1,7 +1,10 @@
 """EC2, consumer side: the resource endpoints Linkpilot manages (read, create, delete).
 
 The only module that makes the consumer's EC2 calls. Reads only endpoints carrying the managed tag (one
-call for up to 1,000), so an endpoint someone else made is never even seen, let alone touched.
+call for up to 1,000), so an endpoint someone else made is never even seen, let alone touched. A Resource
+endpoint's DNS names are not in ``DescribeVpcEndpoints`` (AWS returns no ``DnsEntries`` for this type):
+they are read with ``DescribeVpcEndpointAssociations`` for the live managed endpoints, one row per
+associated resource (per child of a GROUP configuration).
 Per-endpoint refusals (availability-zone mismatch, quota, permission, bad ids) come back as
 ``Refused`` with a plain category; throttling and unexpected errors propagate.
 """
@@ -9,20 +12,35 @@ Per-endpoint refusals (availability-zone mismatch, quota, permission, bad ids) c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, PaginationError
 
 from linkpilot.aws.errors import error_code, error_message, is_transient, translates_errors
-from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, SHARE_TAG, Endpoint
+from linkpilot.consumer.models import (
+    CONFIGURATION_TAG,
+    MANAGED_TAG,
+    SHARE_TAG,
+    Endpoint,
+    EndpointAssociation,
+)
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.errors import Refused
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ec2.type_defs import VpcEndpointTypeDef
+    from mypy_boto3_ec2.type_defs import (
+        DescribeVpcEndpointAssociationsRequestTypeDef,
+        VpcEndpointAssociationTypeDef,
+        VpcEndpointTypeDef,
+    )
 
 PAGE_SIZE = 1000  # DescribeVpcEndpoints' maximum MaxResults
+ASSOCIATIONS_PAGE_SIZE = 100  # DescribeVpcEndpointAssociations' MaxResults is 1-100 (botocore model)
+# Endpoint ids per DescribeVpcEndpointAssociations call. The model documents no maximum for VpcEndpointIds
+# (UNVERIFIED); a modest batch keeps each request small whatever EC2's unpublished limit is.
+ASSOCIATIONS_BATCH = 50
 DELETE_BATCH = 25
 NOT_FOUND_CODES = frozenset({"InvalidVpcEndpoint.NotFound", "InvalidVpcEndpointId.NotFound"})
 
@@ -43,7 +61,6 @@ def _category(code: str, message: str) -> str | None:
 
 def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
     tags = {t.get("Key", ""): t.get("Value", "") for t in item.get("Tags", [])}
-    dns = item.get("DnsEntries", [])
     last_error = item.get("LastError", {})
     failure = item.get("FailureReason", "") or (
         f"{last_error.get('Code', '')}: {last_error.get('Message', '')}" if last_error else ""
@@ -54,9 +71,24 @@ def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
         state=str(item.get("State", "")).lower(),
         resource_configuration_arn=item.get("ResourceConfigurationArn", ""),
         tags=tags,
-        dns_name=(dns[0].get("DnsName", "") if dns else ""),
         created_at=item.get("CreationTimestamp"),
         last_error=failure,
+        ip_address_type=str(item.get("IpAddressType", "")).lower(),
+    )
+
+
+def _association(item: VpcEndpointAssociationTypeDef) -> EndpointAssociation:
+    code, reason = item.get("FailureCode", ""), item.get("FailureReason", "")
+    return EndpointAssociation(
+        association_id=item.get("Id", ""),
+        endpoint_id=item.get("VpcEndpointId", ""),
+        associated_resource_arn=item.get("AssociatedResourceArn", ""),
+        group_arn=item.get("ResourceConfigurationGroupArn", ""),
+        dns_name=item.get("DnsEntry", {}).get("DnsName", ""),
+        private_dns_name=item.get("PrivateDnsEntry", {}).get("DnsName", ""),
+        # the AWS CLI example shows "Accessible"; the filter documentation writes it lower-case
+        accessibility=str(item.get("AssociatedResourceAccessibility", "")).lower(),
+        failure=": ".join(part for part in (code, reason) if part),
     )
 
 
@@ -71,19 +103,93 @@ class Ec2Endpoints:
             Filters=[{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}],
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
-        return [
+        found = [
             _endpoint(item)
             for page in pages
             for item in page.get("VpcEndpoints", [])
             if str(item.get("VpcEndpointType", "")).lower() == "resource"
         ]
+        rows = self.associations([e.endpoint_id for e in found if e.live])
+        return [replace(e, associations=tuple(rows.get(e.endpoint_id, ()))) for e in found]
+
+    def associations(self, endpoint_ids: Sequence[str]) -> dict[str, list[EndpointAssociation]]:
+        """Each endpoint's association rows (batched, paginated). An endpoint deleted since it was listed
+        has none: a batch EC2 refuses as not found is read again one endpoint at a time."""
+        rows: dict[str, list[EndpointAssociation]] = {}
+        ids = sorted(set(endpoint_ids))
+        for start in range(0, len(ids), ASSOCIATIONS_BATCH):
+            batch = ids[start : start + ASSOCIATIONS_BATCH]
+            try:
+                found = self._association_rows(batch)
+            except ClientError as exc:
+                if error_code(exc) not in NOT_FOUND_CODES:
+                    raise
+                if len(batch) == 1:
+                    continue
+                found = [r for one in batch for r in self._association_rows_if_found(one)]
+            for row in found:
+                rows.setdefault(row.endpoint_id, []).append(row)
+        for values in rows.values():
+            values.sort(key=lambda r: (r.associated_resource_arn, r.association_id))
+        return rows
+
+    def _association_rows_if_found(self, endpoint_id: str) -> list[EndpointAssociation]:
+        try:
+            return self._association_rows([endpoint_id])
+        except ClientError as exc:
+            if error_code(exc) in NOT_FOUND_CODES:
+                return []
+            raise
+
+    def _association_rows(self, endpoint_ids: list[str]) -> list[EndpointAssociation]:
+        found: list[EndpointAssociation] = []
+        request: DescribeVpcEndpointAssociationsRequestTypeDef = {
+            "VpcEndpointIds": endpoint_ids,
+            "MaxResults": ASSOCIATIONS_PAGE_SIZE,
+        }
+        seen: set[str] = set()
+        while True:  # botocore has no paginator for DescribeVpcEndpointAssociations
+            page = self._ec2.describe_vpc_endpoint_associations(**request)
+            found.extend(_association(item) for item in page.get("VpcEndpointAssociations", []))
+            token = page.get("NextToken", "")
+            if not token:
+                return found
+            if token in seen:
+                raise PaginationError(message=f"The same next token was received twice: {token}")
+            seen.add(token)
+            request["NextToken"] = token
+
+    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
+        """Resource endpoints in ``vpc_id`` WITHOUT the managed tag: read only to be reported (e.g. one whose
+        tag was removed: EC2 would hand it back for our ``ClientToken``). Never planned for deletion."""
+        pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}], PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        endpoints = (
+            _endpoint(item)
+            for page in pages
+            for item in page.get("VpcEndpoints", [])
+            if str(item.get("VpcEndpointType", "")).lower() == "resource"
+        )
+        return [e for e in endpoints if not e.managed]
 
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
     ) -> str:
-        """Create (or, with the same token, find again) the configuration's endpoint; returns its id."""
+        """Create (or, with the same token, find again) the configuration's endpoint; returns its id.
+
+        ``Refused("UnmanagedEndpoint")`` when the endpoint EC2 returns carries tags but not the managed tag:
+        the token handed back an endpoint someone untagged, which is not ours and must not count as created.
+        (Whether EC2 returns the current tags on a token replay is UNVERIFIED: the planner checks first.)
+        """
+        dns_options: dict[str, object] = {}
+        if placement.private_dns:
+            dns_options = {"PrivateDnsPreference": placement.private_dns_preference}
+            if placement.private_dns_specified_domains:
+                dns_options["PrivateDnsSpecifiedDomains"] = list(placement.private_dns_specified_domains)
         try:
             response = self._ec2.create_vpc_endpoint(
+                **({"DnsOptions": dns_options} if dns_options else {}),  # type: ignore[arg-type]
                 VpcEndpointType="Resource",
                 VpcId=placement.vpc_id,
                 ResourceConfigurationArn=configuration_arn,
@@ -110,7 +216,15 @@ class Ec2Endpoints:
             if category is None:
                 raise
             raise Refused(code, message, category) from exc
-        return response.get("VpcEndpoint", {}).get("VpcEndpointId", "")
+        endpoint = response.get("VpcEndpoint", {})
+        endpoint_id = endpoint.get("VpcEndpointId", "")
+        if "Tags" in endpoint and not _endpoint(endpoint).managed:
+            raise Refused(
+                "UnmanagedEndpoint",
+                f"{endpoint_id} came back for this configuration without the {MANAGED_TAG} tag: not ours",
+                "not ours",
+            )
+        return endpoint_id
 
     def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, Refused | None]:
         """Delete endpoints (batched); per id, None when gone or going, else why EC2 refused."""

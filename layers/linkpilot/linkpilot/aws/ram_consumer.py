@@ -34,6 +34,11 @@ GONE_CODES = frozenset(
         "MalformedArnException",
     }
 )
+# Refusals of one inspection: this invitation's contents cannot be read (e.g. IAM's ram:ShareOwnerAccountId
+# condition denies the sender). That invitation is left pending and reported; the run goes on.
+INSPECTION_REFUSAL_CODES = frozenset(
+    {"AccessDeniedException", "AccessDenied", "OperationNotPermittedException"}
+)
 # Refusals of one accept/reject that retrying will not change.
 REFUSAL_CODES = frozenset(
     {
@@ -97,6 +102,7 @@ class RamConsumer:
 
         botocore has no paginator for ListPendingInvitationResources, so this loop follows ``nextToken``
         itself and, like botocore's paginators, stops with ``PaginationError`` on a token seen before.
+        Raises ``Refused`` when AWS refuses to show this one invitation's contents (AccessDenied).
         """
         found: list[ShareResource] = []
         seen: set[str] = set()
@@ -110,6 +116,8 @@ class RamConsumer:
             except ClientError as exc:
                 if error_code(exc) in GONE_CODES:
                     return None
+                if error_code(exc) in INSPECTION_REFUSAL_CODES:
+                    raise Refused(error_code(exc), error_message(exc), "inspection refused") from exc
                 raise
             found.extend(
                 ShareResource(

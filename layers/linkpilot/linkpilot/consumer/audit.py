@@ -90,6 +90,25 @@ def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Re
             resource_configuration_arn=o.resource_configuration_arn,
             reason=o.reason,
         )
+    for u in report.plan.unmanaged:
+        add(
+            u.resource_configuration_arn,
+            "unmanaged-endpoint",
+            dedupe=f"unmanaged|{u.endpoint_id}",
+            endpoint_id=u.endpoint_id,
+            resource_configuration_arn=u.resource_configuration_arn,
+            reason=u.reason,
+        )
+    for g in report.plan.awaiting_grace:
+        add(
+            g.resource_configuration_arn,
+            "awaiting-grace",
+            dedupe=f"grace|{g.endpoint_id}|{g.missing_since.isoformat()}",
+            endpoint_id=g.endpoint_id,
+            resource_configuration_arn=g.resource_configuration_arn,
+            reason=f"configuration missing since {g.missing_since.isoformat()}; deleted after "
+            f"{g.delete_after.isoformat()} if still missing",
+        )
     for arn, share, why in report.plan.refused_resources:
         add(
             arn,

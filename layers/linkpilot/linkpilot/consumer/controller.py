@@ -23,6 +23,7 @@ from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile, record_read_failure
 from linkpilot.errors import AwsError
+from linkpilot.lease import LeaseBusy
 
 
 class Trigger(StrEnum):
@@ -125,7 +126,14 @@ def handle_event(
 
     ctl = controller()
     try:
-        report = reconcile(policy, ctl, trigger=trigger.value)
+        # an event or the schedule is only a hint: a run that began after it covers it
+        hint = trigger in {Trigger.RAM_EVENT, Trigger.SCHEDULE}
+        report = reconcile(policy, ctl, trigger=trigger.value, coalesce=hint)
+    except LeaseBusy:
+        # another run held the account's lease all along: nothing read or changed; retried by the platform
+        metrics.add_metric(name="LeaseBusy", unit=MetricUnit.Count, value=1)
+        logger.warning("another reconcile holds the lease: raising so the invocation is retried")
+        raise
     except AwsError as exc:
         metrics.add_metric(name="ReconcileErrors", unit=MetricUnit.Count, value=1)
         logger.exception("reading AWS failed: nothing changed; raising so the invocation is retried")

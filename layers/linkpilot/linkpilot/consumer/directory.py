@@ -7,6 +7,8 @@ parameters to write (new or changed value only), to delete (the association or i
 one event per association whose state changed. The previous state is the one recorded in the published
 parameter, so the plan needs no memory of its own: a run that failed half-way is completed by the next.
 
+:func:`refresh_directory` is the reconcile's step that applies the plan through the controller's ports.
+
 States: ``available`` (endpoint Available and the association accessible), ``degraded`` (the endpoint exists
 but is not Available, or the association is not accessible), ``gone`` (the parameter is deleted). Pending
 endpoints are not published: an application should not find a name that does not answer yet.
@@ -19,9 +21,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.models import Endpoint
+from linkpilot.consumer.report import DirectoryRefresh
+from linkpilot.errors import AwsError
+
+if TYPE_CHECKING:
+    from linkpilot.consumer.ports import Controller
 
 PREFIX = "/linkpilot/endpoints"
 EVENT_SOURCE = "linkpilot"
@@ -173,15 +180,15 @@ def records_from_endpoints(
     (``without``). Endpoints on their way out (deleting, deleted) have no record: their parameters go.
 
     One record per ``DescribeVpcEndpointAssociations`` row the endpoint carries (``associations``: a GROUP
-    gives one per child); an endpoint without rows (none read yet, or an endpoint model without them) gives
-    one record with the name ``DescribeVpcEndpoints`` gave it.
+    gives one per child); an endpoint without rows (none read: rows are read for live endpoints only, or
+    none listed yet) gives one record for its configuration, with no names and accessibility unknown.
     """
     skip = set(without)
     records = []
     for endpoint in endpoints:
         if not endpoint.managed or endpoint.endpoint_id in skip or endpoint.state in GONE_STATES:
             continue
-        rows = getattr(endpoint, "associations", ())  # the association rows, where the model carries them
+        rows = endpoint.associations
         if not rows:
             records.append(
                 AssociationRecord(
@@ -208,3 +215,35 @@ def records_from_endpoints(
                 )
             )
     return records
+
+
+def refresh_directory(
+    controller: Controller, endpoints: Iterable[Endpoint], deleted: Iterable[str]
+) -> tuple[DirectoryRefresh, tuple[str, ...]]:
+    """Publish the managed endpoints' names (SSM) and their state changes (events), less the endpoints this
+    run ``deleted``. Events go first: if a parameter write fails after them, the next run sends them again
+    (at least once, never lost). Returns what was done and the side errors (retryable) for the report."""
+    directory, events = controller.directory, controller.events
+    if directory is None:
+        return DirectoryRefresh("not-configured"), ()
+    records = records_from_endpoints(endpoints, without=deleted)
+    digest = directory_digest(records)
+    # A warm container that published these very records (within the memory's TTL) need not read SSM.
+    if controller.memory.probe_digest(DIRECTORY_MEMORY_KEY) == digest:
+        return DirectoryRefresh("unchanged"), ()
+    try:
+        plan = plan_directory(records, directory.published())
+        if events is not None and plan.events:
+            events.put([e.entry() for e in plan.events])
+        for name, value in plan.puts.items():
+            directory.put(name, value)
+        for name in plan.deletes:
+            directory.delete(name)
+    except AwsError as exc:
+        controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, None)
+        return DirectoryRefresh("failed", detail=str(exc)), (f"endpoint directory: {exc}",)
+    controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, digest)
+    if plan.empty:
+        return DirectoryRefresh("unchanged"), ()
+    sent = len(plan.events) if events is not None else 0
+    return DirectoryRefresh("updated", len(plan.puts), len(plan.deletes), sent), ()

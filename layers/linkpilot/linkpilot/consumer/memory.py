@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 
 class ControllerMemory:
@@ -20,6 +21,7 @@ class ControllerMemory:
         self._max_audit_keys = max_audit_keys
         self._probe: dict[str, tuple[str, float]] = {}
         self._audited: dict[str, float] = {}
+        self._missing: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
     def probe_digest(self, key: str) -> str | None:
@@ -43,6 +45,16 @@ class ControllerMemory:
                 self._audited.clear()
             self._audited.update(dict.fromkeys(fresh, now))
             return fresh
+
+    # Grace marks when no state table is configured (``linkpilot reconcile`` without one): a process's
+    # memory, so a one-shot CLI run never deletes an endpoint for a configuration missing from its read.
+    def missing_since(self) -> dict[str, datetime]:
+        with self._lock:
+            return dict(self._missing)
+
+    def save_missing(self, marks: Mapping[str, datetime]) -> None:
+        with self._lock:
+            self._missing = dict(marks)
 
     def forget_audited(self, keys: Iterable[str]) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MANAGED_TAG = "linkpilot:managed"
 CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
 SHARE_TAG = "linkpilot:resource-share-arn"
+ADDRESS_FAMILIES = frozenset({"ipv4", "ipv6", "dualstack"})  # EC2's IpAddressType enum, lower case
 
 
 def arn_account(arn: str) -> str:
@@ -49,17 +50,54 @@ class ShareResource:
 
 
 @dataclass(frozen=True)
+class EndpointAssociation:
+    """One row of ``DescribeVpcEndpointAssociations``: a resource reachable through a resource endpoint.
+
+    A SINGLE or ARN configuration gives one row; a GROUP configuration one row per child (``group_arn``
+    names the group, ``associated_resource_arn`` the child). The DNS names of a resource endpoint live
+    here only: ``DescribeVpcEndpoints`` gives a Resource endpoint no ``DnsEntries``.
+    """
+
+    association_id: str
+    endpoint_id: str
+    associated_resource_arn: str
+    group_arn: str = ""
+    dns_name: str = ""  # DnsEntry.DnsName
+    private_dns_name: str = ""  # PrivateDnsEntry.DnsName (private DNS on)
+    accessibility: str = ""  # AssociatedResourceAccessibility, lower-cased ("accessible" | "inaccessible")
+    failure: str = ""
+
+    @property
+    def accessible(self) -> bool:
+        return self.accessibility == "accessible"
+
+
+@dataclass(frozen=True)
 class Endpoint:
-    """A VPC endpoint of type Resource, as ``DescribeVpcEndpoints`` reports it."""
+    """A VPC endpoint of type Resource, as ``DescribeVpcEndpoints`` reports it, with its associations."""
 
     endpoint_id: str
     vpc_id: str
     state: str  # lower-cased: AWS documents and examples disagree on casing
     resource_configuration_arn: str
     tags: Mapping[str, str] = field(default_factory=dict)
-    dns_name: str = ""
     created_at: datetime | None = None
     last_error: str = ""
+    # lower-cased IpAddressType (ipv4 | ipv6 | dualstack): AWS answers IPV4 where the model's enum says ipv4
+    ip_address_type: str = ""
+    # read for live endpoints only (deleting or failed ones are neither probed nor kept)
+    associations: tuple[EndpointAssociation, ...] = ()
+
+    @property
+    def address_family(self) -> str:
+        """Which addresses of the endpoint's name the probe tries. Unknown or missing: every address
+        (dualstack), so that an unexpected answer never hides a reachable address nor invents a failure."""
+        return self.ip_address_type if self.ip_address_type in ADDRESS_FAMILIES else "dualstack"
+
+    @property
+    def dns_name(self) -> str:
+        """The first accessible association's DNS name ('' when none): for display only."""
+        return next((a.dns_name for a in self.associations if a.accessible and a.dns_name), "")
 
     @property
     def managed(self) -> bool:
@@ -81,12 +119,24 @@ DEAD_ENDPOINT_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "
 
 @dataclass(frozen=True)
 class ObservedState:
-    """What one reconcile read. ``pending_resources`` holds only the invitations that were inspected."""
+    """What one reconcile read. ``pending_resources`` holds only the invitations that were inspected;
+    ``inspection_refused`` the invitations whose contents AWS refused to show (invitation arn -> why).
+
+    ``trust_ceiling``: the accounts the deployed IAM policy lets the controller inspect and accept shares
+    from (the stack's ``TrustedAccounts``); None when unknown (CLI). Trust is the policy's
+    ``trusted_accounts`` within that ceiling, so the policy and IAM cannot disagree about an account.
+    """
 
     invitations: tuple[Invitation, ...] = ()
     pending_resources: Mapping[str, tuple[ShareResource, ...]] = field(default_factory=dict)
     shared_resources: tuple[ShareResource, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    inspection_refused: Mapping[str, str] = field(default_factory=dict)
+    trust_ceiling: frozenset[str] | None = None
+    # Resource endpoints in the policy VPC WITHOUT the managed tag: never touched, only reported
+    unmanaged_endpoints: tuple[Endpoint, ...] = ()
+    # managed endpoint id -> when it was first seen without its configuration (the grace marks)
+    missing_since: Mapping[str, datetime] = field(default_factory=dict)
 
 
 class Verdict(StrEnum):
@@ -131,8 +181,6 @@ class Action:
     resource_configuration_arn: str = ""
     endpoint_id: str = ""
     client_token: str = ""
-    # a create that needs an invitation accepted first is skipped when that accept fails
-    after_invitation: str = ""
     # where a create puts the endpoint (the plan carries it: the executor never re-reads the policy)
     placement: EndpointPlacement | None = None
 
@@ -151,19 +199,69 @@ class OrphanedEndpoint:
 
 
 @dataclass(frozen=True)
+class UnmanagedEndpoint:
+    """An endpoint without the managed tag that serves an allowed configuration: not ours, so the
+    configuration gets no managed endpoint (EC2 would hand back this one for the same ``ClientToken``)."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GraceEndpoint:
+    """A managed endpoint whose configuration is missing, kept until the absence has lasted the grace."""
+
+    endpoint_id: str
+    resource_configuration_arn: str
+    missing_since: datetime
+    delete_after: datetime
+
+
+@dataclass(frozen=True)
 class ProbeTarget:
+    """One endpoint association to probe: the endpoint, the row's DNS name and the resource behind it
+    (the endpoint's configuration, or for a GROUP configuration the child)."""
+
     endpoint_id: str
     dns_name: str
     resource_configuration_arn: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    address_family: str = "ipv4"  # the endpoint's IpAddressType
+    # the association's resource (AssociatedResourceArn) when it is not the endpoint's configuration: a
+    # GROUP configuration's child. The probe's contract calls it ``child_arn`` (a label on the result).
+    child_arn: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        item = {
             "endpoint_id": self.endpoint_id,
             "dns_name": self.dns_name,
             "resource_configuration_arn": self.resource_configuration_arn,
+            "address_family": self.address_family,
             **dict(self.overrides),
         }
+        if self.child_arn and self.child_arn != self.resource_configuration_arn:
+            item["child_arn"] = self.child_arn
+        return item
+
+
+@dataclass(frozen=True)
+class UnprobedAssociation:
+    """An association of a kept endpoint that gets no probe target, and why (reported every run)."""
+
+    endpoint_id: str
+    associated_resource_arn: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Accepted or shared, but not usable yet: no endpoint is made before RAM lists the configuration as
+    AVAILABLE (acceptance completes asynchronously); a later run (event or schedule) creates it."""
+
+    share_arn: str
+    resource_configuration_arn: str  # '' when the share's contents are not known (accepted earlier)
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -174,8 +272,14 @@ class Plan:
     # shared configurations the policy refuses: (configuration arn, share arn, reason)
     refused_resources: tuple[tuple[str, str, str], ...] = ()
     probe_targets: tuple[ProbeTarget, ...] = ()
+    unprobed: tuple[UnprobedAssociation, ...] = ()
+    waiting: tuple[Waiting, ...] = ()
     # the probe input's defaults (None: the contract's defaults)
     probe_defaults: ProbeSettings | None = None
+    unmanaged: tuple[UnmanagedEndpoint, ...] = ()
+    awaiting_grace: tuple[GraceEndpoint, ...] = ()
+    # the grace marks after this plan: every managed endpoint now missing its configuration, and since when
+    missing_since: Mapping[str, datetime] = field(default_factory=dict)
 
     def of_kind(self, kind: ActionKind) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is kind)

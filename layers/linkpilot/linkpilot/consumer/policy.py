@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linkpilot.probe import contract as pc  # the probe's limits and defaults: one contract
 
@@ -33,6 +33,9 @@ ResourceType = Annotated[
 ]
 SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
+DomainName = Annotated[
+    str, Field(pattern=r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+]
 
 
 class _Strict(BaseModel):
@@ -52,22 +55,92 @@ class EndpointPlacement(_Strict):
         default=(), max_length=5, description="security groups on the endpoint: the consumer's access control"
     )
     private_dns: bool = Field(default=False, description="PrivateDnsEnabled of the created endpoints")
+    private_dns_preference: Literal["VERIFIED_DOMAINS_ONLY", "SPECIFIED_DOMAINS_ONLY"] = Field(
+        default="VERIFIED_DOMAINS_ONLY",
+        description=(
+            "with private DNS on: which of the provider's domain names get a private hosted zone in the VPC "
+            "(never ALL_DOMAINS: a provider could shadow any name)"
+        ),
+    )
+    private_dns_specified_domains: tuple[DomainName, ...] = Field(
+        default=(), max_length=10, description="the allow-list for SPECIFIED_DOMAINS_ONLY"
+    )
     ip_address_type: Literal["ipv4", "ipv6", "dualstack"] = Field(default="ipv4")
 
-    @field_validator("subnet_ids", "security_group_ids")
+    @field_validator("subnet_ids", "security_group_ids", "private_dns_specified_domains")
     @classmethod
     def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if len(set(value)) != len(value):
             raise ValueError("duplicate ids")
         return value
 
+    @model_validator(mode="after")
+    def _domains_match_preference(self) -> EndpointPlacement:
+        specified = self.private_dns_preference == "SPECIFIED_DOMAINS_ONLY"
+        if specified and not self.private_dns_specified_domains:
+            raise ValueError("SPECIFIED_DOMAINS_ONLY needs private_dns_specified_domains")
+        if not specified and self.private_dns_specified_domains:
+            raise ValueError("private_dns_specified_domains needs SPECIFIED_DOMAINS_ONLY")
+        return self
 
-class ProbeSettings(_Strict):
-    """How the probe function checks a target through its endpoint (defaults for every target)."""
 
+Kind = Literal["http", "https", "tcp", "tls"]  # = probe contract KINDS (a test keeps them equal)
+Scheme = Literal["http", "https"]
+PemBundle = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=pc.MAX_CA_BUNDLE,
+        description="PEM CA certificate(s) trusted for https/tls checks instead of the system's",
+    ),
+]
+_KIND = "kind of check: http/https (GET judged on status and body), tcp (connect), tls (handshake)"
+_SCHEME = "older name of kind, http or https only; kind wins where both are given and must agree"
+_CERT_DAYS = "https/tls: a certificate with fewer days to expiry is its own verdict (cert_expiring)"
+
+
+class _ProbeFields(_Strict):
+    """What the defaults and the overrides check alike: ``scheme`` means ``kind``; a CA bundle must load."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_scheme(cls, data: Any) -> Any:
+        """Policies from before kinds say ``scheme``: it sets ``kind`` (which must agree, if also given)."""
+        if isinstance(data, dict) and data.get("scheme") is not None:
+            scheme, kind = data["scheme"], data.get("kind")
+            if kind is not None and kind != scheme:
+                raise ValueError(f"scheme {scheme!r} and kind {kind!r} disagree; give kind only")
+            if scheme in pc.HTTP_KINDS:  # anything else: the scheme field's own error
+                return {**data, "kind": scheme}
+        return data
+
+    @field_validator("ca_bundle", check_fields=False)
+    @classmethod
+    def _loadable_pem(cls, value: str | None) -> str | None:
+        """PEM certificates the probe can load (checked here, so that a bad bundle changes nothing)."""
+        if value is None:
+            return None
+        if "-----BEGIN CERTIFICATE-----" not in value:
+            raise ValueError("ca_bundle must hold PEM certificates (-----BEGIN CERTIFICATE-----)")
+        import ssl
+
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=value)
+        except (ssl.SSLError, ValueError) as exc:
+            raise ValueError(f"ca_bundle does not load: {exc}") from None
+        return value
+
+
+class ProbeSettings(_ProbeFields):
+    """How the probe function checks a target through its endpoint (defaults for every target).
+
+    The address family is not a setting: every target follows its endpoint's IpAddressType.
+    """
+
+    kind: Kind = Field(default=pc.DEFAULT_KIND, description=_KIND)
+    scheme: Scheme | None = Field(default=None, description=_SCHEME, json_schema_extra={"deprecated": True})
     port: int = Field(default=pc.DEFAULT_PORT, ge=pc.MIN_PORT, le=pc.MAX_PORT)
     path: str = Field(default=pc.DEFAULT_PATH, pattern=pc.PATH_PATTERN, max_length=pc.MAX_PATH)
-    scheme: Literal["http", "https"] = "http"
     server_name: str | None = Field(
         default=None,
         max_length=pc.MAX_HOST_NAME,
@@ -87,15 +160,24 @@ class ProbeSettings(_Strict):
         description="substring the body must hold",
     )
     timeout_s: float = Field(default=pc.DEFAULT_TIMEOUT_S, gt=0, le=pc.MAX_TIMEOUT_S)
+    cert_expiry_days: int = Field(
+        default=pc.DEFAULT_CERT_EXPIRY_DAYS, ge=0, le=pc.MAX_CERT_EXPIRY_DAYS, description=_CERT_DAYS
+    )
+    ca_bundle: PemBundle | None = None
+
+    def probe_input(self) -> dict[str, Any]:
+        """The probe input's ``defaults`` (``kind`` only: ``scheme`` is the policy's older spelling)."""
+        return self.model_dump(mode="json", exclude={"scheme"})
 
 
-class ProbeOverride(_Strict):
+class ProbeOverride(_ProbeFields):
     """Per-configuration probe settings: the first override whose ``match`` glob matches an ARN wins."""
 
     match: ArnGlob
+    kind: Kind | None = Field(default=None, description=_KIND)
+    scheme: Scheme | None = Field(default=None, description=_SCHEME, json_schema_extra={"deprecated": True})
     port: int | None = Field(default=None, ge=pc.MIN_PORT, le=pc.MAX_PORT)
     path: str | None = Field(default=None, pattern=pc.PATH_PATTERN, max_length=pc.MAX_PATH)
-    scheme: Literal["http", "https"] | None = None
     server_name: str | None = Field(default=None, max_length=pc.MAX_HOST_NAME)
     host_header: str | None = Field(
         default=None, max_length=pc.MAX_HOST_HEADER, pattern=pc.HOST_HEADER_PATTERN
@@ -103,10 +185,15 @@ class ProbeOverride(_Strict):
     expected_status: int | None = Field(default=None, ge=pc.MIN_STATUS, le=pc.MAX_STATUS)
     expected_body: str | None = Field(default=None, min_length=1, max_length=pc.MAX_EXPECTED_BODY)
     timeout_s: float | None = Field(default=None, gt=0, le=pc.MAX_TIMEOUT_S)
+    cert_expiry_days: int | None = Field(
+        default=None, ge=0, le=pc.MAX_CERT_EXPIRY_DAYS, description=_CERT_DAYS
+    )
+    ca_bundle: PemBundle | None = None
 
     def fields(self) -> dict[str, Any]:
-        """The settings this override sets (``match`` excluded)."""
-        return {k: v for k, v in self.model_dump(exclude={"match"}).items() if v is not None}
+        """The settings this override sets (``match`` excluded; ``scheme`` travels as ``kind``)."""
+        dumped = self.model_dump(mode="json", exclude={"match", "scheme"})
+        return {k: v for k, v in dumped.items() if v is not None}
 
 
 class ProbePolicy(_Strict):
@@ -151,6 +238,15 @@ class TrustPolicy(_Strict):
         default=True,
         description="delete managed endpoints whose configuration is gone; false: report orphaned",
     )
+    unshare_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=10080,
+        description=(
+            "how long a configuration must stay missing from the shares before its endpoint is deleted "
+            "(a configuration missing from one read is not gone)"
+        ),
+    )
     probe: ProbePolicy = Field(default_factory=ProbePolicy)
 
     @field_validator("trusted_accounts")
@@ -173,11 +269,15 @@ class TrustPolicy(_Strict):
             return True
         return any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns)
 
-    def probe_fields(self, configuration_arn: str) -> dict[str, Any]:
-        """Override fields for one configuration (the defaults travel once, in the probe input)."""
-        for override in self.probe.overrides:
-            if fnmatch.fnmatchcase(configuration_arn, override.match):
-                return override.fields()
+    def probe_fields(self, configuration_arn: str, child_arn: str | None = None) -> dict[str, Any]:
+        """Override fields for one target (the defaults travel once, in the probe input).
+
+        A GROUP configuration's child target takes the first override matching its child ARN; when none
+        does, the first matching the group's ARN (the configuration the endpoint was made for)."""
+        for arn in [a for a in (child_arn, configuration_arn) if a is not None]:
+            for override in self.probe.overrides:
+                if fnmatch.fnmatchcase(arn, override.match):
+                    return override.fields()
         return {}
 
 

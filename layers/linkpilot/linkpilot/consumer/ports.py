@@ -6,6 +6,7 @@ Adapters raise ``linkpilot.errors.Refused`` for what AWS refused for one invitat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from linkpilot.consumer.models import Endpoint, Invitation, InvitationOutcome, S
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
 from linkpilot.errors import Refused
+from linkpilot.lease import LeasePort, LeaseTiming
 
 
 class RamPort(Protocol):
@@ -28,6 +30,7 @@ class RamPort(Protocol):
 
 class Ec2Port(Protocol):
     def managed_endpoints(self) -> list[Endpoint]: ...
+    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]: ...
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
     ) -> str: ...
@@ -46,6 +49,13 @@ class SchedulesPort(Protocol):
     def key(self) -> str: ...
     def published(self) -> PublishedInputsLike: ...
     def publish(self, inputs: Sequence[str], digest: str, existing: Sequence[str]) -> None: ...
+
+
+class GraceMarksPort(Protocol):
+    """Where the "first seen missing" times are kept (the state table; a process's memory without one)."""
+
+    def missing_since(self) -> dict[str, datetime]: ...
+    def save_missing(self, marks: Mapping[str, datetime]) -> None: ...
 
 
 class AuditPort(Protocol):
@@ -77,7 +87,8 @@ def _utcnow() -> datetime:
 @dataclass
 class Controller:
     """The reconcile's collaborators. ``schedules``, ``audit``, ``notifier``, ``directory`` and ``events``
-    are optional (CLI use)."""
+    are optional (CLI use); without ``lease`` runs are not serialised, without ``marks`` the grace marks live
+    in ``memory``."""
 
     ram: RamPort
     ec2: Ec2Port
@@ -91,3 +102,14 @@ class Controller:
     audit_retention_days: int = 90
     directory: DirectoryPort | None = None
     events: EventsPort | None = None
+    # the accounts the deployed IAM policy lets the controller inspect and accept shares from (the
+    # stack's TrustedAccounts, ``LINKPILOT_TRUSTED_ACCOUNTS``); None: no such ceiling (CLI use)
+    trust_ceiling: frozenset[str] | None = None
+    lease: LeasePort | None = None
+    marks: GraceMarksPort | None = None
+    lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def grace_marks(self) -> GraceMarksPort:
+        return self.marks if self.marks is not None else self.memory

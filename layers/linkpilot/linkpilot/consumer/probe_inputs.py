@@ -2,12 +2,17 @@
 
 Contract with the probe function (which makes no AWS calls of its own)::
 
-    {"defaults": {port, path, scheme, server_name, expected_status, expected_body, timeout_s},
-     "targets": [{"endpoint_id", "dns_name", "resource_configuration_arn", <per-target overrides>}]}
+    {"defaults": {kind, port, path, server_name, host_header, expected_status, expected_body, timeout_s,
+                  cert_expiry_days, ca_bundle},
+     "targets": [{"endpoint_id", "dns_name", "resource_configuration_arn", "address_family",
+                  ["child_arn",] <the matching policy override's fields>}]}
 
-A target's settings are ``defaults`` updated with its own keys. The Scheduler's target input size is
-bounded, so the targets are split into shards, each a complete input of its own; the digest of all shards
-tells the controller whether the schedules already carry exactly this input.
+A target's settings are ``defaults`` updated with its own keys. ``address_family`` is the endpoint's
+IpAddressType (ipv4, ipv6, dualstack): the probe tries the addresses of that family.
+
+The Scheduler's target input size is bounded, so the targets are split into shards, each a complete input
+of its own; the digest of all shards tells the controller whether the schedules already carry exactly this
+input.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ def shard_inputs(
     alarm, which treats missing data as breaching, would sit in ALARM on a stack with no endpoints.) A single
     target too big for ``max_chars`` raises ``ValueError``: a limit that small is a configuration error.
     """
-    head = {"defaults": (defaults or ProbeSettings()).model_dump(mode="json")}
+    head = {"defaults": (defaults or ProbeSettings()).probe_input()}
     empty_len = len(_dumps({**head, "targets": []}))
     shards: list[list[dict[str, Any]]] = []
     current: list[dict[str, Any]] = []

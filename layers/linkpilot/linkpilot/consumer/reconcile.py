@@ -9,22 +9,21 @@ so the Lambda handler raises after the run and the platform retries (then the DL
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from linkpilot.consumer.audit import audit_records, notification, read_failure_record
-from linkpilot.consumer.directory import (
-    DIRECTORY_MEMORY_KEY,
-    directory_digest,
-    plan_directory,
-    records_from_endpoints,
-)
+from linkpilot.consumer.directory import refresh_directory
 from linkpilot.consumer.models import (
     Action,
     ActionKind,
     ActionResult,
+    Invitation,
     InvitationOutcome,
     ObservedState,
     Outcome,
@@ -35,40 +34,102 @@ from linkpilot.consumer.plan import needs_inspection, plan_actions
 from linkpilot.consumer.policy import TrustPolicy
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
-from linkpilot.consumer.report import DirectoryRefresh, ProbeRefresh, ReconcileReport
+from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
 from linkpilot.errors import AwsError, Refused
+from linkpilot.lease import Covered, Lease, acquire, new_owner
 
 
 # --- the reconcile -----------------------------------------------------------------------------
-def observe(policy: TrustPolicy, controller: Controller) -> ObservedState:
-    """Read the world: three list calls in parallel, then the contents of trusted pending invitations."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
+def observe(
+    policy: TrustPolicy, controller: Controller, missing_since: Mapping[str, datetime] | None = None
+) -> ObservedState:
+    """Read the world: four list calls in parallel (and the grace marks), then the contents of trusted
+    pending invitations. ``missing_since`` given: the marks this run already holds (no re-read)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
         invitations_f = pool.submit(controller.ram.invitations)
         shared_f = pool.submit(controller.ram.shared_resources)
         endpoints_f = pool.submit(controller.ec2.managed_endpoints)
+        unmanaged_f = pool.submit(controller.ec2.unmanaged_endpoints, policy.endpoint.vpc_id)
+        marks = controller.grace_marks.missing_since() if missing_since is None else dict(missing_since)
         invitations = invitations_f.result()
         shared = shared_f.result()
         endpoints = endpoints_f.result()
-    to_inspect = [inv for inv in invitations if needs_inspection(policy, inv)]
+        unmanaged = unmanaged_f.result()
+    ceiling = controller.trust_ceiling
+    to_inspect = [inv for inv in invitations if needs_inspection(policy, inv, ceiling)]
     pending: dict[str, tuple[ShareResource, ...]] = {}
-    for inv, resources in zip(
-        to_inspect, _parallel(controller, controller.ram.pending_resources, to_inspect), strict=True
-    ):
-        if resources is not None:
+    refused: dict[str, str] = {}
+
+    def inspect(inv: Invitation) -> list[ShareResource] | Refused | None:
+        try:
+            return controller.ram.pending_resources(inv)
+        except Refused as exc:  # e.g. AccessDenied on this one invitation: its refusal, not the run's
+            return exc
+
+    for inv, resources in zip(to_inspect, _parallel(controller, inspect, to_inspect), strict=True):
+        if isinstance(resources, Refused):
+            refused[inv.arn] = str(resources)
+        elif resources is not None:
             pending[inv.arn] = tuple(resources)
     return ObservedState(
         invitations=tuple(invitations),
         pending_resources=pending,
         shared_resources=tuple(shared),
         endpoints=tuple(endpoints),
+        inspection_refused=refused,
+        trust_ceiling=ceiling,
+        unmanaged_endpoints=tuple(unmanaged),
+        missing_since=marks,
     )
 
 
+LEASE_NAME = "reconcile"
+
+
 def reconcile(
-    policy: TrustPolicy, controller: Controller, *, dry_run: bool = False, trigger: str = "manual"
+    policy: TrustPolicy,
+    controller: Controller,
+    *,
+    dry_run: bool = False,
+    trigger: str = "manual",
+    coalesce: bool = False,
 ) -> ReconcileReport:
-    """Read, plan, act, record. Read errors raise (nothing was changed); action errors are in the report."""
-    started = controller.clock()
+    """Take the account's lease (when configured; a dry run only reads), then read, plan, act, record.
+
+    Read errors raise (nothing was changed); action errors are in the report; ``LeaseBusy`` raises when
+    another run held the lease longer than this one could wait (nothing was read or changed). ``coalesce``
+    (a RAM event or the schedule): a run that took the lease after this one began covers it; this one then
+    reads and changes nothing (probe status "covered").
+    """
+    if dry_run or controller.lease is None:
+        return _reconcile(policy, controller, None, dry_run=dry_run, trigger=trigger)
+    port = controller.lease
+    began = controller.clock()
+    lease, _ = acquire(
+        port,
+        name=LEASE_NAME,
+        owner=new_owner(trigger),
+        timing=controller.lease_timing,
+        clock=controller.clock,
+        sleep=controller.sleep,
+        coalesce_since=began if coalesce else None,
+    )
+    if isinstance(lease, Covered):
+        run_id = f"{began:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        covered = ProbeRefresh("covered", detail=f"run {lease.holder.owner} began after this trigger")
+        return ReconcileReport(run_id, trigger, False, began, Plan(), (), covered)
+    try:
+        return _reconcile(policy, controller, lease, dry_run=False, trigger=trigger)
+    finally:
+        # not given back (AWS refused or failed): it expires by itself within its ttl; the next run waits
+        with contextlib.suppress(AwsError):
+            port.release(lease)
+
+
+def _reconcile(
+    policy: TrustPolicy, controller: Controller, lease: Lease | None, *, dry_run: bool, trigger: str
+) -> ReconcileReport:
+    started = controller.clock()  # before the reads: what was created after it is not this run's to delete
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     state = observe(policy, controller)
     plan = plan_actions(policy, state, started)
@@ -76,13 +137,44 @@ def reconcile(
         results = tuple(ActionResult(a, Outcome.PLANNED) for a in plan.actions)
         report = ReconcileReport(run_id, trigger, True, started, plan, results, _probe_plan(plan, controller))
         return report
-    results = _execute(controller, plan)
-    probe, probe_error = _refresh_probe(plan, controller)
-    directory, directory_error = _refresh_directory(state, results, controller)
-    report = ReconcileReport(
-        run_id, trigger, False, started, plan, results, probe, (*probe_error, *directory_error), directory
+
+    def writable() -> bool:
+        return lease is None or lease.allows_writes(controller.clock(), controller.lease_timing.margin_s)
+
+    results = _execute(
+        controller, plan, writable, lambda: _confirm_deletes(policy, controller, plan, started)
     )
+    side: tuple[str, ...] = ()
+    if dict(plan.missing_since) != dict(state.missing_since):
+        try:
+            controller.grace_marks.save_missing(plan.missing_since)
+        except AwsError as exc:
+            side = (f"grace marks: {exc}",)
+    probe, probe_error = _refresh_probe(plan, controller)
+    deleted = [
+        r.action.endpoint_id
+        for r in results
+        if r.action.kind is ActionKind.DELETE_ENDPOINT and r.outcome is Outcome.DONE
+    ]
+    directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
+    errors = (*side, *probe_error, *directory_error)
+    report = ReconcileReport(run_id, trigger, False, started, plan, results, probe, errors, directory)
     return _record(report, controller)
+
+
+def _confirm_deletes(
+    policy: TrustPolicy, controller: Controller, plan: Plan, started: datetime
+) -> dict[str, str]:
+    """Re-read the world just before deleting and plan again (same start time, same grace marks): an
+    endpoint is deleted only if the fresh plan deletes it too. Returns, per endpoint id the fresh plan
+    keeps, why. Endpoints created since ``started`` (another run's) are never deleted by either plan."""
+    fresh = plan_actions(policy, observe(policy, controller, plan.missing_since), started)
+    confirmed = {a.endpoint_id for a in fresh.of_kind(ActionKind.DELETE_ENDPOINT)}
+    return {
+        a.endpoint_id: "a fresh read just before deleting no longer calls for it"
+        for a in plan.of_kind(ActionKind.DELETE_ENDPOINT)
+        if a.endpoint_id not in confirmed
+    }
 
 
 def _parallel[T](controller: Controller, fn: Callable[[Any], T], items: Sequence[Any]) -> list[T]:
@@ -118,14 +210,7 @@ def _answer_invitation(controller: Controller, action: Action) -> ActionResult:
     return ActionResult(action, outcome, detail=detail)
 
 
-def _create_endpoint(
-    controller: Controller, action: Action, answered: Mapping[str, ActionResult]
-) -> ActionResult:
-    if action.after_invitation:
-        prior = answered.get(action.after_invitation)
-        if prior is None or prior.outcome not in {Outcome.DONE, Outcome.ALREADY_DONE}:
-            why = prior.detail if prior else "not answered"
-            return ActionResult(action, Outcome.SKIPPED, detail=f"invitation was not accepted: {why}")
+def _create_endpoint(controller: Controller, action: Action) -> ActionResult:
     if action.placement is None:
         raise ValueError(f"create action without a placement: {action.resource_configuration_arn}")
     try:
@@ -137,29 +222,71 @@ def _create_endpoint(
     return ActionResult(action, Outcome.DONE, endpoint_id=endpoint_id)
 
 
-def _delete_endpoints(controller: Controller, deletes: Sequence[Action]) -> list[ActionResult]:
-    if not deletes:
+def _delete_endpoints(
+    controller: Controller, planned: Sequence[Action], confirm: Callable[[], dict[str, str]]
+) -> list[ActionResult]:
+    if not planned:
         return []
+    try:
+        cancelled = confirm()
+    except AwsError as exc:
+        return [_failure(a, exc) for a in planned]
+    results = [
+        ActionResult(a, Outcome.SKIPPED, detail=cancelled[a.endpoint_id])
+        for a in planned
+        if a.endpoint_id in cancelled
+    ]
+    deletes = [a for a in planned if a.endpoint_id not in cancelled]
+    if not deletes:
+        return results
     try:
         refused = controller.ec2.delete([a.endpoint_id for a in deletes])
     except AwsError as exc:
-        return [_failure(a, exc) for a in deletes]
-    results = []
+        return [*results, *(_failure(a, exc) for a in deletes)]
     for a in deletes:
         why = refused.get(a.endpoint_id)
         results.append(_failure(a, why) if why else ActionResult(a, Outcome.DONE, endpoint_id=a.endpoint_id))
     return results
 
 
-def _execute(controller: Controller, plan: Plan) -> tuple[ActionResult, ...]:
+_LEASE_RUNNING_OUT = "the run's lease is running out: left for the next run"
+
+
+def _execute(
+    controller: Controller,
+    plan: Plan,
+    writable: Callable[[], bool],
+    confirm_deletes: Callable[[], dict[str, str]],
+) -> tuple[ActionResult, ...]:
+    """Each phase starts only while the run still holds its lease with a margin (else: skipped, retried)."""
+
+    def phase(
+        actions: Sequence[Action], run: Callable[[Sequence[Action]], list[ActionResult]]
+    ) -> list[ActionResult]:
+        if not actions:
+            return []
+        if not writable():
+            return [
+                ActionResult(a, Outcome.SKIPPED, detail=_LEASE_RUNNING_OUT, retryable=True) for a in actions
+            ]
+        return run(actions)
+
     invitation_actions = [
         a for a in plan.actions if a.kind in {ActionKind.ACCEPT_INVITATION, ActionKind.REJECT_INVITATION}
     ]
-    answered_list = _parallel(controller, lambda a: _answer_invitation(controller, a), invitation_actions)
-    answered = {r.action.invitation_arn: r for r in answered_list}
-    creates = plan.of_kind(ActionKind.CREATE_ENDPOINT)
-    created = _parallel(controller, lambda a: _create_endpoint(controller, a, answered), creates)
-    deleted = _delete_endpoints(controller, plan.of_kind(ActionKind.DELETE_ENDPOINT))
+    answered_list = phase(
+        invitation_actions,
+        lambda acts: _parallel(controller, lambda a: _answer_invitation(controller, a), acts),
+    )
+    # never a create for a configuration accepted in this run: the plan waits until RAM lists it AVAILABLE
+    created = phase(
+        plan.of_kind(ActionKind.CREATE_ENDPOINT),
+        lambda acts: _parallel(controller, lambda a: _create_endpoint(controller, a), acts),
+    )
+    deleted = phase(
+        plan.of_kind(ActionKind.DELETE_ENDPOINT),
+        lambda acts: _delete_endpoints(controller, acts, confirm_deletes),
+    )
     return (*answered_list, *created, *deleted)
 
 
@@ -195,42 +322,6 @@ def _refresh_probe(plan: Plan, controller: Controller) -> tuple[ProbeRefresh, tu
         controller.memory.remember_probe(schedules.key, None)
         detail = str(exc) if isinstance(exc, AwsError) else repr(exc)
         return ProbeRefresh("failed", len(plan.probe_targets), detail=detail), (f"probe schedules: {detail}",)
-
-
-def _refresh_directory(
-    state: ObservedState, results: Sequence[ActionResult], controller: Controller
-) -> tuple[DirectoryRefresh, tuple[str, ...]]:
-    """Publish the managed endpoints' names (SSM) and their state changes (events). Events go first: if a
-    parameter write fails after them, the next run sends them again (at least once, never lost)."""
-    directory, events = controller.directory, controller.events
-    if directory is None:
-        return DirectoryRefresh("not-configured"), ()
-    deleted = [
-        r.action.endpoint_id
-        for r in results
-        if r.action.kind is ActionKind.DELETE_ENDPOINT and r.outcome is Outcome.DONE
-    ]
-    records = records_from_endpoints(state.endpoints, without=deleted)
-    digest = directory_digest(records)
-    # A warm container that published these very records (within the memory's TTL) need not read SSM.
-    if controller.memory.probe_digest(DIRECTORY_MEMORY_KEY) == digest:
-        return DirectoryRefresh("unchanged"), ()
-    try:
-        plan = plan_directory(records, directory.published())
-        if events is not None and plan.events:
-            events.put([e.entry() for e in plan.events])
-        for name, value in plan.puts.items():
-            directory.put(name, value)
-        for name in plan.deletes:
-            directory.delete(name)
-    except AwsError as exc:
-        controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, None)
-        return DirectoryRefresh("failed", detail=str(exc)), (f"endpoint directory: {exc}",)
-    controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, digest)
-    if plan.empty:
-        return DirectoryRefresh("unchanged"), ()
-    sent = len(plan.events) if events is not None else 0
-    return DirectoryRefresh("updated", len(plan.puts), len(plan.deletes), sent), ()
 
 
 def record_read_failure(controller: Controller, trigger: str, exc: AwsError) -> list[str]:
@@ -297,14 +388,4 @@ def _record(report: ReconcileReport, controller: Controller) -> ReconcileReport:
                 errors.append(f"notification: {exc}")
     if not errors:
         return report
-    return ReconcileReport(
-        report.run_id,
-        report.trigger,
-        report.dry_run,
-        report.started_at,
-        report.plan,
-        report.results,
-        report.probe,
-        (*report.side_errors, *errors),
-        report.directory,
-    )
+    return replace(report, side_errors=(*report.side_errors, *errors))

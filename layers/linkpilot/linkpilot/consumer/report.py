@@ -11,7 +11,7 @@ from linkpilot.consumer.models import ActionKind, ActionResult, Outcome, Plan, V
 
 @dataclass(frozen=True)
 class ProbeRefresh:
-    status: str  # unchanged | updated | planned | not-configured | failed
+    status: str  # unchanged | updated | planned | not-configured | failed | covered (another run does it)
     targets: int = 0
     shards: int = 0
     detail: str = ""
@@ -69,6 +69,13 @@ class ReconcileReport:
             "UntrustedInvitationsPending": sum(
                 1 for d in decisions if d.verdict is Verdict.IGNORE and d.refused_by_policy
             ),
+            "UnmanagedEndpoints": len(self.plan.unmanaged),
+            "EndpointsAwaitingGrace": len(self.plan.awaiting_grace),
+            "DeletesCancelled": sum(
+                1
+                for r in self.results
+                if r.action.kind is ActionKind.DELETE_ENDPOINT and r.outcome is Outcome.SKIPPED
+            ),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -112,15 +119,48 @@ class ReconcileReport:
                 }
                 for o in self.plan.orphaned
             ],
+            "unmanaged_endpoints": [
+                {
+                    "endpoint_id": u.endpoint_id,
+                    "resource_configuration_arn": u.resource_configuration_arn,
+                    "reason": u.reason,
+                }
+                for u in self.plan.unmanaged
+            ],
+            "awaiting_grace": [
+                {
+                    "endpoint_id": g.endpoint_id,
+                    "resource_configuration_arn": g.resource_configuration_arn,
+                    "missing_since": g.missing_since.isoformat(),
+                    "delete_after": g.delete_after.isoformat(),
+                }
+                for g in self.plan.awaiting_grace
+            ],
             "refused_resources": [
                 {"resource_configuration_arn": arn, "share_arn": share, "reason": why}
                 for arn, share, why in self.plan.refused_resources
+            ],
+            "waiting": [
+                {
+                    "share_arn": w.share_arn,
+                    "resource_configuration_arn": w.resource_configuration_arn or None,
+                    "reason": w.reason,
+                }
+                for w in self.plan.waiting
             ],
             "probe_targets": {
                 "status": self.probe.status,
                 "targets": self.probe.targets,
                 "shards": self.probe.shards,
                 "detail": self.probe.detail or None,
+                "unprobed": [
+                    {
+                        "endpoint_id": u.endpoint_id,
+                        "associated_resource_arn": u.associated_resource_arn,
+                        "reason": u.reason,
+                    }
+                    for u in self.plan.unprobed
+                ],
             },
             "endpoint_directory": {
                 "status": self.directory.status,

@@ -8,13 +8,15 @@ so the same code runs against a real account and against the local AWS emulation
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
+from linkpilot.lease import LeaseTiming
 from linkpilot.settings import EnvSettings, SettingsError, setting
 
 if TYPE_CHECKING:
@@ -43,6 +45,22 @@ class ControllerSettings(EnvSettings):
     # "true": publish each managed endpoint association to SSM (/linkpilot/endpoints/...) and its state
     # changes to the default event bus.
     publish_endpoints: str = setting("false", pattern="true|false")
+    # the stack's TrustedAccounts (comma-separated; "none" for an empty list), the accounts its IAM
+    # condition admits: trust is the policy's trusted_accounts within these. Unset: no ceiling (the CLI,
+    # where the caller's own IAM decides).
+    trusted_accounts: str | None = setting(None, pattern=r"none|\d{12}(,\d{12})*")
+
+    @property
+    def trust_ceiling(self) -> frozenset[str] | None:
+        if self.trusted_accounts is None:
+            return None
+        return frozenset(a for a in self.trusted_accounts.split(",") if a != "none")
+
+    # the stack's state table: the run lease and the grace marks (unset: runs are not serialised and
+    # the grace marks live in the process's memory, so a one-shot CLI run never deletes on a missing read)
+    state_table_name: str | None = setting(None, env="state_table")
+    lease_seconds: int = setting(330, ge=30, le=3600)
+    lease_wait_seconds: int = setting(60, ge=0, le=900)
 
     @property
     def probe_configured(self) -> bool:
@@ -62,6 +80,7 @@ def build_controller(
     from linkpilot.aws.probe_schedules import ProbeSchedules
     from linkpilot.aws.ram_consumer import RamConsumer
     from linkpilot.aws.ssm_directory import SsmEndpointDirectory
+    from linkpilot.aws.state_table import StateTable
     from linkpilot.consumer.directory import PREFIX
 
     # standard retries (throttling backs off); the pool fits the reconcile's worker threads
@@ -75,6 +94,11 @@ def build_controller(
             role_arn=str(settings.probe_scheduler_role_arn),
             expression=settings.probe_schedule_expression,
         )
+    state = (
+        StateTable(session.client("dynamodb", config=config), settings.state_table_name)
+        if settings.state_table_name
+        else None
+    )
     return Controller(
         ram=RamConsumer(session.client("ram", config=config)),
         ec2=Ec2Endpoints(session.client("ec2", config=config)),
@@ -90,6 +114,9 @@ def build_controller(
             else None
         ),
         memory=memory or ControllerMemory(),
+        lease=state,
+        marks=state,
+        lease_timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
         max_workers=settings.max_workers,
         probe_input_max_chars=settings.probe_input_max_chars,
         audit_retention_days=settings.audit_retention_days,
@@ -101,6 +128,7 @@ def build_controller(
         events=EventBridgeEvents(session.client("events", config=config))
         if settings.publish_endpoints == "true"
         else None,
+        trust_ceiling=settings.trust_ceiling,
     )
 
 
@@ -119,6 +147,9 @@ class ControllerFunction:
         self._get_parameter = get_parameter
         self._memory = ControllerMemory()
         self._controller: Controller | None = None
+        # the reconcile's clock (None: UTC now); the demo sets its simulated clock, which the local AWS
+        # stamps endpoints with, so the grace and the creation-time rule run on one time
+        self.clock: Callable[[], datetime] | None = None
 
     def load_policy(self, force_fetch: bool) -> str:
         if not self.settings.policy_parameter_name:
@@ -130,7 +161,24 @@ class ControllerFunction:
         )
         return str(value)
 
+    def custom_resource(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The stack's ``ManagedEndpointsCleanup`` custom resource (uninstall): answer CloudFormation."""
+        from linkpilot.aws.cfn_response import send_response
+        from linkpilot.consumer.uninstall import cleanup_under_lease, custom_resource_reply
+
+        ctl = self.controller()
+        body, report = custom_resource_reply(
+            event,
+            lambda: cleanup_under_lease(
+                ctl.ec2, ctl.lease, dry_run=False, hold=True, clock=ctl.clock, sleep=ctl.sleep
+            ),
+        )
+        send_response(str(event["ResponseURL"]), body)
+        return {**body, "cleanup": report.to_json() if report else None}
+
     def controller(self) -> Controller:
         if self._controller is None:
             self._controller = build_controller(self.settings, self._session_factory(), self._memory)
+        if self.clock is not None:
+            self._controller.clock = self.clock
         return self._controller

@@ -7,14 +7,52 @@ throttling and service errors raise ``Transient``, so Lambda retries the invocat
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from linkpilot.lease import Lease, LeaseTiming, acquire, new_owner
 from linkpilot.provider.ports import ConfigurationNotFound
-from linkpilot.provider.service import observe_connections, run_onboarding
-from linkpilot.provider.wiring import OnboardingFunction
+from linkpilot.provider.service import SyncReport, observe_connections, run_onboarding
+from linkpilot.provider.wiring import Collaborators, OnboardingFunction
+
+LEASE_NAME = "onboarding"
+
+
+def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> SyncReport:
+    """One pass, under the stack's lease when configured (a parameter change and the schedule never act
+    on the share at the same time; a pass that waited reads the list and the share afresh). ``LeaseBusy``
+    (a ``Transient``) raises, so Lambda retries the invocation."""
+
+    def one_pass() -> SyncReport:
+        return run_onboarding(
+            share_arn=function.settings.share_arn,
+            mode=function.settings.sharing_mode,
+            consumer_list=parts.consumer_list,
+            share=parts.share,
+            out=parts.out,
+        )
+
+    if parts.lease is None:
+        return one_pass()
+    settings = function.settings
+    lease, _ = acquire(
+        parts.lease,
+        name=LEASE_NAME,
+        owner=new_owner("onboarding"),
+        timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
+        clock=lambda: datetime.now(UTC),
+        sleep=time.sleep,
+    )
+    if not isinstance(lease, Lease):  # pragma: no cover - acquire returns Covered only when asked to
+        raise TypeError("onboarding never coalesces")
+    try:
+        return one_pass()
+    finally:
+        parts.lease.release(lease)
 
 
 def handle_event(
@@ -22,13 +60,7 @@ def handle_event(
 ) -> dict[str, Any]:
     logger.info("onboarding triggered", extra={"raw_event": event})
     parts = function.collaborators()
-    report = run_onboarding(
-        share_arn=function.settings.share_arn,
-        mode=function.settings.sharing_mode,
-        consumer_list=parts.consumer_list,
-        share=parts.share,
-        out=parts.out,
-    )
+    report = _one_pass_at_a_time(function, parts)
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     summary = report.summary()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from linkpilot.tokens import uuid_token
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 # arn:aws:organizations::<management account>:organization/o-<10-32>
@@ -216,8 +217,6 @@ def client_token(share_arn: str, change: PrincipalChange) -> str:
     them as one request. The observed association status and time are part of it: adding, removing and
     adding the same consumer again are three different requests, not a replay of the first.
     """
-    seed = "|".join(
-        (share_arn, change.action, change.principal, change.observed_status, change.observed_updated)
+    return uuid_token(
+        share_arn, change.action, change.principal, change.observed_status, change.observed_updated
     )
-    # RAM recommends (and validates) UUID-shaped tokens.
-    return str(uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16]))

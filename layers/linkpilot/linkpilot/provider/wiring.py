@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from linkpilot.lease import LeasePort
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConsumerEndpoints, ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs
@@ -33,6 +34,10 @@ class OnboardingSettings(EnvSettings):
     resource_configuration_arns: str = setting("")
     # Hours a declared consumer may stay without an endpoint (ConsumersWithoutEndpointOverdue); 0: not judged.
     endpoint_overdue_hours: int = setting(0, ge=0, le=8760)
+    # the stack's state table: one onboarding pass at a time (unset: passes are not serialised)
+    state_table: str | None = setting(None)
+    lease_seconds: int = setting(90, ge=30, le=3600)  # > the function's 60 s timeout
+    lease_wait_seconds: int = setting(20, ge=0, le=900)
 
     @property
     def configurations(self) -> tuple[str, ...]:
@@ -45,6 +50,7 @@ class Collaborators:
     share: ShareAdmin
     out: Outputs
     endpoints: ConsumerEndpoints | None = None  # the provider's view (Lattice); None: not observed
+    lease: LeasePort | None = None
 
 
 def build_collaborators(settings: OnboardingSettings, session: boto3.Session) -> Collaborators:
@@ -56,6 +62,7 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.ram_provider import RamShareAdmin
     from linkpilot.aws.ssm_parameters import SsmParameter
+    from linkpilot.aws.state_table import StateTable
 
     config = Config(retries={"mode": "standard"})
     return Collaborators(
@@ -69,6 +76,11 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
         endpoints=LatticeConsumerEndpoints(session.client("vpc-lattice", config=config))
         if settings.configurations
         else None,
+        lease=(
+            StateTable(session.client("dynamodb", config=config), settings.state_table)
+            if settings.state_table
+            else None
+        ),
     )
 
 

@@ -1,0 +1,78 @@
+"""``linkpilot cleanup [--dry-run]``: list, then delete, the resource endpoints Linkpilot manages (uninstall).
+
+Only endpoints carrying the ``linkpilot:managed`` tag are listed or deleted. With ``LINKPILOT_STATE_TABLE``
+set, it holds the stack's lease meanwhile (no reconcile acts at the same time). A controller still deployed
+creates the endpoints again on its next run while the policy allows them: delete the stack first (or deploy
+it with ``DeleteEndpointsOnStackDelete=true`` and delete it, which does this for you).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from linkpilot_cli.output import EXIT_FAILED, EXIT_OK, EXIT_READ_FAILED, InvalidInput, Output, Table
+
+EXIT_BUSY = 4  # another run held the account's lease for longer than this one waited
+
+DESCRIPTION = """\
+List, then delete, the resource endpoints Linkpilot manages in this account and Region (those carrying the
+linkpilot:managed tag; nothing else is touched). --dry-run only lists them. Delete the consumer stack first:
+a controller still deployed creates the endpoints again while its policy allows them."""
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="list the managed endpoints; delete nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from linkpilot.consumer.uninstall import cleanup_under_lease
+    from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
+    from linkpilot.errors import AwsError
+    from linkpilot.lease import LeaseBusy
+    from linkpilot_cli.aws import session_from
+
+    out: Output = args.out
+    try:
+        settings = ControllerSettings.from_env()
+    except SettingsError as exc:
+        raise InvalidInput(f"settings: {exc}") from None
+    controller = build_controller(settings, session_from(args))
+    out.progress("listing managed endpoints" if args.dry_run else "deleting managed endpoints")
+    try:
+        report = cleanup_under_lease(
+            controller.ec2,
+            controller.lease,
+            dry_run=args.dry_run,
+            hold=False,
+            clock=controller.clock,
+            sleep=time.sleep,
+        )
+    except LeaseBusy as exc:
+        out.error(f"another run holds the account's lease, nothing changed: {exc}")
+        return EXIT_BUSY
+    except (AwsError, ClientError, BotoCoreError) as exc:
+        out.error(f"AWS failed: {exc}")
+        return EXIT_READ_FAILED
+    document = report.to_json()
+    deleted, refused = set(document["deleted"]), document["refused"]
+    rows = tuple(
+        (
+            e["endpoint_id"],
+            e["vpc_id"],
+            e["state"],
+            e["resource_configuration_arn"],
+            "refused: " + refused[e["endpoint_id"]]
+            if e["endpoint_id"] in refused
+            else ("deleted" if e["endpoint_id"] in deleted else "listed"),
+        )
+        for e in document["managed_endpoints"]
+    )
+    table = Table(
+        "endpoint", "Managed endpoints", ("endpoint", "vpc", "state", "configuration", "outcome"), rows
+    )
+    out.document(document, [table], summary=f"{len(rows)} managed endpoint(s)")
+    return EXIT_OK if report.ok else EXIT_FAILED

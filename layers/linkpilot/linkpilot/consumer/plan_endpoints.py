@@ -1,0 +1,238 @@
+"""The endpoint half of the planner: which managed endpoints to create, keep, delete or orphan, and the
+tokens that make a create idempotent. Pure, like ``linkpilot.consumer.plan`` which calls ``plan_endpoints``.
+
+Only endpoints carrying the managed tag are ours; an endpoint created after the run's observation began is
+never deleted; a configuration missing from the shares keeps its endpoint for the policy's grace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from linkpilot.consumer.models import (
+    SHARE_TAG,
+    Action,
+    ActionKind,
+    Endpoint,
+    GraceEndpoint,
+    ObservedState,
+    OrphanedEndpoint,
+    UnmanagedEndpoint,
+    arn_account,
+)
+from linkpilot.consumer.policy import TrustPolicy
+from linkpilot.consumer.targets import group_children
+
+# The only ListResources status that lets a configuration take a new endpoint. RAM accepts asynchronously:
+# a configuration is used once RAM lists it as AVAILABLE, never in the run that accepted its invitation.
+CREATABLE_RESOURCE_STATUSES = frozenset({"AVAILABLE"})
+
+
+def _token(*parts: str) -> str:
+    """Deterministic idempotency token (<= 64 ASCII characters, as EC2 and RAM accept)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]
+
+
+def create_token(policy: TrustPolicy, configuration_arn: str, now: datetime) -> str:
+    """Same configuration, placement and hour -> same token: concurrent reconciles create one endpoint.
+
+    The hour bounds how long EC2 keeps answering a token with an endpoint that has since failed or been
+    deleted; a duplicate from two runs straddling an hour is removed by the one-endpoint rule below.
+    """
+    e = policy.endpoint
+    return _token(
+        "create",
+        configuration_arn,
+        e.vpc_id,
+        ",".join(sorted(e.subnet_ids)),
+        ",".join(sorted(e.security_group_ids)),
+        str(e.private_dns),
+        e.private_dns_preference,
+        ",".join(sorted(e.private_dns_specified_domains)),
+        e.ip_address_type,
+        now.strftime("%Y-%m-%dT%H"),
+    )
+
+
+@dataclass(frozen=True)
+class Wanted:
+    configuration_arn: str
+    share_arn: str
+    status: str
+
+    @property
+    def creatable(self) -> bool:
+        return self.status.upper() in CREATABLE_RESOURCE_STATUSES
+
+
+def _keeper(endpoints: Sequence[Endpoint]) -> Endpoint:
+    """Which of several live managed endpoints for one configuration stays: available first, then oldest."""
+    return min(
+        endpoints,
+        key=lambda e: (
+            e.state != "available",
+            e.created_at.timestamp() if e.created_at else 0.0,
+            e.endpoint_id,
+        ),
+    )
+
+
+@dataclass
+class EndpointPlan:
+    actions: list[Action] = field(default_factory=list)
+    orphaned: list[OrphanedEndpoint] = field(default_factory=list)
+    kept: list[Endpoint] = field(default_factory=list)
+    unmanaged: list[UnmanagedEndpoint] = field(default_factory=list)
+    awaiting: list[GraceEndpoint] = field(default_factory=list)
+    marks: dict[str, datetime] = field(default_factory=dict)
+
+
+def _unmanaged_serving(
+    state: ObservedState, vpc: str, wanted: dict[str, Wanted]
+) -> dict[str, list[Endpoint]]:
+    """Live endpoints without the managed tag, in the policy VPC, serving an allowed configuration."""
+    found: dict[str, list[Endpoint]] = defaultdict(list)
+    for e in state.unmanaged_endpoints:
+        if not e.managed and e.live and e.vpc_id == vpc and e.resource_configuration_arn in wanted:
+            found[e.resource_configuration_arn].append(e)
+    return found
+
+
+_UNMANAGED_REASON = (
+    "an endpoint without the linkpilot:managed tag serves this allowed configuration: not ours, so none "
+    "is created; tag it back or delete it"
+)
+
+
+def _missing(
+    policy: TrustPolicy, state: ObservedState, eps: Sequence[Endpoint], now: datetime, out: EndpointPlan
+) -> list[tuple[Endpoint, str]]:
+    """Managed endpoints whose configuration is missing from the shares: deleted once the absence has
+    lasted the policy's grace (first seen missing: ``state.missing_since``, else now); kept meanwhile."""
+    grace = timedelta(minutes=policy.unshare_grace_minutes)
+    gone: list[tuple[Endpoint, str]] = []
+    for e in eps:
+        if _after_observation(e, now) or not policy.delete_endpoints_on_unshare:
+            gone.append((e, "its configuration is no longer shared"))
+            continue
+        since = state.missing_since.get(e.endpoint_id, now)
+        out.marks[e.endpoint_id] = since
+        if now - since >= grace:
+            gone.append((e, f"its configuration is no longer shared (missing since {since.isoformat()})"))
+        else:
+            out.awaiting.append(
+                GraceEndpoint(e.endpoint_id, e.managed_configuration_arn, since, since + grace)
+            )
+            out.kept.append(e)
+    return gone
+
+
+# EC2's CreationTimestamp has second precision in AWS's examples ("2017-09-05T20:14:41.000Z"): an endpoint
+# stamped within this slack before the observation began may have been created after it.
+CREATION_SLACK = timedelta(seconds=1)
+
+
+def _after_observation(ep: Endpoint, now: datetime) -> bool:
+    """Created after this run's observation began (or too close to tell): this run never deletes it."""
+    return ep.created_at is not None and ep.created_at > now - CREATION_SLACK
+
+
+def plan_endpoints(
+    policy: TrustPolicy, state: ObservedState, wanted: dict[str, Wanted], shared: set[str], now: datetime
+) -> EndpointPlan:
+    """Creates, then deletes; orphans (kept by policy); the endpoints that stay (probe target candidates);
+    endpoints not ours serving an allowed configuration; endpoints whose configuration is missing, within
+    the grace. No endpoint created after ``now`` (the observation's start) is ever deleted."""
+    out = EndpointPlan()
+    actions = out.actions
+    # Only endpoints carrying the managed tag are ours; the adapter filters on it, this checks again.
+    by_config: dict[str, list[Endpoint]] = defaultdict(list)
+    failed: dict[str, list[Endpoint]] = defaultdict(list)
+    for ep in state.endpoints:
+        if ep.managed and ep.live:
+            by_config[ep.managed_configuration_arn].append(ep)
+        elif ep.managed and ep.state == "failed":
+            failed[ep.managed_configuration_arn].append(ep)
+
+    # A failed endpoint of ours is removed first; its configuration gets a new one on a later run.
+    deletes: list[Action] = [
+        _delete(ep, f"endpoint failed: {ep.last_error or 'no reason given'}")
+        for ep in sorted((e for eps in failed.values() for e in eps), key=lambda e: e.endpoint_id)
+        if not _after_observation(ep, now)
+    ]
+    kept = out.kept
+    vpc = policy.endpoint.vpc_id
+    children = group_children(state.endpoints)
+    unmanaged = _unmanaged_serving(state, vpc, wanted)
+    for config_arn in sorted(set(wanted) | set(by_config)):
+        eps = by_config.get(config_arn, [])
+        in_vpc = [e for e in eps if e.vpc_id == vpc]
+        elsewhere = [e for e in eps if e.vpc_id != vpc]
+        w = wanted.get(config_arn)
+        out.unmanaged.extend(
+            UnmanagedEndpoint(e.endpoint_id, config_arn, _UNMANAGED_REASON)
+            for e in unmanaged.get(config_arn, [])
+        )
+        if w is None and config_arn not in shared:
+            gone = _missing(policy, state, eps, now, out)
+        elif w is None:
+            gone = [(e, "its configuration is no longer allowed") for e in eps]
+        elif config_arn in children:
+            group, through = children[config_arn]
+            why = f"{config_arn} is a CHILD of GROUP {group}, reached through endpoint {through}"
+            gone = [(e, why) for e in eps if e.endpoint_id != through]
+        else:
+            gone = [(e, f"policy VPC is {vpc}, endpoint is in {e.vpc_id}") for e in elsewhere]
+            if in_vpc:
+                keep = _keeper(in_vpc)
+                kept.append(keep)
+                deletes.extend(
+                    _delete(e, f"duplicate: {keep.endpoint_id} is this configuration's endpoint")
+                    for e in sorted(in_vpc, key=lambda e: e.endpoint_id)
+                    if e is not keep and not _after_observation(e, now)
+                )
+            # none while an unmanaged endpoint serves it: EC2 would hand that one back for our ClientToken
+            elif w.creatable and config_arn not in failed and config_arn not in unmanaged:
+                actions.append(
+                    Action(
+                        kind=ActionKind.CREATE_ENDPOINT,
+                        reason=f"allowed configuration without an endpoint (AVAILABLE in {w.share_arn})",
+                        share_arn=w.share_arn,
+                        sender_account_id=arn_account(w.share_arn),
+                        resource_configuration_arn=config_arn,
+                        client_token=create_token(policy, config_arn, now),
+                        placement=policy.endpoint,
+                    )
+                )
+        deletes.extend(_dispose(policy, gone, now, out))
+    actions.extend(deletes)
+    return out
+
+
+def _dispose(
+    policy: TrustPolicy, gone: Sequence[tuple[Endpoint, str]], now: datetime, out: EndpointPlan
+) -> list[Action]:
+    """Deletes for endpoints that should go (or orphans, when the policy keeps them)."""
+    deletes: list[Action] = []
+    for ep, why in gone:
+        if _after_observation(ep, now):
+            out.kept.append(ep)  # made by a run that started after this one observed: the next run decides
+        elif policy.delete_endpoints_on_unshare:
+            deletes.append(_delete(ep, why))
+        else:
+            out.orphaned.append(OrphanedEndpoint(ep.endpoint_id, ep.managed_configuration_arn, why))
+    return deletes
+
+
+def _delete(ep: Endpoint, reason: str) -> Action:
+    return Action(
+        kind=ActionKind.DELETE_ENDPOINT,
+        reason=reason,
+        endpoint_id=ep.endpoint_id,
+        resource_configuration_arn=ep.managed_configuration_arn,
+        share_arn=ep.tags.get(SHARE_TAG, ""),
+    )

@@ -1,0 +1,73 @@
+"""What the probe checks, from the endpoints' association rows. Pure.
+
+A Resource endpoint's DNS names are in ``DescribeVpcEndpointAssociations``, one row per associated
+resource: one for a SINGLE or ARN configuration, one per child for a GROUP configuration. Each accessible
+row with a DNS name is one probe target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from linkpilot.consumer.models import Endpoint, ProbeTarget, UnprobedAssociation
+from linkpilot.consumer.policy import TrustPolicy
+
+
+def probe_targets(
+    policy: TrustPolicy, kept: Iterable[Endpoint]
+) -> tuple[tuple[ProbeTarget, ...], tuple[UnprobedAssociation, ...]]:
+    """One target per association row of each available kept endpoint (per child of a GROUP).
+
+    A row that is not accessible (its configuration is not AVAILABLE: still provisioning, or no longer
+    shared) or has no DNS name gets no target, since nothing could answer through it yet; it is reported
+    as unprobed instead, so it is visible, not silently dropped. An available endpoint with no rows at
+    all is reported too.
+    """
+    targets: list[ProbeTarget] = []
+    unprobed: list[UnprobedAssociation] = []
+    for e in sorted(kept, key=lambda e: e.endpoint_id):
+        if e.state != "available":
+            continue
+        config_arn = e.managed_configuration_arn
+        if not e.associations:
+            unprobed.append(UnprobedAssociation(e.endpoint_id, config_arn, "no endpoint association listed"))
+        for row in e.associations:
+            arn = row.associated_resource_arn or config_arn
+            if not row.accessible:
+                why = f"association {row.accessibility or 'state unknown'}"
+                unprobed.append(
+                    UnprobedAssociation(e.endpoint_id, arn, f"{why}: {row.failure}" if row.failure else why)
+                )
+            elif not row.dns_name:
+                unprobed.append(UnprobedAssociation(e.endpoint_id, arn, "association has no DNS name"))
+            else:
+                targets.append(
+                    ProbeTarget(
+                        endpoint_id=e.endpoint_id,
+                        dns_name=row.dns_name,
+                        resource_configuration_arn=config_arn,
+                        # a child's own override first, else its group's (policy.probe_fields)
+                        overrides=policy.probe_fields(config_arn, arn),
+                        child_arn=arn,
+                        address_family=e.address_family,
+                    )
+                )
+    return tuple(targets), tuple(unprobed)
+
+
+def group_children(endpoints: Iterable[Endpoint]) -> dict[str, tuple[str, str]]:
+    """CHILD configurations seen behind our endpoints: child arn -> (group arn, endpoint id).
+
+    An endpoint is made for a SINGLE, GROUP or ARN configuration, never for a CHILD; its children show up
+    as the GROUP endpoint's association rows (``ResourceConfigurationGroupArn`` set). Whether RAM ever
+    lists a CHILD on its own is UNVERIFIED: a listed configuration known to be a child gets no endpoint.
+    """
+    children: dict[str, tuple[str, str]] = {}
+    for e in sorted(endpoints, key=lambda e: e.endpoint_id):
+        if not (e.managed and e.live):
+            continue
+        for row in e.associations:
+            child = row.associated_resource_arn
+            if row.group_arn and child and child != row.group_arn:
+                children.setdefault(child, (row.group_arn, e.endpoint_id))
+    return children
