@@ -24,7 +24,6 @@ from .gateways import (
 )
 from .service_networks import (
     SERVICE_NETWORK_TYPE,
-    ServiceNetwork,
     create_service_network,
     create_service_network_resource_association,
     delete_service_network,
@@ -42,6 +41,7 @@ from .store import (
     LatticeStore,
     ResourceConfiguration,
     ResourceGateway,
+    ServiceNetwork,
     configuration_status,
     find_configuration_by_arn,
     purge,

@@ -18,14 +18,13 @@ a service network with associations cannot be deleted (ConflictException).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import lattice_conflict, lattice_not_found, lattice_validation
 from ..util import hex_id, short_hash
 from .common import check_tags, idempotent, page_of, remember, resolve_configuration
-from .store import lifecycle_status
+from .store import ResourceAssociation, ServiceNetwork, lifecycle_status
 
 if TYPE_CHECKING:
     from ..dispatch import Call
@@ -40,37 +39,6 @@ SNRA_ID = re.compile(
     r"^(?:(snra-[0-9a-z]{17})|arn:[a-z0-9-]+:vpc-lattice:[a-zA-Z0-9-]+:\d{12}:"
     r"servicenetworkresourceassociation/(snra-[0-9a-f]{17}))$"
 )
-
-
-@dataclass
-class ServiceNetwork:
-    id: str
-    arn: str
-    name: str
-    account: str
-    region: str
-    auth_type: str
-    sharing: bool
-    created_at: datetime
-    updated_at: datetime
-    tags: dict[str, str] = field(default_factory=dict)
-    deleted_at: datetime | None = None
-
-
-@dataclass
-class ResourceAssociation:
-    """A resource configuration associated with a service network."""
-
-    id: str
-    arn: str
-    network_id: str
-    configuration_id: str
-    created_by: str
-    private_dns_enabled: bool
-    dns_name: str
-    created_at: datetime
-    tags: dict[str, str] = field(default_factory=dict)
-    deleted_at: datetime | None = None
 
 
 def is_service_network_arn(arn: str) -> bool:
@@ -333,16 +301,3 @@ def delete_service_network_resource_association(emu: Emulation, call: Call) -> d
     assoc.deleted_at = emu.clock.now()
     emu.datapath.refresh()
     return {"id": assoc.id, "arn": assoc.arn, "status": "DELETE_IN_PROGRESS"}
-
-
-def purge_service_networks(emu: Emulation) -> None:
-    """Forget service networks and associations whose deletion has finished."""
-    now = emu.clock.now()
-    store = emu.lattice
-    for key, assoc in list(store.sn_associations.items()):
-        if assoc.deleted_at is not None and now >= assoc.deleted_at + emu.settle:
-            del store.sn_associations[key]
-    for key, sn in list(store.service_networks.items()):
-        gone = sn.deleted_at is not None and now >= sn.deleted_at + emu.settle
-        if gone and not any(a.network_id == key for a in store.sn_associations.values()):
-            del store.service_networks[key]

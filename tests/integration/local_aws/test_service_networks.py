@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import Provider, make_provider, new_account
+from .conftest import Provider, http_get, make_provider, make_vpc, new_account
 
 SN_TYPE = "vpc-lattice:ServiceNetwork"
 
@@ -146,3 +146,125 @@ def test_unshared_network_cannot_be_read_and_disabled_sharing_cannot_be_shared(i
     with pytest.raises(ClientError) as refused:
         _share(inproc, provider, private["arn"], stranger)
     assert refused.value.response["Error"]["Code"] == "OperationNotPermittedException"
+
+
+def _consumer_with_network(aws: Any) -> tuple[Provider, dict[str, Any], str, Any, str, list[str]]:
+    provider = make_provider(aws)
+    consumer = new_account()
+    network = _network(aws, provider)
+    share = _share(aws, provider, network["arn"], consumer)
+    _accept(aws, consumer, share["resourceShareArn"])
+    session = aws.session(consumer)
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+    return provider, network, consumer, session.client("ec2"), vpc_id, subnets
+
+
+def _sn_endpoint(
+    ec2: Any, vpc_id: str, subnets: list[str], network_arn: str, **kwargs: Any
+) -> dict[str, Any]:
+    return ec2.create_vpc_endpoint(
+        VpcEndpointType="ServiceNetwork",
+        VpcId=vpc_id,
+        SubnetIds=subnets,
+        ServiceNetworkArn=network_arn,
+        **kwargs,
+    )["VpcEndpoint"]
+
+
+def test_service_network_endpoint_lists_a_row_per_associated_configuration(inproc: Any, target: Any) -> None:
+    provider, network, _, ec2, vpc_id, subnets = _consumer_with_network(inproc)
+    created = _sn_endpoint(ec2, vpc_id, subnets[:1], network["arn"], ClientToken="sn-1")
+    assert created["VpcEndpointType"] == "ServiceNetwork"
+    assert created["ServiceNetworkArn"] == network["arn"]
+    assert "DnsEntries" not in created or created["DnsEntries"] == []
+    assert not created.get("NetworkInterfaceIds")
+    again = _sn_endpoint(ec2, vpc_id, subnets[:1], network["arn"], ClientToken="sn-1")
+    assert again["VpcEndpointId"] == created["VpcEndpointId"]
+    inproc.clock.advance(seconds=1)
+    described = ec2.describe_vpc_endpoints(VpcEndpointIds=[created["VpcEndpointId"]])["VpcEndpoints"][0]
+    assert (described["State"].lower(), described["ServiceNetworkArn"]) == ("available", network["arn"])
+    assert not described.get("ResourceConfigurationArn")
+    rows = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[created["VpcEndpointId"]])[
+        "VpcEndpointAssociations"
+    ]
+    assert [
+        (r["AssociatedResourceArn"], r["ServiceNetworkArn"], r["AssociatedResourceAccessibility"])
+        for r in rows
+    ] == [(provider.configuration["arn"], network["arn"], "Accessible")]
+    assert rows[0]["ServiceNetworkName"] == "shared-net"
+    name = rows[0]["DnsEntry"]["DnsName"]
+    assert name.startswith(f"{created['VpcEndpointId']}-snra-")
+    # the target is reached through the endpoint's row, on loopback
+    inproc.map_target("hello.internal.example", 8080, ("127.0.0.1", target.port))
+    assert http_get(inproc.resolve(name), 8080, name).endswith(b"Hello, World!")
+    # a second configuration joins the network: a second row, reachable too
+    lattice = inproc.session(provider.account).client("vpc-lattice")
+    second = lattice.create_resource_configuration(
+        name="second",
+        type="SINGLE",
+        portRanges=["9090"],
+        resourceGatewayIdentifier=provider.gateway["id"],
+        resourceConfigurationDefinition={"dnsResource": {"domainName": "second.internal.example"}},
+    )
+    lattice.create_service_network_resource_association(
+        serviceNetworkIdentifier=network["id"], resourceConfigurationIdentifier=second["id"]
+    )
+    inproc.clock.advance(seconds=1)
+    rows = ec2.describe_vpc_endpoint_associations(
+        Filters=[{"Name": "service-network-arn", "Values": [network["arn"]]}]
+    )["VpcEndpointAssociations"]
+    assert sorted(r["AssociatedResourceArn"] for r in rows) == sorted(
+        [provider.configuration["arn"], second["arn"]]
+    )
+    second_name = next(r for r in rows if r["AssociatedResourceArn"] == second["arn"])["DnsEntry"]["DnsName"]
+    inproc.map_target("second.internal.example", 9090, ("127.0.0.1", target.port))
+    assert http_get(inproc.resolve(second_name), 9090, second_name).endswith(b"Hello, World!")
+
+
+def test_service_network_endpoint_needs_the_network_shared(inproc: Any) -> None:
+    provider = make_provider(inproc)
+    network = _network(inproc, provider)
+    stranger = new_account()
+    session = inproc.session(stranger)
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+    with pytest.raises(ClientError) as refused:
+        _sn_endpoint(session.client("ec2"), vpc_id, subnets[:1], network["arn"])
+    assert refused.value.response["Error"]["Code"] == "InvalidParameter"
+    with pytest.raises(ClientError) as mixed:
+        session.client("ec2").create_vpc_endpoint(
+            VpcEndpointType="ServiceNetwork",
+            VpcId=vpc_id,
+            SubnetIds=subnets[:1],
+            ServiceNetworkArn=network["arn"],
+            ResourceConfigurationArn=provider.configuration["arn"],
+        )
+    assert mixed.value.response["Error"]["Code"] == "InvalidParameterCombination"
+
+
+def test_unshared_network_makes_rows_inaccessible_and_stops_traffic(inproc: Any, target: Any) -> None:
+    provider, network, consumer, ec2, vpc_id, subnets = _consumer_with_network(inproc)
+    endpoint = _sn_endpoint(ec2, vpc_id, subnets[:1], network["arn"])
+    inproc.clock.advance(seconds=1)
+    inproc.map_target("hello.internal.example", 8080, ("127.0.0.1", target.port))
+    row = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint["VpcEndpointId"]])[
+        "VpcEndpointAssociations"
+    ][0]
+    name = row["DnsEntry"]["DnsName"]
+    ip = inproc.resolve(name)
+    assert http_get(ip, 8080, name).endswith(b"Hello, World!")
+    ram = inproc.session(provider.account).client("ram")
+    share_arn = ram.get_resource_shares(resourceOwner="SELF")["resourceShares"][0]["resourceShareArn"]
+    ram.disassociate_resource_share(resourceShareArn=share_arn, principals=[consumer])
+    inproc.clock.advance(seconds=60)
+    row = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint["VpcEndpointId"]])[
+        "VpcEndpointAssociations"
+    ][0]
+    assert row["AssociatedResourceAccessibility"] == "Inaccessible"
+    try:  # refused: accepted and closed at once (or reset)
+        reply = http_get(ip, 8080, name, timeout=1)
+    except OSError:
+        reply = b""
+    assert reply == b""
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])
+    inproc.clock.advance(seconds=1)
+    assert ec2.describe_vpc_endpoints(VpcEndpointIds=[])["VpcEndpoints"] == []

@@ -1,10 +1,11 @@
-"""EC2, consumer side: the resource endpoints Linkpilot manages (read, create, delete).
+"""EC2, consumer side: the resource and service-network endpoints Linkpilot manages (read, create, delete).
 
 The only module that makes the consumer's EC2 calls. Reads only endpoints carrying the managed tag (one
 call for up to 1,000), so an endpoint someone else made is never even seen, let alone touched. A Resource
 endpoint's DNS names are not in ``DescribeVpcEndpoints`` (AWS returns no ``DnsEntries`` for this type):
 they are read with ``DescribeVpcEndpointAssociations`` for the live managed endpoints, one row per
-associated resource (per child of a GROUP configuration).
+associated resource (per child of a GROUP configuration). A ServiceNetwork endpoint (one per shared service
+network) is read and written the same way: its rows are the configurations associated with the network.
 Per-endpoint refusals (availability-zone mismatch, quota, permission, bad ids) come back as
 ``Refused`` with a plain category; throttling and unexpected errors propagate.
 """
@@ -21,9 +22,11 @@ from linkpilot.aws.errors import error_code, error_message, is_transient, transl
 from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
     MANAGED_TAG,
+    SERVICE_NETWORK_TAG,
     SHARE_TAG,
     Endpoint,
     EndpointAssociation,
+    is_service_network_arn,
 )
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.errors import Refused
@@ -43,6 +46,8 @@ ASSOCIATIONS_PAGE_SIZE = 100  # DescribeVpcEndpointAssociations' MaxResults is 1
 ASSOCIATIONS_BATCH = 50
 DELETE_BATCH = 25
 NOT_FOUND_CODES = frozenset({"InvalidVpcEndpoint.NotFound", "InvalidVpcEndpointId.NotFound"})
+# The endpoint types the controller makes (VpcEndpointType, lower-cased: AWS prints "Resource")
+MANAGED_TYPES = frozenset({"resource", "servicenetwork"})
 
 
 def _category(code: str, message: str) -> str | None:
@@ -70,6 +75,7 @@ def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
         vpc_id=item.get("VpcId", ""),
         state=str(item.get("State", "")).lower(),
         resource_configuration_arn=item.get("ResourceConfigurationArn", ""),
+        service_network_arn=item.get("ServiceNetworkArn", ""),
         tags=tags,
         created_at=item.get("CreationTimestamp"),
         last_error=failure,
@@ -107,7 +113,7 @@ class Ec2Endpoints:
             _endpoint(item)
             for page in pages
             for item in page.get("VpcEndpoints", [])
-            if str(item.get("VpcEndpointType", "")).lower() == "resource"
+            if str(item.get("VpcEndpointType", "")).lower() in MANAGED_TYPES
         ]
         rows = self.associations([e.endpoint_id for e in found if e.live])
         return [replace(e, associations=tuple(rows.get(e.endpoint_id, ()))) for e in found]
@@ -160,8 +166,9 @@ class Ec2Endpoints:
             request["NextToken"] = token
 
     def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
-        """Resource endpoints in ``vpc_id`` WITHOUT the managed tag: read only to be reported (e.g. one whose
-        tag was removed: EC2 would hand it back for our ``ClientToken``). Never planned for deletion."""
+        """Resource and ServiceNetwork endpoints in ``vpc_id`` WITHOUT the managed tag: read only to be
+        reported (e.g. one whose tag was removed: EC2 would hand it back for our ``ClientToken``). Never
+        planned for deletion."""
         pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(
             Filters=[{"Name": "vpc-id", "Values": [vpc_id]}], PaginationConfig={"PageSize": PAGE_SIZE}
         )
@@ -169,14 +176,15 @@ class Ec2Endpoints:
             _endpoint(item)
             for page in pages
             for item in page.get("VpcEndpoints", [])
-            if str(item.get("VpcEndpointType", "")).lower() == "resource"
+            if str(item.get("VpcEndpointType", "")).lower() in MANAGED_TYPES
         )
         return [e for e in endpoints if not e.managed]
 
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
     ) -> str:
-        """Create (or, with the same token, find again) the configuration's endpoint; returns its id.
+        """Create (or, with the same token, find again) the configuration's endpoint; returns its id. For
+        a service network ARN: the network's ServiceNetwork endpoint, tagged with the network.
 
         ``Refused("UnmanagedEndpoint")`` when the endpoint EC2 returns carries tags but not the managed tag:
         the token handed back an endpoint someone untagged, which is not ours and must not count as created.
@@ -187,12 +195,18 @@ class Ec2Endpoints:
             dns_options = {"PrivateDnsPreference": placement.private_dns_preference}
             if placement.private_dns_specified_domains:
                 dns_options["PrivateDnsSpecifiedDomains"] = list(placement.private_dns_specified_domains)
+        network = is_service_network_arn(configuration_arn)
+        target_tag = SERVICE_NETWORK_TAG if network else CONFIGURATION_TAG
+        target: dict[str, str] = (
+            {"VpcEndpointType": "ServiceNetwork", "ServiceNetworkArn": configuration_arn}
+            if network
+            else {"VpcEndpointType": "Resource", "ResourceConfigurationArn": configuration_arn}
+        )
         try:
             response = self._ec2.create_vpc_endpoint(
                 **({"DnsOptions": dns_options} if dns_options else {}),  # type: ignore[arg-type]
-                VpcEndpointType="Resource",
+                **target,  # type: ignore[arg-type]
                 VpcId=placement.vpc_id,
-                ResourceConfigurationArn=configuration_arn,
                 SubnetIds=list(placement.subnet_ids),
                 # empty: EC2 applies the VPC's default security group (the EC2 protocol sends no list)
                 SecurityGroupIds=list(placement.security_group_ids),
@@ -204,7 +218,7 @@ class Ec2Endpoints:
                         "ResourceType": "vpc-endpoint",
                         "Tags": [
                             {"Key": MANAGED_TAG, "Value": "true"},
-                            {"Key": CONFIGURATION_TAG, "Value": configuration_arn},
+                            {"Key": target_tag, "Value": configuration_arn},
                             {"Key": SHARE_TAG, "Value": share_arn},
                         ],
                     }

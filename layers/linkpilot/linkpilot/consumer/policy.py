@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from linkpilot.probe import contract as pc  # the probe's limits and defaults: one contract
 
 RESOURCE_CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
+SERVICE_NETWORK_TYPE = "vpc-lattice:ServiceNetwork"
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS account id")]
 ArnGlob = Annotated[
@@ -204,6 +205,35 @@ class ProbePolicy(_Strict):
     overrides: tuple[ProbeOverride, ...] = ()
 
 
+class ServiceNetworkPolicy(_Strict):
+    """Shared VPC Lattice service networks (RAM type ``vpc-lattice:ServiceNetwork``) the consumer takes.
+
+    Each allowed shared network gets ONE managed endpoint of type ServiceNetwork, which reaches every
+    resource configuration associated with the network. The owner must be a trusted account, as for
+    configurations.
+    """
+
+    allowed_arns: tuple[ArnGlob, ...] = Field(
+        min_length=1, max_length=50, description="ARN globs of acceptable service networks"
+    )
+    mode: Literal["endpoint", "association"] = Field(
+        default="endpoint",
+        description=(
+            "endpoint: one ServiceNetwork VPC endpoint per network; association (a service-network VPC "
+            "association) is not built and is refused"
+        ),
+    )
+
+    @field_validator("mode")
+    @classmethod
+    def _built_modes_only(cls, value: str) -> str:
+        if value == "association":
+            raise ValueError(
+                "mode 'association' (a service-network VPC association) is not built: use 'endpoint'"
+            )
+        return value
+
+
 class TrustPolicy(_Strict):
     """A consumer account's trust policy. Default deny: nothing untrusted is accepted or gets an endpoint."""
 
@@ -248,6 +278,10 @@ class TrustPolicy(_Strict):
         ),
     )
     probe: ProbePolicy = Field(default_factory=ProbePolicy)
+    service_networks: ServiceNetworkPolicy | None = Field(
+        default=None,
+        description="shared service networks to take; absent: service-network shares are refused",
+    )
 
     @field_validator("trusted_accounts")
     @classmethod
@@ -261,7 +295,20 @@ class TrustPolicy(_Strict):
         return account_id in self.trusted_accounts
 
     def allows_type(self, resource_type: str) -> bool:
+        if resource_type == SERVICE_NETWORK_TYPE:
+            return self.service_networks is not None
         return resource_type in self.allowed_resource_types
+
+    def allows_service_network(self, arn: str) -> bool:
+        networks = self.service_networks
+        return networks is not None and any(fnmatch.fnmatchcase(arn, p) for p in networks.allowed_arns)
+
+    @property
+    def shared_resource_types(self) -> tuple[str, ...]:
+        """The RAM resource types the controller lists as shared with it (service networks when allowed)."""
+        if self.service_networks is None:
+            return (RESOURCE_CONFIGURATION_TYPE,)
+        return (RESOURCE_CONFIGURATION_TYPE, SERVICE_NETWORK_TYPE)
 
     def allows_arn(self, arn: str) -> bool:
         patterns = self.allowed_resource_configuration_arns
