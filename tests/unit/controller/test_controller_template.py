@@ -342,3 +342,26 @@ def test_stack_delete_removes_managed_endpoints_only_when_asked(template):
         "StateTable": {"Ref": "StateTable"},  # deleted before the table that holds the lease it keeps
     }
     assert template["Parameters"]["DeleteEndpointsOnStackDelete"]["Default"] == "false"
+
+
+def test_service_network_endpoints_are_deleted_by_their_tag_and_need_a_grant_only_with_networks(template):
+    """A managed ServiceNetwork endpoint names its network (not a configuration): its own delete statement,
+    as narrow as the resource endpoints' one; the permission-only association grant exists only when the
+    stack takes service networks."""
+    raw = template["Resources"]["ControllerFunction"]["Properties"]["Policies"][0]["Statement"]
+    by_sid = {s.get("Sid"): s for s in _statements(template)}
+    delete = by_sid["DeleteOnlyManagedServiceNetworkEndpoints"]
+    assert delete["Action"] == "ec2:DeleteVpcEndpoints"
+    assert delete["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/linkpilot:managed": "true"},
+        "Null": {"aws:ResourceTag/linkpilot:service-network-arn": "false", "ec2:VpceServiceName": "true"},
+    }
+    (conditional,) = [
+        s for s in raw if "Fn::If" in s and s["Fn::If"][1].get("Sid") == "ServiceNetworkEndpointAssociation"
+    ]
+    condition, grant, otherwise = conditional["Fn::If"]
+    assert (condition, otherwise) == ("HasServiceNetworks", {"Ref": "AWS::NoValue"})
+    assert grant["Action"] == "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation"
+    assert template["Conditions"]["HasServiceNetworks"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "AllowedServiceNetworkArns"}]}, ""]}]
+    }
