@@ -109,6 +109,10 @@ def test_an_invitation_holding_an_allowed_network_is_accepted_and_a_disallowed_o
         refused = decide_invitation(policy, _invitation(), offered)
         assert refused is not None and refused.verdict is Verdict.IGNORE and refused.refused_by_policy
         assert NETWORK in refused.reason
+    no_section = decide_invitation(
+        make_policy(allowed_resource_types=[RCFG, SN_TYPE]), _invitation(), offered
+    )
+    assert no_section is not None and "no service_networks section" in no_section.reason
 
 
 def test_a_network_owned_by_another_account_than_the_sharing_one_is_refused() -> None:

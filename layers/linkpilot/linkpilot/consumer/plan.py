@@ -64,6 +64,8 @@ def needs_inspection(
 
 def resource_refusal(policy: TrustPolicy, resource: ShareResource, owner_account_id: str) -> str | None:
     """Why the policy refuses a resource offered by ``owner_account_id``; None when it is acceptable."""
+    if resource.type == SERVICE_NETWORK_TYPE and policy.service_networks is None:
+        return f"service network {resource.arn}: the policy takes none (no service_networks section)"
     if not policy.allows_type(resource.type):
         return f"resource type {resource.type} is not allowed ({resource.arn})"
     resource_owner = arn_account(resource.arn)
@@ -71,12 +73,10 @@ def resource_refusal(policy: TrustPolicy, resource: ShareResource, owner_account
         owner = resource_owner or "?"
         return f"{resource.arn} is owned by account {owner}, not the sharing account {owner_account_id}"
     if resource.type == SERVICE_NETWORK_TYPE:
-        if not policy.allows_service_network(resource.arn):
-            return f"{resource.arn} matches no service_networks.allowed_arns pattern"
-        return None
-    if not policy.allows_arn(resource.arn):
-        return f"{resource.arn} matches no allowed_resource_configuration_arns pattern"
-    return None
+        allowed, key = policy.allows_service_network(resource.arn), "service_networks.allowed_arns"
+    else:
+        allowed, key = policy.allows_arn(resource.arn), "allowed_resource_configuration_arns"
+    return None if allowed else f"{resource.arn} matches no {key} pattern"
 
 
 def decide_invitation(
