@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from linkpilot.probe import Target, probe_targets
+from linkpilot_demo.certificates import self_signed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,73 +119,40 @@ def _ratio_rows(label: str, base: str, base_ms: float, probe_ms: float, goal: fl
     ]
 
 
-def bench_overhead(n: int = 300) -> list[dict[str, Any]]:
-    server = _Server()
+def _versus_floor(
+    server: _Server, target: Target, floor: Callable[[], object], n: int, label: str, base: str, goal: float
+) -> list[dict[str, Any]]:
+    """Probing ``target`` against ``floor`` (the bare operation no check can beat), interleaved ``n`` times
+    each; ``server`` is closed afterwards."""
+
+    def probe_once() -> None:
+        (r,) = probe_targets([target])
+        assert r.ok, r
+
     try:
-        target = Target(
-            endpoint_id="bench", dns_name=LOOPBACK, port=server.port, expected_body="Hello, World!"
-        )
-
-        def probe_once() -> None:
-            (r,) = probe_targets([target])
-            assert r.ok, r
-
-        raw, probe = _interleaved_medians(lambda: _raw_request(server.port), probe_once, n)
+        base_ms, probe_ms = _interleaved_medians(floor, probe_once, n)
     finally:
         server.close()
-    return _ratio_rows("HTTP check", "raw socket request", raw, probe, 3)
+    return _ratio_rows(label, base, base_ms, probe_ms, goal)
+
+
+def bench_overhead(n: int = 300) -> list[dict[str, Any]]:
+    server = _Server()
+    target = Target(endpoint_id="bench", dns_name=LOOPBACK, port=server.port, expected_body="Hello, World!")
+    return _versus_floor(
+        server, target, lambda: _raw_request(server.port), n, "HTTP check", "raw socket request", 3
+    )
 
 
 def bench_tcp(n: int = 500) -> list[dict[str, Any]]:
     """A tcp check vs the floor of any TCP check: ``socket.create_connection`` and close."""
     server = _Server(handle=lambda conn: None)
-    try:
-        target = Target(endpoint_id="bench", dns_name=LOOPBACK, port=server.port, scheme="tcp")
+    target = Target(endpoint_id="bench", dns_name=LOOPBACK, port=server.port, scheme="tcp")
 
-        def bare() -> None:
-            socket.create_connection((LOOPBACK, server.port), timeout=5).close()
+    def bare() -> None:
+        socket.create_connection((LOOPBACK, server.port), timeout=5).close()
 
-        def probe_once() -> None:
-            (r,) = probe_targets([target])
-            assert r.ok, r
-
-        base, probe = _interleaved_medians(bare, probe_once, n)
-    finally:
-        server.close()
-    return _ratio_rows("TCP check", "socket.create_connection", base, probe, 1.5)
-
-
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.internal")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("bench.internal")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
+    return _versus_floor(server, target, bare, n, "TCP check", "socket.create_connection", 1.5)
 
 
 def bench_tls(n: int = 200) -> list[dict[str, Any]]:
@@ -193,7 +161,7 @@ def bench_tls(n: int = 200) -> list[dict[str, Any]]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        cert_path, key_path = _self_signed(Path(tmp))
+        cert_path, key_path = self_signed(Path(tmp), "bench.internal", days=90)
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert_path, key_path)
         pem = cert_path.read_text()
@@ -207,28 +175,20 @@ def bench_tls(n: int = 200) -> list[dict[str, Any]]:
         handle=lambda conn: threading.Thread(target=handshake_then_close, args=(conn.dup(),)).start()
     )
     client_ctx = ssl.create_default_context(cadata=pem)
-    try:
-        target = Target(
-            endpoint_id="bench",
-            dns_name=LOOPBACK,
-            port=server.port,
-            scheme="tls",
-            server_name="bench.internal",
-            ca_bundle=pem,
-        )
+    target = Target(
+        endpoint_id="bench",
+        dns_name=LOOPBACK,
+        port=server.port,
+        scheme="tls",
+        server_name="bench.internal",
+        ca_bundle=pem,
+    )
 
-        def bare() -> None:
-            with socket.create_connection((LOOPBACK, server.port), timeout=5) as raw:
-                client_ctx.wrap_socket(raw, server_hostname="bench.internal").close()
+    def bare() -> None:
+        with socket.create_connection((LOOPBACK, server.port), timeout=5) as raw:
+            client_ctx.wrap_socket(raw, server_hostname="bench.internal").close()
 
-        def probe_once() -> None:
-            (r,) = probe_targets([target])
-            assert r.ok, r
-
-        base, probe = _interleaved_medians(bare, probe_once, n)
-    finally:
-        server.close()
-    return _ratio_rows("TLS check", "ssl handshake", base, probe, 1.5)
+    return _versus_floor(server, target, bare, n, "TLS check", "ssl handshake", 1.5)
 
 
 def bench_fanout(timeout_s: float = 2.0, targets: int = 200) -> list[dict[str, Any]]:

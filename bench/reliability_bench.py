@@ -21,6 +21,7 @@ from bench.timing import (
     Spread,
     clean_env,
     cold_import_ms,
+    fresh_python,
     interleave,
     limit_row,
     ratio_row,
@@ -32,7 +33,16 @@ HANDLER_LIMIT = 1.5  # issue 11: a handler's cold import costs at most 1.5x impo
 PROBE_LIMIT = 0.5  # and the probe's, which never needs boto3, less than half of it
 EVENT_GOAL_MS = 1000.0
 
-IMPORT_RUNS = 7
+# the environment each function's template sets (the onboarding settings are read at cold start)
+FUNCTION_ENV = {
+    "onboarding": {
+        "LINKPILOT_SHARE_ARN": "arn:aws:ram:us-east-1:111111111111:resource-share/bench",
+        "LINKPILOT_CONSUMER_LIST_PARAMETER": "/linkpilot/provider/consumers",
+        "LINKPILOT_AUDIT_TABLE": "audit",
+        "LINKPILOT_TOPIC_ARN": "arn:aws:sns:us-east-1:111111111111:bench",
+    }
+}
+IMPORT_RUNS = 11  # fresh interpreters per target: on a loaded 2-core machine 7 left the minimums noisy
 
 
 def bench_cold_imports(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
@@ -41,19 +51,11 @@ def bench_cold_imports(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
     # as Lambda loads a handler: the layer's directory on the path (not the development install's finder),
     # and the environment the function's template sets (the onboarding settings are read at cold start)
     env = clean_env(POWERTOOLS_SERVICE_NAME="bench", PYTHONPATH=str(ROOT / "layers" / "linkpilot"))
-    function_env = {
-        "onboarding": {
-            "LINKPILOT_SHARE_ARN": "arn:aws:ram:us-east-1:111111111111:resource-share/bench",
-            "LINKPILOT_CONSUMER_LIST_PARAMETER": "/linkpilot/provider/consumers",
-            "LINKPILOT_AUDIT_TABLE": "audit",
-            "LINKPILOT_TOPIC_ARN": "arn:aws:sns:us-east-1:111111111111:bench",
-        }
-    }
     loaded: dict[str, bool] = {}
 
     def case(target: str, key: str) -> Callable[[], float]:
         def one() -> float:
-            ms, boto3_loaded = cold_import_ms(target, env={**env, **function_env.get(key, {})})
+            ms, boto3_loaded = cold_import_ms(target, env={**env, **FUNCTION_ENV.get(key, {})})
             loaded[key] = loaded.get(key, False) or boto3_loaded
             return ms
 
@@ -92,6 +94,100 @@ def bench_cold_imports(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
             )
         )
     return rows
+
+
+# A fresh interpreter importing boto3, then the handler file (argv[1]): milliseconds of each part.
+SPLIT_SNIPPET = (
+    "import importlib.util, sys, time\n"
+    "t0 = time.perf_counter()\n"
+    "import boto3\n"
+    "t1 = time.perf_counter()\n"
+    "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
+    "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+    "print((t1 - t0) * 1000, (time.perf_counter() - t1) * 1000)\n"
+)
+
+
+def bench_beyond_boto3(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
+    """What a boto3 handler's cold import adds to ``import boto3``, both parts timed in the same fresh
+    interpreter (so load between interpreters does not skew the ratio): information next to the goal rows."""
+    env = clean_env(POWERTOOLS_SERVICE_NAME="bench", PYTHONPATH=str(ROOT / "layers" / "linkpilot"))
+    rows: list[dict[str, Any]] = []
+    for name in ("controller", "onboarding"):
+        target = str(ROOT / "functions" / name / "app.py")
+        parts = [
+            [
+                float(w)
+                for w in fresh_python(SPLIT_SNIPPET, target, env={**env, **FUNCTION_ENV.get(name, {})})[:2]
+            ]
+            for _ in range(runs)
+        ]
+        beyond = Spread(tuple(rest for _, rest in parts))
+        ratios = Spread(tuple((boto3 + rest) / boto3 for boto3, rest in parts))
+        basis = f"{runs} fresh interpreters: import boto3, then the handler file, each part timed"
+        rows.append(
+            row(
+                f"cold import: {name} handler beyond import boto3",
+                beyond.min,
+                "ms",
+                spread=beyond,
+                judged_on="min",
+                basis=basis,
+            )
+        )
+        rows.append(
+            row(
+                f"cold import: {name} handler / import boto3, same interpreter",
+                ratios.median,
+                "x",
+                spread=ratios,
+                basis=basis,
+            )
+        )
+    return rows
+
+
+# A fresh interpreter: import the trust policy module, then parse one policy twice (milliseconds of each).
+POLICY_SNIPPET = (
+    "import sys, time\n"
+    "t0 = time.perf_counter()\n"
+    "from linkpilot.consumer.policy import parse_policy\n"
+    "t1 = time.perf_counter()\n"
+    "parse_policy(sys.argv[1])\n"
+    "t2 = time.perf_counter()\n"
+    "parse_policy(sys.argv[1])\n"
+    "t3 = time.perf_counter()\n"
+    "print((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)\n"
+)
+POLICY = {
+    "trusted_accounts": ["111111111111", "222222222222"],
+    "endpoint": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"]},
+    "probe": {
+        "defaults": {"kind": "https", "port": 443},
+        "overrides": [{"match": "arn:aws:*", "kind": "tcp"}],
+    },
+}
+
+
+def bench_policy_parse(runs: int = IMPORT_RUNS) -> list[dict[str, Any]]:
+    """What the trust policy costs the controller: importing its module (part of the cold import above) and
+    its first parse (the first invocation's: the field types are resolved then), then a later parse."""
+    env = clean_env(PYTHONPATH=str(ROOT / "layers" / "linkpilot"))
+    samples = [
+        [float(w) for w in fresh_python(POLICY_SNIPPET, json.dumps(POLICY), env=env)[:3]] for _ in range(runs)
+    ]
+    names = ("import linkpilot.consumer.policy", "first parse_policy", "later parse_policy")
+    basis = f"{runs} fresh interpreters, standard-library validation (linkpilot.spec)"
+    return [
+        row(
+            f"controller: trust policy: {name}",
+            Spread(tuple(s[i] for s in samples)).median,
+            "ms",
+            spread=Spread(tuple(s[i] for s in samples)),
+            basis=basis,
+        )
+        for i, name in enumerate(names)
+    ]
 
 
 def bench_event_to_endpoint(reps: int = 15) -> list[dict[str, Any]]:
@@ -214,4 +310,10 @@ def bench_delivery_faults() -> list[dict[str, Any]]:
 
 
 def run() -> list[dict[str, Any]]:
-    return [*bench_cold_imports(), *bench_event_to_endpoint(), *bench_delivery_faults()]
+    return [
+        *bench_cold_imports(),
+        *bench_beyond_boto3(),
+        *bench_policy_parse(),
+        *bench_event_to_endpoint(),
+        *bench_delivery_faults(),
+    ]

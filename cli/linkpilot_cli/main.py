@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol, cast
 
 from linkpilot_cli.output import (
+    EXIT_BUSY,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -49,8 +50,27 @@ EXIT_CODES: dict[int, str] = {
     EXIT_FAILED: "an action failed (or an unexpected error: --debug shows the traceback)",
     EXIT_INVALID: "invalid input (options, policy, template, region, profile); nothing changed",
     EXIT_READ_FAILED: "reading AWS failed; nothing changed",
+    EXIT_BUSY: "another run held the account's lease (LINKPILOT_STATE_TABLE set); nothing read or changed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
+
+
+def exit_codes(
+    ok: str, invalid: str, *, failed: str = "", read: str = "", busy: bool = False
+) -> dict[int, str]:
+    """One command's exit codes, in its own words for what 0 and 2 mean there, and 1 (``failed``) and 3
+    (``read``) when it uses them; ``busy``: it may wait for the account's lease (4, the common words)."""
+    codes = {EXIT_OK: ok, EXIT_INVALID: invalid}
+    if failed:
+        codes[EXIT_FAILED] = failed
+    if read:
+        codes[EXIT_READ_FAILED] = read
+    if busy:
+        codes[EXIT_BUSY] = EXIT_CODES[EXIT_BUSY]
+    return codes
+
+
+READ_FAILED = EXIT_CODES[EXIT_READ_FAILED]
 
 
 @dataclass(frozen=True)
@@ -67,24 +87,24 @@ COMMANDS: dict[str, CommandSpec] = {
     "reconcile": CommandSpec(
         "linkpilot_cli.commands.reconcile",
         "reconcile shares, invitations and endpoints with the policy",
-        {
-            EXIT_OK: "every action done (or, with --dry-run, planned)",
-            EXIT_FAILED: "an action failed (the report names it)",
-            EXIT_INVALID: "the policy, the settings or an option is invalid; nothing changed",
-            EXIT_READ_FAILED: "reading AWS failed; nothing changed",
-            4: "another run held the account's lease (LINKPILOT_STATE_TABLE set); nothing read or changed",
-        },
+        exit_codes(
+            "every action done (or, with --dry-run, planned)",
+            "the policy, the settings or an option is invalid; nothing changed",
+            failed="an action failed (the report names it)",
+            read=READ_FAILED,
+            busy=True,
+        ),
         aws=True,
         output=True,
     ),
     "probe": CommandSpec(
         "linkpilot_cli.commands.probe",
         "probe tcp/tls/http/https targets the way the probe function does",
-        {
-            EXIT_OK: "every target is ok",
-            EXIT_FAILED: "a target is not ok (degraded, down, certificate expiring, invalid)",
-            EXIT_INVALID: "a URL or an option is invalid; nothing was probed",
-        },
+        exit_codes(
+            "every target is ok",
+            "a URL or an option is invalid; nothing was probed",
+            failed="a target is not ok (degraded, down, certificate expiring, invalid)",
+        ),
         output=True,
         description="""\
 Probe each URL with the probe function's own code: http:// and https:// (a GET judged on status and body),
@@ -95,58 +115,52 @@ stdout (--output json).""",
     "status": CommandSpec(
         "linkpilot_cli.commands.status",
         "managed endpoints, their state and last probe verdict",
-        {
-            EXIT_OK: "the status was read (whatever it says)",
-            EXIT_INVALID: "the policy or an option is invalid",
-            EXIT_READ_FAILED: "reading AWS failed",
-        },
+        exit_codes(
+            "the status was read (whatever it says)", "the policy or an option is invalid", read=READ_FAILED
+        ),
         aws=True,
         output=True,
     ),
     "cleanup": CommandSpec(
         "linkpilot_cli.commands.cleanup",
         "list and delete the managed endpoints (uninstall)",
-        {
-            EXIT_OK: "every managed endpoint deleted (or, with --dry-run, listed)",
-            EXIT_FAILED: "EC2 refused to delete some (the report names them)",
-            EXIT_INVALID: "the settings or an option is invalid; nothing changed",
-            EXIT_READ_FAILED: "AWS failed; nothing changed",
-            4: "another run held the account's lease; nothing read or changed",
-        },
+        exit_codes(
+            "every managed endpoint deleted (or, with --dry-run, listed)",
+            "the settings or an option is invalid; nothing changed",
+            failed="EC2 refused to delete some (the report names them)",
+            read="AWS failed; nothing changed",
+            busy=True,
+        ),
         aws=True,
         output=True,
     ),
     "provider": CommandSpec(
         "linkpilot_cli.commands.provider",
         "the provider's view: consumer endpoints on its shared configurations",
-        {
-            EXIT_OK: "the view was read (whatever it says)",
-            EXIT_INVALID: "an option is invalid, or no single share was found (name one with --share-arn)",
-            EXIT_READ_FAILED: "reading AWS failed",
-        },
+        exit_codes(
+            "the view was read (whatever it says)",
+            "an option is invalid, or no single share was found (name one with --share-arn)",
+            read=READ_FAILED,
+        ),
         aws=True,
         output=True,
     ),
     "stackset": CommandSpec(
         "linkpilot_cli.commands.stackset",
         "roll the consumer stack out to OUs with a service-managed StackSet",
-        {
-            EXIT_OK: "every StackSet operation succeeded (or, with --dry-run, the plan was read)",
-            EXIT_FAILED: "a StackSet operation failed or timed out, or a change was refused",
-            EXIT_INVALID: "the template, the parameters or an option is invalid; nothing changed",
-            EXIT_READ_FAILED: "reading the StackSet failed; nothing changed",
-        },
+        exit_codes(
+            "every StackSet operation succeeded (or, with --dry-run, the plan was read)",
+            "the template, the parameters or an option is invalid; nothing changed",
+            failed="a StackSet operation failed or timed out, or a change was refused",
+            read="reading the StackSet failed; nothing changed",
+        ),
         aws=True,
         output=True,
     ),
     "local": CommandSpec(
         "linkpilot_local.cli",
         "the local AWS emulation (development and tests)",
-        {
-            EXIT_OK: "stopped cleanly",
-            EXIT_FAILED: "the server could not start",
-            EXIT_INVALID: "invalid option",
-        },
+        exit_codes("stopped cleanly", "invalid option", failed="the server could not start"),
         description="Run moto plus the Linkpilot emulation of what moto lacks (RAM invitations, VPC "
         "Lattice, resource endpoints) as an HTTP server on loopback, for AWS_ENDPOINT_URL. Development and "
         "tests only.",
@@ -154,7 +168,7 @@ stdout (--output json).""",
     "demo": CommandSpec(
         "linkpilot_demo.cli",
         "offline end-to-end demo against the local AWS",
-        {EXIT_OK: "every step held", EXIT_FAILED: "a step failed", EXIT_INVALID: "invalid option"},
+        exit_codes("every step held", "invalid option", failed="a step failed"),
         description="The end-to-end story against the local AWS: a provider shares, the consumer onboards, "
         "the probe runs, an alarm fires and recovers, an untrusted share is left alone, the share is "
         "revoked. Every step is checked; offline, loopback only.",

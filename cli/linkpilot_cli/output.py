@@ -25,6 +25,7 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1  # an action (or a probe, or a StackSet operation) failed; or an unexpected error
 EXIT_INVALID: Final = 2  # invalid input: options, policy, template, region, profile; nothing changed
 EXIT_READ_FAILED: Final = 3  # reading AWS failed; nothing changed
+EXIT_BUSY: Final = 4  # another run held the account's lease for longer than this one waited
 EXIT_INTERRUPTED: Final = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 _RESET = "\033[0m"

@@ -24,6 +24,25 @@ def fingerprint(params: dict[str, Any], *, ignore: Sequence[str] = ()) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def token_replay[K, V](
+    store: dict[K, tuple[str, V]], key: K, params: dict[str, Any], mismatch: Callable[[V], AwsError]
+) -> V | None:
+    """What a client token answered before (``store[key]``: the request's fingerprint and the answer), or
+    None when the token is new; the same token with other parameters raises ``mismatch(answer)``."""
+    entry = store.get(key)
+    if entry is None:
+        return None
+    digest, answer = entry
+    if digest != fingerprint(params):
+        raise mismatch(answer)
+    return answer
+
+
+def remember_token[K, V](store: dict[K, tuple[str, V]], key: K, params: dict[str, Any], answer: V) -> None:
+    """Keep a client token's answer for :func:`token_replay`."""
+    store[key] = (fingerprint(params), answer)
+
+
 def paginate[T](
     items: Sequence[T],
     *,

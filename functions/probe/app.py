@@ -1,4 +1,9 @@
-"""Probe function: probes the targets in its input, prints EMF metrics, logs failures. No AWS API calls.
+"""Probe function: probes the targets in its input, publishes EMF metrics, logs failures. No AWS API calls.
+
+Thin by design; the work is in ``linkpilot.probe`` (standard library only) and the metrics in
+``linkpilot.probe.emf``. The handler has the same shape as the other two: ``observability()`` builds
+the Logger and Metrics at cold start. The probe has no settings of its own: everything it checks comes in
+the input, and the service name and namespace are Powertools' own.
 
 Input: ``{"defaults": {...}, "targets": [...]}`` (the controller's probe schedule, or a direct invoke). A
 target without ``kind`` is checked as its ``scheme`` says (http or https), as before kinds existed. Every
@@ -11,21 +16,20 @@ data as breaching).
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from linkpilot.observability import observability
 from linkpilot.probe import InvalidEvent, Resolver, probe_event
-from linkpilot.probe.emf import emf_records
+from linkpilot.probe.emf import publish
 
-logger = Logger()
+logger, metrics = observability()
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def handler(
     event: dict[str, Any], context: LambdaContext, resolver: Resolver | None = None
 ) -> dict[str, Any]:
@@ -35,9 +39,7 @@ def handler(
     except InvalidEvent as exc:
         logger.error("probe input rejected", extra={"reason": str(exc), "probe_input": event})
         raise
-    for record in emf_records(results, timestamp_ms=started_ms):
-        sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    publish(results, metrics, timestamp_ms=started_ms)  # the aggregate is flushed by log_metrics
     rows = [r.to_dict() for r in results]
     verdicts: dict[str, int] = {}
     for row in rows:

@@ -2,8 +2,10 @@
 
 Five reads use botocore's paginators (the service models declare one for each: ``paginators-1.json``), whose
 ``PageIterator`` raises ``PaginationError`` when "The same next token was received twice" (botocore
-``paginate.py``); ``ListPendingInvitationResources`` has no paginator, so its loop carries the same guard.
-The adapters turn that error into ``Transient`` like every unexpected botocore error.
+``paginate.py``); ``ListPendingInvitationResources`` and ``DescribeVpcEndpointAssociations`` have no
+paginator, so their loops carry the same guard. The adapters turn that error into ``Transient`` like every
+unexpected botocore error. Every request and response goes through botocore's ``Stubber``, which checks
+them against the service model.
 """
 
 from __future__ import annotations
@@ -28,6 +30,27 @@ PENDING_INVITATION = Invitation(
     arn=INV, share_arn=SHARE, share_name="s", sender_account_id="111111111111", status="PENDING"
 )
 CFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0123456789abcdef0"
+ENDPOINT = "vpce-0123456789abcdef0"
+# an available managed Resource endpoint, as DescribeVpcEndpoints lists it (no DnsEntries for this type)
+LIVE_ENDPOINT = {
+    "VpcEndpointId": ENDPOINT,
+    "VpcEndpointType": "Resource",
+    "VpcId": "vpc-1",
+    "State": "Available",
+    "ResourceConfigurationArn": CFG,
+    "Tags": [{"Key": "linkpilot:managed", "Value": "true"}],
+}
+# one of its DescribeVpcEndpointAssociations rows (the AWS CLI example's shape)
+ROW = {
+    "Id": "vpce-rsc-asc-0a810ca6ac8866bf9",
+    "VpcEndpointId": ENDPOINT,
+    "AssociatedResourceAccessibility": "Accessible",
+    "DnsEntry": {
+        "DnsName": f"{ENDPOINT}.rcfg-0123456789abcdef0.4232ccc.vpc-lattice-rsc.us-east-1.on.aws",
+        "HostedZoneId": "Z03265862FOUNWMZOKUF4",
+    },
+    "AssociatedResourceArn": CFG,
+}
 
 
 def _client(service: str) -> Any:
@@ -82,9 +105,17 @@ CASES: dict[str, tuple[str, str, str, str, dict[str, Any], Callable[[Any], Any]]
         "describe_vpc_endpoints",
         "NextToken",
         "VpcEndpoints",
-        # a deleting endpoint: its association rows are not read, so only DescribeVpcEndpoints is stubbed
-        {"VpcEndpointId": "vpce-1", "VpcEndpointType": "Resource", "VpcId": "vpc-1", "State": "Deleting"},
+        # a live endpoint: after the pages, its association rows are read (stubbed in the tests below)
+        LIVE_ENDPOINT,
         lambda c: Ec2Endpoints(c).managed_endpoints(),
+    ),
+    "DescribeVpcEndpointAssociations": (
+        "ec2",
+        "describe_vpc_endpoint_associations",
+        "NextToken",
+        "VpcEndpointAssociations",
+        ROW,
+        lambda c: Ec2Endpoints(c).associations([ENDPOINT])[ENDPOINT],
     ),
     "ListSchedules": (
         "scheduler",
@@ -112,10 +143,18 @@ def test_every_page_is_read_including_past_an_empty_one(case: str) -> None:
     stub.add_response(operation, _page(case, [item], None))
     if case == "ListSchedules":  # then the first schedule is read for its digest
         stub.add_response("get_schedule", {"Name": "linkpilot-probe-000", "Description": ""})
+    if case == "DescribeVpcEndpoints":  # then the live endpoint's association rows, once for its id
+        stub.add_response(
+            "describe_vpc_endpoint_associations",
+            {"VpcEndpointAssociations": [ROW]},
+            {"VpcEndpointIds": [ENDPOINT], "MaxResults": 100},
+        )
     with stub:
         found = read(client)
         stub.assert_no_pending_responses()
     assert len(found) == 2
+    if case == "DescribeVpcEndpoints":  # the rows reached the endpoints: their DNS names come from them
+        assert [e.dns_name for e in found] == [ROW["DnsEntry"]["DnsName"]] * 2
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -144,8 +183,9 @@ def test_the_pending_resources_loop_stops_on_any_token_seen_before() -> None:
         RamConsumer(client).pending_resources(PENDING_INVITATION)
 
 
-def test_the_five_paginators_exist_and_the_pending_read_has_none() -> None:
+def test_the_five_paginators_exist_and_the_two_looped_reads_have_none() -> None:
     """The premise, from the installed botocore models."""
+    assert not _client("ec2").can_paginate("describe_vpc_endpoint_associations")
     assert _client("ram").can_paginate("get_resource_share_invitations")
     assert _client("ram").can_paginate("list_resources")
     assert _client("ram").can_paginate("get_resource_share_associations")

@@ -23,6 +23,9 @@ NEVER = {
     "aws_xray_sdk",
     "aws_lambda_powertools.utilities.parser",
     "aws_lambda_powertools.utilities.data_classes",
+    # and what kept the controller at 2x: pydantic and building the policy's models (now linkpilot.spec)
+    "pydantic",
+    "pydantic_core",
 }
 # what each function's template sets (the onboarding settings are required at cold start)
 FUNCTION_ENV = {
@@ -34,19 +37,18 @@ FUNCTION_ENV = {
     }
 }
 CASES = {
-    # the probe makes no AWS API call: no SDK clients, no pydantic
+    # the probe makes no AWS API call: no SDK clients
     "probe": NEVER
     | {
         "boto3",
         "botocore.client",
-        "pydantic",
         "linkpilot.consumer.controller",
         "linkpilot.consumer.reconcile",
     },
     # the controller and the onboarding function do not carry each other's code, nor the probe client
     "controller": NEVER | {"linkpilot.provider.plan", "linkpilot.probe.client"},
     "onboarding": NEVER
-    | {"linkpilot.consumer.reconcile", "linkpilot.consumer.controller", "linkpilot.probe.client", "pydantic"},
+    | {"linkpilot.consumer.reconcile", "linkpilot.consumer.controller", "linkpilot.probe.client"},
 }
 SCRIPT = """
 import importlib.util, json, sys

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import argparse
 
-from linkpilot_cli.output import EXIT_FAILED, EXIT_OK, EXIT_READ_FAILED, InvalidInput, Output, Table
-
-EXIT_BUSY = 4  # another run held the account's lease for longer than this one waited
+from linkpilot_cli.output import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_READ_FAILED,
+    InvalidInput,
+    Output,
+    Table,
+)
 
 DESCRIPTION = """\
 List, then delete, the resource endpoints Linkpilot manages in this account and Region (those carrying the

@@ -2,7 +2,7 @@
 
 Same reconcile as the Lambda function, with standard AWS credentials and environment. Exit status: 0 all
 done; 1 an action failed; 2 the policy, settings or an option is invalid (nothing changed); 3 reading AWS
-failed (nothing changed).
+failed (nothing changed); 4 another run held the account's lease (nothing read or changed).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from linkpilot_cli.output import (
+    EXIT_BUSY,
     EXIT_FAILED,
     EXIT_INVALID,
     EXIT_OK,
@@ -28,8 +29,6 @@ plan. The report lists each decision and action (json: the full report, as the f
 The controller's settings come from LINKPILOT_* environment variables, as in the function."""
 
 EXIT_ACTION_FAILED = EXIT_FAILED  # kept for callers of the former name
-# another run held the account's lease (LINKPILOT_STATE_TABLE set) for longer than this one waited
-EXIT_BUSY = 4
 
 
 def register(parser: argparse.ArgumentParser) -> None:

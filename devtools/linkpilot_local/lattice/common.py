@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..errors import lattice_conflict, lattice_not_found, lattice_validation
-from ..util import fingerprint, paginate
+from ..errors import AwsError, lattice_conflict, lattice_not_found, lattice_validation
+from ..util import hex_id, paginate, remember_token, token_replay
 from .store import (
     CONFIG_ID,
     GATEWAY_ID,
@@ -79,25 +79,40 @@ def check_tags(tags: dict[str, str] | None) -> dict[str, str]:
     return tags
 
 
+def new_resource(emu: Emulation, call: Call, prefix: str, kind: str) -> dict[str, Any]:
+    """The fields every new Lattice resource starts with: its id (``prefix``), ARN (``kind``), the caller's
+    account and Region, creation and update times, and the request's tags (checked)."""
+    tags = check_tags(call.params.get("tags"))
+    now = emu.clock.now()
+    resource_id = hex_id(prefix)
+    return {
+        "id": resource_id,
+        "arn": f"arn:aws:vpc-lattice:{call.region}:{call.account}:{kind}/{resource_id}",
+        "account": call.account,
+        "region": call.region,
+        "created_at": now,
+        "updated_at": now,
+        "tags": tags,
+    }
+
+
 def idempotent(emu: Emulation, call: Call, kind: str, find: Any) -> Any:
     token = call.params.get("clientToken")
     if not token:
         return None
-    entry = emu.lattice.tokens.get((call.account, kind, token))
-    if entry is None:
-        return None
-    digest, resource_id = entry
-    if digest != fingerprint(call.params):
-        raise lattice_conflict(
-            "The client token was already used with different parameters", resource_id, kind.upper()
-        )
-    return find(resource_id)
+
+    def mismatch(resource_id: str) -> AwsError:
+        message = "The client token was already used with different parameters"
+        return lattice_conflict(message, resource_id, kind.upper())
+
+    resource_id = token_replay(emu.lattice.tokens, (call.account, kind, token), call.params, mismatch)
+    return None if resource_id is None else find(resource_id)
 
 
 def remember(emu: Emulation, call: Call, kind: str, resource_id: str) -> None:
     token = call.params.get("clientToken")
     if token:
-        emu.lattice.tokens[(call.account, kind, token)] = (fingerprint(call.params), resource_id)
+        remember_token(emu.lattice.tokens, (call.account, kind, token), call.params, resource_id)
 
 
 def page_of(call: Call, items: list[Any], scope: str) -> tuple[list[Any], str | None]:

@@ -7,11 +7,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError, lattice_conflict, lattice_validation
-from ..util import arn_parts, fingerprint, hex_id
+from ..util import arn_parts, fingerprint
 from .common import (
     check_name,
-    check_tags,
     idempotent,
+    new_resource,
     page_of,
     remember,
     resolve_configuration,
@@ -185,15 +185,9 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     protocol = p.get("protocol") or ("TCP" if cfg_type != "ARN" else None)
     if protocol is not None and protocol not in {"TCP", "TCP_UDP"}:
         raise lattice_validation(f"Invalid protocol {protocol}", "fieldValidationFailed")
-    tags = check_tags(p.get("tags"))
-    now = emu.clock.now()
-    cfg_id = hex_id("rcfg-")
     cfg = ResourceConfiguration(
-        id=cfg_id,
-        arn=f"arn:aws:vpc-lattice:{call.region}:{call.account}:resourceconfiguration/{cfg_id}",
+        **new_resource(emu, call, "rcfg-", "resourceconfiguration"),
         name=name,
-        account=call.account,
-        region=call.region,
         type=cfg_type,
         port_ranges=port_ranges,
         protocol=protocol or "TCP",
@@ -203,12 +197,9 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
         allow_association=bool(p.get("allowAssociationToShareableServiceNetwork", True)),
         custom_domain=p.get("customDomainName"),
         domain_verification_id=p.get("domainVerificationIdentifier"),
-        created_at=now,
-        updated_at=now,
-        tags=tags,
     )
-    emu.lattice.configurations[cfg_id] = cfg
-    remember(emu, call, "resourceconfiguration", cfg_id)
+    emu.lattice.configurations[cfg.id] = cfg
+    remember(emu, call, "resourceconfiguration", cfg.id)
     view = _config_view(emu, cfg)
     view.pop("lastUpdatedAt")
     view.pop("amazonManaged")

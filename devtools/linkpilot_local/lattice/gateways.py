@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import lattice_conflict, lattice_not_found, lattice_validation
-from ..util import hex_id
 from .common import (
     check_name,
-    check_tags,
     ec2_backend,
     idempotent,
+    new_resource,
     page_of,
     remember,
     resolve_gateway,
@@ -120,27 +119,18 @@ def create_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
         raise lattice_validation(
             f"Invalid resourceConfigDnsResolution {dns_resolution}", "fieldValidationFailed"
         )
-    tags = check_tags(p.get("tags"))
-    now = emu.clock.now()
-    gw_id = hex_id("rgw-")
     gw = ResourceGateway(
-        id=gw_id,
-        arn=f"arn:aws:vpc-lattice:{call.region}:{call.account}:resourcegateway/{gw_id}",
+        **new_resource(emu, call, "rgw-", "resourcegateway"),
         name=name,
-        account=call.account,
-        region=call.region,
         vpc_id=vpc_id,
         subnet_ids=subnet_ids,
         security_group_ids=sg_ids,
         ip_address_type=ip_type,
         ipv4_addresses_per_eni=per_eni if per_eni is not None else (16 if ip_type != "IPV6" else None),
         dns_resolution=dns_resolution or "IN_VPC",
-        created_at=now,
-        updated_at=now,
-        tags=tags,
     )
-    emu.lattice.gateways[gw_id] = gw
-    remember(emu, call, "resourcegateway", gw_id)
+    emu.lattice.gateways[gw.id] = gw
+    remember(emu, call, "resourcegateway", gw.id)
     view = _gateway_view(emu, gw, vpc_key="vpcIdentifier")
     view.pop("createdAt")
     view.pop("lastUpdatedAt")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ram_error
+from ..errors import AwsError, ram_error
 from ..lattice import (
     RESOURCE_TYPE,
     SERVICE_NETWORK_TYPE,
@@ -13,6 +13,8 @@ from ..lattice import (
     is_service_network_arn,
 )
 from ..util import arn_parts, fingerprint, paginate
+from ..util import remember_token as remember
+from ..util import token_replay as replay
 from .store import (
     ACCOUNT_ID,
     SHARE_ARN,
@@ -116,22 +118,18 @@ def token_replay(emu: Emulation, call: Call, scope: str) -> Any:
     check_token(token)
     if not token:
         return None
-    entry = emu.ram.share_tokens.get((call.account, scope, token))
-    if entry is None:
-        return None
-    digest, response = entry
-    if digest != fingerprint(call.params):
-        raise ram_error(
-            "IdempotentParameterMismatchException",
-            f"The client token {token} was already used with different parameters.",
-        )
-    return response
+
+    def mismatch(_response: Any) -> AwsError:
+        message = f"The client token {token} was already used with different parameters."
+        return ram_error("IdempotentParameterMismatchException", message)
+
+    return replay(emu.ram.share_tokens, (call.account, scope, token), call.params, mismatch)
 
 
 def remember_token(emu: Emulation, call: Call, scope: str, response: Any) -> None:
     token = call.params.get("clientToken")
     if token:
-        emu.ram.share_tokens[(call.account, scope, token)] = (fingerprint(call.params), response)
+        remember(emu.ram.share_tokens, (call.account, scope, token), call.params, response)
 
 
 def page_of(call: Call, items: list[Any], scope: str, limit: int = 500) -> tuple[list[Any], str | None]:

@@ -3,7 +3,7 @@ environment variables. A missing or bad value fails the cold start loudly, namin
 
 Standard library on purpose: importing pydantic costs about a third of ``import boto3`` at every cold start,
 which a handful of names, ARNs and bounded integers do not need. (The trust policy, a document a person
-writes, is validated with pydantic: there its field-by-field errors and JSON schema earn their cost.)
+writes, gets field-by-field errors and a JSON schema from :mod:`linkpilot.spec`, standard library too.)
 """
 
 from __future__ import annotations

@@ -79,11 +79,10 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     again = reconcile(policy, consumer.controller())
     assert again.results == () and again.probe.status == "unchanged"
     made = [op for acct, _svc, op in aws.call_log[calls_before:] if acct == consumer.account]
-    # the lease (taken and given back: two PutItem), the grace marks (GetItem), managed and unmanaged
-    # endpoints, RAM
+    # the lease (taken and given back: two PutItem), the grace marks (GetItem), one endpoint read (the
+    # managed endpoints and the unmanaged ones in the policy VPC) and their association rows, RAM
     assert sorted(made) == [
         "DescribeVpcEndpointAssociations",
-        "DescribeVpcEndpoints",
         "DescribeVpcEndpoints",
         "GetItem",
         "GetResourceShareInvitations",

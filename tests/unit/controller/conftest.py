@@ -10,7 +10,7 @@ import pytest
 from controller_fakes import FakeAccount, FakeAudit, FakeNotifier, FakeSchedules
 
 from linkpilot.consumer.memory import ControllerMemory
-from linkpilot.consumer.policy import TrustPolicy, parse_policy
+from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller
 
 TRUSTED = "111111111111"
@@ -35,6 +35,13 @@ def policy_doc(**overrides: Any) -> dict[str, Any]:
 
 def make_policy(**overrides: Any) -> TrustPolicy:
     return parse_policy(json.dumps(policy_doc(**overrides)))
+
+
+def policy_problems(doc: object) -> list[str]:
+    """The problems ``parse_policy`` names for a document that must not validate."""
+    with pytest.raises(PolicyError) as err:
+        parse_policy(json.dumps(doc))
+    return list(err.value.problems)
 
 
 @pytest.fixture

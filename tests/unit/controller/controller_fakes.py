@@ -200,11 +200,11 @@ class FakeAccount:
         self._call("DescribeVpcEndpoints")
         return [e for e in self.endpoints.values() if e.tags.get(MANAGED_TAG) == "true"]
 
-    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
+    def observed_endpoints(self, vpc_id: str) -> tuple[list[Endpoint], list[Endpoint]]:
         self._call("DescribeVpcEndpoints")
-        return [
-            e for e in self.endpoints.values() if e.vpc_id == vpc_id and e.tags.get(MANAGED_TAG) != "true"
-        ]
+        found = list(self.endpoints.values())
+        managed = [e for e in found if e.tags.get(MANAGED_TAG) == "true"]
+        return managed, [e for e in found if e.vpc_id == vpc_id and e.tags.get(MANAGED_TAG) != "true"]
 
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share: str, client_token: str

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from conftest import TRUSTED, make_policy, policy_doc
+from conftest import policy_problems as problems
 
 from linkpilot.consumer.policy import (
     RESOURCE_CONFIGURATION_TYPE,
@@ -10,12 +11,6 @@ from linkpilot.consumer.policy import (
     parse_policy,
     policy_json_schema,
 )
-
-
-def problems(doc: object) -> list[str]:
-    with pytest.raises(PolicyError) as err:
-        parse_policy(json.dumps(doc))
-    return list(err.value.problems)
 
 
 def test_minimal_policy_gets_safe_defaults():

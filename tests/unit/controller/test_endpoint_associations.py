@@ -190,3 +190,33 @@ def test_throttling_while_reading_associations_propagates_as_transient():
     stub.add_client_error("describe_vpc_endpoint_associations", "RequestLimitExceeded")
     with stub, pytest.raises(Transient):
         Ec2Endpoints(client).associations(["vpce-0aaaaaaaaaaaaaaa1"])
+
+
+def test_one_endpoint_read_gives_the_managed_set_and_the_unmanaged_ones_in_the_policy_vpc():
+    """The reconcile's read: ONE DescribeVpcEndpoints (type Resource, every VPC). The managed endpoints are
+    its tagged subset, in any VPC (one left in an earlier VPC is still ours to replace), with their
+    association rows; the unmanaged ones are the untagged rest in the policy VPC, with no rows read."""
+    ours, elsewhere, untagged, untagged_elsewhere = (f"vpce-0aaaaaaaaaaaaaa{n}" for n in "1234")
+    other_vpc = "vpc-0ffffffffffffffff"
+    items = [
+        endpoint(ours, SINGLE),
+        {**endpoint(elsewhere, GROUP), "VpcId": other_vpc},
+        {**endpoint(untagged, CHILD_A), "Tags": []},
+        {**endpoint(untagged_elsewhere, CHILD_B), "Tags": [], "VpcId": other_vpc},
+    ]
+    client = boto3.client("ec2", region_name=REGION)
+    stub = Stubber(client)
+    type_filter = [{"Name": "vpc-endpoint-type", "Values": ["Resource", "ServiceNetwork"]}]
+    stub.add_response(
+        "describe_vpc_endpoints", {"VpcEndpoints": items}, {"Filters": type_filter, "MaxResults": 1000}
+    )
+    stub.add_response(
+        "describe_vpc_endpoint_associations",
+        {"VpcEndpointAssociations": [row(ours, 0, SINGLE), row(elsewhere, 1, CHILD_A, GROUP)]},
+        {"VpcEndpointIds": [ours, elsewhere], "MaxResults": 100},
+    )
+    with stub:
+        managed, unmanaged = Ec2Endpoints(client).observed_endpoints(VPC)
+    stub.assert_no_pending_responses()
+    assert [(e.endpoint_id, len(e.associations)) for e in managed] == [(ours, 1), (elsewhere, 1)]
+    assert [(e.endpoint_id, e.associations) for e in unmanaged] == [(untagged, ())]

@@ -32,7 +32,7 @@ def test_an_older_policy_with_scheme_still_validates_and_means_kind():
     # the probe input speaks kind only
     assert "scheme" not in p.probe.defaults.probe_input()
     assert p.probe.defaults.probe_input()["kind"] == "https"
-    o = ProbeOverride.model_validate({"match": "arn:*", "scheme": "http"})
+    o = ProbeOverride.load({"match": "arn:*", "scheme": "http"})
     assert o.fields() == {"kind": "http"}
 
 

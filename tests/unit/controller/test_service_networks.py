@@ -75,7 +75,7 @@ def test_service_networks_are_refused_unless_the_policy_names_them() -> None:
 @pytest.mark.parametrize(
     ("section", "problem"),
     [
-        ({"allowed_arns": [NETWORK], "mode": "association"}, "service_networks.mode"),
+        ({"allowed_arns": [NETWORK], "mode": "association"}, "service_networks: mode 'association'"),
         ({"allowed_arns": []}, "service_networks.allowed_arns"),
         ({"allowed_arns": ["not-an-arn"]}, "service_networks.allowed_arns.0"),
         ({"allowed_arns": [NETWORK], "extra": 1}, "service_networks.extra"),

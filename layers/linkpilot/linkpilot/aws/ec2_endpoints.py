@@ -1,11 +1,14 @@
-"""EC2, consumer side: the resource and service-network endpoints Linkpilot manages (read, create, delete).
+"""EC2, consumer side: the Resource and ServiceNetwork endpoints Linkpilot manages: read, create, delete.
 
-The only module that makes the consumer's EC2 calls. Reads only endpoints carrying the managed tag (one
-call for up to 1,000), so an endpoint someone else made is never even seen, let alone touched. A Resource
-endpoint's DNS names are not in ``DescribeVpcEndpoints`` (AWS returns no ``DnsEntries`` for this type):
-they are read with ``DescribeVpcEndpointAssociations`` for the live managed endpoints, one row per
-associated resource (per child of a GROUP configuration). A ServiceNetwork endpoint (one per shared service
-network) is read and written the same way: its rows are the configurations associated with the network.
+The only module that makes the consumer's EC2 calls. A reconcile reads the account's Resource and
+ServiceNetwork endpoints once (``observed_endpoints``: one ``DescribeVpcEndpoints`` filtered by
+``vpc-endpoint-type``, up to 1,000 per page) and splits them: the ones carrying the managed tag are
+Linkpilot's (in any VPC), the untagged ones in the policy's VPC are only reported, never changed. Uninstall
+and ``status`` read the tagged ones only (``managed_endpoints``). A Resource endpoint's DNS names are not in
+``DescribeVpcEndpoints`` (AWS returns no ``DnsEntries`` for this type): they are read with
+``DescribeVpcEndpointAssociations`` for the live managed endpoints, one row per associated resource (per
+child of a GROUP configuration). A ServiceNetwork endpoint (one per shared service network) is read and
+written the same way: its rows are the configurations associated with the network.
 Per-endpoint refusals (availability-zone mismatch, quota, permission, bad ids) come back as
 ``Refused`` with a plain category; throttling and unexpected errors propagate.
 """
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import (
         DescribeVpcEndpointAssociationsRequestTypeDef,
+        FilterTypeDef,
         VpcEndpointAssociationTypeDef,
         VpcEndpointTypeDef,
     )
@@ -104,19 +108,40 @@ class Ec2Endpoints:
         self._ec2 = client
 
     def managed_endpoints(self) -> list[Endpoint]:
+        """The endpoints carrying the managed tag (any VPC), with their association rows."""
+        return self._with_associations(
+            self._resource_endpoints({"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]})
+        )
+
+    def observed_endpoints(self, vpc_id: str) -> tuple[list[Endpoint], list[Endpoint]]:
+        """One read for the reconcile: (the managed endpoints, any VPC, with their association rows; the
+        Resource and ServiceNetwork endpoints WITHOUT the managed tag in ``vpc_id``). The managed set is the
+        tagged subset of the account's endpoints of these types, so one of ours left in a VPC the policy no
+        longer names is still seen (and replaced). The untagged ones are read only to be reported (e.g. one
+        whose tag was removed: EC2 would hand it back for our ``ClientToken``), never planned for deletion."""
+        # vpc-endpoint-type: a DescribeVpcEndpoints filter (botocore ec2 model, Filters: "Interface |
+        # Gateway | GatewayLoadBalancer | Resource | ServiceNetwork")
+        found = self._resource_endpoints(
+            {"Name": "vpc-endpoint-type", "Values": ["Resource", "ServiceNetwork"]}
+        )
+        unmanaged = [e for e in found if not e.managed and e.vpc_id == vpc_id]
+        return self._with_associations([e for e in found if e.managed]), unmanaged
+
+    def _resource_endpoints(self, selector: FilterTypeDef) -> list[Endpoint]:
         # botocore's paginator follows NextToken (also past empty pages) and raises on a repeated token
         pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(
-            Filters=[{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}],
-            PaginationConfig={"PageSize": PAGE_SIZE},
+            Filters=[selector], PaginationConfig={"PageSize": PAGE_SIZE}
         )
-        found = [
+        return [
             _endpoint(item)
             for page in pages
             for item in page.get("VpcEndpoints", [])
             if str(item.get("VpcEndpointType", "")).lower() in MANAGED_TYPES
         ]
-        rows = self.associations([e.endpoint_id for e in found if e.live])
-        return [replace(e, associations=tuple(rows.get(e.endpoint_id, ()))) for e in found]
+
+    def _with_associations(self, endpoints: list[Endpoint]) -> list[Endpoint]:
+        rows = self.associations([e.endpoint_id for e in endpoints if e.live])
+        return [replace(e, associations=tuple(rows.get(e.endpoint_id, ()))) for e in endpoints]
 
     def associations(self, endpoint_ids: Sequence[str]) -> dict[str, list[EndpointAssociation]]:
         """Each endpoint's association rows (batched, paginated). An endpoint deleted since it was listed
@@ -164,21 +189,6 @@ class Ec2Endpoints:
                 raise PaginationError(message=f"The same next token was received twice: {token}")
             seen.add(token)
             request["NextToken"] = token
-
-    def unmanaged_endpoints(self, vpc_id: str) -> list[Endpoint]:
-        """Resource and ServiceNetwork endpoints in ``vpc_id`` WITHOUT the managed tag: read only to be
-        reported (e.g. one whose tag was removed: EC2 would hand it back for our ``ClientToken``). Never
-        planned for deletion."""
-        pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}], PaginationConfig={"PageSize": PAGE_SIZE}
-        )
-        endpoints = (
-            _endpoint(item)
-            for page in pages
-            for item in page.get("VpcEndpoints", [])
-            if str(item.get("VpcEndpointType", "")).lower() in MANAGED_TYPES
-        )
-        return [e for e in endpoints if not e.managed]
 
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str

@@ -81,34 +81,29 @@ def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Re
             resource_configuration_arn=a.resource_configuration_arn,
             endpoint_id=r.endpoint_id or a.endpoint_id,
         )
+
+    def endpoint_condition(kind: str, dedupe: str, endpoint_id: str, configuration: str, reason: str) -> None:
+        """A standing condition of one endpoint (orphaned, unmanaged, awaiting the unshare grace)."""
+        add(
+            configuration or endpoint_id,
+            kind,
+            dedupe=dedupe,
+            endpoint_id=endpoint_id,
+            resource_configuration_arn=configuration,
+            reason=reason,
+        )
+
     for o in report.plan.orphaned:
-        add(
-            o.resource_configuration_arn or o.endpoint_id,
-            "orphaned-endpoint",
-            dedupe=f"orphan|{o.endpoint_id}|{o.reason}",
-            endpoint_id=o.endpoint_id,
-            resource_configuration_arn=o.resource_configuration_arn,
-            reason=o.reason,
-        )
+        key = f"orphan|{o.endpoint_id}|{o.reason}"
+        endpoint_condition("orphaned-endpoint", key, o.endpoint_id, o.resource_configuration_arn, o.reason)
     for u in report.plan.unmanaged:
-        add(
-            u.resource_configuration_arn,
-            "unmanaged-endpoint",
-            dedupe=f"unmanaged|{u.endpoint_id}",
-            endpoint_id=u.endpoint_id,
-            resource_configuration_arn=u.resource_configuration_arn,
-            reason=u.reason,
-        )
+        key = f"unmanaged|{u.endpoint_id}"
+        endpoint_condition("unmanaged-endpoint", key, u.endpoint_id, u.resource_configuration_arn, u.reason)
     for g in report.plan.awaiting_grace:
-        add(
-            g.resource_configuration_arn,
-            "awaiting-grace",
-            dedupe=f"grace|{g.endpoint_id}|{g.missing_since.isoformat()}",
-            endpoint_id=g.endpoint_id,
-            resource_configuration_arn=g.resource_configuration_arn,
-            reason=f"configuration missing since {g.missing_since.isoformat()}; deleted after "
-            f"{g.delete_after.isoformat()} if still missing",
-        )
+        since, after = g.missing_since.isoformat(), g.delete_after.isoformat()
+        key, cfg = f"grace|{g.endpoint_id}|{since}", g.resource_configuration_arn
+        grace = f"configuration missing since {since}; deleted after {after} if still missing"
+        endpoint_condition("awaiting-grace", key, g.endpoint_id, cfg, grace)
     for arn, share, why in report.plan.refused_resources:
         add(
             arn,

@@ -43,18 +43,17 @@ from linkpilot.lease import Covered, Lease, acquire, new_owner
 def observe(
     policy: TrustPolicy, controller: Controller, missing_since: Mapping[str, datetime] | None = None
 ) -> ObservedState:
-    """Read the world: four list calls in parallel (and the grace marks), then the contents of trusted
-    pending invitations. ``missing_since`` given: the marks this run already holds (no re-read)."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    """Read the world: three list calls in parallel (and the grace marks), then the contents of trusted
+    pending invitations. One endpoint read gives both the managed endpoints and the unmanaged ones in the
+    policy's VPC. ``missing_since`` given: the marks this run already holds (no re-read)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
         invitations_f = pool.submit(controller.ram.invitations)
         shared_f = pool.submit(controller.ram.shared_resources, policy.shared_resource_types)
-        endpoints_f = pool.submit(controller.ec2.managed_endpoints)
-        unmanaged_f = pool.submit(controller.ec2.unmanaged_endpoints, policy.endpoint.vpc_id)
+        endpoints_f = pool.submit(controller.ec2.observed_endpoints, policy.endpoint.vpc_id)
         marks = controller.grace_marks.missing_since() if missing_since is None else dict(missing_since)
         invitations = invitations_f.result()
         shared = shared_f.result()
-        endpoints = endpoints_f.result()
-        unmanaged = unmanaged_f.result()
+        endpoints, unmanaged = endpoints_f.result()
     ceiling = controller.trust_ceiling
     to_inspect = [inv for inv in invitations if needs_inspection(policy, inv, ceiling)]
     pending: dict[str, tuple[ShareResource, ...]] = {}
