@@ -10,7 +10,8 @@ configuration and one per CHILD of a GROUP configuration (``ResourceConfiguratio
 ``<endpoint id>.<rcfg id>.<hash>.vpc-lattice-rsc.<region>.on.aws`` as in the AWS CLI example.
 Because it lives in moto's backend, moto's DescribeVpcEndpoints (with its filters),
 CreateTags/DeleteTags/DescribeTags and ENIs work on it unchanged. This module answers
-CreateVpcEndpoint for the Resource type (other types go to moto), DeleteVpcEndpoints (all types:
+CreateVpcEndpoint for the Resource type (``sn_endpoints`` answers the ServiceNetwork type; others go to moto),
+DeleteVpcEndpoints (all types:
 moto silently ignores unknown ids where AWS reports them in ``Unsuccessful``), ModifyVpcEndpoint
 for resource endpoints, and DescribeVpcEndpointAssociations.
 """
@@ -163,30 +164,42 @@ class ResourceEndpoint(VPCEndPoint):
                 names[private] = key
         return names
 
+    # what a row of this endpoint type looks like (a ServiceNetwork endpoint's rows differ: sn_endpoints)
+    ROW_ID_PREFIX = "vpce-rsc-asc-"
+    NOT_ACCESSIBLE = "The resource configuration is not shared with this account"
+
+    def row_accessible(self, cfg: ResourceConfiguration) -> bool:
+        return self.accessible()
+
+    def row_extra(self, cfg: ResourceConfiguration) -> dict[str, Any]:
+        """Keys of a row beyond the common ones: the GROUP a child row belongs to."""
+        group = find_configuration_by_arn(self._emu, self.resource_configuration_arn)
+        if group is not None and group.type == "GROUP":
+            return {"ResourceConfigurationGroupArn": group.arn}
+        return {}
+
     def association_rows(self) -> list[dict[str, Any]]:
         """The endpoint's DescribeVpcEndpointAssociations rows."""
         region = self.ec2_backend.region_name
-        group = find_configuration_by_arn(self._emu, self.resource_configuration_arn)
-        accessible = self.accessible()
         rows = []
         for key, cfg in self.routes():
+            accessible = self.row_accessible(cfg)
             row: dict[str, Any] = {
-                "Id": self._association_ids.setdefault(key, hex_id("vpce-rsc-asc-")),
+                "Id": self._association_ids.setdefault(key, hex_id(self.ROW_ID_PREFIX)),
                 "VpcEndpointId": self.id,
                 "AssociatedResourceAccessibility": "Accessible" if accessible else "Inaccessible",
                 "DnsEntry": {"DnsName": self.dns_name(cfg), "HostedZoneId": hosted_zone_id(region)},
                 "AssociatedResourceArn": cfg.arn,
                 "Tags": [],
+                **self.row_extra(cfg),
             }
             private = self.private_dns_name_of(cfg)
             if private:
                 zone = "Z" + short_hash(self.vpc_id, length=13).upper()
                 row["PrivateDnsEntry"] = {"DnsName": private, "HostedZoneId": zone}
-            if group is not None and group.type == "GROUP":
-                row["ResourceConfigurationGroupArn"] = group.arn
             if not accessible:
                 row["FailureCode"] = "ResourceConfigurationNotAccessible"
-                row["FailureReason"] = "The resource configuration is not shared with this account"
+                row["FailureReason"] = self.NOT_ACCESSIBLE
             rows.append(row)
         return rows
 
@@ -265,30 +278,15 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
     p = call.params
     if p.get("VpcEndpointType") != "Resource":
         return None  # Interface / Gateway / ...: moto's
-    token = p.get("ClientToken")
-    if token is not None and (len(token) > 64 or not token.isascii()):
-        raise ec2_error("InvalidClientToken", "The client token is not valid")
-    digest = fingerprint(p, ignore=("DryRun",))
-    if token:
-        replayed = _replayed_endpoint(emu, call, token, digest)
-        if replayed is not None:
-            return {"VpcEndpoint": _CreatedView(replayed), "ClientToken": token}
+    token, digest, replayed = token_replay(emu, call)
+    if replayed is not None:
+        return replayed
     cfg_arn = _configuration_arn(p)
     ec2 = _ec2(call.account, call.region)
-    vpc_id = p.get("VpcId", "")
-    if vpc_id not in ec2.vpcs:
-        raise ec2_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
-    subnet_ids = list(p.get("SubnetIds") or [])
-    subnets, zones = _endpoint_subnets(ec2, vpc_id, subnet_ids)
-    sg_ids = _endpoint_security_groups(ec2, vpc_id, list(p.get("SecurityGroupIds") or []))
-    ip_type = p.get("IpAddressType") or "ipv4"
-    if ip_type not in {"ipv4", "dualstack", "ipv6"}:
-        raise ec2_error("InvalidParameterValue", f"Value ({ip_type}) for parameter IpAddressType is invalid")
+    vpc_id, subnet_ids, subnets, zones, sg_ids, ip_type = request_placement(ec2, p)
     cfg = _usable_configuration(emu, call, cfg_arn)
     _check_gateway(emu, call, cfg, vpc_id, zones)
-    live = [e for e in emu.endpoints.all() if e.vpc_id == vpc_id and e.deleted_at is None]
-    if len(live) >= ENDPOINTS_PER_VPC:
-        raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
+    check_quota(emu, vpc_id)
     tags = _tags_from_spec(p.get("TagSpecifications") or [])
     preference = _private_dns_preference(p.get("DnsOptions") or {})
     if p.get("DryRun"):
@@ -322,12 +320,57 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
         tags=tags,
         private_dns_preference=preference,
     )
-    ec2.vpc_end_points[endpoint_id] = endpoint
-    emu.endpoints.by_id[endpoint_id] = endpoint
+    return register(emu, call, endpoint, token, digest)
+
+
+def register(
+    emu: Emulation, call: Call, endpoint: ResourceEndpoint, token: str | None, digest: str
+) -> dict[str, Any]:
+    """Store a new endpoint in moto's backend and the emulation (its token too), serve it on the data
+    path, and answer the create."""
+    endpoint.ec2_backend.vpc_end_points[endpoint.id] = endpoint
+    emu.endpoints.by_id[endpoint.id] = endpoint
     if token:
-        emu.endpoints.tokens[(call.account, call.region, token)] = (digest, endpoint_id)
+        emu.endpoints.tokens[(call.account, call.region, token)] = (digest, endpoint.id)
     emu.datapath.attach(endpoint)
     return {"VpcEndpoint": _CreatedView(endpoint), "ClientToken": token}
+
+
+def token_replay(emu: Emulation, call: Call) -> tuple[str | None, str, dict[str, Any] | None]:
+    """The request's ClientToken (checked), its parameters' digest, and the answer when the token was seen
+    with the same parameters (an endpoint it created that still exists)."""
+    p = call.params
+    token = p.get("ClientToken")
+    if token is not None and (len(token) > 64 or not token.isascii()):
+        raise ec2_error("InvalidClientToken", "The client token is not valid")
+    digest = fingerprint(p, ignore=("DryRun",))
+    replayed = _replayed_endpoint(emu, call, token, digest) if token else None
+    if replayed is not None:
+        return token, digest, {"VpcEndpoint": _CreatedView(replayed), "ClientToken": token}
+    return token, digest, None
+
+
+Placement = tuple[str, list[str], list[Any], set[str], list[str], str]
+
+
+def request_placement(ec2: Any, p: dict[str, Any]) -> Placement:
+    """(vpc id, subnet ids, subnets, zone ids, security groups, ip address type) of a create, checked."""
+    vpc_id = p.get("VpcId", "")
+    if vpc_id not in ec2.vpcs:
+        raise ec2_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+    subnet_ids = list(p.get("SubnetIds") or [])
+    subnets, zones = _endpoint_subnets(ec2, vpc_id, subnet_ids)
+    sg_ids = _endpoint_security_groups(ec2, vpc_id, list(p.get("SecurityGroupIds") or []))
+    ip_type = p.get("IpAddressType") or "ipv4"
+    if ip_type not in {"ipv4", "dualstack", "ipv6"}:
+        raise ec2_error("InvalidParameterValue", f"Value ({ip_type}) for parameter IpAddressType is invalid")
+    return vpc_id, subnet_ids, subnets, zones, sg_ids, ip_type
+
+
+def check_quota(emu: Emulation, vpc_id: str) -> None:
+    live = [e for e in emu.endpoints.all() if e.vpc_id == vpc_id and e.deleted_at is None]
+    if len(live) >= ENDPOINTS_PER_VPC:
+        raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
 
 
 class _CreatedView:
@@ -588,6 +631,7 @@ def describe_vpc_endpoint_associations(emu: Emulation, call: Call) -> dict[str, 
             "associated-resource-accessibility": "AssociatedResourceAccessibility",
             "associated-resource-id": "AssociatedResourceArn",
             "resource-configuration-group-arn": "ResourceConfigurationGroupArn",
+            "service-network-arn": "ServiceNetworkArn",
         }.get(name or "")
         if key is None:
             raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")

@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.core.request import Request
 
-from . import ec2_endpoints, lattice, ram
+from . import ec2_endpoints, lattice, ram, sn_endpoints
 from .clock import Clock
 from .datapath import DataPath
 from .dispatch import Call, Handler, Response, identify, parse_params, serialize
@@ -25,7 +25,7 @@ INTERNAL_HEADER = "x-linkpilot-local-internal"
 HANDLERS: dict[tuple[str, str], Handler] = {
     **{("vpc-lattice", op): fn for op, fn in lattice.HANDLERS.items()},
     **{("ram", op): fn for op, fn in ram.HANDLERS.items()},
-    **{("ec2", op): fn for op, fn in ec2_endpoints.HANDLERS.items()},
+    **{("ec2", op): fn for op, fn in sn_endpoints.HANDLERS.items()},
 }
 
 

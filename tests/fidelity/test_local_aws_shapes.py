@@ -539,3 +539,64 @@ def test_events_put_events_reports_per_entry(local_aws: LocalAws) -> None:
     events = local_aws.session(CONSUMER).client("events")
     entry = fixture("events.PutEvents").data["request"]["Entries"][0]
     compare("events.PutEvents", events.put_events(Entries=[entry]))
+
+
+def _shared_network(local_aws: LocalAws) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """A provider's service network holding its configuration, shared with CONSUMER and accepted:
+    (provider, network, the association create's answer)."""
+    provider = make_provider(local_aws)
+    lattice = local_aws.session(provider.account).client("vpc-lattice")
+    network = lattice.create_service_network(name="fidelity-net")
+    created = lattice.create_service_network_resource_association(
+        serviceNetworkIdentifier=network["id"], resourceConfigurationIdentifier=provider.configuration["id"]
+    )
+    share = (
+        local_aws.session(provider.account)
+        .client("ram")
+        .create_resource_share(name="fidelity-net", resourceArns=[network["arn"]], principals=[CONSUMER])[
+            "resourceShare"
+        ]
+    )
+    ram = local_aws.session(CONSUMER).client("ram")
+    invitation = ram.get_resource_share_invitations(resourceShareArns=[share["resourceShareArn"]])[
+        "resourceShareInvitations"
+    ][0]
+    ram.accept_resource_share_invitation(resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+    local_aws.clock.advance(seconds=60)  # RAM completes an accept asynchronously
+    return provider, network, created
+
+
+def test_service_network_association_and_its_ram_listing(local_aws: LocalAws) -> None:
+    """A service network with a configuration in it, shared over RAM: the association create answers
+    CREATE_IN_PROGRESS, and the consumer lists the network under its own resource type."""
+    _provider, _network, created = _shared_network(local_aws)
+    compare("vpc-lattice.CreateServiceNetworkResourceAssociation", created)
+    assert created["status"] == "CREATE_IN_PROGRESS"
+    ram = local_aws.session(CONSUMER).client("ram")
+    listed = ram.list_resources(**fixture("ram.ListResources.service-network").data["request"])
+    compare("ram.ListResources.service-network", listed)
+    assert [r["type"] for r in listed["resources"]] == ["vpc-lattice:ServiceNetwork"]
+
+
+def test_service_network_endpoint_create_describe_and_rows(local_aws: LocalAws) -> None:
+    """A ServiceNetwork endpoint: the create answer (AWS CLI example 5) and DescribeVpcEndpoints (terraform)
+    show no DNS entries or interfaces; each association row names the network (model)."""
+    provider, network, _created = _shared_network(local_aws)
+    vpc_id, subnets = make_vpc(local_aws.session(CONSUMER), "10.2.0.0/16")
+    ec2 = local_aws.session(CONSUMER).client("ec2")
+    created = ec2.create_vpc_endpoint(
+        VpcEndpointType="ServiceNetwork",
+        VpcId=vpc_id,
+        SubnetIds=subnets[:1],
+        ServiceNetworkArn=network["arn"],
+    )
+    compare("ec2.CreateVpcEndpoint.service-network", created)
+    endpoint_id = created["VpcEndpoint"]["VpcEndpointId"]
+    local_aws.clock.advance(seconds=600)
+    described = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+    compare("ec2.DescribeVpcEndpoints.service-network-endpoint", described)
+    assert described["VpcEndpoints"][0]["ServiceNetworkArn"] == network["arn"]
+    assert len(described["VpcEndpoints"][0]["Groups"]) == 1  # terraform: security_group_ids.# = 1
+    rows = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])
+    compare("ec2.DescribeVpcEndpointAssociations.service-network", rows)
+    assert rows["VpcEndpointAssociations"][0]["AssociatedResourceArn"] == provider.configuration["arn"]

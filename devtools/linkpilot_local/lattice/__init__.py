@@ -1,8 +1,10 @@
-"""VPC Lattice resource gateways and resource configurations (moto has neither).
+"""VPC Lattice resource gateways, resource configurations and service networks (moto lacks the first two
+and service networks' resource associations).
 
 Operations: Create/Get/List/Update/Delete ResourceGateway, Create/Get/List/Update/Delete
-ResourceConfiguration, ListResourceEndpointAssociations, and Tag/Untag/ListTagsForResource for
-these ARNs (other ARNs fall through to moto's vpc-lattice backend).
+ResourceConfiguration, ListResourceEndpointAssociations, Create/Get/List/Delete ServiceNetwork,
+Create/Get/List/Delete ServiceNetworkResourceAssociation, and Tag/Untag/ListTagsForResource for
+gateway and configuration ARNs (other ARNs fall through to moto's vpc-lattice backend).
 """
 
 from .configurations import (
@@ -20,11 +22,26 @@ from .gateways import (
     list_resource_gateways,
     update_resource_gateway,
 )
+from .service_networks import (
+    SERVICE_NETWORK_TYPE,
+    create_service_network,
+    create_service_network_resource_association,
+    delete_service_network,
+    delete_service_network_resource_association,
+    find_service_network_by_arn,
+    get_service_network,
+    get_service_network_resource_association,
+    is_service_network_arn,
+    list_service_network_resource_associations,
+    list_service_networks,
+    live_associations,
+)
 from .store import (
     RESOURCE_TYPE,
     LatticeStore,
     ResourceConfiguration,
     ResourceGateway,
+    ServiceNetwork,
     configuration_status,
     find_configuration_by_arn,
     purge,
@@ -34,11 +51,16 @@ from .tags import list_tags_for_resource, tag_resource, untag_resource
 __all__ = [
     "HANDLERS",
     "RESOURCE_TYPE",
+    "SERVICE_NETWORK_TYPE",
     "LatticeStore",
     "ResourceConfiguration",
     "ResourceGateway",
+    "ServiceNetwork",
     "configuration_status",
     "find_configuration_by_arn",
+    "find_service_network_by_arn",
+    "is_service_network_arn",
+    "live_associations",
     "purge",
 ]
 
@@ -54,6 +76,14 @@ HANDLERS = {
     "UpdateResourceConfiguration": update_resource_configuration,
     "DeleteResourceConfiguration": delete_resource_configuration,
     "ListResourceEndpointAssociations": list_resource_endpoint_associations,
+    "CreateServiceNetwork": create_service_network,
+    "GetServiceNetwork": get_service_network,
+    "ListServiceNetworks": list_service_networks,
+    "DeleteServiceNetwork": delete_service_network,
+    "CreateServiceNetworkResourceAssociation": create_service_network_resource_association,
+    "GetServiceNetworkResourceAssociation": get_service_network_resource_association,
+    "ListServiceNetworkResourceAssociations": list_service_network_resource_associations,
+    "DeleteServiceNetworkResourceAssociation": delete_service_network_resource_association,
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,

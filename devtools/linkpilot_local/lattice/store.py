@@ -82,11 +82,45 @@ class ResourceConfiguration:
         return None
 
 
+@dataclass
+class ServiceNetwork:
+    id: str
+    arn: str
+    name: str
+    account: str
+    region: str
+    auth_type: str
+    sharing: bool
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+
+
+@dataclass
+class ResourceAssociation:
+    """A resource configuration associated with a service network."""
+
+    id: str
+    arn: str
+    network_id: str
+    configuration_id: str
+    created_by: str
+    private_dns_enabled: bool
+    dns_name: str
+    created_at: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+
+
 class LatticeStore:
     def __init__(self) -> None:
         self.gateways: dict[str, ResourceGateway] = {}
         self.configurations: dict[str, ResourceConfiguration] = {}
         self.tokens: dict[tuple[str, str, str], tuple[str, str]] = {}
+        # service networks and their resource configuration associations (lattice/service_networks.py)
+        self.service_networks: dict[str, ServiceNetwork] = {}
+        self.sn_associations: dict[str, ResourceAssociation] = {}
 
 
 def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
@@ -99,7 +133,7 @@ def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None
 
 
 def purge(emu: Emulation) -> None:
-    """Forget gateways and configurations whose deletion has finished."""
+    """Forget gateways, configurations, service networks and their associations whose deletion finished."""
     now = emu.clock.now()
     store = emu.lattice
     for key, gw in list(store.gateways.items()):
@@ -108,6 +142,13 @@ def purge(emu: Emulation) -> None:
     for key, cfg in list(store.configurations.items()):
         if cfg.deleted_at is not None and now >= cfg.deleted_at + emu.settle:
             del store.configurations[key]
+    for key, assoc in list(store.sn_associations.items()):
+        if assoc.deleted_at is not None and now >= assoc.deleted_at + emu.settle:
+            del store.sn_associations[key]
+    for key, sn in list(store.service_networks.items()):
+        gone = sn.deleted_at is not None and now >= sn.deleted_at + emu.settle
+        if gone and not any(a.network_id == key for a in store.sn_associations.values()):
+            del store.service_networks[key]
 
 
 def configuration_status(emu: Emulation, cfg: ResourceConfiguration) -> str:

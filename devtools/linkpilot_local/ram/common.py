@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError, ram_error
-from ..lattice import RESOURCE_TYPE, find_configuration_by_arn
+from ..lattice import (
+    RESOURCE_TYPE,
+    SERVICE_NETWORK_TYPE,
+    find_configuration_by_arn,
+    find_service_network_by_arn,
+    is_service_network_arn,
+)
 from ..util import arn_parts, fingerprint, paginate
 from ..util import remember_token as remember
 from ..util import token_replay as replay
@@ -48,15 +54,34 @@ def validate_resources(emu: Emulation, call: Call, arns: list[str]) -> None:
                 "MalformedArnException",
                 f"The specified resource ARN {arn} is not valid. Verify the ARN and try again.",
             )
-        if parts["service"] != "vpc-lattice" or not parts["resource"].startswith("resourceconfiguration/"):
+        if parts["service"] != "vpc-lattice" or not parts["resource"].startswith(
+            ("resourceconfiguration/", "servicenetwork/")
+        ):
             raise ram_error(
                 "MalformedArnException",
                 f"You cannot share the selected resource type ({arn}): the emulation shares "
-                "vpc-lattice resource configurations only.",
+                "vpc-lattice resource configurations and service networks only.",
             )
-        cfg = find_configuration_by_arn(emu, arn)
-        if cfg is None or cfg.account != call.account or cfg.region != call.region:
+        found = shared_entity(emu, arn)
+        if found is None or found.account != call.account or found.region != call.region:
             raise ram_error("UnknownResourceException", f"Resource {arn} could not be found.")
+        if is_service_network_arn(arn) and not getattr(found, "sharing", True):
+            # a service network created with sharingConfig.enabled false cannot be shared (UNVERIFIED code)
+            raise ram_error(
+                "OperationNotPermittedException", f"Service network {arn} was created with sharing disabled."
+            )
+
+
+def shared_entity(emu: Emulation, arn: str) -> Any:
+    """The configuration or service network an ARN names (None when gone)."""
+    if is_service_network_arn(arn):
+        return find_service_network_by_arn(emu, arn)
+    return find_configuration_by_arn(emu, arn)
+
+
+def resource_type_of(arn: str) -> str:
+    """RAM's resource type of a shareable ARN."""
+    return SERVICE_NETWORK_TYPE if is_service_network_arn(arn) else RESOURCE_TYPE
 
 
 def validate_principals(call: Call, principals: list[str], allow_external: bool, emu: Emulation) -> None:
@@ -168,10 +193,10 @@ def invitation_view(emu: Emulation, inv: Invitation) -> dict[str, Any]:
 
 
 def resource_view(share: Share, assoc: Association, emu: Emulation) -> dict[str, Any]:
-    available = find_configuration_by_arn(emu, assoc.entity) is not None
+    available = shared_entity(emu, assoc.entity) is not None
     return {
         "arn": assoc.entity,
-        "type": RESOURCE_TYPE,
+        "type": resource_type_of(assoc.entity),
         "resourceShareArn": share.arn,
         "status": "AVAILABLE" if available else "UNAVAILABLE",
         "creationTime": assoc.created,

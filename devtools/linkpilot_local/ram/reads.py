@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ram_error
-from ..lattice import RESOURCE_TYPE
 from ..util import arn_parts
 from .common import (
     assoc_view,
     check_share_arn,
     page_of,
+    resource_type_of,
     resource_view,
     share_view,
 )
@@ -143,7 +143,7 @@ def list_resources(emu: Emulation, call: Call) -> dict[str, Any]:
         for assoc in share.resources.values():
             if assoc.status != "ASSOCIATED":
                 continue
-            if resource_type and resource_type.lower() != RESOURCE_TYPE.lower():
+            if resource_type and resource_type.lower() != resource_type_of(assoc.entity).lower():
                 continue
             if p.get("resourceArns") and assoc.entity not in p["resourceArns"]:
                 continue

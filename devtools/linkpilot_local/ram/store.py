@@ -24,8 +24,8 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 INVITATION_ARN = re.compile(r"^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share-invitation/[0-9a-f-]{36}$")
 SHARE_ARN = re.compile(r"^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share/[0-9a-f-]{36}$")
 RESOURCE_TYPE_FORMAT = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
-# resourceType values ListResources accepts (lower-cased); only resource configurations can be
-# shared in the emulation, the others are accepted as filters and match nothing.
+# resourceType values ListResources accepts (lower-cased); only resource configurations and service
+# networks can be shared in the emulation, the others are accepted as filters and match nothing.
 KNOWN_TYPES = {
     t.lower()
     for t in (

@@ -150,14 +150,15 @@ class FakeAccount:
             if s.invitation
         ]
 
-    def shared_resources(self) -> list[ShareResource]:
-        self._call("ListResources")
+    def shared_resources(self, resource_types: Sequence[str] = (RCFG,)) -> list[ShareResource]:
+        for _ in resource_types:
+            self._call("ListResources")
         return [
             ShareResource(arn, typ, s.arn, "AVAILABLE")
             for s in self.shares.values()
             if s.status == "ACCEPTED" and s.visible
             for arn, typ in s.resources
-            if typ == RCFG
+            if typ in resource_types
         ]
 
     def _by_invitation(self, arn: str) -> FakeShare | None:

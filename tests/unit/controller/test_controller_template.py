@@ -87,6 +87,9 @@ def test_controller_grants_exactly_the_calls_it_makes(template):
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
         "route53:AssociateVPCWithHostedZone",
+        # permission-only, needed by CreateVpcEndpoint of type ServiceNetwork (granted when service networks
+        # are taken)
+        "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation",
     }
     assert made <= granted, made - granted
     assert granted - made == dependent
@@ -249,6 +252,7 @@ def _render_policy(template: dict[str, Any], **overrides: Any) -> str:
     conditions = {
         "HasTrustedAccounts": params["TrustedAccounts"] != [""],
         "HasAllowedArns": params["AllowedResourceConfigurationArns"] != [""],
+        "HasServiceNetworks": params["AllowedServiceNetworkArns"] != [""],
         "NoEndpointSecurityGroups": params["EndpointSecurityGroupIds"] == [""],
         "HasPrivateDnsDomains": params["EndpointPrivateDnsDomains"] != [""],
         "HasProbeExpectedBody": params["ProbeExpectedBody"] != "",
@@ -273,6 +277,7 @@ def test_policy_parameter_with_defaults_trusts_nobody(template):
     assert policy.probe.defaults.expected_body is None
     assert policy.delete_endpoints_on_unshare is True
     assert policy.unshare_grace_minutes == 15
+    assert policy.service_networks is None  # no service network is taken unless the stack names some
 
 
 def test_policy_parameter_with_every_value_set(template):
@@ -281,6 +286,10 @@ def test_policy_parameter_with_every_value_set(template):
             template,
             TrustedAccounts=["111111111111", "222222222222"],
             AllowedResourceConfigurationArns=["arn:aws:vpc-lattice:*:111111111111:resourceconfiguration/*"],
+            AllowedServiceNetworkArns=[
+                "arn:aws:vpc-lattice:*:111111111111:servicenetwork/*",
+                "arn:aws:vpc-lattice:*:222222222222:servicenetwork/sn-0123456789abcdef0",
+            ],
             UntrustedInvitations="reject",
             EndpointSecurityGroupIds=["sg-0bbbbbbbbbbbbbbb1"],
             EndpointPrivateDns="true",
@@ -305,6 +314,11 @@ def test_policy_parameter_with_every_value_set(template):
     assert policy.endpoint.private_dns_specified_domains == ("db.example.com", "*.api.example.com")
     assert policy.unshare_grace_minutes == 60
     assert policy.delete_endpoints_on_unshare is False
+    assert policy.service_networks is not None and policy.service_networks.mode == "endpoint"
+    assert policy.service_networks.allowed_arns == (
+        "arn:aws:vpc-lattice:*:111111111111:servicenetwork/*",
+        "arn:aws:vpc-lattice:*:222222222222:servicenetwork/sn-0123456789abcdef0",
+    )
     assert policy.probe.defaults.expected_body == "Hello, World!"
     assert policy.probe.defaults.port == 443 and policy.probe.defaults.timeout_s == 3
     assert policy.probe.defaults.kind == "https"
@@ -328,3 +342,26 @@ def test_stack_delete_removes_managed_endpoints_only_when_asked(template):
         "StateTable": {"Ref": "StateTable"},  # deleted before the table that holds the lease it keeps
     }
     assert template["Parameters"]["DeleteEndpointsOnStackDelete"]["Default"] == "false"
+
+
+def test_service_network_endpoints_are_deleted_by_their_tag_and_need_a_grant_only_with_networks(template):
+    """A managed ServiceNetwork endpoint names its network (not a configuration): its own delete statement,
+    as narrow as the resource endpoints' one; the permission-only association grant exists only when the
+    stack takes service networks."""
+    raw = template["Resources"]["ControllerFunction"]["Properties"]["Policies"][0]["Statement"]
+    by_sid = {s.get("Sid"): s for s in _statements(template)}
+    delete = by_sid["DeleteOnlyManagedServiceNetworkEndpoints"]
+    assert delete["Action"] == "ec2:DeleteVpcEndpoints"
+    assert delete["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/linkpilot:managed": "true"},
+        "Null": {"aws:ResourceTag/linkpilot:service-network-arn": "false", "ec2:VpceServiceName": "true"},
+    }
+    (conditional,) = [
+        s for s in raw if "Fn::If" in s and s["Fn::If"][1].get("Sid") == "ServiceNetworkEndpointAssociation"
+    ]
+    condition, grant, otherwise = conditional["Fn::If"]
+    assert (condition, otherwise) == ("HasServiceNetworks", {"Ref": "AWS::NoValue"})
+    assert grant["Action"] == "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation"
+    assert template["Conditions"]["HasServiceNetworks"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "AllowedServiceNetworkArns"}]}, ""]}]
+    }

@@ -206,7 +206,7 @@ def test_one_endpoint_read_gives_the_managed_set_and_the_unmanaged_ones_in_the_p
     ]
     client = boto3.client("ec2", region_name=REGION)
     stub = Stubber(client)
-    type_filter = [{"Name": "vpc-endpoint-type", "Values": ["Resource"]}]
+    type_filter = [{"Name": "vpc-endpoint-type", "Values": ["Resource", "ServiceNetwork"]}]
     stub.add_response(
         "describe_vpc_endpoints", {"VpcEndpoints": items}, {"Filters": type_filter, "MaxResults": 1000}
     )

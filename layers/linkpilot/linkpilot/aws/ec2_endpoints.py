@@ -1,12 +1,14 @@
-"""EC2, consumer side: the resource endpoints Linkpilot manages (read, create, delete).
+"""EC2, consumer side: the Resource and ServiceNetwork endpoints Linkpilot manages: read, create, delete.
 
-The only module that makes the consumer's EC2 calls. A reconcile reads the account's Resource endpoints
-once (``observed_endpoints``: one ``DescribeVpcEndpoints`` filtered by ``vpc-endpoint-type``, up to 1,000
-per page) and splits them: the ones carrying the managed tag are Linkpilot's (in any VPC), the untagged ones
-in the policy's VPC are only reported, never changed. Uninstall and ``status`` read the tagged ones only
-(``managed_endpoints``). A Resource endpoint's DNS names are not in ``DescribeVpcEndpoints`` (AWS returns
-no ``DnsEntries`` for this type): they are read with ``DescribeVpcEndpointAssociations`` for the live
-managed endpoints, one row per associated resource (per child of a GROUP configuration).
+The only module that makes the consumer's EC2 calls. A reconcile reads the account's Resource and
+ServiceNetwork endpoints once (``observed_endpoints``: one ``DescribeVpcEndpoints`` filtered by
+``vpc-endpoint-type``, up to 1,000 per page) and splits them: the ones carrying the managed tag are
+Linkpilot's (in any VPC), the untagged ones in the policy's VPC are only reported, never changed. Uninstall
+and ``status`` read the tagged ones only (``managed_endpoints``). A Resource endpoint's DNS names are not in
+``DescribeVpcEndpoints`` (AWS returns no ``DnsEntries`` for this type): they are read with
+``DescribeVpcEndpointAssociations`` for the live managed endpoints, one row per associated resource (per
+child of a GROUP configuration). A ServiceNetwork endpoint (one per shared service network) is read and
+written the same way: its rows are the configurations associated with the network.
 Per-endpoint refusals (availability-zone mismatch, quota, permission, bad ids) come back as
 ``Refused`` with a plain category; throttling and unexpected errors propagate.
 """
@@ -23,9 +25,11 @@ from linkpilot.aws.errors import error_code, error_message, is_transient, transl
 from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
     MANAGED_TAG,
+    SERVICE_NETWORK_TAG,
     SHARE_TAG,
     Endpoint,
     EndpointAssociation,
+    is_service_network_arn,
 )
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.errors import Refused
@@ -46,6 +50,8 @@ ASSOCIATIONS_PAGE_SIZE = 100  # DescribeVpcEndpointAssociations' MaxResults is 1
 ASSOCIATIONS_BATCH = 50
 DELETE_BATCH = 25
 NOT_FOUND_CODES = frozenset({"InvalidVpcEndpoint.NotFound", "InvalidVpcEndpointId.NotFound"})
+# The endpoint types the controller makes (VpcEndpointType, lower-cased: AWS prints "Resource")
+MANAGED_TYPES = frozenset({"resource", "servicenetwork"})
 
 
 def _category(code: str, message: str) -> str | None:
@@ -73,6 +79,7 @@ def _endpoint(item: VpcEndpointTypeDef) -> Endpoint:
         vpc_id=item.get("VpcId", ""),
         state=str(item.get("State", "")).lower(),
         resource_configuration_arn=item.get("ResourceConfigurationArn", ""),
+        service_network_arn=item.get("ServiceNetworkArn", ""),
         tags=tags,
         created_at=item.get("CreationTimestamp"),
         last_error=failure,
@@ -108,13 +115,15 @@ class Ec2Endpoints:
 
     def observed_endpoints(self, vpc_id: str) -> tuple[list[Endpoint], list[Endpoint]]:
         """One read for the reconcile: (the managed endpoints, any VPC, with their association rows; the
-        Resource endpoints WITHOUT the managed tag in ``vpc_id``). The managed set is the tagged subset of
-        the account's Resource endpoints, so one of ours left in a VPC the policy no longer names is still
-        seen (and replaced). The untagged ones are read only to be reported (e.g. one whose tag was removed:
-        EC2 would hand it back for our ``ClientToken``), never planned for deletion."""
+        Resource and ServiceNetwork endpoints WITHOUT the managed tag in ``vpc_id``). The managed set is the
+        tagged subset of the account's endpoints of these types, so one of ours left in a VPC the policy no
+        longer names is still seen (and replaced). The untagged ones are read only to be reported (e.g. one
+        whose tag was removed: EC2 would hand it back for our ``ClientToken``), never planned for deletion."""
         # vpc-endpoint-type: a DescribeVpcEndpoints filter (botocore ec2 model, Filters: "Interface |
         # Gateway | GatewayLoadBalancer | Resource | ServiceNetwork")
-        found = self._resource_endpoints({"Name": "vpc-endpoint-type", "Values": ["Resource"]})
+        found = self._resource_endpoints(
+            {"Name": "vpc-endpoint-type", "Values": ["Resource", "ServiceNetwork"]}
+        )
         unmanaged = [e for e in found if not e.managed and e.vpc_id == vpc_id]
         return self._with_associations([e for e in found if e.managed]), unmanaged
 
@@ -127,7 +136,7 @@ class Ec2Endpoints:
             _endpoint(item)
             for page in pages
             for item in page.get("VpcEndpoints", [])
-            if str(item.get("VpcEndpointType", "")).lower() == "resource"
+            if str(item.get("VpcEndpointType", "")).lower() in MANAGED_TYPES
         ]
 
     def _with_associations(self, endpoints: list[Endpoint]) -> list[Endpoint]:
@@ -184,7 +193,8 @@ class Ec2Endpoints:
     def create(
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
     ) -> str:
-        """Create (or, with the same token, find again) the configuration's endpoint; returns its id.
+        """Create (or, with the same token, find again) the configuration's endpoint; returns its id. For
+        a service network ARN: the network's ServiceNetwork endpoint, tagged with the network.
 
         ``Refused("UnmanagedEndpoint")`` when the endpoint EC2 returns carries tags but not the managed tag:
         the token handed back an endpoint someone untagged, which is not ours and must not count as created.
@@ -195,12 +205,18 @@ class Ec2Endpoints:
             dns_options = {"PrivateDnsPreference": placement.private_dns_preference}
             if placement.private_dns_specified_domains:
                 dns_options["PrivateDnsSpecifiedDomains"] = list(placement.private_dns_specified_domains)
+        network = is_service_network_arn(configuration_arn)
+        target_tag = SERVICE_NETWORK_TAG if network else CONFIGURATION_TAG
+        target: dict[str, str] = (
+            {"VpcEndpointType": "ServiceNetwork", "ServiceNetworkArn": configuration_arn}
+            if network
+            else {"VpcEndpointType": "Resource", "ResourceConfigurationArn": configuration_arn}
+        )
         try:
             response = self._ec2.create_vpc_endpoint(
                 **({"DnsOptions": dns_options} if dns_options else {}),  # type: ignore[arg-type]
-                VpcEndpointType="Resource",
+                **target,  # type: ignore[arg-type]
                 VpcId=placement.vpc_id,
-                ResourceConfigurationArn=configuration_arn,
                 SubnetIds=list(placement.subnet_ids),
                 # empty: EC2 applies the VPC's default security group (the EC2 protocol sends no list)
                 SecurityGroupIds=list(placement.security_group_ids),
@@ -212,7 +228,7 @@ class Ec2Endpoints:
                         "ResourceType": "vpc-endpoint",
                         "Tags": [
                             {"Key": MANAGED_TAG, "Value": "true"},
-                            {"Key": CONFIGURATION_TAG, "Value": configuration_arn},
+                            {"Key": target_tag, "Value": configuration_arn},
                             {"Key": SHARE_TAG, "Value": share_arn},
                         ],
                     }

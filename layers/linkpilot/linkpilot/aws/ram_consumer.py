@@ -7,6 +7,7 @@ deterministic ``clientToken``; "already accepted" is success, expiry is its own 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError, PaginationError
@@ -79,11 +80,17 @@ class RamConsumer:
                 )
         return found
 
-    def shared_resources(self) -> list[ShareResource]:
-        """Resource configurations other accounts share with this one (accepted or organization shares)."""
+    def shared_resources(
+        self, resource_types: Sequence[str] = (RESOURCE_CONFIGURATION_TYPE,)
+    ) -> list[ShareResource]:
+        """Resources of ``resource_types`` other accounts share with this one (accepted or organization
+        shares): one listing per type (``resourceType`` takes one value)."""
+        return [r for t in resource_types for r in self._shared_of_type(t)]
+
+    def _shared_of_type(self, resource_type: str) -> list[ShareResource]:
         pages = self._ram.get_paginator("list_resources").paginate(
             resourceOwner="OTHER-ACCOUNTS",
-            resourceType=RESOURCE_CONFIGURATION_TYPE,
+            resourceType=resource_type,
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
         return [

@@ -195,7 +195,7 @@ def records_from_endpoints(
                     endpoint_id=endpoint.endpoint_id,
                     endpoint_state=endpoint.state,
                     configuration_arn=endpoint.managed_configuration_arn,
-                    associated_resource_arn=endpoint.resource_configuration_arn,
+                    associated_resource_arn=endpoint.served_arn,
                     dns_name=endpoint.dns_name,
                 )
             )

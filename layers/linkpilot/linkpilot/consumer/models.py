@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 MANAGED_TAG = "linkpilot:managed"
 CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
 SHARE_TAG = "linkpilot:resource-share-arn"
+# a ServiceNetwork endpoint names its service network here (instead of CONFIGURATION_TAG)
+SERVICE_NETWORK_TAG = "linkpilot:service-network-arn"
 ADDRESS_FAMILIES = frozenset({"ipv4", "ipv6", "dualstack"})  # EC2's IpAddressType enum, lower case
+
+
+def is_service_network_arn(arn: str) -> bool:
+    """A VPC Lattice service network ARN (``…:servicenetwork/sn-…``): its endpoint has type ServiceNetwork."""
+    return ":servicenetwork/" in arn
 
 
 def arn_account(arn: str) -> str:
@@ -74,7 +81,8 @@ class EndpointAssociation:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A VPC endpoint of type Resource, as ``DescribeVpcEndpoints`` reports it, with its associations."""
+    """A VPC endpoint of type Resource or ServiceNetwork, as ``DescribeVpcEndpoints`` reports it, with its
+    associations (a ServiceNetwork endpoint has one row per configuration it reaches through the network)."""
 
     endpoint_id: str
     vpc_id: str
@@ -87,6 +95,12 @@ class Endpoint:
     ip_address_type: str = ""
     # read for live endpoints only (deleting or failed ones are neither probed nor kept)
     associations: tuple[EndpointAssociation, ...] = ()
+    service_network_arn: str = ""  # ServiceNetworkArn of a ServiceNetwork endpoint
+
+    @property
+    def served_arn(self) -> str:
+        """What the endpoint was created for: its resource configuration or its service network."""
+        return self.resource_configuration_arn or self.service_network_arn
 
     @property
     def address_family(self) -> str:
@@ -106,7 +120,7 @@ class Endpoint:
     @property
     def managed_configuration_arn(self) -> str:
         """The configuration this managed endpoint was created for (the tag is what we own)."""
-        return self.tags.get(CONFIGURATION_TAG) or self.resource_configuration_arn
+        return self.tags.get(CONFIGURATION_TAG) or self.tags.get(SERVICE_NETWORK_TAG) or self.served_arn
 
     @property
     def live(self) -> bool:

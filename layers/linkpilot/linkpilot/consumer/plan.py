@@ -30,9 +30,12 @@ from linkpilot.consumer.plan_endpoints import (
     create_token,
     plan_endpoints,
 )
-from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, TrustPolicy
+from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, SERVICE_NETWORK_TYPE, TrustPolicy
 from linkpilot.consumer.targets import probe_targets
 from linkpilot.tokens import uuid_token
+
+# What gets an endpoint: a resource configuration (type Resource) or a service network (type ServiceNetwork).
+ENDPOINT_TYPES = frozenset({RESOURCE_CONFIGURATION_TYPE, SERVICE_NETWORK_TYPE})
 
 
 def distrust_reason(
@@ -61,15 +64,19 @@ def needs_inspection(
 
 def resource_refusal(policy: TrustPolicy, resource: ShareResource, owner_account_id: str) -> str | None:
     """Why the policy refuses a resource offered by ``owner_account_id``; None when it is acceptable."""
+    if resource.type == SERVICE_NETWORK_TYPE and policy.service_networks is None:
+        return f"service network {resource.arn}: the policy takes none (no service_networks section)"
     if not policy.allows_type(resource.type):
         return f"resource type {resource.type} is not allowed ({resource.arn})"
     resource_owner = arn_account(resource.arn)
     if resource_owner != owner_account_id:
         owner = resource_owner or "?"
         return f"{resource.arn} is owned by account {owner}, not the sharing account {owner_account_id}"
-    if not policy.allows_arn(resource.arn):
-        return f"{resource.arn} matches no allowed_resource_configuration_arns pattern"
-    return None
+    if resource.type == SERVICE_NETWORK_TYPE:
+        allowed, key = policy.allows_service_network(resource.arn), "service_networks.allowed_arns"
+    else:
+        allowed, key = policy.allows_arn(resource.arn), "allowed_resource_configuration_arns"
+    return None if allowed else f"{resource.arn} matches no {key} pattern"
 
 
 def decide_invitation(
@@ -139,7 +146,7 @@ def _wanted_configurations(
     wanted: dict[str, Wanted] = {}
     refused: list[tuple[str, str, str]] = []
     for res in sorted(state.shared_resources, key=lambda r: (r.arn, r.share_arn)):
-        if res.type != RESOURCE_CONFIGURATION_TYPE:
+        if res.type not in ENDPOINT_TYPES:
             continue
         owner = arn_account(res.share_arn)
         distrust = distrust_reason(policy, owner, state.trust_ceiling)
@@ -177,7 +184,7 @@ def _waiting(
     for d in decisions:
         if d.verdict is Verdict.ACCEPT:
             for res in state.pending_resources.get(d.invitation_arn, ()):
-                if res.type == RESOURCE_CONFIGURATION_TYPE and res.arn not in wanted:
+                if res.type in ENDPOINT_TYPES and res.arn not in wanted:
                     waiting.append(Waiting(d.share_arn, res.arn, _SHARE_NOT_VISIBLE))
     for inv in state.invitations:
         trusted = distrust_reason(policy, inv.sender_account_id, state.trust_ceiling) is None

@@ -23,6 +23,7 @@ from linkpilot.consumer.models import (
     OrphanedEndpoint,
     UnmanagedEndpoint,
     arn_account,
+    is_service_network_arn,
 )
 from linkpilot.consumer.policy import TrustPolicy
 from linkpilot.consumer.targets import group_children
@@ -97,8 +98,8 @@ def _unmanaged_serving(
     """Live endpoints without the managed tag, in the policy VPC, serving an allowed configuration."""
     found: dict[str, list[Endpoint]] = defaultdict(list)
     for e in state.unmanaged_endpoints:
-        if not e.managed and e.live and e.vpc_id == vpc and e.resource_configuration_arn in wanted:
-            found[e.resource_configuration_arn].append(e)
+        if not e.managed and e.live and e.vpc_id == vpc and e.served_arn in wanted:
+            found[e.served_arn].append(e)
     return found
 
 
@@ -200,7 +201,9 @@ def plan_endpoints(
                 actions.append(
                     Action(
                         kind=ActionKind.CREATE_ENDPOINT,
-                        reason=f"allowed configuration without an endpoint (AVAILABLE in {w.share_arn})",
+                        reason=(
+                            f"allowed {_what(config_arn)} without an endpoint (AVAILABLE in {w.share_arn})"
+                        ),
                         share_arn=w.share_arn,
                         sender_account_id=arn_account(w.share_arn),
                         resource_configuration_arn=config_arn,
@@ -211,6 +214,10 @@ def plan_endpoints(
         deletes.extend(_dispose(policy, gone, now, out))
     actions.extend(deletes)
     return out
+
+
+def _what(arn: str) -> str:
+    return "service network" if is_service_network_arn(arn) else "configuration"
 
 
 def _dispose(

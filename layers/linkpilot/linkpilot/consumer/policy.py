@@ -21,6 +21,7 @@ from linkpilot.probe import contract as pc  # the probe's limits and defaults: o
 from linkpilot.spec import Document, Spec, SpecError, spec
 
 RESOURCE_CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
+SERVICE_NETWORK_TYPE = "vpc-lattice:ServiceNetwork"
 SCHEMA_ID = "https://linkpilot.dev/policy.schema.json"
 
 ACCOUNT_ID = Spec(pattern=r"^\d{12}$", description="12-digit AWS account id")
@@ -212,6 +213,33 @@ class ProbePolicy(Document):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ServiceNetworkPolicy(Document):
+    """Shared VPC Lattice service networks (RAM type ``vpc-lattice:ServiceNetwork``) the consumer takes.
+
+    Each allowed shared network gets ONE managed endpoint of type ServiceNetwork, which reaches every
+    resource configuration associated with the network. The owner must be a trusted account, as for
+    configurations.
+    """
+
+    allowed_arns: tuple[str, ...] = spec(
+        items=ARN_GLOB, min_length=1, max_length=50, description="ARN globs of acceptable service networks"
+    )
+    mode: Literal["endpoint", "association"] = spec(
+        default="endpoint",
+        description=(
+            "endpoint: one ServiceNetwork VPC endpoint per network; association (a service-network VPC "
+            "association) is not built and is refused"
+        ),
+    )
+
+    @classmethod
+    def cross_check(cls, values: Mapping[str, Any]) -> list[str]:
+        if values.get("mode") == "association":
+            return ["mode 'association' (a service-network VPC association) is not built: use 'endpoint'"]
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrustPolicy(Document):
     """A consumer account's trust policy. Default deny: nothing untrusted is accepted or gets an endpoint."""
 
@@ -250,13 +278,30 @@ class TrustPolicy(Document):
         ),
     )
     probe: ProbePolicy = spec(default_factory=ProbePolicy)
+    service_networks: ServiceNetworkPolicy | None = spec(
+        default=None,
+        description="shared service networks to take; absent: service-network shares are refused",
+    )
 
     # --- the questions the planner asks -------------------------------------------------------------
     def trusts(self, account_id: str) -> bool:
         return account_id in self.trusted_accounts
 
     def allows_type(self, resource_type: str) -> bool:
+        if resource_type == SERVICE_NETWORK_TYPE:
+            return self.service_networks is not None
         return resource_type in self.allowed_resource_types
+
+    def allows_service_network(self, arn: str) -> bool:
+        networks = self.service_networks
+        return networks is not None and any(fnmatch.fnmatchcase(arn, p) for p in networks.allowed_arns)
+
+    @property
+    def shared_resource_types(self) -> tuple[str, ...]:
+        """The RAM resource types the controller lists as shared with it (service networks when allowed)."""
+        if self.service_networks is None:
+            return (RESOURCE_CONFIGURATION_TYPE,)
+        return (RESOURCE_CONFIGURATION_TYPE, SERVICE_NETWORK_TYPE)
 
     def allows_arn(self, arn: str) -> bool:
         patterns = self.allowed_resource_configuration_arns

@@ -48,7 +48,7 @@ def observe(
     policy's VPC. ``missing_since`` given: the marks this run already holds (no re-read)."""
     with ThreadPoolExecutor(max_workers=3) as pool:
         invitations_f = pool.submit(controller.ram.invitations)
-        shared_f = pool.submit(controller.ram.shared_resources)
+        shared_f = pool.submit(controller.ram.shared_resources, policy.shared_resource_types)
         endpoints_f = pool.submit(controller.ec2.observed_endpoints, policy.endpoint.vpc_id)
         marks = controller.grace_marks.missing_since() if missing_since is None else dict(missing_since)
         invitations = invitations_f.result()
