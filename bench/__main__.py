@@ -62,17 +62,20 @@ def unsound(row: dict[str, Any]) -> bool:
     return bool(row.get("goal")) and row["unit"] in TIME_UNITS and not row["spread"] and not row["reference"]
 
 
+COLUMNS: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
+    ("benchmark", lambda r: r["name"]),
+    ("figure", lambda r: fmt_value(r["value"])),
+    ("unit", lambda r: r["unit"]),
+    ("spread min / median / max [judged on]", fmt_spread),
+    ("reference", fmt_reference),
+    ("ratio", fmt_ratio),
+    ("goal", lambda r: r["goal"] or ""),
+    ("ok", lambda r: "" if r["ok"] is None else ("yes" if r["ok"] else "NO")),
+]
+
+
 def table(rows: list[dict[str, Any]]) -> list[str]:
-    columns: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
-        ("benchmark", lambda r: r["name"]),
-        ("figure", lambda r: fmt_value(r["value"])),
-        ("unit", lambda r: r["unit"]),
-        ("spread min / median / max [judged on]", fmt_spread),
-        ("reference", fmt_reference),
-        ("ratio", fmt_ratio),
-        ("goal", lambda r: r["goal"] or ""),
-        ("ok", lambda r: "" if r["ok"] is None else ("yes" if r["ok"] else "NO")),
-    ]
+    columns = COLUMNS
     cells = [[str(get(r)) for _, get in columns] for r in rows]
     widths = [max([len(title)] + [len(c[i]) for c in cells]) for i, (title, _) in enumerate(columns)]
     right = {"figure", "ratio"}
@@ -87,11 +90,43 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     return [header, "-" * len(header), *(line(c) for c in cells)]
 
 
+def markdown(report: dict[str, Any]) -> list[str]:
+    """The report of a finished run as the Markdown table docs/reliability.md shows, with its run's header."""
+    load = report["load_average_1_5_15_min"]
+    start, end = load["start"][0], load["end"][0]
+    head = (
+        f"One `make bench` run ({report['generated_at']}, Python {report['python']}, {report['machine']}, "
+        f"{report['cpus']} CPUs, load average {start:.1f} at start and {end:.1f} at end, "
+        f"{report['wall_seconds']:.0f} s); every figure measured in that run, "
+        "also written to `bench/results.json`."
+    )
+
+    def cell(title: str, get: Callable[[dict[str, Any]], object], r: dict[str, Any]) -> str:
+        text = str(get(r))
+        return "**no**" if title == "ok" and text == "NO" else text
+
+    rows = [[cell(title, get, r) for title, get in COLUMNS] for r in report["rows"]]
+    titles = [("met" if title == "ok" else title) for title, _ in COLUMNS]
+    return [
+        head,
+        "",
+        "| " + " | ".join(titles) + " |",
+        "|" + "---|" * len(titles),
+        *("| " + " | ".join(cells) + " |" for cells in rows),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", action="append", help="run only modules whose name contains this")
     parser.add_argument("--json", default=str(HERE / "results.json"), help="where to write the JSON report")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the report in --json as a Markdown table; run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        print("\n".join(markdown(json.loads(Path(args.json).read_text()))))
+        return 0
 
     rows: list[dict[str, Any]] = []
     failed_modules: list[str] = []
