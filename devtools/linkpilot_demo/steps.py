@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from linkpilot_demo import zones
+from linkpilot_demo import service_networks, zones
 from linkpilot_demo.lambdas import LocalFunction, LogSink
 from linkpilot_demo.reference_target import DatabaseStandIn, ReferenceTarget
 from linkpilot_demo.timeline import Step, Timeline
@@ -62,6 +62,8 @@ class DemoRun:
     database: DatabaseStandIn | None = None  # the database-like target (zones.add_database)
     db_endpoint_id: str = ""
     bad_zone: str = ""  # the endpoint address black-holed by zones.zone_fails
+    network_share_arn: str = ""  # the service network's share (service_networks.share_service_network)
+    sn_endpoint_id: str = ""
     base: datetime
 
     def __init__(
@@ -97,6 +99,7 @@ class DemoRun:
             self.ignore_untrusted_share,
             self.show_status,
             self.show_provider_view,
+            functools.partial(service_networks.share_service_network, self),
             self.unshare,
         ]
 
@@ -175,6 +178,8 @@ class DemoRun:
                     "UntrustedInvitations": options.untrusted_invitations,
                     "ProbeExpectedBody": EXPECTED_BODY,
                     "ProbeTimeoutSeconds": 2,  # a down target is judged within 2 s (the default is 5)
+                    # the provider's shared service networks: one ServiceNetwork endpoint each
+                    "AllowedServiceNetworkArns": [f"arn:aws:vpc-lattice:*:{PROVIDER}:servicenetwork/*"],
                 },
             )
             s.expect(
@@ -413,6 +418,10 @@ class DemoRun:
             self.onboarding.invoke(
                 parameter_change_event(consumers_param, PROVIDER, self.region, aws.clock.now())
             )
+            if self.network_share_arn:  # and from the service network's share
+                self.p_sess.client("ram").disassociate_resource_share(
+                    resourceShareArn=self.network_share_arn, principals=[CONSUMER]
+                )
             shared = self.c_ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]
             s.expect(self.cfg_arn not in [r["arn"] for r in shared], "the configuration is no longer shared")
             self.deliver_ram_events(s)

@@ -16,6 +16,8 @@ EXPECTED_BODY = "Hello, World!"
 # the database-like target: a second resource configuration in the same share, probed with kind tcp
 DATABASE_DOMAIN = "db.provider.internal"
 DATABASE_PORT = 5432
+# the configuration the provider puts in a shared service network (served by the reference target)
+NETWORK_DOMAIN = "api.provider.internal"
 
 
 @dataclass

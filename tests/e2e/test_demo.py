@@ -27,6 +27,7 @@ def test_demo_story_holds_end_to_end(untrusted, tmp_path):
         "probe degraded → degraded alarm",
         "degraded alarm back to OK",
         f"→ {untrusted}d",
+        "one ServiceNetwork endpoint, probed",
         "controller deletes the endpoint",
         "every expectation held",
     ):

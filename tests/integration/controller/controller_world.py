@@ -90,6 +90,17 @@ class Provider:
         self.aws.clock.advance(seconds=1)
         return str(group["arn"]), child_arns
 
+    def service_network(self, configurations: list[str], name: str = "shared-net") -> str:
+        """A service network holding ``configurations`` (one service-network resource association each)."""
+        lattice = self.aws.session(self.account).client("vpc-lattice")
+        network = lattice.create_service_network(name=name)
+        for arn in configurations:
+            lattice.create_service_network_resource_association(
+                serviceNetworkIdentifier=network["id"], resourceConfigurationIdentifier=arn
+            )
+        self.aws.clock.advance(seconds=1)
+        return str(network["arn"])
+
     def share(self, consumer: str, arns: list[str], name: str = "share") -> str:
         share = (
             self.aws.session(self.account)

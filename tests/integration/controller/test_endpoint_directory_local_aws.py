@@ -101,3 +101,57 @@ def test_parameters_and_events_follow_the_endpoint(local_aws: Any, reference_res
     assert ssm.get_parameters_by_path(Path=PREFIX, Recursive=True)["Parameters"] == []
     (gone,) = received(consumer, inbox)
     assert gone["detail"]["state"] == "gone" and gone["detail"]["previous_state"] == "available"
+
+
+def test_service_network_endpoint_publishes_one_parameter_per_configuration(local_aws: Any) -> None:
+    """A managed ServiceNetwork endpoint has one association row per configuration in the network: each row
+    gets its own parameter, naming the configuration it reaches (what an application looks for) and the
+    network it comes through; unsharing the network (grace 0) removes them and announces them gone."""
+    aws = local_aws
+    provider = Provider.create(aws)
+    consumer = Consumer.create(aws)
+    db, cache = provider.configuration("dbs"), provider.configuration("cache")
+    network = provider.service_network([db, cache])
+    share = provider.share(consumer.account, [network], name="net-share")
+    policy = consumer.policy(
+        [provider.account], service_networks={"allowed_arns": [network]}, unshare_grace_minutes=0
+    )
+    inbox = event_inbox(consumer)
+    ssm = consumer.session.client("ssm")
+
+    consumer.onboard(policy)
+    aws.clock.advance(seconds=1)  # pending -> available
+    assert reconcile(policy, consumer.controller()).directory.status == "updated"
+
+    (endpoint,) = consumer.endpoints(managed_only=True)
+    endpoint_id = endpoint["VpcEndpointId"]
+    assert endpoint["VpcEndpointType"] == "ServiceNetwork"
+    rows = {r["Id"]: r for r in consumer.associations(endpoint_id)}
+    parameters = ssm.get_parameters_by_path(Path=PREFIX, Recursive=True)["Parameters"]
+    assert sorted(p["Name"] for p in parameters) == sorted(f"{PREFIX}/{endpoint_id}/{i}" for i in rows)
+    values = {p["Name"].rsplit("/", 1)[-1]: json.loads(p["Value"]) for p in parameters}
+    assert {v["resource_configuration_arn"] for v in values.values()} == {db, cache}
+    for association_id, value in values.items():
+        row = rows[association_id]
+        assert (value["endpoint_id"], value["association_id"]) == (endpoint_id, association_id)
+        assert value["service_network_arn"] == network
+        assert value["associated_resource_arn"] == row["AssociatedResourceArn"]
+        assert value["resource_configuration_arn"] == row["AssociatedResourceArn"]
+        assert value["dns_name"] == row["DnsEntry"]["DnsName"] != ""
+        assert (value["accessibility"], value["state"]) == ("accessible", "available")
+    announced = received(consumer, inbox)
+    assert sorted((e["detail"]["parameter"], e["detail"]["state"]) for e in announced) == sorted(
+        (p["Name"], "available") for p in parameters
+    )
+
+    provider.unshare(share, consumer.account)
+    aws.clock.advance(seconds=30)
+    cleanup = reconcile(policy, consumer.controller())
+    assert [(r.action.kind.value, r.action.endpoint_id) for r in cleanup.results] == [
+        ("delete-endpoint", endpoint_id)
+    ]
+    assert ssm.get_parameters_by_path(Path=PREFIX, Recursive=True)["Parameters"] == []
+    gone = received(consumer, inbox)
+    assert sorted(
+        (e["detail"]["parameter"], e["detail"]["state"], e["detail"]["previous_state"]) for e in gone
+    ) == sorted((p["Name"], "gone", "available") for p in parameters)

@@ -36,17 +36,6 @@ def targets(request: pytest.FixtureRequest) -> Iterator[list[Any]]:
         t.stop()
 
 
-def network_with(provider: Provider, configurations: list[str], name: str = "shared-net") -> str:
-    lattice = provider.aws.session(provider.account).client("vpc-lattice")
-    network = lattice.create_service_network(name=name)
-    for arn in configurations:
-        lattice.create_service_network_resource_association(
-            serviceNetworkIdentifier=network["id"], resourceConfigurationIdentifier=arn
-        )
-    provider.aws.clock.advance(seconds=1)
-    return str(network["arn"])
-
-
 def sn_policy(consumer: Consumer, provider: Provider, allowed: list[str], **more: Any) -> Any:
     return consumer.policy([provider.account], service_networks={"allowed_arns": allowed}, **more)
 
@@ -59,7 +48,7 @@ def world(local_aws: Any) -> tuple[Any, Provider, Consumer]:
 def test_shared_network_gets_one_endpoint_whose_configurations_are_probed(world, targets) -> None:
     aws, provider, consumer = world
     db, cache = provider.configuration("dbs"), provider.configuration("cache")
-    network = network_with(provider, [db, cache])
+    network = provider.service_network([db, cache])
     share = provider.share(consumer.account, [network], name="net-share")
     aws.map_target("dbs.internal.example", 8080, (targets[0].host, targets[0].port))
     aws.map_target("cache.internal.example", 8080, (targets[1].host, targets[1].port))
@@ -107,7 +96,7 @@ def test_shared_network_gets_one_endpoint_whose_configurations_are_probed(world,
 def test_probe_kind_of_a_configuration_in_the_network_follows_its_own_glob(world, targets) -> None:
     aws, provider, consumer = world
     db = provider.configuration("dbs")
-    network = network_with(provider, [db])
+    network = provider.service_network([db])
     provider.share(consumer.account, [network])
     aws.map_target("dbs.internal.example", 8080, (targets[0].host, targets[0].port))
     policy = sn_policy(
@@ -126,7 +115,7 @@ def test_probe_kind_of_a_configuration_in_the_network_follows_its_own_glob(world
 
 def test_network_the_policy_does_not_allow_is_refused_and_gets_no_endpoint(world) -> None:
     aws, provider, consumer = world
-    network = network_with(provider, [provider.configuration("dbs")])
+    network = provider.service_network([provider.configuration("dbs")])
     provider.share(consumer.account, [network])
     for policy in (
         consumer.policy([provider.account]),  # no service_networks section
@@ -144,7 +133,7 @@ def test_network_the_policy_does_not_allow_is_refused_and_gets_no_endpoint(world
 
 def test_unsharing_the_network_deletes_its_endpoint_after_the_grace(world, targets) -> None:
     aws, provider, consumer = world
-    network = network_with(provider, [provider.configuration("dbs")])
+    network = provider.service_network([provider.configuration("dbs")])
     share = provider.share(consumer.account, [network])
     policy = sn_policy(consumer, provider, [network])
     consumer.onboard(policy)

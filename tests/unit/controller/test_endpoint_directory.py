@@ -25,7 +25,13 @@ from linkpilot.consumer.directory import (
     records_from_endpoints,
 )
 from linkpilot.consumer.memory import ControllerMemory
-from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, Endpoint, EndpointAssociation
+from linkpilot.consumer.models import (
+    CONFIGURATION_TAG,
+    MANAGED_TAG,
+    SERVICE_NETWORK_TAG,
+    Endpoint,
+    EndpointAssociation,
+)
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
@@ -156,6 +162,42 @@ def test_an_endpoint_without_association_rows_is_published_under_its_configurati
     assert record.parameter == f"{PREFIX}/vpce-1/{CFG.rsplit('/', 1)[-1]}"
     assert (record.dns_name, record.accessibility, record.state) == ("", "", "available")
     assert '"accessibility":"unknown"' in record.value()
+
+
+NETWORK = "arn:aws:vpc-lattice:us-east-1:111111111111:servicenetwork/sn-0a1b2c3d4e5f60718"
+GROUP = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0group0000000001"
+
+
+def test_a_service_network_endpoint_row_names_the_configuration_it_reaches() -> None:
+    """A ServiceNetwork endpoint's managed ARN is the network's: each row's record names the configuration
+    the row reaches (a GROUP's child: the group) and the network, one parameter per row; without rows, the
+    one record names the network only (no configuration is claimed)."""
+    tags = {MANAGED_TAG: "true", SERVICE_NETWORK_TAG: NETWORK}
+    rows = (
+        replace(row("vpce-1", "a.on.aws"), association_id="vpce-rsc-asc-1"),
+        replace(
+            row("vpce-1", "b.on.aws"),
+            association_id="vpce-rsc-asc-2",
+            associated_resource_arn=CHILD,
+            group_arn=GROUP,
+        ),
+    )
+    served = Endpoint("vpce-1", VPC, "available", "", tags, associations=rows, service_network_arn=NETWORK)
+    records = records_from_endpoints([served])
+    assert [(r.parameter, r.configuration_arn, r.service_network_arn) for r in records] == [
+        (f"{PREFIX}/vpce-1/vpce-rsc-asc-1", CFG, NETWORK),
+        (f"{PREFIX}/vpce-1/vpce-rsc-asc-2", GROUP, NETWORK),
+    ]
+    value = json.loads(records[1].value())
+    assert (value["resource_configuration_arn"], value["associated_resource_arn"]) == (GROUP, CHILD)
+    assert value["service_network_arn"] == NETWORK
+
+    (bare,) = records_from_endpoints([replace(served, associations=())])
+    assert bare.parameter == f"{PREFIX}/vpce-1/{NETWORK.rsplit('/', 1)[-1]}"
+    value = json.loads(bare.value())
+    assert (value["resource_configuration_arn"], value["service_network_arn"]) == ("", NETWORK)
+    assert value["associated_resource_arn"] == NETWORK
+    assert json.loads(record().value())["service_network_arn"] == ""
 
 
 # --- the reconcile over fakes ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from linkpilot.consumer.models import Endpoint
+from linkpilot.consumer.models import Endpoint, is_service_network_arn
 from linkpilot.consumer.report import DirectoryRefresh
 from linkpilot.errors import AwsError
 
@@ -47,6 +47,9 @@ class AssociationRecord:
     Field names follow ``DescribeVpcEndpointAssociations`` (``Id``, ``AssociatedResourceArn``,
     ``ResourceConfigurationGroupArn``, ``DnsEntry.DnsName``, ``PrivateDnsEntry.DnsName``,
     ``AssociatedResourceAccessibility``), plus the endpoint's own id, state and configuration.
+    For a ServiceNetwork endpoint ``configuration_arn`` is the configuration the row reaches (its group for a
+    GROUP's child) and ``service_network_arn`` the network the endpoint was created for, so an application
+    picks the parameter by configuration whichever kind of endpoint serves it.
     """
 
     endpoint_id: str
@@ -58,6 +61,7 @@ class AssociationRecord:
     dns_name: str = ""
     private_dns_name: str = ""
     accessibility: str = ""  # lower-cased: "accessible" | "inaccessible" | "" (unknown)
+    service_network_arn: str = ""  # a ServiceNetwork endpoint's network ("" for a Resource endpoint)
 
     @property
     def state(self) -> str:
@@ -79,8 +83,11 @@ class AssociationRecord:
         body = {
             "endpoint_id": self.endpoint_id,
             "resource_configuration_arn": self.configuration_arn,
+            "service_network_arn": self.service_network_arn,
             "association_id": self.association_id,
-            "associated_resource_arn": self.associated_resource_arn or self.configuration_arn,
+            "associated_resource_arn": self.associated_resource_arn
+            or self.configuration_arn
+            or self.service_network_arn,
             "group_arn": self.group_arn,
             "dns_name": self.dns_name,
             "private_dns_name": self.private_dns_name,
@@ -182,6 +189,8 @@ def records_from_endpoints(
     One record per ``DescribeVpcEndpointAssociations`` row the endpoint carries (``associations``: a GROUP
     gives one per child); an endpoint without rows (none read: rows are read for live endpoints only, or
     none listed yet) gives one record for its configuration, with no names and accessibility unknown.
+    A ServiceNetwork endpoint's row names the configuration it reaches (the endpoint's own managed ARN is
+    the network's); without rows, its one record names the network only.
     """
     skip = set(without)
     records = []
@@ -189,14 +198,17 @@ def records_from_endpoints(
         if not endpoint.managed or endpoint.endpoint_id in skip or endpoint.state in GONE_STATES:
             continue
         rows = endpoint.associations
+        managed_arn = endpoint.managed_configuration_arn
+        network = managed_arn if is_service_network_arn(managed_arn) else ""
         if not rows:
             records.append(
                 AssociationRecord(
                     endpoint_id=endpoint.endpoint_id,
                     endpoint_state=endpoint.state,
-                    configuration_arn=endpoint.managed_configuration_arn,
+                    configuration_arn="" if network else managed_arn,
                     associated_resource_arn=endpoint.served_arn,
                     dns_name=endpoint.dns_name,
+                    service_network_arn=network,
                 )
             )
             continue
@@ -205,13 +217,16 @@ def records_from_endpoints(
                 AssociationRecord(
                     endpoint_id=endpoint.endpoint_id,
                     endpoint_state=endpoint.state,
-                    configuration_arn=endpoint.managed_configuration_arn,
+                    configuration_arn=str(row.group_arn or row.associated_resource_arn)
+                    if network
+                    else managed_arn,
                     association_id=str(row.association_id),
                     associated_resource_arn=str(row.associated_resource_arn),
                     group_arn=str(row.group_arn),
                     dns_name=str(row.dns_name),
                     private_dns_name=str(row.private_dns_name),
                     accessibility=str(row.accessibility).lower(),
+                    service_network_arn=network,
                 )
             )
     return records

@@ -1,0 +1,78 @@
+"""The demo's step for issue 15's service-network shares: the provider puts a resource configuration in a
+VPC Lattice service network and shares the network (RAM type ``vpc-lattice:ServiceNetwork``); the consumer
+stack allows the provider's networks (``AllowedServiceNetworkArns``), so the controller accepts the share and
+creates ONE managed ServiceNetwork endpoint, whose association row is published in the endpoint directory
+and probed.
+The step takes the :class:`linkpilot_demo.steps.DemoRun`, whose helpers and state it uses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from linkpilot_demo.world import CONSUMER, NETWORK_DOMAIN, TARGET_PORT, scheduled_event
+
+if TYPE_CHECKING:
+    from linkpilot_demo.steps import DemoRun
+
+
+def share_service_network(run: DemoRun) -> None:
+    aws, lattice = run.aws, run.p_sess.client("vpc-lattice")
+    with run.tl.step(
+        "provider shares a service network holding a configuration → one ServiceNetwork endpoint, probed"
+    ) as s:
+        aws.map_target(NETWORK_DOMAIN, TARGET_PORT, (run.target.host, run.target.port))
+        cfg = lattice.create_resource_configuration(
+            name="linkpilot-demo-api",
+            type="SINGLE",
+            portRanges=[str(TARGET_PORT)],
+            resourceGatewayIdentifier=run.provider.physical["ResourceGateway"],
+            resourceConfigurationDefinition={
+                "dnsResource": {"domainName": NETWORK_DOMAIN, "ipAddressType": "IPV4"}
+            },
+        )
+        network = lattice.create_service_network(name="linkpilot-demo-network")
+        lattice.create_service_network_resource_association(
+            serviceNetworkIdentifier=network["id"], resourceConfigurationIdentifier=cfg["id"]
+        )
+        run.network_share_arn = run.p_sess.client("ram").create_resource_share(
+            name="linkpilot-demo-network", resourceArns=[network["arn"]], principals=[CONSUMER]
+        )["resourceShare"]["resourceShareArn"]
+        s.note(f"network {network['id']} holds {cfg['id']} → {NETWORK_DOMAIN}:{TARGET_PORT}")
+        before = {e["VpcEndpointId"] for e in run.managed_endpoints()}
+        run.deliver_ram_events(s)
+        aws.clock.advance(seconds=30)  # RAM lists the accepted share
+        for _ in range(2):  # the run that creates the endpoint, then one that sees it available
+            run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))
+            aws.clock.advance(seconds=5)
+        new = [e for e in run.managed_endpoints() if e["VpcEndpointId"] not in before]
+        s.expect(
+            [(e["VpcEndpointType"], e.get("ServiceNetworkArn")) for e in new]
+            == [("ServiceNetwork", network["arn"])],
+            "exactly one new managed endpoint, of type ServiceNetwork, for the network",
+        )
+        run.sn_endpoint_id = endpoint_id = new[0]["VpcEndpointId"] if new else ""
+        s.note(f"notifications: {[n['subject'] for n in run.notifications()]}")
+        ssm = run.c_sess.client("ssm")
+        found = ssm.get_parameters_by_path(Path=f"/linkpilot/endpoints/{endpoint_id}", Recursive=True)
+        values = [json.loads(p["Value"]) for p in found["Parameters"]]
+        s.expect(
+            [(v["resource_configuration_arn"], v["service_network_arn"], v["state"]) for v in values]
+            == [(cfg["arn"], network["arn"], "available")],
+            "its association row is published, naming the configuration and the network",
+        )
+        for parameter, value in zip(found["Parameters"], values, strict=True):
+            s.note(f"{parameter['Name']} → {value['dns_name']}")
+        run.inputs = run.schedule_inputs()
+        targets = [t for i in run.inputs for t in i.get("targets", []) if t["endpoint_id"] == endpoint_id]
+        s.expect(
+            [(t["resource_configuration_arn"], t.get("child_arn")) for t in targets]
+            == [(network["arn"], cfg["arn"])],
+            "the row is a probe target (the network's endpoint, the configuration as its child)",
+        )
+        run.probe_round()
+        row = run.rows.get(endpoint_id, {})
+        s.expect(row.get("verdict") == "ok", f"the row probes ok (got {row.get('verdict')})")
+        if row:
+            s.note(f"{row.get('url')}: verdict {row.get('verdict')}, HTTP {row.get('status_code')}")
