@@ -600,3 +600,33 @@ def test_service_network_endpoint_create_describe_and_rows(local_aws: LocalAws) 
     rows = ec2.describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])
     compare("ec2.DescribeVpcEndpointAssociations.service-network", rows)
     assert rows["VpcEndpointAssociations"][0]["AssociatedResourceArn"] == provider.configuration["arn"]
+
+
+def test_service_network_vpc_association_lifecycle(local_aws: LocalAws) -> None:
+    """A VPC association on a shared network: create answers CREATE_IN_PROGRESS, get ACTIVE, list by network,
+    delete DELETE_IN_PROGRESS (AWS CLI examples); delete is refused while the create is in progress (API
+    reference)."""
+    _provider, network, _created = _shared_network(local_aws)
+    vpc_id, _subnets = make_vpc(local_aws.session(CONSUMER), "10.3.0.0/16")
+    ec2 = local_aws.session(CONSUMER).client("ec2")
+    sg = ec2.create_security_group(GroupName="sn-clients", Description="clients", VpcId=vpc_id)["GroupId"]
+    lattice = local_aws.session(CONSUMER).client("vpc-lattice")
+    created = lattice.create_service_network_vpc_association(
+        serviceNetworkIdentifier=network["id"], vpcIdentifier=vpc_id, securityGroupIds=[sg]
+    )
+    compare("vpc-lattice.CreateServiceNetworkVpcAssociation", created)
+    assert created["status"] == "CREATE_IN_PROGRESS"
+    with pytest.raises(ClientError) as creating:
+        lattice.delete_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=created["id"])
+    assert creating.value.response["Error"]["Code"] == "ConflictException"
+    local_aws.clock.advance(seconds=600)
+    got = lattice.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=created["id"])
+    compare("vpc-lattice.GetServiceNetworkVpcAssociation", got)
+    assert (got["status"], got["securityGroupIds"]) == ("ACTIVE", [sg])
+    listed = lattice.list_service_network_vpc_associations(serviceNetworkIdentifier=network["id"])
+    compare("vpc-lattice.ListServiceNetworkVpcAssociations", listed)
+    deleted = lattice.delete_service_network_vpc_association(
+        serviceNetworkVpcAssociationIdentifier=created["id"]
+    )
+    compare("vpc-lattice.DeleteServiceNetworkVpcAssociation", deleted)
+    assert deleted["status"] == "DELETE_IN_PROGRESS"

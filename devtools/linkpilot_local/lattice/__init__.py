@@ -3,8 +3,9 @@ and service networks' resource associations).
 
 Operations: Create/Get/List/Update/Delete ResourceGateway, Create/Get/List/Update/Delete
 ResourceConfiguration, ListResourceEndpointAssociations, Create/Get/List/Delete ServiceNetwork,
-Create/Get/List/Delete ServiceNetworkResourceAssociation, and Tag/Untag/ListTagsForResource for
-gateway and configuration ARNs (other ARNs fall through to moto's vpc-lattice backend).
+Create/Get/List/Delete ServiceNetworkResourceAssociation, Create/Get/List/Delete
+ServiceNetworkVpcAssociation, and Tag/Untag/ListTagsForResource for gateway, configuration and VPC
+association ARNs (other ARNs fall through to moto's vpc-lattice backend).
 """
 
 from .configurations import (
@@ -47,6 +48,12 @@ from .store import (
     purge,
 )
 from .tags import list_tags_for_resource, tag_resource, untag_resource
+from .vpc_associations import (
+    create_service_network_vpc_association,
+    delete_service_network_vpc_association,
+    get_service_network_vpc_association,
+    list_service_network_vpc_associations,
+)
 
 __all__ = [
     "HANDLERS",
@@ -84,6 +91,10 @@ HANDLERS = {
     "GetServiceNetworkResourceAssociation": get_service_network_resource_association,
     "ListServiceNetworkResourceAssociations": list_service_network_resource_associations,
     "DeleteServiceNetworkResourceAssociation": delete_service_network_resource_association,
+    "CreateServiceNetworkVpcAssociation": create_service_network_vpc_association,
+    "GetServiceNetworkVpcAssociation": get_service_network_vpc_association,
+    "ListServiceNetworkVpcAssociations": list_service_network_vpc_associations,
+    "DeleteServiceNetworkVpcAssociation": delete_service_network_vpc_association,
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,

@@ -12,7 +12,8 @@ service network only when ``allowAssociationToShareableServiceNetwork`` is true 
 CreateResourceConfiguration). UNVERIFIED, emulation choices: a service network is shareable unless created
 with ``sharingConfig.enabled`` false; an association's DNS name is
 ``snra-<id>.<rcfg-id>.<hash>.vpc-lattice-rsc.<region>.on.aws`` (the shape of a resource endpoint's name);
-a service network with associations cannot be deleted (ConflictException).
+a service network with (resource or VPC) associations cannot be deleted (ConflictException). VPC
+associations are in vpc_associations.py.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def _status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
 
 def _network_view(emu: Emulation, sn: ServiceNetwork) -> dict[str, Any]:
     members = [a for a in emu.lattice.sn_associations.values() if a.network_id == sn.id and not a.deleted_at]
+    vpcs = [a for a in emu.lattice.vpc_associations.values() if a.network_id == sn.id and not a.deleted_at]
     return {
         "id": sn.id,
         "name": sn.name,
@@ -94,7 +96,7 @@ def _network_view(emu: Emulation, sn: ServiceNetwork) -> dict[str, Any]:
         "sharingConfig": {"enabled": sn.sharing},
         "createdAt": sn.created_at,
         "lastUpdatedAt": sn.updated_at,
-        "numberOfAssociatedVPCs": 0,
+        "numberOfAssociatedVPCs": len(vpcs),
         "numberOfAssociatedServices": 0,
         "numberOfAssociatedResourceConfigurations": len(members),
     }
@@ -182,6 +184,9 @@ def delete_service_network(emu: Emulation, call: Call) -> dict[str, Any]:
         raise lattice_conflict(
             f"Service network {sn.id} still has resource configuration associations", sn.id, "SERVICE_NETWORK"
         )
+    if any(a.network_id == sn.id and a.deleted_at is None for a in emu.lattice.vpc_associations.values()):
+        message = f"Service network {sn.id} still has VPC associations"
+        raise lattice_conflict(message, sn.id, "SERVICE_NETWORK")
     sn.deleted_at = emu.clock.now()
     emu.datapath.refresh()
     return {}

@@ -113,6 +113,23 @@ class ResourceAssociation:
     deleted_at: datetime | None = None
 
 
+@dataclass
+class VpcAssociation:
+    """A VPC associated with a service network (lattice/vpc_associations.py)."""
+
+    id: str
+    arn: str
+    network_id: str
+    vpc_id: str
+    created_by: str
+    security_group_ids: list[str]
+    private_dns_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+
+
 class LatticeStore:
     def __init__(self) -> None:
         self.gateways: dict[str, ResourceGateway] = {}
@@ -121,6 +138,8 @@ class LatticeStore:
         # service networks and their resource configuration associations (lattice/service_networks.py)
         self.service_networks: dict[str, ServiceNetwork] = {}
         self.sn_associations: dict[str, ResourceAssociation] = {}
+        # service-network VPC associations (lattice/vpc_associations.py)
+        self.vpc_associations: dict[str, VpcAssociation] = {}
 
 
 def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
@@ -133,7 +152,8 @@ def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None
 
 
 def purge(emu: Emulation) -> None:
-    """Forget gateways, configurations, service networks and their associations whose deletion finished."""
+    """Forget gateways, configurations, service networks and their (resource and VPC) associations whose
+    deletion finished."""
     now = emu.clock.now()
     store = emu.lattice
     for key, gw in list(store.gateways.items()):
@@ -145,9 +165,14 @@ def purge(emu: Emulation) -> None:
     for key, assoc in list(store.sn_associations.items()):
         if assoc.deleted_at is not None and now >= assoc.deleted_at + emu.settle:
             del store.sn_associations[key]
+    for key, vpc_assoc in list(store.vpc_associations.items()):
+        if vpc_assoc.deleted_at is not None and now >= vpc_assoc.deleted_at + emu.settle:
+            del store.vpc_associations[key]
     for key, sn in list(store.service_networks.items()):
         gone = sn.deleted_at is not None and now >= sn.deleted_at + emu.settle
-        if gone and not any(a.network_id == key for a in store.sn_associations.values()):
+        members = [a.network_id for a in store.sn_associations.values()]
+        members += [a.network_id for a in store.vpc_associations.values()]
+        if gone and key not in members:
             del store.service_networks[key]
 
 

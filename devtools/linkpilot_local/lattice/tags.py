@@ -1,4 +1,5 @@
-"""Tag/Untag/ListTagsForResource for resource gateway and configuration ARNs (others go to moto)."""
+"""Tag/Untag/ListTagsForResource for resource gateway, configuration and service-network VPC association ARNs
+(others go to moto)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from .common import (
 from .store import (
     ResourceConfiguration,
     ResourceGateway,
+    VpcAssociation,
 )
+from .vpc_associations import find_vpc_association_by_arn
 
 if TYPE_CHECKING:
     from ..dispatch import Call
@@ -22,13 +25,16 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------------------------------- tags
 
 
-def _tagged(emu: Emulation, call: Call, arn: str) -> ResourceGateway | ResourceConfiguration | None:
-    """The gateway/configuration an ARN names, or None if the ARN is not one of ours (moto's then)."""
+def _tagged(
+    emu: Emulation, call: Call, arn: str
+) -> ResourceGateway | ResourceConfiguration | VpcAssociation | None:
+    """The gateway/configuration/VPC association an ARN names, or None if the ARN is not one of ours (moto's
+    then)."""
     if ":resourcegateway/" in arn:
         return resolve_gateway(emu, call, arn)
     if ":resourceconfiguration/" in arn:
         return resolve_configuration(emu, call, arn)
-    return None
+    return find_vpc_association_by_arn(emu, call, arn)
 
 
 def tag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
