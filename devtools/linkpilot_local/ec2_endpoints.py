@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from moto.ec2.models.vpcs import VPCEndPoint
-from moto.ec2.utils import random_private_ip
+from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix, random_private_ip
 
 from . import private_dns as private_dns_rules
 from .errors import ec2_error
@@ -95,6 +95,16 @@ class ResourceEndpoint(VPCEndPoint):
         self.loopback_ip: str | None = None
         # DnsOptions.PrivateDnsPreference / PrivateDnsSpecifiedDomains, as created
         self.private_dns_preference: tuple[str | None, list[str]] = private_dns_preference or (None, [])
+
+    def get_tags(self) -> list[dict[str, str]]:
+        """The endpoint's tags, as moto's ``get_tags`` returns them, looked up by id: moto's own runs
+        ``describe_tags`` with a ``resource-id`` filter, a scan of every tag in the backend (so creating or
+        describing n endpoints cost n squared)."""
+        resource_type = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+        return [
+            {"resource_id": self.id, "key": key, "value": value, "resource_type": resource_type}
+            for key, value in self.ec2_backend.tags.get(self.id, {}).items()
+        ]
 
     # moto's base class assigns ``self.state = "available"``; the state here comes from the clock.
     @property

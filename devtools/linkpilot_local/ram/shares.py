@@ -74,6 +74,7 @@ def _add_resource(emu: Emulation, share: Share, arn: str) -> Association:
         return existing
     assoc = Association(arn, "RESOURCE", "ASSOCIATED", now, now)
     share.resources[arn] = assoc
+    emu.ram.note_resource(share, arn)
     emu.ram._association_event(share, assoc, "associated")
     return assoc
 

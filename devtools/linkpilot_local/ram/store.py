@@ -92,6 +92,13 @@ class RamStore:
         # The earliest time an invitation can expire or be purged: sweeps before it have nothing to do, so a
         # call costs O(1) however many invitations exist (benchmarks reconcile 1,000 shares through here).
         self._due: datetime | None = None
+        # resource ARN -> ARNs of the shares it was ever added to (a superset: has_access re-checks each), so
+        # that a check costs the same with 10 or 1,000 shares
+        self._shares_of_resource: dict[str, set[str]] = {}
+
+    def note_resource(self, share: Share, resource_arn: str) -> None:
+        """``resource_arn`` was added to ``share`` (keeps the index ``has_access`` reads)."""
+        self._shares_of_resource.setdefault(resource_arn, set()).add(share.arn)
 
     def note_due(self, when: datetime) -> None:
         """Something changes at ``when`` (a new pending invitation's expiry, a finished one's purge)."""
@@ -107,8 +114,9 @@ class RamStore:
 
     def has_access(self, account: str, resource_arn: str) -> bool:
         """True when ``account`` may use ``resource_arn`` through an active share (not as owner)."""
-        for share in self.shares.values():
-            if share.status != "ACTIVE":
+        for share_arn in self._shares_of_resource.get(resource_arn, ()):
+            share = self.shares.get(share_arn)
+            if share is None or share.status != "ACTIVE":
                 continue
             principal = share.principals.get(account)
             resource = share.resources.get(resource_arn)
