@@ -230,3 +230,36 @@ def test_owner_can_use_its_own_configuration_from_another_vpc(aws_any):
     with pytest.raises(ClientError) as exc:
         _create(ec2, provider.vpc_id, provider.subnet_ids, provider.configuration["arn"])
     assert error_of(exc)[0] == "InvalidParameter"  # the gateway's own VPC
+
+
+def test_endpoint_tags_read_by_id_match_moto():
+    """ResourceEndpoint.get_tags reads the endpoint's tags by id instead of moto's scan of every tag: the
+    same rows as moto's get_tags, for each of several endpoints, and nothing of another resource."""
+    from moto.ec2.models.core import TaggedEC2Resource
+
+    from linkpilot_local import LocalAws
+
+    with LocalAws(region="us-east-1") as aws:
+        provider = make_provider(aws)
+        consumer = new_account()
+        share_and_accept(aws, provider, consumer)
+        session = aws.session(consumer)
+        vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+        ec2 = session.client("ec2")
+        for n in range(3):
+            spec = [
+                {
+                    "ResourceType": "vpc-endpoint",
+                    "Tags": [{"Key": "n", "Value": str(n)}, {"Key": "k", "Value": "v"}],
+                }
+            ]
+            _create(ec2, vpc_id, subnets, provider.configuration["arn"], TagSpecifications=spec)
+        endpoints = list(aws.emulation.endpoints.all())
+        assert len(endpoints) == 3
+        for endpoint in endpoints:
+            rows = endpoint.get_tags()
+            assert rows == TaggedEC2Resource.get_tags(endpoint)
+            assert {r["key"]: r["value"] for r in rows}["k"] == "v"
+            assert {r["resource_id"] for r in rows} == {endpoint.id}
+        described = ec2.describe_vpc_endpoints()["VpcEndpoints"]
+        assert sorted({t["Key"]: t["Value"] for t in e["Tags"]}["n"] for e in described) == ["0", "1", "2"]
