@@ -410,26 +410,39 @@ def _replayed_endpoint(emu: Emulation, call: Call, token: str, digest: str) -> R
     return endpoint
 
 
-def _configuration_arn(p: dict[str, Any]) -> str:
-    """The request's ResourceConfigurationArn, checked for shape, and no parameter of other endpoint types."""
-    cfg_arn = p.get("ResourceConfigurationArn")
-    if not cfg_arn:
-        raise ec2_error("MissingParameter", "The request must contain the parameter ResourceConfigurationArn")
-    for name in ("ServiceName", "PolicyDocument", "RouteTableIds", "ServiceNetworkArn"):
+TARGET_PARAMETERS = ("ResourceConfigurationArn", "ServiceNetworkArn")
+
+
+def target_arn(p: dict[str, Any], endpoint_type: str, parameter: str, resource_prefix: str) -> str:
+    """The request's target ARN for a Resource or ServiceNetwork endpoint (``parameter``), checked for shape,
+    and no parameter of other endpoint types."""
+    arn = p.get(parameter)
+    if not arn:
+        raise ec2_error("MissingParameter", f"The request must contain the parameter {parameter}")
+    others = (
+        "ServiceName",
+        "PolicyDocument",
+        "RouteTableIds",
+        *(t for t in TARGET_PARAMETERS if t != parameter),
+    )
+    for name in others:
         if p.get(name):
             raise ec2_error(
-                "InvalidParameterCombination", f"{name} is not supported for VPC endpoints of type Resource"
+                "InvalidParameterCombination",
+                f"{name} is not supported for VPC endpoints of type {endpoint_type}",
             )
-    parts = arn_parts(cfg_arn)
+    parts = arn_parts(arn)
     if (
         parts is None
         or parts["service"] != "vpc-lattice"
-        or not parts["resource"].startswith("resourceconfiguration/")
+        or not parts["resource"].startswith(resource_prefix)
     ):
-        raise ec2_error(
-            "InvalidParameterValue", f"Value ({cfg_arn}) for parameter ResourceConfigurationArn is invalid"
-        )
-    return str(cfg_arn)
+        raise ec2_error("InvalidParameterValue", f"Value ({arn}) for parameter {parameter} is invalid")
+    return str(arn)
+
+
+def _configuration_arn(p: dict[str, Any]) -> str:
+    return target_arn(p, "Resource", "ResourceConfigurationArn", "resourceconfiguration/")
 
 
 def _endpoint_subnets(ec2: Any, vpc_id: str, subnet_ids: list[str]) -> tuple[list[Any], set[str]]:

@@ -34,7 +34,7 @@ from .ec2_endpoints import (
 from .errors import ec2_error
 from .lattice import ServiceNetwork, find_service_network_by_arn, live_associations
 from .lattice.store import ResourceConfiguration, configuration_status
-from .util import arn_parts, hex_id, short_hash
+from .util import hex_id, short_hash
 
 if TYPE_CHECKING:
     from .dispatch import Call
@@ -111,23 +111,7 @@ class ServiceNetworkEndpoint(ResourceEndpoint):
 
 
 def _network_arn(p: dict[str, Any]) -> str:
-    arn = p.get("ServiceNetworkArn")
-    if not arn:
-        raise ec2_error("MissingParameter", "The request must contain the parameter ServiceNetworkArn")
-    for name in ("ServiceName", "PolicyDocument", "RouteTableIds", "ResourceConfigurationArn"):
-        if p.get(name):
-            raise ec2_error(
-                "InvalidParameterCombination",
-                f"{name} is not supported for VPC endpoints of type ServiceNetwork",
-            )
-    parts = arn_parts(arn)
-    if (
-        parts is None
-        or parts["service"] != "vpc-lattice"
-        or not parts["resource"].startswith("servicenetwork/")
-    ):
-        raise ec2_error("InvalidParameterValue", f"Value ({arn}) for parameter ServiceNetworkArn is invalid")
-    return str(arn)
+    return ec2_endpoints.target_arn(p, "ServiceNetwork", "ServiceNetworkArn", "servicenetwork/")
 
 
 def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
