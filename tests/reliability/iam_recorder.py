@@ -32,6 +32,7 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
         "cli/linkpilot_cli/commands/reconcile.py",  # the CLI runs the same reconcile with the same adapters
         _PKG + "aws/ram_consumer.py",
         _PKG + "aws/ec2_endpoints.py",
+        _PKG + "aws/lattice_associations.py",
         _PKG + "aws/probe_schedules.py",
         _PKG + "aws/ssm_directory.py",
         _PKG + "aws/events.py",

@@ -28,10 +28,19 @@ a controller still deployed creates the endpoints again while its policy allows 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="list the managed endpoints; delete nothing")
+    parser.add_argument(
+        "--associations",
+        action="store_true",
+        help=(
+            "also the managed service-network VPC associations (a service network in association mode); "
+            "on by itself when LINKPILOT_SERVICE_NETWORK_ASSOCIATIONS is true"
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     import time
+    from dataclasses import replace
 
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -46,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         settings = ControllerSettings.from_env()
     except SettingsError as exc:
         raise InvalidInput(f"settings: {exc}") from None
+    if args.associations:
+        settings = replace(settings, service_network_associations="true")
     controller = build_controller(settings, session_from(args))
     out.progress("listing managed endpoints" if args.dry_run else "deleting managed endpoints")
     try:
@@ -56,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             hold=False,
             clock=controller.clock,
             sleep=time.sleep,
+            associations=controller.associations,
         )
     except LeaseBusy as exc:
         out.error(f"another run holds the account's lease, nothing changed: {exc}")

@@ -117,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
             out.document({"ok": False, "error": "policy", "problems": list(exc.problems)}, [])
         raise InvalidInput(str(exc)) from None
 
+    from dataclasses import replace
+
     from botocore.exceptions import BotoCoreError, ClientError
 
     from linkpilot.consumer.reconcile import reconcile
@@ -131,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
         if out.format == "json":
             out.document({"ok": False, "error": "settings", "problems": [str(exc)]}, [])
         raise InvalidInput(f"settings: {exc}") from None
+    if policy.service_networks is not None:
+        # the policy takes service networks: read (and in association mode make) the VPC associations
+        settings = replace(settings, service_network_associations="true")
     session = session_from(args)
     controller = build_controller(settings, session)
     out.progress(("planning" if args.dry_run else "reconciling") + f" with {args.policy}")

@@ -196,6 +196,10 @@ class FakeAccount:
         return self._answer("RejectResourceShareInvitation", invitation_arn, client_token, "REJECTED")
 
     # --- Ec2Port ----------------------------------------------------------------------------------
+    def vpc_ids(self) -> list[str]:
+        self._call("DescribeVpcs")
+        return sorted({e.vpc_id for e in self.endpoints.values()})
+
     def managed_endpoints(self) -> list[Endpoint]:
         self._call("DescribeVpcEndpoints")
         return [e for e in self.endpoints.values() if e.tags.get(MANAGED_TAG) == "true"]

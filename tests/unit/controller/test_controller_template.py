@@ -47,10 +47,12 @@ _CLIENTS = {
     "_sns": "sns",
     "_ssm": "ssm",
     "_events": "events",
+    "_lattice": "vpc-lattice",
 }
 _CONTROLLER_ADAPTERS = [
     "ram_consumer.py",
     "ec2_endpoints.py",
+    "lattice_associations.py",
     "probe_schedules.py",
     "audit.py",
     "notify.py",
@@ -83,13 +85,14 @@ def test_controller_grants_exactly_the_calls_it_makes(template):
     dependent = {
         "iam:PassRole",
         "ec2:CreateTags",
-        "ec2:DescribeVpcs",
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
         "route53:AssociateVPCWithHostedZone",
         # permission-only, needed by CreateVpcEndpoint of type ServiceNetwork (granted when service networks
         # are taken)
         "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation",
+        # the tags given to CreateServiceNetworkVpcAssociation are authorized as TagResource
+        "vpc-lattice:TagResource",
     }
     assert made <= granted, made - granted
     assert granted - made == dependent
@@ -365,3 +368,51 @@ def test_service_network_endpoints_are_deleted_by_their_tag_and_need_a_grant_onl
     assert template["Conditions"]["HasServiceNetworks"] == {
         "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "AllowedServiceNetworkArns"}]}, ""]}]
     }
+
+
+def test_service_network_associations_are_granted_only_as_the_mode_needs(template):
+    """Read and delete (managed-tag guarded) whenever the stack takes service networks, so that a mode
+    change removes what association mode made; create and its tagging only in association mode, for the
+    policy's VPC, an allowed network and the endpoint security groups."""
+    raw = template["Resources"]["ControllerFunction"]["Properties"]["Policies"][0]["Statement"]
+    conditional = {s["Fn::If"][1]["Sid"]: s["Fn::If"][0] for s in raw if "Fn::If" in s}
+    assert conditional["ReadServiceNetworkVpcAssociations"] == "HasServiceNetworks"
+    assert conditional["DeleteOnlyManagedServiceNetworkVpcAssociations"] == "HasServiceNetworks"
+    assert conditional["CreateManagedServiceNetworkVpcAssociationsOfThePolicyVpcOnly"] == (
+        "ServiceNetworkAssociations"
+    )
+    assert (
+        conditional["TagServiceNetworkVpcAssociationsOnlyWhileCreatingThem"] == "ServiceNetworkAssociations"
+    )
+    assert template["Conditions"]["ServiceNetworkAssociations"] == {
+        "Fn::And": [
+            {"Condition": "HasServiceNetworks"},
+            {"Fn::Equals": [{"Ref": "ServiceNetworkMode"}, "association"]},
+        ]
+    }
+    by_sid = {s["Sid"]: s for s in _statements(template)}
+    assert by_sid["DeleteOnlyManagedServiceNetworkVpcAssociations"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/linkpilot:managed": "true"},
+        "Null": {"aws:ResourceTag/linkpilot:service-network-arn": "false"},
+    }
+    create = by_sid["CreateManagedServiceNetworkVpcAssociationsOfThePolicyVpcOnly"]["Condition"]
+    assert create["StringEquals"] == {
+        "vpc-lattice:VpcId": {"Ref": "EndpointVpcId"},
+        "aws:RequestTag/linkpilot:managed": "true",
+    }
+    assert create["ArnLike"] == {"vpc-lattice:ServiceNetworkArn": {"Ref": "AllowedServiceNetworkArns"}}
+    groups = create["ForAllValues:StringEquals"]["vpc-lattice:SecurityGroupIds"]["Fn::If"]
+    assert groups == [
+        "NoEndpointSecurityGroups",
+        [{"Ref": "EndpointSecurityGroup"}],
+        {"Ref": "EndpointSecurityGroupIds"},
+    ]
+    assert by_sid["TagServiceNetworkVpcAssociationsOnlyWhileCreatingThem"]["Condition"] == {
+        "StringEquals": {"vpc-lattice:CreateAction": "CreateServiceNetworkVpcAssociation"}
+    }
+    env = template["Resources"]["ControllerFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["LINKPILOT_SERVICE_NETWORK_ASSOCIATIONS"] == {
+        "Fn::If": ["HasServiceNetworks", "true", "false"]
+    }
+    networks = template["Resources"]["PolicyParameter"]["Properties"]["Value"]["Fn::Sub"][1]["Networks"]
+    assert '"mode": "${ServiceNetworkMode}"' in networks["Fn::If"][1]["Fn::Sub"][0]

@@ -75,7 +75,7 @@ def test_service_networks_are_refused_unless_the_policy_names_them() -> None:
 @pytest.mark.parametrize(
     ("section", "problem"),
     [
-        ({"allowed_arns": [NETWORK], "mode": "association"}, "service_networks: mode 'association'"),
+        ({"allowed_arns": [NETWORK], "mode": "associate"}, "service_networks.mode"),
         ({"allowed_arns": []}, "service_networks.allowed_arns"),
         ({"allowed_arns": ["not-an-arn"]}, "service_networks.allowed_arns.0"),
         ({"allowed_arns": [NETWORK], "extra": 1}, "service_networks.extra"),
@@ -86,12 +86,6 @@ def test_bad_service_network_sections_are_refused_by_field(section: dict, proble
     with pytest.raises(PolicyError) as refused:
         make_policy(service_networks=section)
     assert any(p.startswith(problem) for p in refused.value.problems), refused.value.problems
-
-
-def test_association_mode_is_refused_with_a_clear_reason() -> None:
-    with pytest.raises(PolicyError) as refused:
-        make_policy(service_networks={"allowed_arns": [NETWORK], "mode": "association"})
-    assert "not built" in str(refused.value)
 
 
 # --- invitations ----------------------------------------------------------------------------------------

@@ -127,6 +127,12 @@ class Ec2Endpoints:
         unmanaged = [e for e in found if not e.managed and e.vpc_id == vpc_id]
         return self._with_associations([e for e in found if e.managed]), unmanaged
 
+    def vpc_ids(self) -> list[str]:
+        """The VPCs this account sees (``DescribeVpcs``): where service-network VPC associations are looked
+        for (VPC Lattice lists them per VPC or per network only)."""
+        pages = self._ec2.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": PAGE_SIZE})
+        return sorted({v.get("VpcId", "") for page in pages for v in page.get("Vpcs", [])} - {""})
+
     def _resource_endpoints(self, selector: FilterTypeDef) -> list[Endpoint]:
         # botocore's paginator follows NextToken (also past empty pages) and raises on a repeated token
         pages = self._ec2.get_paginator("describe_vpc_endpoints").paginate(

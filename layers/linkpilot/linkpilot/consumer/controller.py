@@ -21,7 +21,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller
-from linkpilot.consumer.reconcile import reconcile, record_read_failure
+from linkpilot.consumer.reconcile import reconcile
+from linkpilot.consumer.record import record_read_failure
 from linkpilot.errors import AwsError
 from linkpilot.lease import LeaseBusy
 

@@ -20,6 +20,7 @@ CONFIGURATION_TAG = "linkpilot:resource-configuration-arn"
 SHARE_TAG = "linkpilot:resource-share-arn"
 # a ServiceNetwork endpoint names its service network here (instead of CONFIGURATION_TAG)
 SERVICE_NETWORK_TAG = "linkpilot:service-network-arn"
+ASSOCIATION = "association"  # Endpoint.kind of a service-network VPC association
 ADDRESS_FAMILIES = frozenset({"ipv4", "ipv6", "dualstack"})  # EC2's IpAddressType enum, lower case
 
 
@@ -96,6 +97,13 @@ class Endpoint:
     # read for live endpoints only (deleting or failed ones are neither probed nor kept)
     associations: tuple[EndpointAssociation, ...] = ()
     service_network_arn: str = ""  # ServiceNetworkArn of a ServiceNetwork endpoint
+    # "endpoint": a VPC endpoint (EC2); "association": a service-network VPC association (VPC Lattice), read
+    # into the same shape (endpoint_id holds its snva- id, state the endpoint vocabulary: see the adapter)
+    kind: str = "endpoint"
+
+    @property
+    def is_association(self) -> bool:
+        return self.kind == ASSOCIATION
 
     @property
     def served_arn(self) -> str:
@@ -151,6 +159,9 @@ class ObservedState:
     unmanaged_endpoints: tuple[Endpoint, ...] = ()
     # managed endpoint id -> when it was first seen without its configuration (the grace marks)
     missing_since: Mapping[str, datetime] = field(default_factory=dict)
+    # whether service-network VPC associations were read (the controller has VPC Lattice access): they are
+    # in ``endpoints`` / ``unmanaged_endpoints`` as kind "association"
+    associations_observed: bool = False
 
 
 class Verdict(StrEnum):
@@ -181,6 +192,13 @@ class ActionKind(StrEnum):
     REJECT_INVITATION = "reject-invitation"
     CREATE_ENDPOINT = "create-endpoint"
     DELETE_ENDPOINT = "delete-endpoint"
+    # a service network in association mode: a service-network VPC association instead of an endpoint
+    CREATE_ASSOCIATION = "create-association"
+    DELETE_ASSOCIATION = "delete-association"
+
+
+CREATE_KINDS = frozenset({ActionKind.CREATE_ENDPOINT, ActionKind.CREATE_ASSOCIATION})
+DELETE_KINDS = frozenset({ActionKind.DELETE_ENDPOINT, ActionKind.DELETE_ASSOCIATION})
 
 
 @dataclass(frozen=True)

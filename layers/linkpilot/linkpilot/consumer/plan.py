@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from linkpilot.consumer.models import (
+    DELETE_KINDS,
     Action,
     ActionKind,
     Invitation,
@@ -23,6 +24,7 @@ from linkpilot.consumer.models import (
     Verdict,
     Waiting,
     arn_account,
+    is_service_network_arn,
 )
 from linkpilot.consumer.plan_endpoints import (
     CREATABLE_RESOURCE_STATUSES,
@@ -222,24 +224,82 @@ def plan_actions(policy: TrustPolicy, state: ObservedState, now: datetime) -> Pl
     wanted, refused, waiting = _wanted_configurations(policy, state, decisions)
 
     shared = {r.arn for r in state.shared_resources}
-    ep = plan_endpoints(policy, state, wanted, shared, now)
-    actions.extend(ep.actions)
-    kept = ep.kept
+    by_endpoint, by_association, elsewhere = _split_service_networks(policy, state, wanted, refused)
+    ep = plan_endpoints(policy, state, by_endpoint, shared, now, taken_elsewhere=elsewhere[False])
+    sna = plan_endpoints(
+        policy, state, by_association, shared, now, association=True, taken_elsewhere=elsewhere[True]
+    )
+    # creates first (endpoints, then associations), then the deletes of both kinds
+    for plan in (ep, sna):
+        actions.extend(a for a in plan.actions if a.kind not in DELETE_KINDS)
+    for plan in (ep, sna):
+        actions.extend(a for a in plan.actions if a.kind in DELETE_KINDS)
 
-    targets, unprobed = probe_targets(policy, kept)
+    targets, unprobed = probe_targets(policy, [*ep.kept, *sna.kept])
     return Plan(
         decisions=tuple(decisions),
         actions=tuple(actions),
-        orphaned=tuple(ep.orphaned),
+        orphaned=(*ep.orphaned, *sna.orphaned),
         refused_resources=tuple(refused),
-        waiting=tuple(waiting),
+        waiting=(*waiting, *ep.waiting, *sna.waiting),
         probe_targets=targets if policy.probe.enabled else (),
         unprobed=unprobed if policy.probe.enabled else (),
         probe_defaults=policy.probe.defaults,
-        unmanaged=tuple(ep.unmanaged),
-        awaiting_grace=tuple(ep.awaiting),
-        missing_since=ep.marks,
+        unmanaged=(*ep.unmanaged, *sna.unmanaged),
+        awaiting_grace=(*ep.awaiting, *sna.awaiting),
+        missing_since={**ep.marks, **sna.marks},
     )
+
+
+def _split_service_networks(
+    policy: TrustPolicy,
+    state: ObservedState,
+    wanted: dict[str, Wanted],
+    refused: list[tuple[str, str, str]],
+) -> tuple[dict[str, Wanted], dict[str, Wanted], dict[bool, dict[str, str]]]:
+    """Which wanted ARNs get an endpoint and which a service-network VPC association (at most one: a VPC
+    is associated with one service network only), refusing the other networks in ``refused``; and, per
+    kind (association?), the shared ARNs it must not serve and why (so our endpoint or association of a
+    network now served by the other kind, or refused, goes)."""
+    networks = sorted(arn for arn in wanted if is_service_network_arn(arn))
+    if not policy.takes_associations:
+        mode = "the policy's service_networks.mode is 'endpoint'"
+        return wanted, {}, {False: {}, True: dict.fromkeys(networks, mode)}
+    by_endpoint = {arn: w for arn, w in wanted.items() if arn not in networks}
+    elsewhere = dict.fromkeys(networks, "the policy's service_networks.mode is 'association'")
+    chosen = _chosen_network(policy, state, networks)
+    not_taken: dict[str, str] = {}
+    for arn in networks:
+        if arn == chosen:
+            continue
+        if not state.associations_observed:
+            why = (
+                f"service network {arn}: mode 'association' needs the controller's VPC Lattice access "
+                "(the stack grants it when AllowedServiceNetworkArns is set), which this run does not have"
+            )
+        else:
+            why = (
+                f"service network {arn}: a VPC is associated with one service network only, and "
+                f"{policy.endpoint.vpc_id} takes {chosen}"
+            )
+        not_taken[arn] = why
+        refused.append((arn, wanted[arn].share_arn, why))
+    by_association = {chosen: wanted[chosen]} if chosen else {}
+    return by_endpoint, by_association, {False: elsewhere, True: not_taken}
+
+
+def _chosen_network(policy: TrustPolicy, state: ObservedState, networks: Sequence[str]) -> str:
+    """The one network the policy's VPC is associated with: the one it already is (ours, live), else the
+    lowest ARN (stable from run to run); '' when associations cannot be read."""
+    if not state.associations_observed or not networks:
+        return ""
+    vpc = policy.endpoint.vpc_id
+    current = sorted(
+        e.managed_configuration_arn
+        for e in state.endpoints
+        if e.is_association and e.managed and e.live and e.vpc_id == vpc
+    )
+    return next((arn for arn in current if arn in networks), networks[0])
 
 
 def _invitation_action(kind: ActionKind, d: InvitationDecision, token: str) -> Action:

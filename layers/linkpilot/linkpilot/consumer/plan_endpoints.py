@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from linkpilot.consumer.models import (
     ObservedState,
     OrphanedEndpoint,
     UnmanagedEndpoint,
+    Waiting,
     arn_account,
     is_service_network_arn,
 )
@@ -38,15 +39,18 @@ def _token(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]
 
 
-def create_token(policy: TrustPolicy, configuration_arn: str, now: datetime) -> str:
-    """Same configuration, placement and hour -> same token: concurrent reconciles create one endpoint.
+def create_token(
+    policy: TrustPolicy, configuration_arn: str, now: datetime, *, association: bool = False
+) -> str:
+    """Same configuration, placement and hour -> same token: concurrent reconciles create one endpoint
+    (one service-network VPC association, with ``association``).
 
     The hour bounds how long EC2 keeps answering a token with an endpoint that has since failed or been
     deleted; a duplicate from two runs straddling an hour is removed by the one-endpoint rule below.
     """
     e = policy.endpoint
     return _token(
-        "create",
+        "associate" if association else "create",
         configuration_arn,
         e.vpc_id,
         ",".join(sorted(e.subnet_ids)),
@@ -85,6 +89,8 @@ def _keeper(endpoints: Sequence[Endpoint]) -> Endpoint:
 @dataclass
 class EndpointPlan:
     actions: list[Action] = field(default_factory=list)
+    # wanted, but blocked until something else is gone (a VPC's other service-network association)
+    waiting: list[Waiting] = field(default_factory=list)
     orphaned: list[OrphanedEndpoint] = field(default_factory=list)
     kept: list[Endpoint] = field(default_factory=list)
     unmanaged: list[UnmanagedEndpoint] = field(default_factory=list)
@@ -93,13 +99,17 @@ class EndpointPlan:
 
 
 def _unmanaged_serving(
-    state: ObservedState, vpc: str, wanted: dict[str, Wanted]
+    state: ObservedState, vpc: str, wanted: dict[str, Wanted], association: bool
 ) -> dict[str, list[Endpoint]]:
-    """Live endpoints without the managed tag, in the policy VPC, serving an allowed configuration."""
+    """Live endpoints without the managed tag, in the policy VPC, serving an allowed configuration. For
+    associations: any live association of the VPC without the tag blocks every wanted network (one service
+    network per VPC)."""
     found: dict[str, list[Endpoint]] = defaultdict(list)
     for e in state.unmanaged_endpoints:
-        if not e.managed and e.live and e.vpc_id == vpc and e.served_arn in wanted:
-            found[e.served_arn].append(e)
+        if e.managed or not e.live or e.vpc_id != vpc or e.is_association != association:
+            continue
+        for arn in wanted if association else [e.served_arn] if e.served_arn in wanted else []:
+            found[arn].append(e)
     return found
 
 
@@ -107,6 +117,26 @@ _UNMANAGED_REASON = (
     "an endpoint without the linkpilot:managed tag serves this allowed configuration: not ours, so none "
     "is created; tag it back or delete it"
 )
+
+
+def _unmanaged_reason(e: Endpoint, arn: str) -> str:
+    if not e.is_association:
+        return _UNMANAGED_REASON
+    return (
+        f"the VPC is associated with service network {e.served_arn} by an association without the "
+        "linkpilot:managed tag: not ours, and a VPC takes one service network only, so none is made "
+        f"for {arn}"
+    )
+
+
+def _occupants(eps: Sequence[Endpoint], vpc: str, arn: str) -> list[Endpoint]:
+    """Our associations of the policy VPC that stand in the way of one for ``arn``: AWS associates a VPC
+    with one service network only, and refuses a new association while a disassociation is in progress."""
+    return [
+        e
+        for e in eps
+        if e.vpc_id == vpc and e.state != "deleted" and not (e.live and e.managed_configuration_arn == arn)
+    ]
 
 
 def _missing(
@@ -143,17 +173,30 @@ def _after_observation(ep: Endpoint, now: datetime) -> bool:
 
 
 def plan_endpoints(
-    policy: TrustPolicy, state: ObservedState, wanted: dict[str, Wanted], shared: set[str], now: datetime
+    policy: TrustPolicy,
+    state: ObservedState,
+    wanted: dict[str, Wanted],
+    shared: set[str],
+    now: datetime,
+    *,
+    association: bool = False,
+    taken_elsewhere: Mapping[str, str] | None = None,
 ) -> EndpointPlan:
     """Creates, then deletes; orphans (kept by policy); the endpoints that stay (probe target candidates);
     endpoints not ours serving an allowed configuration; endpoints whose configuration is missing, within
-    the grace. No endpoint created after ``now`` (the observation's start) is ever deleted."""
+    the grace. No endpoint created after ``now`` (the observation's start) is ever deleted.
+
+    ``association``: the same for the service-network VPC associations (``state.endpoints`` of that kind),
+    at most one per VPC. ``taken_elsewhere``: shared ARNs this kind must not serve, and why (a service
+    network taken by the other kind, or refused by the one-network-per-VPC rule)."""
     out = EndpointPlan()
     actions = out.actions
+    elsewhere_reasons = taken_elsewhere or {}
+    mine = [e for e in state.endpoints if e.is_association == association]
     # Only endpoints carrying the managed tag are ours; the adapter filters on it, this checks again.
     by_config: dict[str, list[Endpoint]] = defaultdict(list)
     failed: dict[str, list[Endpoint]] = defaultdict(list)
-    for ep in state.endpoints:
+    for ep in mine:
         if ep.managed and ep.live:
             by_config[ep.managed_configuration_arn].append(ep)
         elif ep.managed and ep.state == "failed":
@@ -167,21 +210,23 @@ def plan_endpoints(
     ]
     kept = out.kept
     vpc = policy.endpoint.vpc_id
-    children = group_children(state.endpoints)
-    unmanaged = _unmanaged_serving(state, vpc, wanted)
+    children = group_children(mine)
+    unmanaged = _unmanaged_serving(state, vpc, wanted, association)
+    ours = [e for e in mine if e.managed]
     for config_arn in sorted(set(wanted) | set(by_config)):
         eps = by_config.get(config_arn, [])
         in_vpc = [e for e in eps if e.vpc_id == vpc]
         elsewhere = [e for e in eps if e.vpc_id != vpc]
         w = wanted.get(config_arn)
         out.unmanaged.extend(
-            UnmanagedEndpoint(e.endpoint_id, config_arn, _UNMANAGED_REASON)
+            UnmanagedEndpoint(e.endpoint_id, config_arn, _unmanaged_reason(e, config_arn))
             for e in unmanaged.get(config_arn, [])
         )
         if w is None and config_arn not in shared:
             gone = _missing(policy, state, eps, now, out)
         elif w is None:
-            gone = [(e, "its configuration is no longer allowed") for e in eps]
+            why = elsewhere_reasons.get(config_arn, "its configuration is no longer allowed")
+            gone = [(e, why) for e in eps]
         elif config_arn in children:
             group, through = children[config_arn]
             why = f"{config_arn} is a CHILD of GROUP {group}, reached through endpoint {through}"
@@ -196,21 +241,13 @@ def plan_endpoints(
                     for e in sorted(in_vpc, key=lambda e: e.endpoint_id)
                     if e is not keep and not _after_observation(e, now)
                 )
+            elif association and w.creatable and (occupants := _occupants(ours, vpc, config_arn)):
+                names = ", ".join(f"{e.endpoint_id} ({e.served_arn}, {e.state})" for e in occupants)
+                why = f"the VPC's association {names} must be gone first: a VPC takes one service network"
+                out.waiting.append(Waiting(w.share_arn, config_arn, why))
             # none while an unmanaged endpoint serves it: EC2 would hand that one back for our ClientToken
             elif w.creatable and config_arn not in failed and config_arn not in unmanaged:
-                actions.append(
-                    Action(
-                        kind=ActionKind.CREATE_ENDPOINT,
-                        reason=(
-                            f"allowed {_what(config_arn)} without an endpoint (AVAILABLE in {w.share_arn})"
-                        ),
-                        share_arn=w.share_arn,
-                        sender_account_id=arn_account(w.share_arn),
-                        resource_configuration_arn=config_arn,
-                        client_token=create_token(policy, config_arn, now),
-                        placement=policy.endpoint,
-                    )
-                )
+                actions.append(_create(policy, w, now, association))
         deletes.extend(_dispose(policy, gone, now, out))
     actions.extend(deletes)
     return out
@@ -218,6 +255,20 @@ def plan_endpoints(
 
 def _what(arn: str) -> str:
     return "service network" if is_service_network_arn(arn) else "configuration"
+
+
+def _create(policy: TrustPolicy, w: Wanted, now: datetime, association: bool) -> Action:
+    arn = w.configuration_arn
+    made = "a VPC association" if association else "an endpoint"
+    return Action(
+        kind=ActionKind.CREATE_ASSOCIATION if association else ActionKind.CREATE_ENDPOINT,
+        reason=f"allowed {_what(arn)} without {made} (AVAILABLE in {w.share_arn})",
+        share_arn=w.share_arn,
+        sender_account_id=arn_account(w.share_arn),
+        resource_configuration_arn=arn,
+        client_token=create_token(policy, arn, now, association=association),
+        placement=policy.endpoint,
+    )
 
 
 def _dispose(
@@ -237,7 +288,7 @@ def _dispose(
 
 def _delete(ep: Endpoint, reason: str) -> Action:
     return Action(
-        kind=ActionKind.DELETE_ENDPOINT,
+        kind=ActionKind.DELETE_ASSOCIATION if ep.is_association else ActionKind.DELETE_ENDPOINT,
         reason=reason,
         endpoint_id=ep.endpoint_id,
         resource_configuration_arn=ep.managed_configuration_arn,

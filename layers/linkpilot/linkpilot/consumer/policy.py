@@ -216,9 +216,12 @@ class ProbePolicy(Document):
 class ServiceNetworkPolicy(Document):
     """Shared VPC Lattice service networks (RAM type ``vpc-lattice:ServiceNetwork``) the consumer takes.
 
-    Each allowed shared network gets ONE managed endpoint of type ServiceNetwork, which reaches every
-    resource configuration associated with the network. The owner must be a trusted account, as for
-    configurations.
+    ``endpoint`` mode: each allowed shared network gets ONE managed endpoint of type ServiceNetwork, which
+    reaches every resource configuration associated with the network. ``association`` mode: the policy's
+    VPC gets ONE managed service-network VPC association instead; a VPC can be associated with one service
+    network only, so when several allowed networks are shared, one is taken (the one already associated,
+    else the lowest ARN) and the others are refused with the reason. The owner must be a trusted account,
+    as for configurations.
     """
 
     allowed_arns: tuple[str, ...] = spec(
@@ -227,16 +230,11 @@ class ServiceNetworkPolicy(Document):
     mode: Literal["endpoint", "association"] = spec(
         default="endpoint",
         description=(
-            "endpoint: one ServiceNetwork VPC endpoint per network; association (a service-network VPC "
-            "association) is not built and is refused"
+            "endpoint: one ServiceNetwork VPC endpoint per network (in the endpoint subnets); association: "
+            "one service-network VPC association of the policy's VPC (one network per VPC; the endpoint "
+            "security groups)"
         ),
     )
-
-    @classmethod
-    def cross_check(cls, values: Mapping[str, Any]) -> list[str]:
-        if values.get("mode") == "association":
-            return ["mode 'association' (a service-network VPC association) is not built: use 'endpoint'"]
-        return []
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,6 +289,11 @@ class TrustPolicy(Document):
         if resource_type == SERVICE_NETWORK_TYPE:
             return self.service_networks is not None
         return resource_type in self.allowed_resource_types
+
+    @property
+    def takes_associations(self) -> bool:
+        """Shared service networks are taken by a service-network VPC association (not an endpoint)."""
+        return self.service_networks is not None and self.service_networks.mode == "association"
 
     def allows_service_network(self, arn: str) -> bool:
         networks = self.service_networks

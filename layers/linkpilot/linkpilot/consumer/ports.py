@@ -36,6 +36,22 @@ class Ec2Port(Protocol):
         self, placement: EndpointPlacement, configuration_arn: str, share_arn: str, client_token: str
     ) -> str: ...
     def delete(self, endpoint_ids: Sequence[str]) -> Mapping[str, Refused | None]: ...
+    def vpc_ids(self) -> list[str]: ...
+
+
+class AssociationsPort(Protocol):
+    """Service-network VPC associations (a service network in ``association`` mode), read as ``Endpoint``
+    objects of kind "association"."""
+
+    # (managed associations in ``vpc_ids``; unmanaged ones in ``policy_vpc_id``)
+    def observed_associations(
+        self, vpc_ids: Sequence[str], policy_vpc_id: str
+    ) -> tuple[list[Endpoint], list[Endpoint]]: ...
+    def managed_associations(self, vpc_ids: Sequence[str]) -> list[Endpoint]: ...
+    def create(
+        self, placement: EndpointPlacement, network_arn: str, share_arn: str, client_token: str
+    ) -> str: ...
+    def delete(self, association_ids: Sequence[str]) -> Mapping[str, Refused | None]: ...
 
 
 class PublishedInputsLike(Protocol):
@@ -110,6 +126,9 @@ class Controller:
     marks: GraceMarksPort | None = None
     lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
     sleep: Callable[[float], None] = time.sleep
+    # service-network VPC associations: read and written only when configured (the stack grants VPC
+    # Lattice only when it takes service networks); None: a policy in association mode is refused
+    associations: AssociationsPort | None = None
 
     @property
     def grace_marks(self) -> GraceMarksPort:

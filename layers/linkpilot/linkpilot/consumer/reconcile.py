@@ -13,16 +13,17 @@ import contextlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from linkpilot.consumer.audit import audit_records, notification, read_failure_record
 from linkpilot.consumer.directory import refresh_directory
 from linkpilot.consumer.models import (
+    CREATE_KINDS,
+    DELETE_KINDS,
     Action,
     ActionKind,
     ActionResult,
+    Endpoint,
     Invitation,
     InvitationOutcome,
     ObservedState,
@@ -32,8 +33,9 @@ from linkpilot.consumer.models import (
 )
 from linkpilot.consumer.plan import needs_inspection, plan_actions
 from linkpilot.consumer.policy import TrustPolicy
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import AssociationsPort, Controller, Ec2Port
 from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
+from linkpilot.consumer.record import record_run
 from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
 from linkpilot.errors import AwsError, Refused
 from linkpilot.lease import Covered, Lease, acquire, new_owner
@@ -46,14 +48,16 @@ def observe(
     """Read the world: three list calls in parallel (and the grace marks), then the contents of trusted
     pending invitations. One endpoint read gives both the managed endpoints and the unmanaged ones in the
     policy's VPC. ``missing_since`` given: the marks this run already holds (no re-read)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         invitations_f = pool.submit(controller.ram.invitations)
         shared_f = pool.submit(controller.ram.shared_resources, policy.shared_resource_types)
         endpoints_f = pool.submit(controller.ec2.observed_endpoints, policy.endpoint.vpc_id)
+        associations_f = pool.submit(_observe_associations, policy, controller)
         marks = controller.grace_marks.missing_since() if missing_since is None else dict(missing_since)
         invitations = invitations_f.result()
         shared = shared_f.result()
         endpoints, unmanaged = endpoints_f.result()
+        associations, unmanaged_associations = associations_f.result()
     ceiling = controller.trust_ceiling
     to_inspect = [inv for inv in invitations if needs_inspection(policy, inv, ceiling)]
     pending: dict[str, tuple[ShareResource, ...]] = {}
@@ -74,12 +78,23 @@ def observe(
         invitations=tuple(invitations),
         pending_resources=pending,
         shared_resources=tuple(shared),
-        endpoints=tuple(endpoints),
+        endpoints=(*endpoints, *associations),
         inspection_refused=refused,
         trust_ceiling=ceiling,
-        unmanaged_endpoints=tuple(unmanaged),
+        unmanaged_endpoints=(*unmanaged, *unmanaged_associations),
         missing_since=marks,
+        associations_observed=controller.associations is not None,
     )
+
+
+def _observe_associations(
+    policy: TrustPolicy, controller: Controller
+) -> tuple[list[Endpoint], list[Endpoint]]:
+    """The service-network VPC associations (when the controller has VPC Lattice access): VPC Lattice
+    lists them per VPC, so every VPC of the account is read, to see ours wherever they are."""
+    if controller.associations is None:
+        return [], []
+    return controller.associations.observed_associations(controller.ec2.vpc_ids(), policy.endpoint.vpc_id)
 
 
 LEASE_NAME = "reconcile"
@@ -158,7 +173,7 @@ def _reconcile(
     directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
     errors = (*side, *probe_error, *directory_error)
     report = ReconcileReport(run_id, trigger, False, started, plan, results, probe, errors, directory)
-    return _record(report, controller)
+    return record_run(report, controller)
 
 
 def _confirm_deletes(
@@ -168,11 +183,11 @@ def _confirm_deletes(
     endpoint is deleted only if the fresh plan deletes it too. Returns, per endpoint id the fresh plan
     keeps, why. Endpoints created since ``started`` (another run's) are never deleted by either plan."""
     fresh = plan_actions(policy, observe(policy, controller, plan.missing_since), started)
-    confirmed = {a.endpoint_id for a in fresh.of_kind(ActionKind.DELETE_ENDPOINT)}
+    confirmed = {a.endpoint_id for a in fresh.actions if a.kind in DELETE_KINDS}
     return {
         a.endpoint_id: "a fresh read just before deleting no longer calls for it"
-        for a in plan.of_kind(ActionKind.DELETE_ENDPOINT)
-        if a.endpoint_id not in confirmed
+        for a in plan.actions
+        if a.kind in DELETE_KINDS and a.endpoint_id not in confirmed
     }
 
 
@@ -210,10 +225,16 @@ def _answer_invitation(controller: Controller, action: Action) -> ActionResult:
 
 
 def _create_endpoint(controller: Controller, action: Action) -> ActionResult:
+    """A create action: an endpoint (EC2), or a service-network VPC association (VPC Lattice)."""
     if action.placement is None:
         raise ValueError(f"create action without a placement: {action.resource_configuration_arn}")
+    port: Ec2Port | AssociationsPort = controller.ec2
+    if action.kind is ActionKind.CREATE_ASSOCIATION:
+        if controller.associations is None:
+            raise ValueError("an association create without VPC Lattice access: the planner never plans one")
+        port = controller.associations
     try:
-        endpoint_id = controller.ec2.create(
+        endpoint_id = port.create(
             action.placement, action.resource_configuration_arn, action.share_arn, action.client_token
         )
     except AwsError as exc:
@@ -235,16 +256,24 @@ def _delete_endpoints(
         for a in planned
         if a.endpoint_id in cancelled
     ]
-    deletes = [a for a in planned if a.endpoint_id not in cancelled]
-    if not deletes:
-        return results
-    try:
-        refused = controller.ec2.delete([a.endpoint_id for a in deletes])
-    except AwsError as exc:
-        return [*results, *(_failure(a, exc) for a in deletes)]
-    for a in deletes:
-        why = refused.get(a.endpoint_id)
-        results.append(_failure(a, why) if why else ActionResult(a, Outcome.DONE, endpoint_id=a.endpoint_id))
+    for kind, port in (
+        (ActionKind.DELETE_ENDPOINT, controller.ec2),
+        (ActionKind.DELETE_ASSOCIATION, controller.associations),
+    ):
+        deletes = [a for a in planned if a.kind is kind and a.endpoint_id not in cancelled]
+        if not deletes:
+            continue
+        if port is None:
+            raise ValueError("an association delete without VPC Lattice access: the planner never plans one")
+        try:
+            refused = port.delete([a.endpoint_id for a in deletes])
+        except AwsError as exc:
+            results.extend(_failure(a, exc) for a in deletes)
+            continue
+        for a in deletes:
+            why = refused.get(a.endpoint_id)
+            done = ActionResult(a, Outcome.DONE, endpoint_id=a.endpoint_id)
+            results.append(_failure(a, why) if why else done)
     return results
 
 
@@ -279,11 +308,11 @@ def _execute(
     )
     # never a create for a configuration accepted in this run: the plan waits until RAM lists it AVAILABLE
     created = phase(
-        plan.of_kind(ActionKind.CREATE_ENDPOINT),
+        [a for a in plan.actions if a.kind in CREATE_KINDS],
         lambda acts: _parallel(controller, lambda a: _create_endpoint(controller, a), acts),
     )
     deleted = phase(
-        plan.of_kind(ActionKind.DELETE_ENDPOINT),
+        [a for a in plan.actions if a.kind in DELETE_KINDS],
         lambda acts: _delete_endpoints(controller, acts, confirm_deletes),
     )
     return (*answered_list, *created, *deleted)
@@ -321,70 +350,3 @@ def _refresh_probe(plan: Plan, controller: Controller) -> tuple[ProbeRefresh, tu
         controller.memory.remember_probe(schedules.key, None)
         detail = str(exc) if isinstance(exc, AwsError) else repr(exc)
         return ProbeRefresh("failed", len(plan.probe_targets), detail=detail), (f"probe schedules: {detail}",)
-
-
-def record_read_failure(controller: Controller, trigger: str, exc: AwsError) -> list[str]:
-    """Audit and notify a run whose reads failed (it raises afterwards, so the platform retries).
-
-    Best effort: the same permission or outage may refuse these writes too; what failed is returned for the
-    log, and the error metric, its alarm and the DLQ still show the failure.
-    """
-    started = controller.clock()
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    code, detail = exc.code, exc.message
-    problems: list[str] = []
-    if controller.audit is not None:
-        record = read_failure_record(
-            run_id,
-            trigger,
-            started,
-            error_code=code,
-            detail=detail,
-            retention_days=controller.audit_retention_days,
-        )
-        try:
-            controller.audit.write([record])
-        except Exception as audit_exc:  # noqa: BLE001 - reported to the caller, which raises the read error
-            problems.append(f"audit: {audit_exc}")
-    if controller.notifier is not None:
-        try:
-            controller.notifier.publish(
-                "Linkpilot: reconcile failed reading AWS",
-                ["error"],
-                {
-                    "run_id": run_id,
-                    "trigger": trigger,
-                    "at": started.isoformat(),
-                    "errors": [f"{code}: {detail}"],
-                },
-            )
-        except AwsError as notify_exc:
-            problems.append(f"notification: {notify_exc}")
-    return problems
-
-
-def _record(report: ReconcileReport, controller: Controller) -> ReconcileReport:
-    """Audit and notify. Failures here are reported (and retried), never allowed to hide the run."""
-    errors: list[str] = []
-    if controller.audit is not None:
-        records, standing = audit_records(report, controller.audit_retention_days)
-        # Standing conditions (ignored invitations, orphans, refused resources) are written once per TTL.
-        fresh = controller.memory.unseen(standing)
-        to_write = [r for r in records if r.get("dedupe", "") == "" or r["dedupe"] in fresh]
-        try:
-            if to_write:
-                controller.audit.write(to_write)
-        except Exception as exc:  # noqa: BLE001 - any audit failure is reported and retried, never swallowed
-            controller.memory.forget_audited(fresh)
-            errors.append(f"audit: {exc}")
-    if controller.notifier is not None:
-        message = notification(report)
-        if message is not None:
-            subject, kinds, body = message
-            try:
-                controller.notifier.publish(subject, kinds, body)
-            except AwsError as exc:
-                errors.append(f"notification: {exc}")
-    if not errors:
-        return report
-    return replace(report, side_errors=(*report.side_errors, *errors))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from linkpilot.consumer.models import ActionKind, ActionResult, Outcome, Plan, Verdict
+from linkpilot.consumer.models import DELETE_KINDS, ActionKind, ActionResult, Outcome, Plan, Verdict
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class ReconcileReport:
             "InvitationsIgnored": sum(1 for d in decisions if d.verdict is Verdict.IGNORE),
             "EndpointsCreated": self.done(ActionKind.CREATE_ENDPOINT),
             "EndpointsDeleted": self.done(ActionKind.DELETE_ENDPOINT),
+            "AssociationsCreated": self.done(ActionKind.CREATE_ASSOCIATION),
+            "AssociationsDeleted": self.done(ActionKind.DELETE_ASSOCIATION),
             "ReconcileErrors": len(self.failed_results) + len(self.side_errors),
             "UntrustedInvitationsPending": sum(
                 1 for d in decisions if d.verdict is Verdict.IGNORE and d.refused_by_policy
@@ -72,9 +74,7 @@ class ReconcileReport:
             "UnmanagedEndpoints": len(self.plan.unmanaged),
             "EndpointsAwaitingGrace": len(self.plan.awaiting_grace),
             "DeletesCancelled": sum(
-                1
-                for r in self.results
-                if r.action.kind is ActionKind.DELETE_ENDPOINT and r.outcome is Outcome.SKIPPED
+                1 for r in self.results if r.action.kind in DELETE_KINDS and r.outcome is Outcome.SKIPPED
             ),
         }
 

@@ -12,6 +12,13 @@ from collections.abc import Iterable
 from linkpilot.consumer.models import Endpoint, ProbeTarget, UnprobedAssociation
 from linkpilot.consumer.policy import TrustPolicy
 
+# No public evidence names the DNS name a client in an associated VPC uses for a resource configuration of
+# the network (docs/aws-behaviour.md): rather than probe a guessed name, the association is listed unprobed.
+ASSOCIATION_UNPROBED = (
+    "reached through a service-network VPC association: which DNS name clients use there is UNVERIFIED, so "
+    "it is not probed (use mode 'endpoint' to probe each configuration of the network)"
+)
+
 
 def probe_targets(
     policy: TrustPolicy, kept: Iterable[Endpoint]
@@ -29,6 +36,9 @@ def probe_targets(
         if e.state != "available":
             continue
         config_arn = e.managed_configuration_arn
+        if e.is_association:
+            unprobed.append(UnprobedAssociation(e.endpoint_id, config_arn, ASSOCIATION_UNPROBED))
+            continue
         if not e.associations:
             unprobed.append(UnprobedAssociation(e.endpoint_id, config_arn, "no endpoint association listed"))
         for row in e.associations:

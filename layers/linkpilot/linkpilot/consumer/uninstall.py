@@ -2,7 +2,8 @@
 custom resource (``ManagedEndpointsCleanup``), whose Delete runs this when the stack parameter
 ``DeleteEndpointsOnStackDelete`` is "true".
 
-Only endpoints carrying the managed tag are listed or deleted (the EC2 adapter reads nothing else). Under the
+Only endpoints carrying the managed tag are listed or deleted (the EC2 adapter reads nothing else); with VPC
+Lattice access (the stack takes service networks), the managed service-network VPC associations too. Under the
 stack's lease when configured, so no reconcile acts meanwhile; on stack delete the lease is kept (taken for
 an hour, never given back), so a reconcile triggered while the stack's rules are being deleted cannot create
 an endpoint again (its state table goes with the stack).
@@ -17,8 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from linkpilot.consumer.models import Endpoint
-from linkpilot.consumer.ports import Ec2Port
-from linkpilot.errors import AwsError
+from linkpilot.consumer.ports import AssociationsPort, Ec2Port
+from linkpilot.errors import AwsError, Refused
 from linkpilot.lease import Lease, LeasePort, LeaseTiming, acquire, new_owner
 
 LEASE_NAME = "reconcile"  # the reconcile's own lease: no reconcile runs while the cleanup holds it
@@ -43,6 +44,7 @@ class CleanupReport:
             "managed_endpoints": [
                 {
                     "endpoint_id": e.endpoint_id,
+                    "kind": e.kind,
                     "vpc_id": e.vpc_id,
                     "state": e.state,
                     "resource_configuration_arn": e.managed_configuration_arn,
@@ -54,14 +56,22 @@ class CleanupReport:
         }
 
 
-def remove_managed_endpoints(ec2: Ec2Port, *, dry_run: bool) -> CleanupReport:
-    """List the managed endpoints and (unless ``dry_run``) delete them; refusals are reported per id."""
-    endpoints = tuple(
-        e for e in ec2.managed_endpoints() if e.managed and e.state not in {"deleting", "deleted"}
-    )
+def remove_managed_endpoints(
+    ec2: Ec2Port, *, dry_run: bool, associations: AssociationsPort | None = None
+) -> CleanupReport:
+    """List the managed endpoints (and associations, given VPC Lattice access) and, unless ``dry_run``,
+    delete them; refusals are reported per id."""
+    found = ec2.managed_endpoints()
+    if associations is not None:
+        found = [*found, *associations.managed_associations(ec2.vpc_ids())]
+    endpoints = tuple(e for e in found if e.managed and e.state not in {"deleting", "deleted"})
     if dry_run or not endpoints:
         return CleanupReport(endpoints, dry_run)
-    outcome = ec2.delete([e.endpoint_id for e in endpoints])
+    outcome: dict[str, Refused | None] = {}
+    for port, kind in ((ec2, False), (associations, True)):
+        ids = [e.endpoint_id for e in endpoints if e.is_association == kind]
+        if port is not None and ids:
+            outcome.update(port.delete(ids))
     refused = {eid: str(why) for eid, why in outcome.items() if why is not None}
     deleted = tuple(eid for eid in outcome if eid not in refused)
     return CleanupReport(endpoints, dry_run, deleted, refused)
@@ -75,11 +85,12 @@ def cleanup_under_lease(
     hold: bool,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None],
+    associations: AssociationsPort | None = None,
 ) -> CleanupReport:
     """The cleanup with the reconcile lease held (when configured). ``hold``: keep it afterwards, for an hour
     (stack delete); else give it back."""
     if lease_port is None or dry_run:
-        return remove_managed_endpoints(ec2, dry_run=dry_run)
+        return remove_managed_endpoints(ec2, dry_run=dry_run, associations=associations)
     timing = LeaseTiming(ttl_s=STACK_DELETE_HOLD_S if hold else 330.0, wait_s=120.0)
     lease, _ = acquire(
         lease_port, name=LEASE_NAME, owner=new_owner("cleanup"), timing=timing, clock=clock, sleep=sleep
@@ -87,7 +98,7 @@ def cleanup_under_lease(
     if not isinstance(lease, Lease):  # pragma: no cover - acquire returns Covered only when asked to
         raise TypeError("cleanup never coalesces")
     try:
-        return remove_managed_endpoints(ec2, dry_run=False)
+        return remove_managed_endpoints(ec2, dry_run=False, associations=associations)
     finally:
         if not hold:
             lease_port.release(lease)

@@ -45,6 +45,9 @@ class ControllerSettings(EnvSettings):
     # "true": publish each managed endpoint association to SSM (/linkpilot/endpoints/...) and its state
     # changes to the default event bus.
     publish_endpoints: str = setting("false", pattern="true|false")
+    # "true": the stack takes service networks and grants VPC Lattice access to service-network VPC
+    # associations: every reconcile reads them (association mode, and cleanup after a mode change)
+    service_network_associations: str = setting("false", pattern="true|false")
     # the stack's TrustedAccounts (comma-separated; "none" for an empty list), the accounts its IAM
     # condition admits: trust is the policy's trusted_accounts within these. Unset: no ceiling (the CLI,
     # where the caller's own IAM decides).
@@ -76,6 +79,7 @@ def build_controller(
     from linkpilot.aws.audit import AuditTable
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.events import EventBridgeEvents
+    from linkpilot.aws.lattice_associations import LatticeAssociations
     from linkpilot.aws.notify import SnsNotifier
     from linkpilot.aws.probe_schedules import ProbeSchedules
     from linkpilot.aws.ram_consumer import RamConsumer
@@ -129,6 +133,11 @@ def build_controller(
         if settings.publish_endpoints == "true"
         else None,
         trust_ceiling=settings.trust_ceiling,
+        associations=(
+            LatticeAssociations(session.client("vpc-lattice", config=config))
+            if settings.service_network_associations == "true"
+            else None
+        ),
     )
 
 
@@ -170,7 +179,13 @@ class ControllerFunction:
         body, report = custom_resource_reply(
             event,
             lambda: cleanup_under_lease(
-                ctl.ec2, ctl.lease, dry_run=False, hold=True, clock=ctl.clock, sleep=ctl.sleep
+                ctl.ec2,
+                ctl.lease,
+                dry_run=False,
+                hold=True,
+                clock=ctl.clock,
+                sleep=ctl.sleep,
+                associations=ctl.associations,
             ),
         )
         send_response(str(event["ResponseURL"]), body)

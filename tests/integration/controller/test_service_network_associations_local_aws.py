@@ -1,0 +1,212 @@
+"""Issue 15 D, association mode, against the local AWS: an allowed shared service network gets ONE managed
+service-network VPC association of the policy's VPC (one network per VPC: of several allowed, one is taken
+and the others refused), none when the policy does not allow it; unsharing removes it after the grace; a
+mode change removes what the other mode made; an association not ours blocks and is reported; uninstall
+removes ours."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from controller_world import Consumer, Provider
+
+from linkpilot.consumer.reconcile import reconcile
+from linkpilot.consumer.uninstall import cleanup_under_lease
+
+pytestmark = pytest.mark.integration
+SN_TAG = "linkpilot:service-network-arn"
+
+
+def kinds(report: Any) -> list[tuple[str, str, str]]:
+    return [
+        (r.action.kind.value, r.action.resource_configuration_arn, r.outcome.value) for r in report.results
+    ]
+
+
+def associations(consumer: Consumer, vpc_id: str | None = None) -> list[dict[str, Any]]:
+    """The VPC's associations (not being deleted), with their tags."""
+    lattice = consumer.session.client("vpc-lattice")
+    items = lattice.list_service_network_vpc_associations(vpcIdentifier=vpc_id or consumer.vpc_id)["items"]
+    return [
+        {**a, "tags": lattice.list_tags_for_resource(resourceArn=a["arn"])["tags"]}
+        for a in items
+        if a["status"] != "DELETE_IN_PROGRESS"
+    ]
+
+
+@pytest.fixture
+def world(local_aws: Any) -> tuple[Any, Provider, Consumer]:
+    consumer = Consumer.create(local_aws)
+    consumer.settings = replace(consumer.settings, service_network_associations="true")
+    return local_aws, Provider.create(local_aws), consumer
+
+
+def assoc_policy(consumer: Consumer, provider: Provider, allowed: list[str], **more: Any) -> Any:
+    networks = {"allowed_arns": allowed, "mode": "association"}
+    return consumer.policy([provider.account], service_networks=networks, **more)
+
+
+def test_an_allowed_network_gets_one_managed_association_of_the_policy_vpc(world) -> None:
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    share = provider.share(consumer.account, [network], name="net-share")
+    policy = assoc_policy(consumer, provider, [f"arn:aws:vpc-lattice:*:{provider.account}:servicenetwork/*"])
+
+    accepted = reconcile(policy, consumer.controller(), trigger="aws.ram")
+    assert [k for k, _arn, _o in kinds(accepted)] == ["accept-invitation"]
+    aws.clock.advance(seconds=30)  # RAM completes the accept
+    created = reconcile(policy, consumer.controller())
+    assert kinds(created) == [("create-association", network, "done")]
+    (assoc,) = associations(consumer)
+    assert assoc["serviceNetworkArn"] == network and assoc["vpcId"] == consumer.vpc_id
+    assert assoc["tags"] == {
+        "linkpilot:managed": "true",
+        SN_TAG: network,
+        "linkpilot:resource-share-arn": share,
+    }
+    assert consumer.endpoints() == []  # no ServiceNetwork endpoint in this mode
+
+    aws.clock.advance(seconds=1)  # CREATE_IN_PROGRESS -> ACTIVE
+    converged = reconcile(policy, consumer.controller())
+    assert converged.results == () and converged.probe.targets == 0
+    (unprobed,) = converged.plan.unprobed
+    assert unprobed.endpoint_id == assoc["id"] and "UNVERIFIED" in unprobed.reason
+    assert converged.to_json()["metrics"]["AssociationsCreated"] == 0
+    audited = [a for a in consumer.audit() if a.get("action") == "create-association"]
+    assert [a.get("resource_configuration_arn") for a in audited] == [network]
+
+
+def test_of_two_allowed_networks_one_is_taken_and_the_other_refused(world) -> None:
+    aws, provider, consumer = world
+    first = provider.service_network([provider.configuration("alpha")], name="net-a")
+    second = provider.service_network([provider.configuration("bravo")], name="net-b")
+    provider.share(consumer.account, [first, second])
+    policy = assoc_policy(consumer, provider, [first, second])
+    consumer.onboard(policy)
+    aws.clock.advance(seconds=1)
+    (assoc,) = associations(consumer)
+    assert assoc["serviceNetworkArn"] == min(first, second)
+    report = reconcile(policy, consumer.controller())
+    assert report.results == ()
+    ((refused, _share, why),) = report.plan.refused_resources
+    assert refused == max(first, second) and "one service network only" in why
+
+
+def test_a_network_the_policy_does_not_allow_gets_no_association(world) -> None:
+    _aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    policy = assoc_policy(consumer, provider, ["arn:aws:vpc-lattice:*:*:servicenetwork/sn-0000000000000000x"])
+    assert kinds(consumer.onboard(policy)) == []
+    assert associations(consumer) == [] and consumer.invitation_statuses() == ["PENDING"]
+
+
+def test_unsharing_the_network_removes_its_association_after_the_grace(world) -> None:
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    share = provider.share(consumer.account, [network])
+    policy = assoc_policy(consumer, provider, [network])
+    consumer.onboard(policy)
+    aws.clock.advance(seconds=1)
+    (assoc,) = associations(consumer)
+
+    provider.unshare(share, consumer.account)
+    aws.clock.advance(seconds=30)
+    waiting = reconcile(policy, consumer.controller())
+    assert waiting.results == () and [g.endpoint_id for g in waiting.plan.awaiting_grace] == [assoc["id"]]
+    aws.clock.advance(minutes=policy.unshare_grace_minutes)
+    cleaned = reconcile(policy, consumer.controller())
+    assert [(r.action.kind.value, r.action.endpoint_id, r.outcome.value) for r in cleaned.results] == [
+        ("delete-association", assoc["id"], "done")
+    ]
+    aws.clock.advance(seconds=1)
+    assert associations(consumer) == []
+    assert reconcile(policy, consumer.controller()).results == ()
+
+
+def test_a_mode_change_removes_what_the_other_mode_made(world) -> None:
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    as_endpoint = consumer.policy([provider.account], service_networks={"allowed_arns": [network]})
+    consumer.onboard(as_endpoint)
+    aws.clock.advance(seconds=1)
+    (endpoint,) = consumer.endpoints()
+
+    as_association = assoc_policy(consumer, provider, [network])
+    switched = reconcile(as_association, consumer.controller())
+    assert kinds(switched) == [("create-association", network, "done"), ("delete-endpoint", network, "done")]
+    assert switched.results[1].action.endpoint_id == endpoint["VpcEndpointId"]
+    aws.clock.advance(seconds=1)
+    assert consumer.endpoints() == [] and len(associations(consumer)) == 1
+
+    back = reconcile(as_endpoint, consumer.controller())
+    assert kinds(back) == [("create-endpoint", network, "done"), ("delete-association", network, "done")]
+    aws.clock.advance(seconds=1)
+    assert associations(consumer) == [] and len(consumer.endpoints()) == 1
+
+
+def test_an_association_not_ours_blocks_the_vpc_and_is_reported(world) -> None:
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    other = provider.service_network([provider.configuration("other")], name="net-other")
+    provider.share(consumer.account, [network, other])
+    policy = assoc_policy(consumer, provider, [network, other])
+    reconcile(policy, consumer.controller(), trigger="aws.ram")  # accepts
+    aws.clock.advance(seconds=30)
+    # someone associates the VPC by hand, untagged, before the controller makes its own
+    lattice = consumer.session.client("vpc-lattice")
+    theirs = lattice.create_service_network_vpc_association(
+        serviceNetworkIdentifier=other, vpcIdentifier=consumer.vpc_id
+    )
+    aws.clock.advance(seconds=1)
+    report = reconcile(policy, consumer.controller())
+    assert report.results == ()
+    (unmanaged,) = report.plan.unmanaged
+    assert unmanaged.endpoint_id == theirs["id"] and other in unmanaged.reason
+    assert report.to_json()["metrics"]["UnmanagedEndpoints"] == 1
+    assert [a["id"] for a in associations(consumer)] == [theirs["id"]]  # never touched
+
+
+def test_without_vpc_lattice_access_association_mode_is_refused_and_nothing_read(world) -> None:
+    aws, provider, consumer = world
+    consumer.settings = replace(consumer.settings, service_network_associations="false")
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    policy = assoc_policy(consumer, provider, [network])
+    before = len(aws.call_log)
+    report = consumer.onboard(policy)
+    lattice_calls = [c for c in aws.call_log[before:] if c[1] == "vpc-lattice" and c[0] == consumer.account]
+    assert lattice_calls == [] and report.results == () and associations(consumer) == []
+    ((_arn, _share, why),) = report.plan.refused_resources
+    assert "VPC Lattice access" in why
+
+
+def test_uninstall_removes_the_managed_association(world) -> None:
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    consumer.onboard(assoc_policy(consumer, provider, [network]))
+    aws.clock.advance(seconds=1)
+    (assoc,) = associations(consumer)
+    ctl = consumer.controller()
+
+    def cleanup(dry_run: bool) -> Any:
+        return cleanup_under_lease(
+            ctl.ec2,
+            ctl.lease,
+            dry_run=dry_run,
+            hold=False,
+            clock=ctl.clock,
+            sleep=ctl.sleep,
+            associations=ctl.associations,
+        )
+
+    listed = cleanup(dry_run=True)
+    assert [(e.endpoint_id, e.kind) for e in listed.endpoints] == [(assoc["id"], "association")]
+    report = cleanup(dry_run=False)
+    assert report.ok and report.deleted == (assoc["id"],)
+    aws.clock.advance(seconds=1)
+    assert associations(consumer) == []
