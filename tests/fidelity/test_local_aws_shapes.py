@@ -630,3 +630,43 @@ def test_service_network_vpc_association_lifecycle(local_aws: LocalAws) -> None:
     )
     compare("vpc-lattice.DeleteServiceNetworkVpcAssociation", deleted)
     assert deleted["status"] == "DELETE_IN_PROGRESS"
+
+
+def test_association_mode_calls_tagged_create_tags_errors_and_vpcs(local_aws: LocalAws) -> None:
+    """What association mode relies on: the tagged create (model), its tags read back (model), the errors
+    the adapter handles by name (model: ConflictException on create, ResourceNotFoundException on delete and
+    on a tag read), and DescribeVpcs (AWS CLI example)."""
+    _provider, network, _created = _shared_network(local_aws)
+    vpc_id, _subnets = make_vpc(local_aws.session(CONSUMER), "10.4.0.0/16")
+    lattice = local_aws.session(CONSUMER).client("vpc-lattice")
+    tags = {"linkpilot:managed": "true", "linkpilot:service-network-arn": network["arn"]}
+    created = lattice.create_service_network_vpc_association(
+        serviceNetworkIdentifier=network["arn"],
+        vpcIdentifier=vpc_id,
+        clientToken="fidelity-token",
+        privateDnsEnabled=True,
+        dnsOptions={"privateDnsPreference": "VERIFIED_DOMAINS_ONLY"},
+        tags=tags,
+    )
+    compare("vpc-lattice.CreateServiceNetworkVpcAssociation.tagged", created)
+    read = lattice.list_tags_for_resource(resourceArn=created["arn"])
+    compare("vpc-lattice.ListTagsForResource", read)
+    assert read["tags"] == tags
+    with pytest.raises(ClientError) as second:  # one service network per VPC (User Guide)
+        lattice.create_service_network_vpc_association(
+            serviceNetworkIdentifier=network["arn"], vpcIdentifier=vpc_id
+        )
+    assert second.value.response["Error"]["Code"] == "ConflictException"
+    unknown = created["arn"].replace(created["id"], "snva-0000000000000000a")
+    for call in (
+        lambda: lattice.delete_service_network_vpc_association(
+            serviceNetworkVpcAssociationIdentifier=unknown
+        ),
+        lambda: lattice.list_tags_for_resource(resourceArn=unknown),
+    ):
+        with pytest.raises(ClientError) as missing:
+            call()
+        assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    vpcs = local_aws.session(CONSUMER).client("ec2").describe_vpcs()
+    compare("ec2.DescribeVpcs", vpcs)
+    assert vpc_id in {v["VpcId"] for v in vpcs["Vpcs"]}

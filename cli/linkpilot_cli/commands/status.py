@@ -105,6 +105,7 @@ def collect_status(
     probe_log_group: str | None = None,
 ) -> StatusReport:
     """Reads endpoints, invitations, probe metrics and log lines through ``session``; assembles the report.
+    With a policy that takes service networks, its managed service-network VPC associations are listed too.
 
     ``probe_log_group``: None finds the probe function's group by name, '' skips the log."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
@@ -113,11 +114,18 @@ def collect_status(
     from linkpilot_cli.status import InvitationRow, build_status
 
     progress("reading managed resource endpoints")
-    endpoints = Ec2Endpoints(session.client("ec2")).managed_endpoints()
+    ec2 = Ec2Endpoints(session.client("ec2"))
+    endpoints = ec2.managed_endpoints()
+    if policy is not None and policy.service_networks is not None:
+        from linkpilot.aws.lattice_associations import LatticeAssociations
+
+        progress("reading managed service-network VPC associations")
+        lattice = LatticeAssociations(session.client("vpc-lattice"))
+        endpoints = [*endpoints, *lattice.managed_associations(ec2.vpc_ids())]
     progress(f"{len(endpoints)} managed endpoint(s); reading probe metrics")
     verdicts = last_probe_verdicts(
         session.client("cloudwatch"),
-        [e.endpoint_id for e in endpoints],
+        [e.endpoint_id for e in endpoints if not e.is_association],  # associations are not probed
         namespace=namespace,
         probe_service=probe_service,
         window=window,

@@ -14,6 +14,7 @@ from controller_world import Consumer, Provider
 
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.consumer.uninstall import cleanup_under_lease
+from linkpilot_cli.commands.status import collect_status
 
 pytestmark = pytest.mark.integration
 SN_TAG = "linkpilot:service-network-arn"
@@ -34,6 +35,13 @@ def associations(consumer: Consumer, vpc_id: str | None = None) -> list[dict[str
         for a in items
         if a["status"] != "DELETE_IN_PROGRESS"
     ]
+
+
+def directory(consumer: Consumer) -> list[str]:
+    """The endpoint directory's parameter names."""
+    ssm = consumer.session.client("ssm")
+    found = ssm.get_parameters_by_path(Path="/linkpilot/endpoints/", Recursive=True)["Parameters"]
+    return sorted(p["Name"] for p in found)
 
 
 @pytest.fixture
@@ -74,6 +82,11 @@ def test_an_allowed_network_gets_one_managed_association_of_the_policy_vpc(world
     (unprobed,) = converged.plan.unprobed
     assert unprobed.endpoint_id == assoc["id"] and "UNVERIFIED" in unprobed.reason
     assert converged.to_json()["metrics"]["AssociationsCreated"] == 0
+    # linkpilot status lists it (with a policy that takes service networks)
+    status = collect_status(consumer.session, policy, probe_log_group="").to_json()
+    (row,) = status["endpoints"]
+    assert (row["endpoint_id"], row["state"]) == (assoc["id"], "available")
+    assert row["resource_configuration_arn"] == network
     audited = [a for a in consumer.audit() if a.get("action") == "create-association"]
     assert [a.get("resource_configuration_arn") for a in audited] == [network]
 
@@ -112,6 +125,9 @@ def test_unsharing_the_network_removes_its_association_after_the_grace(world) ->
     aws.clock.advance(seconds=1)
     (assoc,) = associations(consumer)
 
+    assert reconcile(policy, consumer.controller()).results == ()
+    assert [p.split("/")[3] for p in directory(consumer)] == [assoc["id"]]  # its state is published
+
     provider.unshare(share, consumer.account)
     aws.clock.advance(seconds=30)
     waiting = reconcile(policy, consumer.controller())
@@ -121,6 +137,7 @@ def test_unsharing_the_network_removes_its_association_after_the_grace(world) ->
     assert [(r.action.kind.value, r.action.endpoint_id, r.outcome.value) for r in cleaned.results] == [
         ("delete-association", assoc["id"], "done")
     ]
+    assert directory(consumer) == []  # removed by the run that deleted it
     aws.clock.advance(seconds=1)
     assert associations(consumer) == []
     assert reconcile(policy, consumer.controller()).results == ()

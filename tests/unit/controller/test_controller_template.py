@@ -401,6 +401,11 @@ def test_service_network_associations_are_granted_only_as_the_mode_needs(templat
         "aws:RequestTag/linkpilot:managed": "true",
     }
     assert create["ArnLike"] == {"vpc-lattice:ServiceNetworkArn": {"Ref": "AllowedServiceNetworkArns"}}
+    assert create["StringEqualsIfExists"] == {
+        "vpc-lattice:PrivateDnsPreference": {"Ref": "EndpointPrivateDnsPreference"}
+    }
+    domains = create["ForAllValues:StringEquals"]["vpc-lattice:PrivateDnsSpecifiedDomains"]
+    assert domains == {"Ref": "EndpointPrivateDnsDomains"}
     groups = create["ForAllValues:StringEquals"]["vpc-lattice:SecurityGroupIds"]["Fn::If"]
     assert groups == [
         "NoEndpointSecurityGroups",

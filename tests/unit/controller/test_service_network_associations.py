@@ -15,10 +15,19 @@ from conftest import NOW, VPC, make_policy
 from test_service_networks import DB, NETWORK, OTHER_NETWORK, RCFG, REGION, SHARE, SN_TYPE
 
 from linkpilot.aws.lattice_associations import LatticeAssociations
-from linkpilot.consumer.models import ActionKind, Endpoint, ObservedState, ShareResource
+from linkpilot.consumer.audit import notification
+from linkpilot.consumer.models import (
+    ActionKind,
+    ActionResult,
+    Endpoint,
+    ObservedState,
+    Outcome,
+    ShareResource,
+)
 from linkpilot.consumer.plan import plan_actions
 from linkpilot.consumer.plan_endpoints import create_token
 from linkpilot.consumer.policy import EndpointPlacement
+from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
 from linkpilot.errors import Refused, Transient
 
 OTHER_VPC = "vpc-0fedcba9876543210"
@@ -357,3 +366,17 @@ def test_throttling_is_transient_and_a_delete_of_what_is_gone_is_done() -> None:
     assert outcome[GONE] is None and outcome[MINE] is None
     refused = outcome[THEIRS]
     assert isinstance(refused, Refused) and refused.category == "conflict"
+
+
+def test_associations_made_or_removed_are_notified_under_their_own_kinds() -> None:
+    plan = plan_actions(association_policy(), observed(resources=shared(NETWORK)), NOW)
+    (create,) = plan.actions
+    delete = replace(create, kind=ActionKind.DELETE_ASSOCIATION, endpoint_id="snva-0123456789abcdef0")
+    results = (ActionResult(create, Outcome.DONE), ActionResult(delete, Outcome.DONE))
+    report = ReconcileReport("run", "schedule", False, NOW, plan, results, ProbeRefresh("unchanged"))
+    message = notification(report)
+    assert message is not None
+    subject, notified, _body = message
+    assert notified == ["associate", "disassociate"]
+    assert "1 service-network VPC association(s) created" in subject
+    assert report.metrics()["AssociationsCreated"] == report.metrics()["AssociationsDeleted"] == 1

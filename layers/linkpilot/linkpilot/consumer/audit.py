@@ -22,6 +22,8 @@ _NOTABLE = {
     ActionKind.REJECT_INVITATION: ("reject", "rejected"),
     ActionKind.CREATE_ENDPOINT: ("create", "endpoint(s) created"),
     ActionKind.DELETE_ENDPOINT: ("delete", "endpoint(s) deleted"),
+    ActionKind.CREATE_ASSOCIATION: ("associate", "service-network VPC association(s) created"),
+    ActionKind.DELETE_ASSOCIATION: ("disassociate", "service-network VPC association(s) deleted"),
 }
 
 

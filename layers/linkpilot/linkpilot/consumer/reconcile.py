@@ -166,9 +166,7 @@ def _reconcile(
             side = (f"grace marks: {exc}",)
     probe, probe_error = _refresh_probe(plan, controller)
     deleted = [
-        r.action.endpoint_id
-        for r in results
-        if r.action.kind is ActionKind.DELETE_ENDPOINT and r.outcome is Outcome.DONE
+        r.action.endpoint_id for r in results if r.action.kind in DELETE_KINDS and r.outcome is Outcome.DONE
     ]
     directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
     errors = (*side, *probe_error, *directory_error)
