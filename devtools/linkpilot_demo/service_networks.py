@@ -9,9 +9,17 @@ The step takes the :class:`linkpilot_demo.steps.DemoRun`, whose helpers and stat
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from linkpilot_demo.world import CONSUMER, NETWORK_DOMAIN, TARGET_PORT, scheduled_event
+from linkpilot_demo.world import (
+    CONSUMER,
+    NETWORK_DOMAIN,
+    REPO,
+    TARGET_PORT,
+    parameter_change_event,
+    scheduled_event,
+)
+from linkpilot_local.deploy.stack import render_property
 
 if TYPE_CHECKING:
     from linkpilot_demo.steps import DemoRun
@@ -53,6 +61,7 @@ def share_service_network(run: DemoRun) -> None:
             "exactly one new managed endpoint, of type ServiceNetwork, for the network",
         )
         run.sn_endpoint_id = endpoint_id = new[0]["VpcEndpointId"] if new else ""
+        run.network_arn = network["arn"]
         s.note(f"notifications: {[n['subject'] for n in run.notifications()]}")
         ssm = run.c_sess.client("ssm")
         found = ssm.get_parameters_by_path(Path=f"/linkpilot/endpoints/{endpoint_id}", Recursive=True)
@@ -76,3 +85,68 @@ def share_service_network(run: DemoRun) -> None:
         s.expect(row.get("verdict") == "ok", f"the row probes ok (got {row.get('verdict')})")
         if row:
             s.note(f"{row.get('url')}: verdict {row.get('verdict')}, HTTP {row.get('status_code')}")
+
+
+def switch_to_association(run: DemoRun) -> None:
+    """The operator updates the stack to ``ServiceNetworkMode=association``, then back to ``endpoint``: the
+    stack update rewrites the trust policy parameter (rendered here from the template, as CloudFormation
+    would), whose change event reconciles at once."""
+    aws, lattice = run.aws, run.c_sess.client("vpc-lattice")
+    with run.tl.step(
+        "ServiceNetworkMode=association → the network's endpoint goes, the VPC is associated; and back"
+    ) as s:
+        # the controller keeps time on the simulated clock, as the local AWS stamps endpoints with it (a
+        # resource made after a run's observation began is never deleted by that run)
+        run.controller.module().FUNCTION.clock = aws.clock.now
+        network = run.network_arn
+        result = _update_mode(run, "association")
+        assocs = lattice.list_service_network_vpc_associations(vpcIdentifier=run.c_vpc)["items"]
+        s.expect(
+            [(a["serviceNetworkArn"], a["status"]) for a in assocs] == [(network, "CREATE_IN_PROGRESS")],
+            "one service-network VPC association of the consumer VPC, for the network",
+        )
+        tags = lattice.list_tags_for_resource(resourceArn=assocs[0]["arn"])["tags"] if assocs else {}
+        s.expect(
+            tags.get("linkpilot:managed") == "true" and tags.get("linkpilot:service-network-arn") == network,
+            "tagged as Linkpilot's, naming the network",
+        )
+        gone = [e for e in run.managed_endpoints() if e["VpcEndpointId"] == run.sn_endpoint_id]
+        s.expect(gone == [], f"the network's ServiceNetwork endpoint {run.sn_endpoint_id} is deleted")
+        done = [(a["action"], a["outcome"]) for a in result["summary"]["actions"]]
+        s.note(f"controller: {done}")
+        aws.clock.advance(seconds=5)
+        summary = run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))["summary"]
+        ids = {a["id"] for a in assocs}
+        unprobed = [u for u in summary["probe_targets"]["unprobed"] if u["endpoint_id"] in ids]
+        s.expect(
+            len(unprobed) == 1 and "UNVERIFIED" in unprobed[0]["reason"],
+            "it is listed unprobed, with the reason (no public evidence of the DNS name clients use)",
+        )
+        s.note(f"{assocs[0]['id'] if assocs else '-'}: {unprobed[0]['reason'] if unprobed else '-'}")
+
+        _update_mode(run, "endpoint")
+        aws.clock.advance(seconds=5)
+        run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))
+        left = [
+            a
+            for a in lattice.list_service_network_vpc_associations(vpcIdentifier=run.c_vpc)["items"]
+            if a["status"] != "DELETE_IN_PROGRESS"
+        ]
+        back = [e for e in run.managed_endpoints() if e.get("ServiceNetworkArn") == network]
+        s.expect(
+            left == [] and len(back) == 1, "back to endpoint mode: the association goes, an endpoint again"
+        )
+        run.sn_endpoint_id = back[0]["VpcEndpointId"] if back else ""
+        s.note(f"notifications: {[n['subject'] for n in run.notifications()][-2:]}")
+
+
+def _update_mode(run: DemoRun, mode: str) -> dict[str, Any]:
+    """Apply the policy parameter's value for ``ServiceNetworkMode=mode`` and deliver its change event."""
+    name = run.consumer.physical["PolicyParameter"]
+    value = render_property(
+        run.consumer, REPO / "template.yaml", "PolicyParameter", "Value", {"ServiceNetworkMode": mode}
+    )
+    run.c_sess.client("ssm").put_parameter(Name=name, Value=value, Overwrite=True)
+    event = parameter_change_event(name, CONSUMER, run.region, run.aws.clock.now())
+    result: dict[str, Any] = run.controller.invoke(event)
+    return result

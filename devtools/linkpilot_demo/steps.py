@@ -63,6 +63,7 @@ class DemoRun:
     db_endpoint_id: str = ""
     bad_zone: str = ""  # the endpoint address black-holed by zones.zone_fails
     network_share_arn: str = ""  # the service network's share (service_networks.share_service_network)
+    network_arn: str = ""  # that service network
     sn_endpoint_id: str = ""
     base: datetime
 
@@ -100,6 +101,7 @@ class DemoRun:
             self.show_status,
             self.show_provider_view,
             functools.partial(service_networks.share_service_network, self),
+            functools.partial(service_networks.switch_to_association, self),
             self.unshare,
         ]
 

@@ -41,6 +41,37 @@ def stackset_instance_stack_name(stack_set_name: str, instance_id: str | None = 
     return f"StackSet-{stack_set_name}-{instance_id or uuid.uuid4()}"
 
 
+def _pseudo(stack: LocalStack) -> dict[str, str]:
+    name, region, account = stack.name, stack.region, stack.account
+    return {
+        "AWS::StackName": name,
+        "AWS::Region": region,
+        "AWS::AccountId": account,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::StackId": f"arn:aws:cloudformation:{region}:{account}:stack/{name}/local",
+    }
+
+
+def render_property(
+    stack: LocalStack, template_path: str | Path, logical_id: str, prop: str, changes: Mapping[str, Any]
+) -> Any:
+    """What a stack update that changes only ``changes`` (parameter values) would set ``logical_id``'s
+    ``prop`` to, resolved against the deployed stack's parameters and physical ids (a stack update is not
+    emulated: the caller applies the value, e.g. the policy parameter's new document)."""
+    template = load_template(Path(template_path))
+    unknown = sorted(set(changes) - set(template.get("Parameters", {})))
+    if unknown:
+        raise DeployError(f"{template_path}: unknown parameters: {', '.join(unknown)}")
+    resolver = Resolver(
+        template,
+        refs={**_pseudo(stack), **stack.physical},
+        attrs=stack.attrs,
+        parameters={**stack.parameters, **changes},
+    )
+    return resolver(template["Resources"][logical_id]["Properties"][prop])
+
+
 def deploy_stack(
     session: Any,
     template_path: str | Path,
@@ -75,15 +106,7 @@ def deploy_stack(
     except DeployError as exc:
         raise DeployError(f"{template_path}: {exc}") from None
     parameters = stack.parameters
-    pseudo = {
-        "AWS::StackName": stack_name,
-        "AWS::Region": region,
-        "AWS::AccountId": account,
-        "AWS::Partition": "aws",
-        "AWS::URLSuffix": "amazonaws.com",
-        "AWS::StackId": f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/local",
-    }
-    resolver = Resolver(template, refs=pseudo, attrs=stack.attrs, parameters=parameters)
+    resolver = Resolver(template, refs=_pseudo(stack), attrs=stack.attrs, parameters=parameters)
     globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     target = Target(session, stack, template_path.parent)
     pending = dict(template.get("Resources", {}))
