@@ -75,18 +75,17 @@ COLUMNS: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
 
 
 def table(rows: list[dict[str, Any]]) -> list[str]:
-    columns = COLUMNS
-    cells = [[str(get(r)) for _, get in columns] for r in rows]
-    widths = [max([len(title)] + [len(c[i]) for c in cells]) for i, (title, _) in enumerate(columns)]
+    cells = [[str(get(r)) for _, get in COLUMNS] for r in rows]
+    widths = [max([len(title)] + [len(c[i]) for c in cells]) for i, (title, _) in enumerate(COLUMNS)]
     right = {"figure", "ratio"}
 
     def line(values: list[str]) -> str:
         return "  ".join(
             v.rjust(w) if title in right else v.ljust(w)
-            for v, w, (title, _) in zip(values, widths, columns, strict=True)
+            for v, w, (title, _) in zip(values, widths, COLUMNS, strict=True)
         ).rstrip()
 
-    header = line([title for title, _ in columns])
+    header = line([title for title, _ in COLUMNS])
     return [header, "-" * len(header), *(line(c) for c in cells)]
 
 

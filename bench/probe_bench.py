@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.timing import interleave, ratio_row
 from linkpilot.probe import Target, probe_targets
 from linkpilot_demo.certificates import self_signed
 
@@ -92,48 +93,47 @@ def _raw_request(port: int) -> None:
     assert data.startswith(b"HTTP/1.1 200")
 
 
-def _interleaved_medians(a: Callable[[], object], b: Callable[[], object], n: int) -> tuple[float, float]:
-    """Median milliseconds of ``a`` and of ``b``, run alternately (``n`` each) after a warm-up of both."""
-    times: tuple[list[float], list[float]] = ([], [])
-    for i in range(n + 20):
-        for fn, out in ((a, times[0]), (b, times[1])):
-            t0 = time.perf_counter()
-            fn()
-            if i >= 20:
-                out.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times[0]), statistics.median(times[1])
+def _timed(fn: Callable[[], object]) -> Callable[[], float]:
+    """``fn`` as a case of ``bench.timing.interleave``: its own milliseconds."""
 
+    def case() -> float:
+        t0 = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t0) * 1000
 
-def _ratio_rows(label: str, base: str, base_ms: float, probe_ms: float, goal: float) -> list[dict[str, Any]]:
-    ratio = probe_ms / base_ms
-    return [
-        {"name": f"probe: {base} (median)", "value": base_ms, "unit": "ms", "goal": None},
-        {"name": f"probe: {label} (median)", "value": probe_ms, "unit": "ms", "goal": None},
-        {
-            "name": f"probe: {label} vs {base}",
-            "value": ratio,
-            "unit": "x",
-            "goal": f"<= {goal:g}",
-            "ok": ratio <= goal,
-        },
-    ]
+    return case
 
 
 def _versus_floor(
     server: _Server, target: Target, floor: Callable[[], object], n: int, label: str, base: str, goal: float
 ) -> list[dict[str, Any]]:
     """Probing ``target`` against ``floor`` (the bare operation no check can beat), interleaved ``n`` times
-    each; ``server`` is closed afterwards."""
+    each after a warm-up of both; judged on the medians (one run's figure, with the spread of both);
+    ``server`` is closed afterwards."""
 
     def probe_once() -> None:
         (r,) = probe_targets([target])
         assert r.ok, r
 
     try:
-        base_ms, probe_ms = _interleaved_medians(floor, probe_once, n)
+        for _ in range(20):
+            floor()
+            probe_once()
+        spreads = interleave({"probe": _timed(probe_once), "floor": _timed(floor)}, n)
     finally:
         server.close()
-    return _ratio_rows(label, base, base_ms, probe_ms, goal)
+    return [
+        ratio_row(
+            f"probe: {label}",
+            spreads["probe"],
+            base,
+            spreads["floor"],
+            "ms",
+            limit=goal,
+            judged_on="median",
+            basis=f"median of {n} each, interleaved with {base}",
+        )
+    ]
 
 
 def bench_overhead(n: int = 300) -> list[dict[str, Any]]:
