@@ -380,3 +380,29 @@ def test_associations_made_or_removed_are_notified_under_their_own_kinds() -> No
     assert notified == ["associate", "disassociate"]
     assert "1 service-network VPC association(s) created" in subject
     assert report.metrics()["AssociationsCreated"] == report.metrics()["AssociationsDeleted"] == 1
+
+
+def test_the_lowest_available_network_is_taken_before_a_lower_one_still_pending() -> None:
+    policy = association_policy(NETWORK, OTHER_NETWORK)
+    resources = (*shared(NETWORK, status="PENDING"), *shared(OTHER_NETWORK))
+    plan = plan_actions(policy, observed(resources=resources), NOW)
+    assert [a.resource_configuration_arn for a in plan.of_kind(ActionKind.CREATE_ASSOCIATION)] == [
+        OTHER_NETWORK
+    ]
+    # once associated, it stays the one when the lower ARN becomes available
+    ours = association(network=OTHER_NETWORK)
+    later = plan_actions(policy, observed(ours, resources=shared(NETWORK, OTHER_NETWORK)), NOW)
+    assert later.actions == () and [arn for arn, _s, _w in later.refused_resources] == [NETWORK]
+
+
+def test_an_association_not_ours_being_deleted_or_failed_makes_ours_wait() -> None:
+    for state in ("deleting", "failed"):
+        theirs = association(network=OTHER_NETWORK, tags={}, state=state)
+        plan = plan_actions(
+            association_policy(), observed(resources=shared(NETWORK), unmanaged=[theirs]), NOW
+        )
+        assert (
+            plan.actions == () and plan.unmanaged == ()
+        )  # not live: nothing to report, but it holds the VPC
+        (waiting,) = [w for w in plan.waiting if w.resource_configuration_arn == NETWORK]
+        assert theirs.endpoint_id in waiting.reason

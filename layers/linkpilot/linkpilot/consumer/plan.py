@@ -267,7 +267,7 @@ def _split_service_networks(
         return wanted, {}, {False: {}, True: dict.fromkeys(networks, mode)}
     by_endpoint = {arn: w for arn, w in wanted.items() if arn not in networks}
     elsewhere = dict.fromkeys(networks, "the policy's service_networks.mode is 'association'")
-    chosen = _chosen_network(policy, state, networks)
+    chosen = _chosen_network(policy, state, networks, wanted)
     not_taken: dict[str, str] = {}
     for arn in networks:
         if arn == chosen:
@@ -288,9 +288,12 @@ def _split_service_networks(
     return by_endpoint, by_association, {False: elsewhere, True: not_taken}
 
 
-def _chosen_network(policy: TrustPolicy, state: ObservedState, networks: Sequence[str]) -> str:
+def _chosen_network(
+    policy: TrustPolicy, state: ObservedState, networks: Sequence[str], wanted: dict[str, Wanted]
+) -> str:
     """The one network the policy's VPC is associated with: the one it already is (ours, live), else the
-    lowest ARN (stable from run to run); '' when associations cannot be read."""
+    lowest ARN RAM lists as AVAILABLE, else the lowest ARN (it waits); stable from run to run, and a network
+    that becomes available later never displaces the one associated. '' when associations cannot be read."""
     if not state.associations_observed or not networks:
         return ""
     vpc = policy.endpoint.vpc_id
@@ -299,7 +302,8 @@ def _chosen_network(policy: TrustPolicy, state: ObservedState, networks: Sequenc
         for e in state.endpoints
         if e.is_association and e.managed and e.live and e.vpc_id == vpc
     )
-    return next((arn for arn in current if arn in networks), networks[0])
+    creatable = [arn for arn in networks if wanted[arn].creatable]
+    return next((arn for arn in current if arn in networks), (creatable or list(networks))[0])
 
 
 def _invitation_action(kind: ActionKind, d: InvitationDecision, token: str) -> Action:

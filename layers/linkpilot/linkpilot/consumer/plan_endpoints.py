@@ -130,8 +130,8 @@ def _unmanaged_reason(e: Endpoint, arn: str) -> str:
 
 
 def _occupants(eps: Sequence[Endpoint], vpc: str, arn: str) -> list[Endpoint]:
-    """Our associations of the policy VPC that stand in the way of one for ``arn``: AWS associates a VPC
-    with one service network only, and refuses a new association while a disassociation is in progress."""
+    """Associations of the policy VPC that stand in the way of one for ``arn``: AWS associates a VPC with
+    one service network only, and refuses a new association while a disassociation is in progress."""
     return [
         e
         for e in eps
@@ -212,7 +212,11 @@ def plan_endpoints(
     vpc = policy.endpoint.vpc_id
     children = group_children(mine)
     unmanaged = _unmanaged_serving(state, vpc, wanted, association)
-    ours = [e for e in mine if e.managed]
+    # what holds the VPC for associations: ours, and others' that are not live (a live one is reported as
+    # unmanaged below): one being deleted blocks a new association too, and a failed one may (UNVERIFIED)
+    holders = [e for e in mine if e.managed] + [
+        e for e in state.unmanaged_endpoints if e.is_association and not e.managed and not e.live
+    ]
     for config_arn in sorted(set(wanted) | set(by_config)):
         eps = by_config.get(config_arn, [])
         in_vpc = [e for e in eps if e.vpc_id == vpc]
@@ -241,7 +245,7 @@ def plan_endpoints(
                     for e in sorted(in_vpc, key=lambda e: e.endpoint_id)
                     if e is not keep and not _after_observation(e, now)
                 )
-            elif association and w.creatable and (occupants := _occupants(ours, vpc, config_arn)):
+            elif association and w.creatable and (occupants := _occupants(holders, vpc, config_arn)):
                 names = ", ".join(f"{e.endpoint_id} ({e.served_arn}, {e.state})" for e in occupants)
                 why = f"the VPC's association {names} must be gone first: a VPC takes one service network"
                 out.waiting.append(Waiting(w.share_arn, config_arn, why))

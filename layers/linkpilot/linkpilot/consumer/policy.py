@@ -220,8 +220,8 @@ class ServiceNetworkPolicy(Document):
     reaches every resource configuration associated with the network. ``association`` mode: the policy's
     VPC gets ONE managed service-network VPC association instead; a VPC can be associated with one service
     network only, so when several allowed networks are shared, one is taken (the one already associated,
-    else the lowest ARN) and the others are refused with the reason. The owner must be a trusted account,
-    as for configurations.
+    else the lowest ARN RAM lists as AVAILABLE) and the others are refused with the reason. The owner must
+    be a trusted account, as for configurations.
     """
 
     allowed_arns: tuple[str, ...] = spec(
