@@ -6,6 +6,8 @@ removes ours."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -227,3 +229,77 @@ def test_uninstall_removes_the_managed_association(world) -> None:
     assert report.ok and report.deleted == (assoc["id"],)
     aws.clock.advance(seconds=1)
     assert associations(consumer) == []
+
+
+def _concurrently(runs: int, run: Any, slow_first: float = 0.0) -> None:
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    threads[0].start()
+    time.sleep(slow_first)
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+
+def test_three_concurrent_reconciles_one_with_delayed_reads_make_one_association(world) -> None:
+    """Under the run lease: the first run's association read hangs 1.5 s while two more start; one
+    association is made, nothing is deleted, and a later run has nothing to do."""
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    policy = assoc_policy(consumer, provider, [network], unshare_grace_minutes=0)
+    reconcile(policy, consumer.controller(), trigger="test")  # accepts
+    aws.clock.advance(seconds=30)
+    aws.faults.configure(
+        seed=1,
+        rules=[
+            {
+                "kind": "hang",
+                "service": "vpc-lattice",
+                "operations": ["ListServiceNetworkVpcAssociations"],
+                "account": consumer.account,
+                "hang_seconds": 1.5,
+                "max_hits": 1,
+            }
+        ],
+    )
+    reports: list[Any] = []
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            reports.append(reconcile(policy, consumer.controller(), trigger="test"))
+        except Exception as exc:
+            errors.append(exc)
+
+    _concurrently(3, run, slow_first=0.3)
+    aws.faults.clear()
+    assert errors == [] and len(reports) == 3
+    done = [(r.action.kind.value, r.outcome.value) for rep in reports for r in rep.results]
+    assert done == [("create-association", "done")], done
+    assert len(associations(consumer)) == 1
+    aws.clock.advance(seconds=1)
+    assert reconcile(policy, consumer.controller()).results == ()
+
+
+def test_concurrent_runs_without_a_lease_make_one_association_by_its_client_token(local_aws) -> None:
+    """The CLI without a state table: runs are not serialised; the deterministic client token makes every
+    create the same association (VPC Lattice's create is idempotent by clientToken: botocore model)."""
+    provider = Provider.create(local_aws)
+    consumer = Consumer.create(local_aws, with_side_effects=False)
+    consumer.settings = replace(consumer.settings, service_network_associations="true")
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    policy = assoc_policy(consumer, provider, [network])
+    reconcile(policy, consumer.controller(), trigger="test")  # accepts
+    local_aws.clock.advance(seconds=30)
+    reports: list[Any] = []
+
+    def run() -> None:
+        reports.append(reconcile(policy, consumer.controller(), trigger="test"))
+
+    _concurrently(3, run)
+    created = {r.endpoint_id for rep in reports for r in rep.results if r.outcome.value == "done"}
+    (assoc,) = associations(consumer)
+    assert created == {assoc["id"]}
+    assert not [r for rep in reports for r in rep.results if r.outcome.value == "failed"]
