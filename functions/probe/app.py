@@ -10,8 +10,8 @@ target without ``kind`` is checked as its ``scheme`` says (http or https), as be
 address of a target's name is probed; a target that is not ok is logged with its verdict (degraded, down,
 cert_expiring, invalid), reason and per-address results. An invalid target entry is reported as
 ``invalid`` and the others are still probed; a malformed input as a whole raises, so the platform counts
-an error (the probe-errors alarm) and no metrics are emitted (the failing-targets alarm treats that missing
-data as breaching).
+an error (the probe-errors alarm) and only ``ProbeInputRejected`` is emitted, no target metric (the
+failing-targets alarm treats that missing data as breaching).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def handler(
         results = probe_event(event, resolver=resolver)
     except InvalidEvent as exc:
         logger.error("probe input rejected", extra={"reason": str(exc), "probe_input": event})
+        metrics.add_metric(name="ProbeInputRejected", unit="Count", value=1)  # flushed by log_metrics
         raise
     publish(results, metrics, timestamp_ms=started_ms)  # the aggregate is flushed by log_metrics
     rows = [r.to_dict() for r in results]

@@ -137,7 +137,11 @@ def test_handler_rejects_a_malformed_input_loudly(probe_app, capsys):
 
     with pytest.raises(InvalidEvent):
         probe_app.handler({"targets": "vpce-1"}, FakeContext())
-    assert _emf_lines(capsys.readouterr().out) == []
+    # one metric says why, by name; no target metric, so the failing-targets alarm sees missing data
+    (emf,) = _emf_lines(capsys.readouterr().out)
+    (metric_set,) = emf["_aws"]["CloudWatchMetrics"]
+    assert [m["Name"] for m in metric_set["Metrics"]] == ["ProbeInputRejected"]
+    assert emf["ProbeInputRejected"] == [1.0]
 
 
 def test_probe_path_imports_neither_boto3_nor_pydantic():
