@@ -261,3 +261,44 @@ def test_a_take_whose_answer_was_lost_is_given_back():
     with pytest.raises(Transient):
         acquire(table, name="r", owner="a", timing=LeaseTiming(), clock=clock, sleep=clock.sleep)
     assert table.held is None  # not left to block every run for the lease's ttl
+
+
+@pytest.mark.parametrize("give_back", ["release", "abandon"])
+def test_giving_the_lease_back_is_retried_after_an_error_and_done_once_the_condition_fails(
+    give_back: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lease left behind blocks every run until it expires: both ways of giving it back (release after a
+    run; abandon after a take whose answer was lost) try again after an AWS error, and stop at a failed
+    condition (nothing of ours to give back)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from linkpilot.aws import state_table
+
+    monkeypatch.setattr(state_table.time, "sleep", lambda _s: None)
+    client = boto3.client(
+        "dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    table = state_table.StateTable(client, "linkpilot-state")
+    lease = Lease("reconcile", "schedule-0123456789ab", NOW + timedelta(seconds=330), NOW)
+
+    def give() -> None:
+        if give_back == "release":
+            table.release(lease)
+        else:
+            table.abandon(lease, NOW)
+
+    with Stubber(client) as stub:
+        stub.add_client_error("put_item", "InternalServerError", http_status_code=500)
+        stub.add_response("put_item", {})
+        give()
+        stub.assert_no_pending_responses()
+    with Stubber(client) as stub:
+        stub.add_client_error("put_item", "ConditionalCheckFailedException", http_status_code=400)
+        give()
+        stub.assert_no_pending_responses()
+    with Stubber(client) as stub:
+        for _ in range(state_table.RELEASE_TRIES):
+            stub.add_client_error("put_item", "InternalServerError", http_status_code=500)
+        with pytest.raises(Transient):
+            give()

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
@@ -72,12 +72,8 @@ class StateTable:
     def abandon(self, lease: Lease, now: datetime) -> None:
         """Our take's answer was lost: mark the lease given back by us (expiry 0, our take's acquired time)
         if it is free, expired or ours, so that the take, if it lands late, fails its condition. Another
-        live holder: nothing to do."""
-        try:
-            self._put_if_free_or_ours(lease, now, None)
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        live holder: nothing to do. Retried like ``release``: a late take left standing blocks every run."""
+        _retried(lambda: self._put_if_free_or_ours(lease, now, None))
 
     def _put_if_free_or_ours(self, lease: Lease, now: datetime, expires: datetime | None) -> None:
         acquired = lease.acquired_at or now
@@ -110,32 +106,22 @@ class StateTable:
         """Give it back (expiry 0, owner kept), with retries: a lease left behind blocks the other runs
         until it expires."""
         acquired = lease.acquired_at or lease.expires_at
-        for attempt in range(RELEASE_TRIES):
-            try:
-                self._ddb.put_item(
-                    TableName=self._table,
-                    Item={
-                        "pk": {"S": f"lease#{lease.name}"},
-                        "owner": {"S": lease.owner},
-                        "lease_expires": {"N": "0"},
-                        "acquired_at": {"S": acquired.isoformat()},
-                        "acquired_epoch": {"N": _epoch(acquired)},
-                        "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
-                    },
-                    ConditionExpression="#owner = :me",
-                    ExpressionAttributeNames={"#owner": "owner"},
-                    ExpressionAttributeValues={":me": {"S": lease.owner}},
-                )
-                return
-            except ClientError as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    return  # expired and taken by another run, or never written: nothing of ours
-                if attempt == RELEASE_TRIES - 1:
-                    raise
-            except BotoCoreError:
-                if attempt == RELEASE_TRIES - 1:
-                    raise
-            time.sleep(0.2 * 2**attempt)
+        _retried(
+            lambda: self._ddb.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"lease#{lease.name}"},
+                    "owner": {"S": lease.owner},
+                    "lease_expires": {"N": "0"},
+                    "acquired_at": {"S": acquired.isoformat()},
+                    "acquired_epoch": {"N": _epoch(acquired)},
+                    "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
+                },
+                ConditionExpression="#owner = :me",
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues={":me": {"S": lease.owner}},
+            )
+        )
 
     # --- grace marks -----------------------------------------------------------------------------
     def missing_since(self) -> dict[str, datetime]:
@@ -153,3 +139,22 @@ class StateTable:
                 "marks": {"M": {eid: {"S": at.isoformat()} for eid, at in sorted(marks.items())}},
             },
         )
+
+
+def _retried(put: Callable[[], object]) -> None:
+    """A conditional write that gives the lease back, tried ``RELEASE_TRIES`` times on an error (botocore
+    retries first): a lease left behind blocks the other runs until it expires. A failed condition means
+    nothing of ours is there to give back."""
+    for attempt in range(RELEASE_TRIES):
+        try:
+            put()
+            return
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return  # expired and taken by another run, or never written: nothing of ours
+            if attempt == RELEASE_TRIES - 1:
+                raise
+        except BotoCoreError:
+            if attempt == RELEASE_TRIES - 1:
+                raise
+        time.sleep(0.2 * 2**attempt)
