@@ -93,7 +93,8 @@ class LatticeAssociations:
         read only to be reported). An association gone between the list and its tag read is skipped."""
         managed: list[Endpoint] = []
         unmanaged: list[Endpoint] = []
-        for vpc_id in sorted(set(vpc_ids) | {policy_vpc_id}):
+        # only VPCs EC2 lists: a policy naming a VPC that does not exist gets no association read (nor made)
+        for vpc_id in sorted(set(vpc_ids)):
             for item in self._listed(vpc_id):
                 try:
                     tags = self._tags(item.get("arn", ""))
