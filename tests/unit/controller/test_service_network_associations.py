@@ -116,6 +116,28 @@ def test_without_vpc_lattice_access_the_network_is_refused_and_nothing_is_made()
     assert plan.actions == ()
     ((arn, _share, why),) = plan.refused_resources
     assert arn == NETWORK and "VPC Lattice access" in why
+    # an endpoint made for it in endpoint mode is kept (never replaced by nothing), and still probed
+    sn_endpoint = Endpoint(
+        "vpce-0f00567fa8example",
+        VPC,
+        "available",
+        "",
+        tags={**MANAGED, "linkpilot:service-network-arn": NETWORK},
+        service_network_arn=NETWORK,
+        created_at=NOW - timedelta(days=1),
+    )
+    state = observed(sn_endpoint, resources=shared(NETWORK), associations_observed=False)
+    plan = plan_actions(association_policy(), state, NOW)
+    assert plan.actions == () and [u.endpoint_id for u in plan.unprobed] == [sn_endpoint.endpoint_id]
+
+
+def test_no_network_shared_in_association_mode_still_removes_ours_after_the_grace() -> None:
+    ours = association()
+    later = NOW + timedelta(minutes=15)
+    plan = plan_actions(association_policy(), observed(ours, missing_since={ours.endpoint_id: NOW}), later)
+    assert [(a.kind, a.endpoint_id) for a in plan.actions] == [
+        (ActionKind.DELETE_ASSOCIATION, ours.endpoint_id)
+    ]
 
 
 def test_switching_modes_removes_what_the_other_mode_made() -> None:

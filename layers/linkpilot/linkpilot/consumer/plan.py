@@ -10,6 +10,7 @@ Endpoint decisions are in ``linkpilot.consumer.plan_endpoints``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from linkpilot.consumer.models import (
@@ -262,30 +263,35 @@ def _split_service_networks(
     kind (association?), the shared ARNs it must not serve and why (so our endpoint or association of a
     network now served by the other kind, or refused, goes)."""
     networks = sorted(arn for arn in wanted if is_service_network_arn(arn))
+    if not networks and policy.takes_associations:
+        return wanted, {}, {False: {}, True: {}}
     if not policy.takes_associations:
         mode = "the policy's service_networks.mode is 'endpoint'"
         return wanted, {}, {False: {}, True: dict.fromkeys(networks, mode)}
     by_endpoint = {arn: w for arn, w in wanted.items() if arn not in networks}
-    elsewhere = dict.fromkeys(networks, "the policy's service_networks.mode is 'association'")
-    chosen = _chosen_network(policy, state, networks, wanted)
-    not_taken: dict[str, str] = {}
-    for arn in networks:
-        if arn == chosen:
-            continue
-        if not state.associations_observed:
+    if not state.associations_observed:
+        # nothing can be associated: refused, and an endpoint made earlier (mode endpoint) is kept, never
+        # replaced by nothing (not creatable: no new one either)
+        for arn in networks:
             why = (
                 f"service network {arn}: mode 'association' needs the controller's VPC Lattice access "
                 "(the stack grants it when AllowedServiceNetworkArns is set), which this run does not have"
             )
-        else:
+            refused.append((arn, wanted[arn].share_arn, why))
+            by_endpoint[arn] = replace(wanted[arn], status="NO_VPC_LATTICE_ACCESS")
+        return by_endpoint, {}, {False: {}, True: {}}
+    elsewhere = dict.fromkeys(networks, "the policy's service_networks.mode is 'association'")
+    chosen = _chosen_network(policy, state, networks, wanted)
+    not_taken: dict[str, str] = {}
+    for arn in networks:
+        if arn != chosen:
             why = (
                 f"service network {arn}: a VPC is associated with one service network only, and "
                 f"{policy.endpoint.vpc_id} takes {chosen}"
             )
-        not_taken[arn] = why
-        refused.append((arn, wanted[arn].share_arn, why))
-    by_association = {chosen: wanted[chosen]} if chosen else {}
-    return by_endpoint, by_association, {False: elsewhere, True: not_taken}
+            not_taken[arn] = why
+            refused.append((arn, wanted[arn].share_arn, why))
+    return by_endpoint, {chosen: wanted[chosen]}, {False: elsewhere, True: not_taken}
 
 
 def _chosen_network(
@@ -293,9 +299,7 @@ def _chosen_network(
 ) -> str:
     """The one network the policy's VPC is associated with: the one it already is (ours, live), else the
     lowest ARN RAM lists as AVAILABLE, else the lowest ARN (it waits); stable from run to run, and a network
-    that becomes available later never displaces the one associated. '' when associations cannot be read."""
-    if not state.associations_observed or not networks:
-        return ""
+    that becomes available later never displaces the one associated."""
     vpc = policy.endpoint.vpc_id
     current = sorted(
         e.managed_configuration_arn
