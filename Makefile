@@ -105,7 +105,7 @@ bench: venv sysdeps
 # Each property's pytest timeout is fitted to its example count (tests/reliability/conftest.py).
 props: venv
 	HYPOTHESIS_PROFILE=bench $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-show-statistics \
-	  tests/reliability/test_properties.py
+	  tests/reliability/test_properties.py tests/reliability/test_association_properties.py
 
 clean:
 	rm -rf $(VENV) $(SAMVENV) $(CHECKOVVENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/results.json

@@ -1,6 +1,7 @@
 """The property suite under the bench profile: examples run per property (goal >= 10,000) and examples/s.
 
-Runs ``HYPOTHESIS_PROFILE=bench pytest tests/reliability/test_properties.py --hypothesis-show-statistics`` in
+Runs ``HYPOTHESIS_PROFILE=bench pytest tests/reliability/test_properties.py
+tests/reliability/test_association_properties.py --hypothesis-show-statistics`` in
 a subprocess (the same command as ``make props``) and reads Hypothesis' statistics from its output. Each
 property's pytest timeout is fitted to its example count by tests/reliability/conftest.py (no Hypothesis
 deadline: it would fail a property on a stalled example); the suite prints it and it is reported here.
@@ -22,7 +23,7 @@ from typing import Any
 from bench.timing import row
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITE = "tests/reliability/test_properties.py"
+SUITE = ("tests/reliability/test_properties.py", "tests/reliability/test_association_properties.py")
 GOAL = 10_000
 
 
@@ -65,7 +66,7 @@ def run_pytest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 
 def run() -> list[dict[str, Any]]:
-    proc = run_pytest("--hypothesis-show-statistics", SUITE, env={"HYPOTHESIS_PROFILE": "bench"})
+    proc = run_pytest("--hypothesis-show-statistics", *SUITE, env={"HYPOTHESIS_PROFILE": "bench"})
     stats = parse_statistics(proc.stdout)
     if proc.returncode != 0 or not stats:
         tail = "\n".join(proc.stdout.splitlines()[-15:])
