@@ -6,6 +6,7 @@ removes ours."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import replace
@@ -303,3 +304,37 @@ def test_concurrent_runs_without_a_lease_make_one_association_by_its_client_toke
     (assoc,) = associations(consumer)
     assert created == {assoc["id"]}
     assert not [r for rep in reports for r in rep.results if r.outcome.value == "failed"]
+
+
+def test_linkpilot_cleanup_removes_associations_only_with_the_flag(world, monkeypatch, capsys) -> None:
+    """``linkpilot cleanup`` (the operator's credentials) lists and deletes managed endpoints only; with
+    ``--associations`` (or LINKPILOT_SERVICE_NETWORK_ASSOCIATIONS=true) the managed associations too."""
+    from linkpilot_cli import main as cli
+
+    aws, provider, consumer = world
+    network = provider.service_network([provider.configuration("dbs")])
+    provider.share(consumer.account, [network])
+    consumer.onboard(assoc_policy(consumer, provider, [network]))
+    aws.clock.advance(seconds=1)
+    (assoc,) = associations(consumer)
+    creds = consumer.session.get_credentials().get_frozen_credentials()
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", creds.access_key),
+        ("AWS_SECRET_ACCESS_KEY", creds.secret_key),
+        ("AWS_SESSION_TOKEN", creds.token),
+    ):
+        monkeypatch.setenv(name, value)
+    # no state table: no lease to take (the local AWS's simulated clock runs ahead of the CLI's real one,
+    # which would make the CLI wait for the lease the simulated-time runs gave back)
+    for name in ("LINKPILOT_STATE_TABLE", "LINKPILOT_SERVICE_NETWORK_ASSOCIATIONS"):
+        monkeypatch.delenv(name, raising=False)
+
+    assert cli.main(["cleanup", "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["managed_endpoints"] == []  # without the flag: not read
+    assert cli.main(["cleanup", "--dry-run", "--associations"]) == 0
+    listed = json.loads(capsys.readouterr().out)["managed_endpoints"]
+    assert [(e["endpoint_id"], e["kind"]) for e in listed] == [(assoc["id"], "association")]
+    assert cli.main(["cleanup", "--associations"]) == 0
+    assert json.loads(capsys.readouterr().out)["deleted"] == [assoc["id"]]
+    aws.clock.advance(seconds=1)
+    assert associations(consumer) == []
