@@ -202,6 +202,65 @@ def test_transient_faults_on_30_percent_of_calls_and_triple_delivery_converge_wi
         )
 
 
+@pytest.mark.timeout(900)
+def test_association_mode_under_30_percent_faults_and_triple_delivery_makes_one_association(server):
+    """Two allowed service networks shared in association mode, with a configuration: under the same faults
+    and triple delivery the account converges to one endpoint and exactly ONE managed association (a VPC
+    takes one network), and a settled world is quiet."""
+    from dataclasses import replace
+
+    srv, aws = server
+    cw = controller_world()
+    provider = cw.Provider.create(aws)
+    consumer = cw.Consumer.create(aws)
+    consumer.settings = replace(consumer.settings, service_network_associations="true")
+    cfg = provider.configuration("alpha")
+    networks = [
+        provider.service_network([provider.configuration(f"net-{n}")], name=f"net-{n}") for n in ("a", "b")
+    ]
+    provider.share(consumer.account, [cfg], name="share-cfg")
+    provider.share(consumer.account, networks, name="share-networks")
+    doc = consumer.policy_doc(
+        [provider.account], service_networks={"allowed_arns": networks, "mode": "association"}
+    )
+    policy_text = json.dumps(doc)
+    consumer.session._session.set_default_client_config(
+        Config(read_timeout=READ_TIMEOUT_S, connect_timeout=2, retries={"mode": "standard"})
+    )
+    memory = ControllerMemory()
+    lattice = consumer.session.client("vpc-lattice")
+
+    def make_controller() -> Any:
+        return build_controller(consumer.settings, consumer.session, memory)
+
+    def settled() -> tuple[list[str], list[str]]:
+        endpoints = [e["ResourceConfigurationArn"] for e in consumer.endpoints(managed_only=True)]
+        items = lattice.list_service_network_vpc_associations(vpcIdentifier=consumer.vpc_id)["items"]
+        return endpoints, [a["serviceNetworkArn"] for a in items if a["status"] != "DELETE_IN_PROGRESS"]
+
+    seen_events, rounds_needed = 0, None
+    for round_no in range(1, MAX_ROUNDS + 1):
+        events = aws.events[seen_events:]
+        seen_events += len(events)
+        batch = [e for e in events for _ in range(3)] + [SCHEDULE_EVENT]
+        srv.emulation.faults.configure(seed=100 + round_no, rules=TRANSIENT_FAULTS)
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            list(pool.map(lambda e: _deliver(e, policy_text, make_controller), batch))
+        srv.emulation.faults.clear()
+        aws.clock.advance(seconds=1)
+        if settled() == ([cfg], [min(networks)]):
+            rounds_needed = round_no
+            break
+    assert rounds_needed is not None, f"not converged after {MAX_ROUNDS} rounds: {settled()}"
+    assert srv.emulation.faults.injected, "faults must have fired"
+    before = len(srv.emulation.call_log)
+    assert _deliver(SCHEDULE_EVENT, policy_text, make_controller)[0] == "ok"
+    writes = [
+        op for _a, _s, op in srv.emulation.call_log[before:] if op.startswith(("Create", "Delete", "Accept"))
+    ]
+    assert writes == [] and settled() == ([cfg], [min(networks)])
+
+
 # --- permanent faults ----------------------------------------------------------------------------------
 CONTEXT = SimpleNamespace(
     function_name="linkpilot-controller",

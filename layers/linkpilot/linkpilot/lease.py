@@ -55,8 +55,9 @@ class LeasePort(Protocol):
         """Take ``lease`` if free or expired at ``now``: None when taken, else the current holder's lease."""
         ...
 
-    def release(self, lease: Lease) -> None:
-        """Give the lease back if this owner still holds it (no-op otherwise)."""
+    def release(self, lease: Lease, now: datetime | None = None) -> None:
+        """Give the lease back if this owner still holds it (no-op otherwise); ``now``: when (the caller's
+        clock), so that a take sent before the release cannot land after it."""
         ...
 
     def abandon(self, lease: Lease, now: datetime) -> None:

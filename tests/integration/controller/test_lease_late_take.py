@@ -41,7 +41,7 @@ def take(owner: str, at: datetime, ttl_s: int = 330) -> Lease:
 def test_a_late_take_after_abandon_is_refused(table: StateTable) -> None:
     earlier = take("run-b", T0)
     assert table.try_acquire(earlier, T0) is None
-    table.release(earlier)  # the lease is free: given back by run-b
+    table.release(earlier, T0 + timedelta(seconds=1))  # the lease is free: given back by run-b
 
     mine = take("run-a", T0 + timedelta(seconds=5))
     table.abandon(mine, T0 + timedelta(seconds=5))  # run-a's take failed; its request is still in flight
@@ -57,12 +57,29 @@ def test_the_old_give_back_would_have_left_the_late_take_holding_the_lease(table
     so the late take lands and holds the lease for its whole ttl."""
     earlier = take("run-b", T0)
     assert table.try_acquire(earlier, T0) is None
-    table.release(earlier)
+    table.release(earlier, T0 + timedelta(seconds=1))
     mine = take("run-a", T0 + timedelta(seconds=5))
-    table.release(mine)  # not ours: a no-op
+    table.release(mine, T0 + timedelta(seconds=5))  # not ours: a no-op
     assert table.try_acquire(mine, T0 + timedelta(seconds=6)) is None  # the late take holds it
     blocked = table.try_acquire(take("run-c", T0 + timedelta(seconds=7)), T0 + timedelta(seconds=7))
     assert blocked is not None and blocked.owner == "run-a"
+
+
+def test_a_take_sent_while_another_run_held_the_lease_cannot_land_after_its_release(
+    table: StateTable,
+) -> None:
+    """The path abandon cannot close: run-a's take is sent (and abandoned) while run-b holds the lease, so
+    the abandon changes nothing; run-b then gives the lease back, and run-a's take lands after that. The
+    release records when it happened, so a take that began before it fails its condition."""
+    held = take("run-b", T0)
+    assert table.try_acquire(held, T0) is None
+    mine = take("run-a", T0 + timedelta(seconds=5))
+    table.abandon(mine, T0 + timedelta(seconds=5))  # run-b holds it: nothing changes
+    table.release(held, T0 + timedelta(seconds=6))
+    holder = table.try_acquire(mine, T0 + timedelta(seconds=5))  # run-a's request, as sent at +5 s, lands
+    assert holder is not None and holder.owner == "run-b" and holder.expires_at.timestamp() == 0
+    nxt = take("run-c", T0 + timedelta(seconds=7))
+    assert table.try_acquire(nxt, T0 + timedelta(seconds=7)) is None  # a take begun after it succeeds
 
 
 def test_abandon_gives_back_a_take_that_landed_and_leaves_another_holder_alone(table: StateTable) -> None:

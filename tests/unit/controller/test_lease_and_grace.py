@@ -5,7 +5,7 @@ allowed configuration (no create, reported)."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import NOW, TRUSTED, VPC, make_policy
@@ -44,7 +44,7 @@ class FakeLeaseTable:
                 return None
             return h
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease, now: datetime | None = None) -> None:
         with self.lock:
             if self.held is not None and self.held.owner == lease.owner:
                 self.held = None

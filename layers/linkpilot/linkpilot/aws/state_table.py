@@ -1,7 +1,8 @@
 """DynamoDB: the stack's state table, two kinds of item (``pk`` is the only key):
 
 - ``lease#<name>``: who holds the run lease and until when (``linkpilot.lease``). Taken with one conditional
-  ``PutItem`` (free, expired, or already ours), given back with another (expiry 0). Conditional writes are
+  ``PutItem`` (free or expired, and last changed before the take began; or already ours), given back with
+  another (expiry 0, the release's time as the last change). Conditional writes are
   strongly consistent (DynamoDB developer guide, "Condition expressions"), so two runs can never both
   succeed. ``expires_at`` (the table's TTL) clears a stale item a day after its expiry.
 - ``grace#endpoints``: when each managed endpoint was first seen without its configuration (one map).
@@ -102,10 +103,14 @@ class StateTable:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease, now: datetime | None = None) -> None:
         """Give it back (expiry 0, owner kept), with retries: a lease left behind blocks the other runs
-        until it expires."""
+        until it expires. ``acquired_epoch`` becomes the time of the release (``now``, the caller's clock;
+        else this host's): a take sent before the release that lands after it (a request that outlived
+        its client's timeout) then fails its condition, instead of holding the lease for a run that gave up.
+        """
         acquired = lease.acquired_at or lease.expires_at
+        changed = now or datetime.now(UTC)
         _retried(
             lambda: self._ddb.put_item(
                 TableName=self._table,
@@ -114,7 +119,8 @@ class StateTable:
                     "owner": {"S": lease.owner},
                     "lease_expires": {"N": "0"},
                     "acquired_at": {"S": acquired.isoformat()},
-                    "acquired_epoch": {"N": _epoch(acquired)},
+                    # the last change: a take is refused unless the lease changed before the take began
+                    "acquired_epoch": {"N": _epoch(max(changed, acquired))},
                     "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
                 },
                 ConditionExpression="#owner = :me",

@@ -137,7 +137,7 @@ def reconcile(
     finally:
         # not given back (AWS refused or failed): it expires by itself within its ttl; the next run waits
         with contextlib.suppress(AwsError):
-            port.release(lease)
+            port.release(lease, controller.clock())
 
 
 def _reconcile(

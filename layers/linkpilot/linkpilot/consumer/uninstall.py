@@ -101,7 +101,7 @@ def cleanup_under_lease(
         return remove_managed_endpoints(ec2, dry_run=False, associations=associations)
     finally:
         if not hold:
-            lease_port.release(lease)
+            lease_port.release(lease, clock())
 
 
 # --- the custom resource ---------------------------------------------------------------------------

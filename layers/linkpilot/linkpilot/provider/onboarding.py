@@ -52,7 +52,7 @@ def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> S
     try:
         return one_pass()
     finally:
-        parts.lease.release(lease)
+        parts.lease.release(lease, datetime.now(UTC))
 
 
 def handle_event(
