@@ -169,6 +169,18 @@ class Consumer:
         self.aws.clock.advance(seconds=30)
         return reconcile(policy, self.controller())
 
+    def use_credentials(self, monkeypatch: Any, *, lease: bool = True) -> None:
+        """The CLI as this account's operator: its credentials in the environment, and (``lease``) the
+        stack's state table, so the CLI takes the run lease."""
+        creds = self.session.get_credentials().get_frozen_credentials()
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds.access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds.secret_key)
+        monkeypatch.setenv("AWS_SESSION_TOKEN", creds.token)
+        if lease:
+            monkeypatch.setenv("LINKPILOT_STATE_TABLE", str(self.settings.state_table_name))
+        else:
+            monkeypatch.delenv("LINKPILOT_STATE_TABLE", raising=False)
+
     def controller(self) -> Controller:
         c = build_controller(self.settings, self.session, self.memory)
         c.clock = self.aws.clock.now

@@ -59,6 +59,18 @@ def assoc_policy(consumer: Consumer, provider: Provider, allowed: list[str], **m
     return consumer.policy([provider.account], service_networks=networks, **more)
 
 
+def associated(aws: Any, provider: Provider, consumer: Consumer) -> tuple[Any, str, dict[str, Any]]:
+    """A network of one configuration shared and taken in association mode, settled: (policy, the
+    share's ARN, the association as listed)."""
+    network = provider.service_network([provider.configuration("dbs")])
+    share = provider.share(consumer.account, [network])
+    policy = assoc_policy(consumer, provider, [network])
+    consumer.onboard(policy)
+    aws.clock.advance(seconds=1)
+    (assoc,) = associations(consumer)
+    return policy, share, assoc
+
+
 def test_an_allowed_network_gets_one_managed_association_of_the_policy_vpc(world) -> None:
     aws, provider, consumer = world
     network = provider.service_network([provider.configuration("dbs")])
@@ -121,12 +133,7 @@ def test_a_network_the_policy_does_not_allow_gets_no_association(world) -> None:
 
 def test_unsharing_the_network_removes_its_association_after_the_grace(world) -> None:
     aws, provider, consumer = world
-    network = provider.service_network([provider.configuration("dbs")])
-    share = provider.share(consumer.account, [network])
-    policy = assoc_policy(consumer, provider, [network])
-    consumer.onboard(policy)
-    aws.clock.advance(seconds=1)
-    (assoc,) = associations(consumer)
+    policy, share, assoc = associated(aws, provider, consumer)
 
     assert reconcile(policy, consumer.controller()).results == ()
     assert [p.split("/")[3] for p in directory(consumer)] == [assoc["id"]]  # its state is published
@@ -206,11 +213,7 @@ def test_without_vpc_lattice_access_association_mode_is_refused_and_nothing_read
 
 def test_uninstall_removes_the_managed_association(world) -> None:
     aws, provider, consumer = world
-    network = provider.service_network([provider.configuration("dbs")])
-    provider.share(consumer.account, [network])
-    consumer.onboard(assoc_policy(consumer, provider, [network]))
-    aws.clock.advance(seconds=1)
-    (assoc,) = associations(consumer)
+    _policy, _share, assoc = associated(aws, provider, consumer)
     ctl = consumer.controller()
 
     def cleanup(dry_run: bool) -> Any:
@@ -312,22 +315,11 @@ def test_linkpilot_cleanup_removes_associations_only_with_the_flag(world, monkey
     from linkpilot_cli import main as cli
 
     aws, provider, consumer = world
-    network = provider.service_network([provider.configuration("dbs")])
-    provider.share(consumer.account, [network])
-    consumer.onboard(assoc_policy(consumer, provider, [network]))
-    aws.clock.advance(seconds=1)
-    (assoc,) = associations(consumer)
-    creds = consumer.session.get_credentials().get_frozen_credentials()
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", creds.access_key),
-        ("AWS_SECRET_ACCESS_KEY", creds.secret_key),
-        ("AWS_SESSION_TOKEN", creds.token),
-    ):
-        monkeypatch.setenv(name, value)
+    _policy, _share, assoc = associated(aws, provider, consumer)
     # no state table: no lease to take (the local AWS's simulated clock runs ahead of the CLI's real one,
     # which would make the CLI wait for the lease the simulated-time runs gave back)
-    for name in ("LINKPILOT_STATE_TABLE", "LINKPILOT_SERVICE_NETWORK_ASSOCIATIONS"):
-        monkeypatch.delenv(name, raising=False)
+    consumer.use_credentials(monkeypatch, lease=False)
+    monkeypatch.delenv("LINKPILOT_SERVICE_NETWORK_ASSOCIATIONS", raising=False)
 
     assert cli.main(["cleanup", "--dry-run"]) == 0
     assert json.loads(capsys.readouterr().out)["managed_endpoints"] == []  # without the flag: not read

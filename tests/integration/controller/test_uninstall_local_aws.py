@@ -34,17 +34,9 @@ def world(local_aws):
     return local_aws, consumer, theirs
 
 
-def _use_consumer_credentials(consumer, monkeypatch):
-    creds = consumer.session.get_credentials().get_frozen_credentials()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds.secret_key)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", creds.token)
-    monkeypatch.setenv("LINKPILOT_STATE_TABLE", str(consumer.settings.state_table_name))
-
-
 def test_cleanup_lists_with_dry_run_then_removes_only_managed_endpoints(world, monkeypatch, capsys):
     aws, consumer, theirs = world
-    _use_consumer_credentials(consumer, monkeypatch)
+    consumer.use_credentials(monkeypatch)
     assert cli.main(["cleanup", "--dry-run"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert len(listed["managed_endpoints"]) == 2 and listed["deleted"] == []

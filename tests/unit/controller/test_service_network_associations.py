@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from conftest import NOW, VPC, make_policy
-from test_service_networks import DB, NETWORK, OTHER_NETWORK, RCFG, REGION, SHARE, SN_TYPE
+from test_service_networks import DB, NETWORK, OTHER_NETWORK, RCFG, REGION, SHARE, SN_TYPE, sn_endpoint
 
 from linkpilot.aws.lattice_associations import LatticeAssociations
 from linkpilot.consumer.audit import notification
@@ -117,18 +117,10 @@ def test_without_vpc_lattice_access_the_network_is_refused_and_nothing_is_made()
     ((arn, _share, why),) = plan.refused_resources
     assert arn == NETWORK and "VPC Lattice access" in why
     # an endpoint made for it in endpoint mode is kept (never replaced by nothing), and still probed
-    sn_endpoint = Endpoint(
-        "vpce-0f00567fa8example",
-        VPC,
-        "available",
-        "",
-        tags={**MANAGED, "linkpilot:service-network-arn": NETWORK},
-        service_network_arn=NETWORK,
-        created_at=NOW - timedelta(days=1),
-    )
-    state = observed(sn_endpoint, resources=shared(NETWORK), associations_observed=False)
+    endpoint = sn_endpoint()
+    state = observed(endpoint, resources=shared(NETWORK), associations_observed=False)
     plan = plan_actions(association_policy(), state, NOW)
-    assert plan.actions == () and [u.endpoint_id for u in plan.unprobed] == [sn_endpoint.endpoint_id]
+    assert plan.actions == () and [u.endpoint_id for u in plan.unprobed] == [endpoint.endpoint_id]
 
 
 def test_no_network_shared_in_association_mode_still_removes_ours_after_the_grace() -> None:
@@ -148,18 +140,10 @@ def test_switching_modes_removes_what_the_other_mode_made() -> None:
     assert delete.endpoint_id == ours.endpoint_id and "mode is 'endpoint'" in delete.reason
     assert [a.resource_configuration_arn for a in plan.of_kind(ActionKind.CREATE_ENDPOINT)] == [NETWORK]
 
-    sn_endpoint = Endpoint(
-        "vpce-0f00567fa8example",
-        VPC,
-        "available",
-        "",
-        tags={**MANAGED, "linkpilot:service-network-arn": NETWORK},
-        service_network_arn=NETWORK,
-        created_at=NOW - timedelta(days=1),
-    )
-    plan = plan_actions(association_policy(), observed(sn_endpoint, resources=shared(NETWORK)), NOW)
+    endpoint = sn_endpoint()
+    plan = plan_actions(association_policy(), observed(endpoint, resources=shared(NETWORK)), NOW)
     (delete,) = plan.of_kind(ActionKind.DELETE_ENDPOINT)
-    assert delete.endpoint_id == sn_endpoint.endpoint_id and "mode is 'association'" in delete.reason
+    assert delete.endpoint_id == endpoint.endpoint_id and "mode is 'association'" in delete.reason
     assert len(plan.of_kind(ActionKind.CREATE_ASSOCIATION)) == 1
     # creates come before deletes
     assert [a.kind for a in plan.actions] == [ActionKind.CREATE_ASSOCIATION, ActionKind.DELETE_ENDPOINT]

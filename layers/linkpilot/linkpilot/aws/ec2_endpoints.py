@@ -207,10 +207,11 @@ class Ec2Endpoints:
         (Whether EC2 returns the current tags on a token replay is UNVERIFIED: the planner checks first.)
         """
         dns_options: dict[str, object] = {}
-        if placement.private_dns:
-            dns_options = {"PrivateDnsPreference": placement.private_dns_preference}
-            if placement.private_dns_specified_domains:
-                dns_options["PrivateDnsSpecifiedDomains"] = list(placement.private_dns_specified_domains)
+        if (dns := placement.dns_preference()) is not None:
+            preference, domains = dns
+            dns_options = {"PrivateDnsPreference": preference}
+            if domains:
+                dns_options["PrivateDnsSpecifiedDomains"] = list(domains)
         network = is_service_network_arn(configuration_arn)
         target_tag = SERVICE_NETWORK_TAG if network else CONFIGURATION_TAG
         target: dict[str, str] = (

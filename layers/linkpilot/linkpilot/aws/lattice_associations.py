@@ -138,10 +138,10 @@ class LatticeAssociations:
         again), with the policy's security groups and private DNS settings, tagged as ours; returns its id."""
         # the endpoint's private DNS settings (dnsOptions only with private DNS on: botocore model)
         dns: dict[str, object] = {"privateDnsEnabled": placement.private_dns}
-        if placement.private_dns:
-            options: dict[str, object] = {"privateDnsPreference": placement.private_dns_preference}
-            if placement.private_dns_specified_domains:
-                options["privateDnsSpecifiedDomains"] = list(placement.private_dns_specified_domains)
+        if (preference := placement.dns_preference()) is not None:
+            options: dict[str, object] = {"privateDnsPreference": preference[0]}
+            if preference[1]:
+                options["privateDnsSpecifiedDomains"] = list(preference[1])
             dns["dnsOptions"] = options
         try:
             response = self._lattice.create_service_network_vpc_association(

@@ -77,6 +77,13 @@ class EndpointPlacement(Document):
     )
     ip_address_type: Literal["ipv4", "ipv6", "dualstack"] = spec(default="ipv4")
 
+    def dns_preference(self) -> tuple[str, tuple[str, ...]] | None:
+        """(preference, specified domains) for a create's DNS options: only with private DNS on (EC2's
+        ``DnsOptions`` and VPC Lattice's ``dnsOptions`` apply to private DNS alone); None when it is off."""
+        if not self.private_dns:
+            return None
+        return self.private_dns_preference, self.private_dns_specified_domains
+
     @classmethod
     def cross_check(cls, values: Mapping[str, Any]) -> list[str]:
         specified = values["private_dns_preference"] == "SPECIFIED_DOMAINS_ONLY"
