@@ -154,6 +154,9 @@ def test_reconcile_takes_and_gives_back_the_lease_and_skips_writes_when_it_runs_
     report2 = reconcile(make_policy(), ctl2)
     assert [(r.outcome, r.retryable) for r in report2.results] == [(Outcome.SKIPPED, True)]
     assert account2.endpoints == {}
+    # nor the writes that follow from its reads (grace marks, probe schedules, directory): retried too
+    assert (report2.probe.status, report2.directory.status) == ("skipped", "skipped")
+    assert report2.retryable and "running out" in report2.side_errors[0]
 
 
 # --- grace -----------------------------------------------------------------------------------------

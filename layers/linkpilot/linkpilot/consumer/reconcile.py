@@ -36,7 +36,7 @@ from linkpilot.consumer.policy import TrustPolicy
 from linkpilot.consumer.ports import AssociationsPort, Controller, Ec2Port
 from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
 from linkpilot.consumer.record import record_run
-from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
+from linkpilot.consumer.report import DirectoryRefresh, ProbeRefresh, ReconcileReport
 from linkpilot.errors import AwsError, Refused
 from linkpilot.lease import Covered, Lease, acquire, new_owner
 
@@ -158,6 +158,15 @@ def _reconcile(
     results = _execute(
         controller, plan, writable, lambda: _confirm_deletes(policy, controller, plan, started)
     )
+    if not writable():
+        # what follows writes from this run's reads (grace marks, probe targets, directory): another run
+        # may hold the lease by now, so it is left for the next run, like any late phase
+        skipped = ProbeRefresh("skipped", len(plan.probe_targets), detail=_LEASE_RUNNING_OUT)
+        late = (f"grace marks, probe schedules, endpoint directory: {_LEASE_RUNNING_OUT}",)
+        report = ReconcileReport(
+            run_id, trigger, False, started, plan, results, skipped, late, DirectoryRefresh("skipped")
+        )
+        return record_run(report, controller)
     side: tuple[str, ...] = ()
     if dict(plan.missing_since) != dict(state.missing_since):
         try:

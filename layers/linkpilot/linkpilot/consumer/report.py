@@ -12,6 +12,7 @@ from linkpilot.consumer.models import DELETE_KINDS, ActionKind, ActionResult, Ou
 @dataclass(frozen=True)
 class ProbeRefresh:
     status: str  # unchanged | updated | planned | not-configured | failed | covered (another run does it)
+    # | skipped (the lease ran out first)
     targets: int = 0
     shards: int = 0
     detail: str = ""
@@ -21,7 +22,7 @@ class ProbeRefresh:
 class DirectoryRefresh:
     """What the endpoint directory (SSM parameters and state-change events) did in one run."""
 
-    status: str  # unchanged | updated | planned | not-configured | failed
+    status: str  # unchanged | updated | planned | not-configured | failed | skipped (the lease ran out)
     written: int = 0
     deleted: int = 0
     events: int = 0
