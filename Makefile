@@ -10,16 +10,22 @@ SAM       := $(SAMVENV)/bin/sam
 CFNLINT   := $(SAMVENV)/bin/cfn-lint
 CHECKOVVENV := .venv-checkov
 CHECKOV   := $(CHECKOVVENV)/bin/checkov
+TOOLS     := .venv-tools
+UV        := $(TOOLS)/bin/uv
 REGION    ?= us-east-1
 TEMPLATES := template.yaml provider/template.yaml
 # sam build finds the runtime's interpreter on PATH (no container on these machines).
 SAMPATH   := $(dir $(PY313)):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
+export UV_NO_PROGRESS := 1
+# uv never falls back to a Python it downloads: every venv is made from the python3.13 found above.
+export UV_PYTHON_DOWNLOADS := never
 # Tests, demo and benchmarks never talk to AWS: no real credentials are needed or used.
 export AWS_DEFAULT_REGION ?= $(REGION)
 
-.PHONY: help demo test unit lint fmt typecheck validate build bench props clean sysdeps venv samvenv checkovvenv
+.PHONY: help demo test unit lint fmt typecheck validate build bench props clean sysdeps venv samvenv checkovvenv \
+	tools lock upgrade
 
 help:
 	@echo "make demo    offline end-to-end demo against the local AWS (the main job)"
@@ -27,32 +33,45 @@ help:
 	@echo "make build   sam build (no container): python3.13 / arm64 artifacts"
 	@echo "make bench   benchmark report (table + bench/results.json)"
 	@echo "make props   property suite with the bench profile (10,000 examples per property)"
+	@echo "make lock    re-resolve every lock within the declared ranges (a reviewed commit)"
+	@echo "make upgrade re-resolve every lock to the newest versions, then make test"
 	@echo "make lint | fmt | clean"
 
 $(PY313):
 	@true
 
-$(VENV)/.stamp: pyproject.toml layers/linkpilot/requirements.txt
+# Every environment installs from its hashed lock (requirements/*.txt, layers/linkpilot/requirements.txt) and
+# nothing else; uv itself comes from requirements/tools.txt (pip, hash-checked). A lock moves only through
+# `make lock` (re-resolve within the declared ranges) or `make upgrade` (newest versions, then `make test`).
+$(TOOLS)/.stamp: requirements/tools.txt
 	@test -n "$(PY313)" || { scripts/find-python313.sh; exit 1; }
-	$(PY313) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r layers/linkpilot/requirements.txt -e '.[dev]'
+	rm -rf $(TOOLS)
+	$(PY313) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q --require-hashes --no-deps -r requirements/tools.txt
 	@touch $@
 
-$(SAMVENV)/.stamp: requirements-sam.txt
-	@test -n "$(PY313)" || { scripts/find-python313.sh; exit 1; }
-	$(PY313) -m venv $(SAMVENV)
-	$(SAMVENV)/bin/python -m pip install -q --upgrade pip
-	$(SAMVENV)/bin/python -m pip install -q -r requirements-sam.txt
+# The two local distributions (the project, and devtools/ = linkpilot-local) are installed editable with no
+# dependencies and no build isolation: their build backend (setuptools) is in the lock, so nothing is fetched.
+$(VENV)/.stamp: requirements/dev.txt pyproject.toml devtools/pyproject.toml $(TOOLS)/.stamp
+	rm -rf $(VENV)
+	$(UV) venv -q --python $(PY313) $(VENV)
+	$(UV) pip sync -q --python $(PY) --require-hashes requirements/dev.txt
+	$(UV) pip install -q --python $(PY) --offline --no-deps --no-build-isolation -e . -e ./devtools
 	@touch $@
 
-$(CHECKOVVENV)/.stamp: requirements-checkov.txt
-	@test -n "$(PY313)" || { scripts/find-python313.sh; exit 1; }
-	$(PY313) -m venv $(CHECKOVVENV)
-	$(CHECKOVVENV)/bin/python -m pip install -q --upgrade pip
-	$(CHECKOVVENV)/bin/python -m pip install -q -r requirements-checkov.txt
+$(SAMVENV)/.stamp: requirements/sam.txt $(TOOLS)/.stamp
+	rm -rf $(SAMVENV)
+	$(UV) venv -q --python $(PY313) $(SAMVENV)
+	$(UV) pip sync -q --python $(SAMVENV)/bin/python --require-hashes requirements/sam.txt
 	@touch $@
 
+$(CHECKOVVENV)/.stamp: requirements/checkov.txt $(TOOLS)/.stamp
+	rm -rf $(CHECKOVVENV)
+	$(UV) venv -q --python $(PY313) $(CHECKOVVENV)
+	$(UV) pip sync -q --python $(CHECKOVVENV)/bin/python --require-hashes requirements/checkov.txt
+	@touch $@
+
+tools: $(TOOLS)/.stamp
 venv: $(VENV)/.stamp
 samvenv: $(SAMVENV)/.stamp
 checkovvenv: $(CHECKOVVENV)/.stamp
@@ -77,8 +96,13 @@ fmt: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# pytest in parallel (one worker per core); IAM exactness is a pass of its own afterwards: the main run
+# records every AWS call each function makes (tests/reliability/iam_recorder.py), the second reads the record.
+IAMCALLS := .pytest-iam
 unit: venv sysdeps
-	$(VENV)/bin/pytest -q
+	rm -rf $(IAMCALLS)
+	LINKPILOT_IAM_RECORD_DIR=$(IAMCALLS) $(VENV)/bin/pytest -q -n auto -m "not after_all_calls_recorded"
+	LINKPILOT_IAM_CALLS=$(IAMCALLS) $(VENV)/bin/pytest -q tests/reliability/test_iam_exactness.py
 
 validate: samvenv checkovvenv
 	@for t in $(TEMPLATES); do \
@@ -107,6 +131,22 @@ props: venv
 	HYPOTHESIS_PROFILE=bench $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-show-statistics \
 	  tests/reliability/test_properties.py tests/reliability/test_association_properties.py
 
+# The locks: one hashed file per environment. The dev lock is universal (any OS a developer uses); the
+# layer's lock is for the Lambda runtime (python3.13 on arm64). The local distributions are not in it.
+COMPILE = $(UV) pip compile -q --generate-hashes --python-version 3.13 --custom-compile-command "make lock"
+lock: tools
+	$(COMPILE) $(LOCKFLAGS) --python-platform aarch64-manylinux2014 layers/linkpilot/requirements.in \
+	  -o layers/linkpilot/requirements.txt
+	$(COMPILE) $(LOCKFLAGS) --universal --no-emit-package linkpilot --no-emit-package linkpilot-local \
+	  requirements/dev.in -o requirements/dev.txt
+	$(COMPILE) $(LOCKFLAGS) --universal requirements/sam.in -o requirements/sam.txt
+	$(COMPILE) $(LOCKFLAGS) --universal requirements/checkov.in -o requirements/checkov.txt
+	$(COMPILE) $(LOCKFLAGS) --universal requirements/tools.in -o requirements/tools.txt
+
+upgrade:
+	$(MAKE) lock LOCKFLAGS=--upgrade
+	$(MAKE) test
+
 clean:
-	rm -rf $(VENV) $(SAMVENV) $(CHECKOVVENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/results.json
+	rm -rf $(VENV) $(SAMVENV) $(CHECKOVVENV) $(TOOLS) $(IAMCALLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/results.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

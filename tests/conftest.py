@@ -17,6 +17,14 @@ from linkpilot_local import netguard
 pytest_plugins = ["linkpilot_local.pytest_plugin"]
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # IAM exactness records (reliability/iam_recorder.py) are written here, not in that suite's conftest: the
+    # xdist controlling process collects no test, so it never loads a sub-directory's conftest.
+    from reliability.iam_recorder import write_records
+
+    write_records(session, exitstatus)
+
+
 @pytest.fixture(autouse=True)
 def _loopback_only() -> Iterator[None]:
     # per test: pytest-socket puts the real socket.connect back after every test it sees

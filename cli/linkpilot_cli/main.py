@@ -9,6 +9,7 @@ A module provides ``register(parser)`` and ``run(args) -> int``; ``args.out`` is
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
@@ -83,7 +84,7 @@ class CommandSpec:
     description: str = ""  # for modules without a DESCRIPTION of their own
 
 
-COMMANDS: dict[str, CommandSpec] = {
+BUILTIN_COMMANDS: dict[str, CommandSpec] = {
     "reconcile": CommandSpec(
         "linkpilot_cli.commands.reconcile",
         "reconcile shares, invitations and endpoints with the policy",
@@ -157,23 +158,33 @@ stdout (--output json).""",
         aws=True,
         output=True,
     ),
-    "local": CommandSpec(
-        "linkpilot_local.cli",
-        "the local AWS emulation (development and tests)",
-        exit_codes("stopped cleanly", "invalid option", failed="the server could not start"),
-        description="Run moto plus the Linkpilot emulation of what moto lacks (RAM invitations, VPC "
-        "Lattice, resource endpoints) as an HTTP server on loopback, for AWS_ENDPOINT_URL. Development and "
-        "tests only.",
-    ),
-    "demo": CommandSpec(
-        "linkpilot_demo.cli",
-        "offline end-to-end demo against the local AWS",
-        exit_codes("every step held", "invalid option", failed="a step failed"),
-        description="The end-to-end story against the local AWS: a provider shares, the consumer onboards, "
-        "the probe runs, an alarm fires and recovers, an untrusted share is left alone, the share is "
-        "revoked. Every step is checked; offline, loopback only.",
-    ),
 }
+
+
+# Other distributions add commands through this entry-point group: the development tooling (linkpilot-local,
+# devtools/pyproject.toml) adds `local` and `demo`. An entry point names a module that provides ``SUMMARY``,
+# ``EXIT_CODES`` (as ``exit_codes`` builds them), optionally ``DESCRIPTION``, and ``register``/``run``.
+# So the operator CLI installed alone lists only the commands it can run.
+PLUGIN_GROUP = "linkpilot.commands"
+
+
+@functools.cache
+def commands() -> dict[str, CommandSpec]:
+    """Every command: the built-in ones, then those installed distributions add (a built-in name wins)."""
+    from importlib.metadata import entry_points
+
+    found = dict(BUILTIN_COMMANDS)
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        if entry.name in found:
+            continue
+        module = entry.load()
+        found[entry.name] = CommandSpec(
+            entry.value,
+            str(module.SUMMARY),
+            dict(module.EXIT_CODES),
+            description=str(getattr(module, "DESCRIPTION", "")),
+        )
+    return found
 
 
 class _Command(Protocol):
@@ -236,13 +247,14 @@ def add_global_options(
 
 
 def top_parser() -> argparse.ArgumentParser:
-    width = max(len(name) for name in COMMANDS)
-    commands = "\n".join(f"  {name:<{width}}  {spec.summary}" for name, spec in COMMANDS.items())
+    known = commands()
+    width = max(len(name) for name in known)
+    listing = "\n".join(f"  {name:<{width}}  {spec.summary}" for name, spec in known.items())
     parser = argparse.ArgumentParser(
         prog="linkpilot",
         usage="linkpilot [OPTIONS] COMMAND [ARGS...]",
         description=DESCRIPTION,
-        epilog=f"commands:\n{commands}\n\n{_exit_codes_text(EXIT_CODES)}\n\n"
+        epilog=f"commands:\n{listing}\n\n{_exit_codes_text(EXIT_CODES)}\n\n"
         "`linkpilot COMMAND --help` describes each command.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -257,7 +269,7 @@ def top_parser() -> argparse.ArgumentParser:
 
 def command_parser(name: str, command: _Command | None = None) -> argparse.ArgumentParser:
     """The parser of one command, with the global options (also on each sub-action, e.g. ``deploy``)."""
-    spec = COMMANDS[name]
+    spec = commands()[name]
     command = command or cast(_Command, importlib.import_module(spec.module))
     parser = argparse.ArgumentParser(
         prog=f"linkpilot {name}",
@@ -325,7 +337,7 @@ def _main(argv: list[str]) -> int:
             quiet=bool(getattr(args, "quiet", False)),
             no_colour=bool(getattr(args, "no_color", False)),
         )
-        return cast(_Command, importlib.import_module(COMMANDS[name].module)).run(args)
+        return cast(_Command, importlib.import_module(commands()[name].module)).run(args)
     except CliError as exc:
         _error(name, str(exc), argv)
         return exc.exit_code
@@ -350,10 +362,10 @@ def _parse_argv(argv: list[str]) -> tuple[str, argparse.Namespace] | int:
     if name is None:
         top_parser().print_help()
         return EXIT_INVALID
-    if name not in COMMANDS:
+    if name not in commands():
         _error("", f"unknown command {name!r} (`linkpilot --help` lists the commands)", argv)
         return EXIT_INVALID
-    spec = COMMANDS[name]
+    spec = commands()[name]
     given = {k: v for k, v in vars(top).items() if k not in {"command", "args"}}
     misplaced = [
         f"--{k}"

@@ -6,6 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from linkpilot_cli.main import exit_codes
+
+# What `linkpilot --help` lists (this module is the `demo` entry point of the linkpilot.commands group).
+SUMMARY = "offline end-to-end demo against the local AWS"
+EXIT_CODES = exit_codes("every step held", "invalid option", failed="a step failed")
+DESCRIPTION = (
+    "The end-to-end story against the local AWS: a provider shares, the consumer onboards, the probe runs, "
+    "an alarm fires and recovers, an untrusted share is left alone, the share is revoked. Every step is "
+    "checked; offline, loopback only."
+)
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

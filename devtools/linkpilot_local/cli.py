@@ -9,7 +9,17 @@ import threading
 import time
 from datetime import timedelta
 
+from linkpilot_cli.main import exit_codes
+
 DEFAULT_PORT = 4566
+
+# What `linkpilot --help` lists (this module is the `local` entry point of the linkpilot.commands group).
+SUMMARY = "the local AWS emulation (development and tests)"
+EXIT_CODES = exit_codes("stopped cleanly", "invalid option", failed="the server could not start")
+DESCRIPTION = (
+    "Run moto plus the Linkpilot emulation of what moto lacks (RAM invitations, VPC Lattice, resource "
+    "endpoints) as an HTTP server on loopback, for AWS_ENDPOINT_URL. Development and tests only."
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from .iam_recorder import install_recorder, pytest_sessionfinish  # noqa: F401 - the recorder's hook
+from .iam_recorder import install_recorder
 
 EXAMPLE_BUDGET_S = 0.2
 
@@ -59,7 +59,6 @@ _fitted: dict[str, float] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "after_all_calls_recorded: runs after every other test of the session")
     install_recorder()
 
 

@@ -6,8 +6,12 @@ stack at the moment the emulation logs it: the outermost frame in a function's o
 test set-up, by the emulation itself or by operator commands (``linkpilot status``) belong to no function.
 
 Installed for the whole pytest session by tests/reliability/conftest.py, so the integration and
-end-to-end tests that run before the reliability suite are recorded too. With ``LINKPILOT_IAM_RECORD=path``
-the records are written there as JSON when the session ends (the IAM test's own run of the suite).
+end-to-end tests that run before the reliability suite are recorded too.
+
+IAM exactness is a pass of its own (``make unit``): the main pytest run, in parallel, records with
+``LINKPILOT_IAM_RECORD_DIR=DIR`` — each process (each xdist worker) writes ``calls-<worker>.json`` when its
+session ends, and the controlling process writes ``run.json`` saying whether the run covered ``SUITE`` and
+passed. The exactness test then runs alone with ``LINKPILOT_IAM_CALLS=DIR`` and reads the union.
 """
 
 from __future__ import annotations
@@ -20,6 +24,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+RECORD_DIR_ENV = "LINKPILOT_IAM_RECORD_DIR"  # where a recording run writes
+CALLS_DIR_ENV = "LINKPILOT_IAM_CALLS"  # where the exactness pass reads
+# The suites whose tests drive the functions against the local AWS; a record is complete when a run covered
+# them all.
+SUITE = (
+    "tests/integration/controller",
+    "tests/integration/provider",
+    "tests/e2e",
+    "tests/reliability/test_delivery_faults.py",
+    "tests/reliability/test_grant_coverage.py",
+    "tests/reliability/test_malformed_corpus.py",
+)
+# The one marker expression a complete recording run may use: it leaves out the exactness test itself.
+RECORDING_MARKEXPR = "not after_all_calls_recorded"
 _PKG = "layers/linkpilot/linkpilot/"
 
 # Source files (or directories, ending in "/") of each function, relative to the repository root.
@@ -132,7 +150,42 @@ def snapshot() -> dict[str, dict[str, str]]:
         }
 
 
-def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
-    path = os.environ.get("LINKPILOT_IAM_RECORD")
-    if path:
-        Path(path).write_text(json.dumps(snapshot(), indent=1, sort_keys=True))
+def session_covers_suite(config: Any) -> bool:
+    """Whether this session selected every test of SUITE (then the union of its records is complete)."""
+    opt = config.option
+    if opt.keyword or (opt.markexpr and opt.markexpr != RECORDING_MARKEXPR):
+        return False
+    if getattr(opt, "lf", False) or getattr(opt, "deselect", None) or any("::" in a for a in config.args):
+        return False
+    args = [Path(a).resolve() for a in config.args] or [Path(config.rootpath).resolve()]
+    return all(any(ROOT / s == a or a in (ROOT / s).parents for a in args) for s in SUITE)
+
+
+def read_record_dir(directory: Path) -> dict[str, dict[str, str]]:
+    """The union of a recording run's per-process records; raises ValueError if the run was not complete."""
+    run_file = directory / "run.json"
+    if not run_file.exists():
+        raise ValueError(f"{directory} holds no finished recording run (no run.json)")
+    run = json.loads(run_file.read_text())
+    if not run.get("complete"):
+        raise ValueError(f"the recording run in {directory} was not complete: {run}")
+    merged: dict[str, dict[str, str]] = {}
+    for part in sorted(directory.glob("calls-*.json")):
+        for function, calls in json.loads(part.read_text()).items():
+            for call, test in calls.items():
+                merged.setdefault(function, {}).setdefault(call, test)
+    return merged
+
+
+def write_records(session: Any, exitstatus: int) -> None:
+    """At session end (tests/conftest.py): this process's records, and run.json from the controlling one."""
+    directory = os.environ.get(RECORD_DIR_ENV)
+    if not directory:
+        return
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    (out / f"calls-{worker or 'main'}.json").write_text(json.dumps(snapshot(), indent=1, sort_keys=True))
+    if worker is None:  # the controlling process ends after every worker has written its part
+        complete = int(exitstatus) == 0 and session_covers_suite(session.config)
+        (out / "run.json").write_text(json.dumps({"complete": complete, "exitstatus": int(exitstatus)}))

@@ -6,14 +6,15 @@ that function's policy in template.yaml / provider/template.yaml.
   known in advance and AWS supports the condition (checked with policy_sentry's offline IAM database);
 - every granted action exists, every condition key is valid for it, "*" only where AWS allows nothing else.
 
-The calls come from ``iam_recorder`` (tests/reliability/conftest.py installs it for the session). When this
-session did not run the whole suite (``pytest tests/reliability`` alone, ``-k``, ...), the test runs the
-suites that drive the functions in a subprocess and reads what that run recorded.
+The calls come from ``iam_recorder`` (tests/reliability/conftest.py installs it for the session). In
+``make test`` this is a pass of its own: it reads what the parallel main run recorded
+(``LINKPILOT_IAM_CALLS``). Run any other way, it uses this session's records when the session ran the whole
+suite in one process, and otherwise runs the suites that drive the functions in a subprocess (in parallel)
+and reads what that recorded.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -28,17 +29,9 @@ from policy_sentry.querying.actions import get_action_data
 from linkpilot_local.cfn import load_template
 
 from . import iam_recorder
+from .iam_recorder import SUITE
 from .support import FUNCTIONS, ROOT, as_list, function_statements, granted_actions
 
-# The suites whose tests drive the functions against the local AWS.
-SUITE = (
-    "tests/integration/controller",
-    "tests/integration/provider",
-    "tests/e2e",
-    "tests/reliability/test_delivery_faults.py",
-    "tests/reliability/test_grant_coverage.py",
-    "tests/reliability/test_malformed_corpus.py",
-)
 EXCEPTIONS = yaml.safe_load((Path(__file__).with_name("iam_exceptions.yaml")).read_text())
 DESTRUCTIVE = re.compile(r"^(Delete|Disassociate|Reject|Remove|Terminate|Detach|Revoke|Disable)")
 MANAGED_TAG_CONDITION = "aws:ResourceTag/linkpilot:managed"
@@ -49,36 +42,35 @@ def _statements(function: str) -> list[dict[str, Any]]:
     return function_statements(load_template(template), logical_id)
 
 
-def _session_ran_suite(config: pytest.Config) -> bool:
-    """Whether this session ran every test of SUITE (then its records are complete)."""
-    opt = config.option
-    if opt.keyword or opt.markexpr or getattr(opt, "lf", False) or getattr(opt, "deselect", None):
-        return False
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return False  # each worker saw only part of the suite
-    args = [Path(a.split("::")[0]).resolve() for a in config.args] or [Path(config.rootpath).resolve()]
-    if any("::" in a for a in config.args):
-        return False
-    return all(any(ROOT / s == a or a in (ROOT / s).parents for a in args) for s in SUITE)
-
-
 @pytest.fixture(scope="module")
 def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
-    if _session_ran_suite(request.config):
+    given = os.environ.get(iam_recorder.CALLS_DIR_ENV)
+    if given:
+        try:
+            calls = iam_recorder.read_record_dir(Path(given))
+        except ValueError as err:
+            pytest.fail(f"{iam_recorder.CALLS_DIR_ENV}={given}: {err}")
+    elif iam_recorder.session_covers_suite(request.config) and not _distributed(request.config):
         calls = iam_recorder.snapshot()
     else:
-        out = tmp_path_factory.mktemp("iam") / "calls.json"
-        env = {**os.environ, "LINKPILOT_IAM_RECORD": str(out)}
+        out = tmp_path_factory.mktemp("iam")
+        env = {**os.environ, iam_recorder.RECORD_DIR_ENV: str(out)}
         env.pop("PYTEST_CURRENT_TEST", None)
+        env.pop("PYTEST_XDIST_WORKER", None)
         subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *SUITE],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "-n", "auto", *SUITE],
             cwd=ROOT,
             env=env,
             check=True,
             capture_output=True,
         )
-        calls = json.loads(out.read_text())
+        calls = iam_recorder.read_record_dir(out)
     return {function: set(calls.get(function, {})) for function in FUNCTIONS}
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """Whether tests of this session run in xdist workers (each saw only part of the suite)."""
+    return bool(os.environ.get("PYTEST_XDIST_WORKER")) or getattr(config.option, "dist", "no") != "no"
 
 
 @pytest.mark.after_all_calls_recorded

@@ -6,7 +6,7 @@ from linkpilot_cli import main as cli
 def test_no_command_prints_help_and_fails(capsys):
     assert cli.main([]) == 2
     out = capsys.readouterr().out
-    for name in cli.COMMANDS:
+    for name in cli.commands():
         assert name in out
 
 
@@ -54,7 +54,7 @@ from importlib.metadata import version  # noqa: E402
 
 from linkpilot_cli.output import Output, Table  # noqa: E402
 
-AWS_COMMANDS = [name for name, spec in cli.COMMANDS.items() if spec.aws]
+AWS_COMMANDS = [name for name, spec in cli.commands().items() if spec.aws]
 
 
 def _one_line(err: str) -> str:
@@ -74,7 +74,7 @@ def test_top_level_help_is_written_for_people(capsys):
     out = capsys.readouterr().out
     assert "thin dispatcher" not in out and "``" not in out  # not the module docstring
     assert out.startswith("usage: linkpilot") and "PrivateLink resource endpoints" in out
-    for name, spec in cli.COMMANDS.items():
+    for name, spec in cli.commands().items():
         assert f"  {name}" in out and spec.summary in out
     for code in ("0", "1", "2", "3", "130"):
         assert f"\n  {code} " in out.split("exit status:")[1]
@@ -82,7 +82,7 @@ def test_top_level_help_is_written_for_people(capsys):
 
 def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
     found = [("linkpilot", cli.top_parser())]
-    todo = [(f"linkpilot {name}", cli.command_parser(name)) for name in cli.COMMANDS]
+    todo = [(f"linkpilot {name}", cli.command_parser(name)) for name in cli.commands()]
     while todo:
         name, parser = todo.pop()
         found.append((name, parser))
@@ -105,7 +105,7 @@ def test_every_option_of_every_command_has_help_text():
     assert len(_parsers()) >= 8  # top level, six commands, and `stackset deploy` (and `local serve`)
 
 
-@pytest.mark.parametrize("name", sorted(cli.COMMANDS))
+@pytest.mark.parametrize("name", sorted(cli.commands()))
 def test_every_command_help_states_its_exit_codes(name):
     for label, parser in _parsers():
         if label == f"linkpilot {name}" or label.startswith(f"linkpilot {name} "):
@@ -122,7 +122,7 @@ def test_stackset_deploy_has_a_description():
 
 
 def test_aws_commands_take_region_and_profile_and_the_others_do_not():
-    for name, spec in cli.COMMANDS.items():
+    for name, spec in cli.commands().items():
         options = {o for a in cli.command_parser(name)._actions for o in a.option_strings}
         assert ({"--region", "--profile"} <= options) == spec.aws, name
         assert "--debug" in options and "--quiet" in options and "--no-color" in options
