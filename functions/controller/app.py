@@ -3,7 +3,8 @@
 Thin by design; the work is in ``linkpilot.consumer.controller`` (tested without Lambda), the wiring in
 ``linkpilot.consumer.wiring``. Triggers: EventBridge rule on RAM's state changes (a hint), the reconcile
 schedule, a change of the policy parameter, or ``{"linkpilot": "reconcile"}``; and the stack's
-``ManagedEndpointsCleanup`` custom resource (uninstall: ``linkpilot.consumer.uninstall``).
+``ManagedEndpointsCleanup`` custom resource (uninstall: ``linkpilot.consumer.uninstall``), answered only
+for this stack's own resource: any other payload that looks like a custom resource request is ignored.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ FUNCTION = ControllerFunction(ControllerSettings.from_env(), boto3.Session, para
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_custom_resource_event(event):
         result = FUNCTION.custom_resource(event)
-        logger.info("custom resource answered", extra={"result": result})
+        if result.get("status") == "ignored":
+            # not this stack's cleanup resource: nothing read, written or sent (fields bounded and escaped)
+            logger.warning("custom resource request ignored", extra={"ignored": result})
+        else:
+            logger.info("custom resource answered", extra={"result": result})
         return result
     return handle_event(
         event,

@@ -200,3 +200,20 @@ def test_sam_generated_schedule_names_do_not_depend_on_the_stack_name() -> None:
                     assert all(
                         len(v) <= limit for v in resolve(spec["Properties"]["Name"], load_template(path))
                     )
+
+
+def test_the_policy_parameter_name_fits_ssm_and_stays_out_of_the_directory() -> None:
+    """Issue 22.2: the trust policy is ``/linkpilot/stacks/<stack>/policy``. SSM (PutParameter ``Name``,
+    botocore model): a-zA-Z0-9_.- between slashes, at most 15 levels, and at most 1011 characters counting
+    the ARN before the name. A stack name has no slash (CreateStack: alphanumerics and hyphens), so the
+    name is in /linkpilot/stacks/ and never in the endpoint directory (/linkpilot/endpoints/), whatever
+    the stack is called."""
+    template = load_template(TEMPLATES["consumer"])
+    (name,) = resolve(template["Resources"]["PolicyParameter"]["Properties"]["Name"], template)
+    arn_before_name = (
+        f"arn:{PSEUDO['AWS::Partition']}:ssm:{PSEUDO['AWS::Region']}:{PSEUDO['AWS::AccountId']}:parameter"
+    )
+    assert name == f"/linkpilot/stacks/{LONGEST_STACK_NAME}/policy"
+    assert len(arn_before_name + name) <= 1011
+    assert re.fullmatch(r"(/[A-Za-z0-9_.-]+){1,15}", name)
+    assert not name.startswith(("/linkpilot/endpoints/", "/linkpilot/consumer/", "/linkpilot/provider/"))

@@ -1,18 +1,20 @@
 """Uninstall against the local AWS: ``linkpilot cleanup [--dry-run]`` and the stack's custom resource
-(answered over loopback HTTP, as CloudFormation's pre-signed ResponseURL would be)."""
+(its answer, a PUT to CloudFormation's presigned ResponseURL, recorded instead of sent), and forged
+custom resource requests, which change nothing."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import ClassVar
+import urllib.request
 
 import pytest
 from controller_world import Consumer, Provider
 
 from linkpilot.consumer.reconcile import reconcile
-from linkpilot.consumer.wiring import ControllerFunction
+from linkpilot.consumer.wiring import ControllerFunction, ControllerSettings
 from linkpilot_cli import main as cli
 
 pytestmark = pytest.mark.integration
@@ -31,11 +33,11 @@ def world(local_aws):
         ResourceConfigurationArn=provider.configurations[0],
         ClientToken="a-person",
     )["VpcEndpoint"]["VpcEndpointId"]
-    return local_aws, consumer, theirs
+    return local_aws, consumer, theirs, provider
 
 
 def test_cleanup_lists_with_dry_run_then_removes_only_managed_endpoints(world, monkeypatch, capsys):
-    aws, consumer, theirs = world
+    aws, consumer, theirs, _provider = world
     consumer.use_credentials(monkeypatch)
     assert cli.main(["cleanup", "--dry-run"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -49,43 +51,75 @@ def test_cleanup_lists_with_dry_run_then_removes_only_managed_endpoints(world, m
     assert [e["VpcEndpointId"] for e in consumer.endpoints()] == [theirs]
 
 
-class _Capture(BaseHTTPRequestHandler):
-    bodies: ClassVar[list[dict]] = []
+class PutRecorder:
+    """Stands in for ``urlopen`` (the custom resource's answer is a PUT to its ResponseURL): records each
+    request instead of sending it anywhere."""
 
-    def do_PUT(self) -> None:
-        length = int(self.headers["Content-Length"])
-        type(self).bodies.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict]] = []
 
-    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
-        pass
+    def __call__(self, request, timeout=None):  # type: ignore[no-untyped-def]
+        self.requests.append((request.get_method(), request.full_url, json.loads(request.data)))
+        return contextlib.nullcontext(io.BytesIO(b""))
+
+
+@pytest.fixture
+def puts(monkeypatch) -> PutRecorder:
+    recorder = PutRecorder()
+    monkeypatch.setattr(urllib.request, "urlopen", recorder)
+    return recorder
+
+
+def stack_id(consumer) -> str:  # type: ignore[no-untyped-def]
+    return (
+        f"arn:aws:cloudformation:us-east-1:{consumer.account}:stack/lp/6c5e2f30-1a2b-11f0-9d3e-0a1b2c3d4e5f"
+    )
+
+
+def response_url(consumer) -> str:  # type: ignore[no-untyped-def]
+    return (
+        "https://cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com/"
+        f"arn%3Aaws%3Acloudformation%3Aus-east-1%3A{consumer.account}%3Astack/lp/6c5e2f30%7C"
+        "ManagedEndpointsCleanup%7Creq-1?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0123abcd"
+    )
+
+
+def cleanup_function(consumer) -> ControllerFunction:  # type: ignore[no-untyped-def]
+    """The function as deployed: its settings from its environment, with its own stack's id."""
+    env = {
+        ControllerSettings.env_name(f.name): str(getattr(consumer.settings, f.name))
+        for f in dataclasses.fields(consumer.settings)
+        if getattr(consumer.settings, f.name) is not None
+    }
+    settings = ControllerSettings.from_env({**env, "LINKPILOT_STACK_ID": stack_id(consumer)})
+    function = ControllerFunction(settings, lambda: consumer.session, lambda *a, **k: "")
+    function._controller = consumer.controller()
+    return function
+
+
+def delete_request(consumer, delete: str = "true", **changes) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "RequestType": "Delete",
+        "ResponseURL": response_url(consumer),
+        "StackId": stack_id(consumer),
+        "RequestId": "req-1",
+        "LogicalResourceId": "ManagedEndpointsCleanup",
+        "PhysicalResourceId": "ManagedEndpointsCleanup-linkpilot",
+        "ResourceType": "Custom::LinkpilotManagedEndpoints",
+        "ResourceProperties": {"ServiceToken": "arn", "DeleteManagedEndpoints": delete},
+        **changes,
+    }
 
 
 @pytest.mark.parametrize("delete", ["true", "false"])
-def test_stack_delete_custom_resource_removes_managed_endpoints_only_when_asked(world, delete):
-    aws, consumer, theirs = world
-    server = HTTPServer(("127.0.0.1", 0), _Capture)
-    _Capture.bodies = []
-    thread = threading.Thread(target=server.handle_request, daemon=True)
-    thread.start()
-    function = ControllerFunction(consumer.settings, lambda: consumer.session, lambda *a, **k: "")
-    function._controller = consumer.controller()
-    result = function.custom_resource(
-        {
-            "RequestType": "Delete",
-            "ResponseURL": f"http://127.0.0.1:{server.server_port}/cfn-response",
-            "StackId": f"arn:aws:cloudformation:us-east-1:{consumer.account}:stack/lp/1",
-            "RequestId": "req-1",
-            "LogicalResourceId": "ManagedEndpointsCleanup",
-            "PhysicalResourceId": "ManagedEndpointsCleanup-linkpilot",
-            "ResourceType": "Custom::LinkpilotManagedEndpoints",
-            "ResourceProperties": {"ServiceToken": "arn", "DeleteManagedEndpoints": delete},
-        }
-    )
-    thread.join(timeout=10)
-    server.server_close()
-    assert [b["Status"] for b in _Capture.bodies] == ["SUCCESS"] and result["Status"] == "SUCCESS"
+def test_stack_delete_custom_resource_removes_managed_endpoints_only_when_asked(world, puts, delete):
+    aws, consumer, theirs, _provider = world
+    result = cleanup_function(consumer).custom_resource(delete_request(consumer, delete))
+    # the one answer: a PUT of the response body to the request's presigned URL
+    assert [(method, url, body["Status"]) for method, url, body in puts.requests] == [
+        ("PUT", response_url(consumer), "SUCCESS")
+    ]
+    assert result["Status"] == "SUCCESS"
     aws.clock.advance(seconds=5)
     left = sorted(e["VpcEndpointId"] for e in consumer.endpoints())
     if delete == "true":
@@ -99,3 +133,36 @@ def test_stack_delete_custom_resource_removes_managed_endpoints_only_when_asked(
             reconcile(consumer.policy([consumer.account]), ctl)
     else:
         assert len(left) == 3
+
+
+FORGED = {
+    "another account's stack": lambda c: {"StackId": stack_id(c).replace(c.account, "333333333333")},
+    "another stack of the account": lambda c: {"StackId": stack_id(c).replace("/lp/", "/other/")},
+    "another logical id": lambda c: {"LogicalResourceId": "Anything"},
+    "another resource type": lambda c: {"ResourceType": "Custom::Anything"},
+    "an answer over http": lambda c: {"ResponseURL": response_url(c).replace("https:", "http:")},
+    "an answer to another host": lambda c: {"ResponseURL": "https://127.0.0.1:8443/collect"},
+    "an answer to another Region": lambda c: {
+        "ResponseURL": "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x"
+    },
+}
+
+
+@pytest.mark.parametrize("forge", FORGED.values(), ids=FORGED.keys())
+def test_a_forged_delete_request_reads_writes_and_sends_nothing(world, puts, forge):
+    """Issue 22.1: a Delete request that is not this stack's cleanup resource's (anyone allowed to invoke
+    the function can send one) deletes no endpoint, takes no lease, makes no AWS call and sends no answer."""
+    aws, consumer, _theirs, provider = world
+    function = cleanup_function(consumer)
+    managed = sorted(e["VpcEndpointId"] for e in consumer.endpoints(managed_only=True))
+    calls_before = len(aws.call_log)
+    result = function.custom_resource(delete_request(consumer, **forge(consumer)))
+    assert puts.requests == []
+    assert aws.call_log[calls_before:] == []
+    assert result["status"] == "ignored" and result["reason"]
+    aws.clock.advance(seconds=5)
+    assert sorted(e["VpcEndpointId"] for e in consumer.endpoints(managed_only=True)) == managed
+    # no lease held: the next reconcile runs at once and changes nothing
+    ctl = consumer.controller()
+    ctl.lease_timing = type(ctl.lease_timing)(wait_s=0)
+    assert reconcile(consumer.policy([provider.account]), ctl).results == ()

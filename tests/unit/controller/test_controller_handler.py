@@ -21,7 +21,7 @@ from linkpilot_cli import main as cli
 
 ROOT = Path(__file__).parents[3]
 EVENTS = ROOT / "events"
-PARAM = "/linkpilot/policy"
+PARAM = "/linkpilot/stacks/linkpilot-consumer/policy"
 
 
 def load(name: str) -> dict:

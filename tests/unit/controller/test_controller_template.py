@@ -12,6 +12,7 @@ import pytest
 from policy_sentry.querying.actions import get_action_data
 
 from linkpilot.consumer.policy import parse_policy
+from linkpilot.consumer.uninstall import CLEANUP_LOGICAL_ID, CLEANUP_RESOURCE_TYPE
 from linkpilot_local.cfn import load_template
 
 ROOT = Path(__file__).parents[3]
@@ -146,14 +147,19 @@ def test_creates_hold_the_managed_tag_and_the_private_dns_preference(template):
         }
     }
     preference = {"ec2:VpcePrivateDnsPreference": {"Ref": "EndpointPrivateDnsPreference"}}
+    # no service name: Resource and ServiceNetwork endpoints only, never an Interface/Gateway endpoint of any
+    # account's service (issue 22.6; UNVERIFIED that the key is absent for a Resource endpoint)
+    no_service = {"Null": {"ec2:VpceServiceName": "true"}}
     assert on["Condition"] == {
         "StringEquals": {"aws:RequestTag/linkpilot:managed": "true", **preference},
         **domains,
+        **no_service,
     }
     assert off["Condition"] == {
         "StringEquals": {"aws:RequestTag/linkpilot:managed": "true"},
         "StringEqualsIfExists": preference,
         **domains,
+        **no_service,
     }
     allowed = template["Parameters"]["EndpointPrivateDnsPreference"]["AllowedValues"]
     assert "ALL_DOMAINS" not in allowed and template["Parameters"]["EndpointPrivateDnsPreference"][
@@ -345,6 +351,44 @@ def test_stack_delete_removes_managed_endpoints_only_when_asked(template):
         "StateTable": {"Ref": "StateTable"},  # deleted before the table that holds the lease it keeps
     }
     assert template["Parameters"]["DeleteEndpointsOnStackDelete"]["Default"] == "false"
+
+
+def test_the_function_knows_its_stack_and_the_cleanup_resource_it_answers(template):
+    """Issue 22.1: the controller answers only its own stack's cleanup resource, as declared here."""
+    env = template["Resources"]["ControllerFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["LINKPILOT_STACK_ID"] == {"Ref": "AWS::StackId"}
+    customs = {k: r["Type"] for k, r in template["Resources"].items() if r["Type"].startswith("Custom::")}
+    assert customs == {CLEANUP_LOGICAL_ID: CLEANUP_RESOURCE_TYPE}
+
+
+def test_only_the_stacks_rules_schedule_and_cloudformation_can_be_granted_invoke(template):
+    """Issue 22.1: no resource policy of the template lets anyone else invoke a function. The controller's
+    only events are EventBridge rules and a schedule (SAM gives each a Lambda permission for
+    events.amazonaws.com with SourceArn = that rule); no function URL, no other event source, no explicit
+    permission; the only IAM grant of lambda:InvokeFunction is the probe scheduler role's, on the probe."""
+    resources = template["Resources"]
+    controller = resources["ControllerFunction"]["Properties"]
+    assert {e["Type"] for e in controller["Events"].values()} == {"EventBridgeRule", "Schedule"}
+    for name, fn in resources.items():
+        if fn["Type"] == "AWS::Serverless::Function":
+            assert "FunctionUrlConfig" not in fn["Properties"], name
+            assert "AutoPublishAlias" not in fn["Properties"], name
+    assert "Events" not in resources["ProbeFunction"]["Properties"]  # invoked by its schedules' role only
+    assert not [
+        k for k, r in resources.items() if r["Type"] in {"AWS::Lambda::Permission", "AWS::Lambda::Url"}
+    ]
+    grants = []
+    for name, resource in resources.items():
+        for policy in resource.get("Properties", {}).get("Policies", []) or []:
+            document = policy.get("PolicyDocument", policy) if isinstance(policy, dict) else {}
+            for statement in document.get("Statement", []):
+                branches = statement["Fn::If"][1:] if "Fn::If" in statement else [statement]
+                for st in branches:
+                    if isinstance(st, dict) and "lambda:" in str(st.get("Action", "")):
+                        grants.append((name, st["Action"], st["Resource"]))
+    assert grants == [
+        ("ProbeSchedulerRole", "lambda:InvokeFunction", {"Fn::GetAtt": ["ProbeFunction", "Arn"]})
+    ]
 
 
 def test_service_network_endpoints_are_deleted_by_their_tag_and_need_a_grant_only_with_networks(template):

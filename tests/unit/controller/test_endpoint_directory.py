@@ -112,6 +112,56 @@ def test_a_removed_association_is_deleted_and_announced_gone() -> None:
     ]
 
 
+def test_only_what_the_directory_wrote_is_deleted() -> None:
+    """Issue 22.2: pruning never touches a parameter the directory did not write, whatever its name."""
+    stale = record()
+    policy = json.dumps({"trusted_accounts": [TRUSTED], "endpoint": {"vpc_id": VPC}})
+    legacy = json.loads(record(endpoint_id="vpce-0legacy000000001", association_id="vpce-rsc-asc-2").value())
+    del legacy["service_network_arn"]  # written before that key existed: still the directory's
+    rowless = record(endpoint_id="vpce-0rowless00000001", association_id="")
+    unnamed = record(endpoint_id="vpce-0unnamed00000001", association_id="", associated_resource_arn="")
+    legacy_name = f"{PREFIX}/vpce-0legacy000000001/vpce-rsc-asc-2"
+    published = {
+        stale.parameter: stale.value(),
+        legacy_name: json.dumps(legacy, sort_keys=True),
+        rowless.parameter: rowless.value(),
+        unnamed.parameter: unnamed.value(),
+        # not the directory's:
+        f"{PREFIX}/policy": policy,  # a stack named "endpoints" under the old naming
+        f"{PREFIX}/vpce-0aaaaaaaaaaaaaaaa/readme": json.dumps({"owner": "team-db"}),
+        f"{PREFIX}/vpce-0aaaaaaaaaaaaaaaa/x/y": stale.value(),  # three segments
+        # a record's value under a name its ids do not give
+        f"{PREFIX}/vpce-0other00000000001/vpce-rsc-asc-0a810ca6ac8866bf9": stale.value(),
+        f"{PREFIX}/vpce-019b90d6f16d4f958/vpce-rsc-asc-other": stale.value(),
+        f"{PREFIX}/vpce-019b90d6f16d4f958/extra": json.dumps({**json.loads(stale.value()), "extra": "x"}),
+        f"{PREFIX}/vpce-019b90d6f16d4f958/number": json.dumps({**json.loads(stale.value()), "state": 1}),
+        "/linkpilot/stacks/endpoints/policy": policy,  # outside the prefix
+        "/linkpilot/endpointsX/other": stale.value(),
+    }
+    plan = plan_directory([], published)
+    assert plan.deletes == tuple(sorted([stale.parameter, legacy_name, rowless.parameter, unnamed.parameter]))
+    assert unnamed.parameter.endswith("/endpoint") and rowless.parameter.endswith("/rcfg-07129f3acded87625")
+    assert {e.parameter for e in plan.events} == set(plan.deletes)
+    assert set(plan.left_alone) == {n for n in published if n.startswith(PREFIX + "/")} - set(plan.deletes)
+
+
+def test_the_ssm_adapter_refuses_names_outside_the_directory(
+    ssm: tuple[SsmEndpointDirectory, Stubber],
+) -> None:
+    adapter, _stub = ssm  # no response queued: any call would fail the test
+    for name in (
+        "/linkpilot/stacks/lp/policy",
+        PREFIX,
+        f"{PREFIX}X/a",
+        f"{PREFIX}/../stacks/p",
+        f"{PREFIX}//a",
+    ):
+        with pytest.raises(ValueError, match="outside the endpoint directory"):
+            adapter.delete(name)
+        with pytest.raises(ValueError, match="outside the endpoint directory"):
+            adapter.put(name, "{}")
+
+
 def test_group_children_get_one_parameter_each() -> None:
     a = record(association_id="vpce-rsc-asc-1", associated_resource_arn=CHILD, group_arn=CFG)
     b = record(association_id="vpce-rsc-asc-2", associated_resource_arn=CFG + "2", group_arn=CFG)

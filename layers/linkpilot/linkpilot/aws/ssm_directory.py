@@ -1,5 +1,5 @@
 """SSM Parameter Store: the endpoint directory, one String parameter per managed endpoint association under
-``/linkpilot/endpoints/`` (written and removed by the controller only).
+``/linkpilot/endpoints/`` (written and removed by the controller only; a name outside it is refused here).
 
 ``GetParametersByPath(Path, Recursive=True)`` reads what is published (all pages; SSM returns at most 10 a
 page). ``PutParameter(Overwrite=True)`` writes a new or changed value; ``DeleteParameter`` removes one, and
@@ -34,12 +34,19 @@ class SsmEndpointDirectory:
                 found[parameter["Name"]] = parameter.get("Value", "")
         return found
 
+    def _within(self, name: str) -> str:
+        """A write or delete outside the directory's own path is a bug: refused before any call."""
+        if not name.startswith(self._prefix + "/") or "/.." in name or "//" in name:
+            raise ValueError(f"{name!r} is outside the endpoint directory {self._prefix}/")
+        return name
+
     def put(self, name: str, value: str) -> None:
         self._ssm.put_parameter(
-            Name=name, Value=value, Type="String", Overwrite=True, Description=DESCRIPTION
+            Name=self._within(name), Value=value, Type="String", Overwrite=True, Description=DESCRIPTION
         )
 
     def delete(self, name: str) -> None:
+        self._within(name)
         try:
             self._ssm.delete_parameter(Name=name)
         except ClientError as exc:

@@ -12,6 +12,10 @@ parameter, so the plan needs no memory of its own: a run that failed half-way is
 States: ``available`` (endpoint Available and the association accessible), ``degraded`` (the endpoint exists
 but is not Available, or the association is not accessible), ``gone`` (the parameter is deleted). Pending
 endpoints are not published: an application should not find a name that does not answer yet.
+
+Names, ARNs and DNS names come from the provider's configuration as AWS reports them: each is bounded
+(``linkpilot.foreign.DIRECTORY_FIELDS``) so a value stays within an SSM Standard parameter's 4 KB, and the
+event that carries it far within an EventBridge entry's 256 KB.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from linkpilot.consumer.models import Endpoint, is_service_network_arn
 from linkpilot.consumer.report import DirectoryRefresh
 from linkpilot.errors import AwsError
+from linkpilot.foreign import DIRECTORY_FIELDS, DIRECTORY_OTHER, bound_fields, json_size
 
 if TYPE_CHECKING:
     from linkpilot.consumer.ports import Controller
@@ -38,6 +43,23 @@ GONE_STATES = frozenset({"deleting", "deleted"})
 DIRECTORY_MEMORY_KEY = "endpoint-directory"
 # SSM parameter names: letters, digits and . - _ between slashes (SSM API reference, PutParameter Name).
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+# The keys of a published value (AssociationRecord.value); service_network_arn came later, so a parameter
+# written before it lacks that one key and is still the controller's.
+_VALUE_KEYS = frozenset(
+    {
+        "endpoint_id",
+        "resource_configuration_arn",
+        "service_network_arn",
+        "association_id",
+        "associated_resource_arn",
+        "group_arn",
+        "dns_name",
+        "private_dns_name",
+        "accessibility",
+        "state",
+    }
+)
+_REQUIRED_VALUE_KEYS = _VALUE_KEYS - {"service_network_arn"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,8 @@ class AssociationRecord:
         return f"{PREFIX}/{self.key}"
 
     def value(self) -> str:
-        """The parameter's value: compact JSON, keys sorted, so an unchanged record gives the same text."""
+        """The parameter's value: compact JSON, keys sorted, so an unchanged record gives the same text;
+        each field bounded (as JSON text), so the value fits an SSM Standard parameter (4 KB)."""
         body = {
             "endpoint_id": self.endpoint_id,
             "resource_configuration_arn": self.configuration_arn,
@@ -94,6 +117,7 @@ class AssociationRecord:
             "accessibility": self.accessibility or "unknown",
             "state": self.state,
         }
+        body = bound_fields(body, DIRECTORY_FIELDS, DIRECTORY_OTHER, size=json_size)
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
@@ -127,6 +151,8 @@ class DirectoryPlan:
     puts: Mapping[str, str]
     deletes: tuple[str, ...]
     events: tuple[EndpointEvent, ...]
+    # parameters under the prefix that the controller did not write: never deleted, never announced
+    left_alone: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -141,6 +167,29 @@ def _published_body(value: str) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def written_by_directory(name: str, value: str) -> bool:
+    """Whether a published parameter is one the directory wrote, and so one it may delete: named
+    ``<prefix>/<endpoint>/<association>`` (two safe segments, as :attr:`AssociationRecord.parameter` builds
+    them), with a value of a record's keys whose ids give that very name. Anything else under the prefix (a
+    person's parameter, a stack's, a value edited by hand) is left alone."""
+    segments = name[len(PREFIX) + 1 :].split("/") if name.startswith(PREFIX + "/") else []
+    body = _published_body(value)
+    shaped = (
+        len(segments) == 2  # <endpoint>/<association>
+        and all(segments)
+        and not any(_UNSAFE.search(part) for part in segments)
+        and _REQUIRED_VALUE_KEYS <= body.keys() <= _VALUE_KEYS
+        and all(isinstance(v, str) for v in body.values())
+    )
+    if not shaped or _UNSAFE.sub("-", body["endpoint_id"]) != segments[0]:
+        return False
+    tail = segments[1]
+    if body["association_id"]:
+        return bool(_UNSAFE.sub("-", body["association_id"]) == tail)
+    # no association row: the record was named after the resource it serves, or "endpoint"
+    return tail in {"endpoint", _UNSAFE.sub("-", body["associated_resource_arn"].rsplit("/", 1)[-1])}
+
+
 def directory_digest(records: Iterable[AssociationRecord]) -> str:
     """A content hash of what the directory should hold: equal digests, equal parameters."""
     lines = sorted(
@@ -153,8 +202,9 @@ def plan_directory(records: Iterable[AssociationRecord], published: Mapping[str,
     """Parameters to write and delete, and the events to send, so the directory equals ``records``.
 
     Records of pending endpoints are skipped (not yet published, nothing to announce); a published
-    parameter for one is kept as is. Parameters under the prefix that no record names are deleted (the
-    directory is the controller's own: ``/linkpilot/endpoints/`` is written by nothing else).
+    parameter for one is kept as is. Parameters under the prefix that no record names are deleted if the
+    directory wrote them (:func:`written_by_directory`); anything else there, or outside the prefix, is
+    never deleted or announced, whatever its name.
     """
     puts: dict[str, str] = {}
     events: list[EndpointEvent] = []
@@ -173,11 +223,13 @@ def plan_directory(records: Iterable[AssociationRecord], published: Mapping[str,
         previous = str(_published_body(before).get("state", "")) if before is not None else ""
         if previous != record.state:
             events.append(EndpointEvent(name, record.state, previous, _published_body(value)))
-    deletes = tuple(sorted(n for n in published if n.startswith(PREFIX + "/") and n not in keep))
+    unexplained = sorted(n for n in published if n.startswith(PREFIX + "/") and n not in keep)
+    deletes = tuple(n for n in unexplained if written_by_directory(n, published[n]))
     for name in deletes:
         body = _published_body(published[name])
         events.append(EndpointEvent(name, "gone", str(body.get("state", "")), body))
-    return DirectoryPlan(puts=puts, deletes=deletes, events=tuple(events))
+    left_alone = tuple(n for n in unexplained if n not in deletes)
+    return DirectoryPlan(puts=puts, deletes=deletes, events=tuple(events), left_alone=left_alone)
 
 
 def records_from_endpoints(

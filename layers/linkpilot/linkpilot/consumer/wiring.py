@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
+from linkpilot.consumer.uninstall import STACK_ID_PATTERN
 from linkpilot.lease import LeaseTiming
 from linkpilot.settings import EnvSettings, SettingsError, setting
 
@@ -52,6 +53,9 @@ class ControllerSettings(EnvSettings):
     # condition admits: trust is the policy's trusted_accounts within these. Unset: no ceiling (the CLI,
     # where the caller's own IAM decides).
     trusted_accounts: str | None = setting(None, pattern=r"none|\d{12}(,\d{12})*")
+    # the function's own stack (template: !Ref AWS::StackId): the only stack whose cleanup custom resource
+    # it answers. Unset (the CLI): no custom resource request is answered.
+    stack_id: str | None = setting(None, pattern=STACK_ID_PATTERN)
 
     @property
     def trust_ceiling(self) -> frozenset[str] | None:
@@ -120,6 +124,7 @@ def build_controller(
         memory=memory or ControllerMemory(),
         lease=state,
         marks=state,
+        shared_clock=state.clock if state is not None else None,
         lease_timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
         max_workers=settings.max_workers,
         probe_input_max_chars=settings.probe_input_max_chars,
@@ -171,9 +176,22 @@ class ControllerFunction:
         return str(value)
 
     def custom_resource(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """The stack's ``ManagedEndpointsCleanup`` custom resource (uninstall): answer CloudFormation."""
+        """The stack's ``ManagedEndpointsCleanup`` custom resource (uninstall): answer CloudFormation.
+
+        A request that is not this stack's own cleanup resource's (:func:`custom_resource_refusal`) is
+        ignored before anything is built, read, written or sent: ``{"status": "ignored", ...}`` with the
+        reason and the request's identifying fields, bounded and escaped, for the log."""
+        from linkpilot.consumer.uninstall import (
+            cleanup_under_lease,
+            custom_resource_refusal,
+            custom_resource_reply,
+            describe_request,
+        )
+
+        refusal = custom_resource_refusal(event, self.settings.stack_id)
+        if refusal is not None:
+            return {"status": "ignored", "reason": refusal, "request": describe_request(event)}
         from linkpilot.aws.cfn_response import send_response
-        from linkpilot.consumer.uninstall import cleanup_under_lease, custom_resource_reply
 
         ctl = self.controller()
         body, report = custom_resource_reply(
@@ -183,7 +201,7 @@ class ControllerFunction:
                 ctl.lease,
                 dry_run=False,
                 hold=True,
-                clock=ctl.clock,
+                shared=ctl.shared_time,
                 sleep=ctl.sleep,
                 associations=ctl.associations,
             ),
