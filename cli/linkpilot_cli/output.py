@@ -7,6 +7,12 @@
   rows, no header, for ``cut``/``awk``). Without it: ``table`` when stdout is a terminal, ``json`` otherwise.
 - Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org) or with ``--no-color``.
 - Every diagnostic is one line that starts with ``linkpilot <command>:``.
+- Text from other accounts (share names, ARNs, reasons that quote them, AWS error messages) cannot drive the
+  terminal or forge a row: every cell of ``table`` and ``text`` output, every summary line and every
+  diagnostic goes through ``linkpilot.foreign.escape`` (control, format and separator characters as visible
+  backslash escapes), here and nowhere else, so every command is covered. A ``table`` cell is also cut at
+  ``TABLE_CELL_CHARS`` with the truncation marker (length and SHA-256 of the whole value). ``json`` output
+  keeps every value exact (``json.dumps`` escapes control characters).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TextIO
+
+from linkpilot.foreign import TABLE_CELL_CHARS, bound, escape
 
 FORMATS: Final = ("table", "json", "text")
 
@@ -111,11 +119,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def shown(value: Any, *, limit: int | None = None) -> str:
+    """A cell as a terminal may show it: escaped (``linkpilot.foreign.escape``), and for a table cut at
+    ``limit`` characters with the truncation marker (the hash is of the whole value, as JSON gives it)."""
+    text = _cell(value)
+    return escape(bound(text, limit, size=len) if limit is not None else text)
+
+
 def render_table(table: Table, *, colour: bool = False) -> list[str]:
-    lines = [paint(f"{table.title}: {len(table.rows)}", "bold", colour)]
+    lines = [paint(f"{escape(table.title)}: {len(table.rows)}", "bold", colour)]
     if not table.rows:
         return [*lines, "  (none)"]
-    cells = [[_cell(c) for c in row] for row in table.rows]
+    cells = [[shown(c, limit=TABLE_CELL_CHARS) for c in row] for row in table.rows]
     widths = [max(len(r[i]) for r in [list(table.columns), *cells]) for i in range(len(table.columns))]
 
     def line(row: Sequence[str], *, header: bool = False) -> str:
@@ -130,7 +145,8 @@ def render_table(table: Table, *, colour: bool = False) -> list[str]:
 
 
 def render_text(table: Table) -> list[str]:
-    return ["\t".join([table.kind, *(_cell(c).replace("\t", " ") for c in row)]) for row in table.rows]
+    """One line per row: a tab or newline in a cell is escaped, so it can add neither a column nor a row."""
+    return ["\t".join([table.kind, *(shown(c) for c in row)]) for row in table.rows]
 
 
 class Output:
@@ -160,8 +176,11 @@ class Output:
         self.err_colour = colour_allowed(self.stderr, env, disabled=no_colour)
 
     # -------------------------------------------------------------------------------- data (stdout)
-    def document(self, data: Mapping[str, Any], tables: Sequence[Table], *, summary: str = "") -> None:
-        """One result: the whole ``data`` as JSON, or its ``tables`` for people and scripts."""
+    def document(
+        self, data: Mapping[str, Any], tables: Sequence[Table], *, summary: str | Sequence[str] = ""
+    ) -> None:
+        """One result: the whole ``data`` as JSON, or its ``tables`` for people and scripts; ``summary``
+        (``table`` only) is one line or a sequence of lines, each escaped."""
         if self.format == "json":
             self._write(json.dumps(data, indent=2, default=str))
             return
@@ -174,7 +193,9 @@ class Output:
                     lines.append("")
                 lines.extend(render_table(table, colour=self.colour))
         if summary and self.format == "table":
-            lines.extend(["", summary])
+            lines.extend(
+                ["", *(escape(line) for line in ([summary] if isinstance(summary, str) else summary))]
+            )
         if lines:
             self._write("\n".join(lines))
 
@@ -211,18 +232,18 @@ class Output:
     def progress(self, message: str) -> None:
         """What a long step is doing; ``--quiet`` silences it."""
         if not self.quiet:
-            self.stderr.write(paint(f"… {message}", "dim", self.err_colour) + "\n")
+            self.stderr.write(paint(f"… {escape(message)}", "dim", self.err_colour) + "\n")
             self.stderr.flush()
 
     def error(self, message: str) -> None:
         """The one line that explains a failure."""
         prefix = paint(f"linkpilot {self.command}:", "red", self.err_colour)
-        self.stderr.write(f"{prefix} {message}\n")
+        self.stderr.write(f"{prefix} {escape(message)}\n")
         self.stderr.flush()
 
     def warning(self, message: str) -> None:
         prefix = paint(f"linkpilot {self.command}:", "yellow", self.err_colour)
-        self.stderr.write(f"{prefix} warning: {message}\n")
+        self.stderr.write(f"{prefix} warning: {escape(message)}\n")
         self.stderr.flush()
 
 

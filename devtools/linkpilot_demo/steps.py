@@ -373,7 +373,7 @@ class DemoRun:
 
             report = zones.status_report(self)
             for line in render_table(report).splitlines():
-                s.note(line)
+                s.note(line, rendered=True)
             s.expect(
                 [e.probe for e in report.endpoints] == ["ok", "ok"], "status shows both endpoints probing ok"
             )
@@ -394,7 +394,7 @@ class DemoRun:
                 now=self.aws.clock.now(),
             )
             for line in render_table(view).splitlines():
-                s.note(line)
+                s.note(line, rendered=True)
             s.expect(
                 [(r.account, r.state) for r in view.rows] == [(CONSUMER, "connected")],
                 "the consumer is connected",

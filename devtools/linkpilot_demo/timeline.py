@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
+from linkpilot.foreign import escape
+
 
 class ExpectationFailed(AssertionError):
     pass
@@ -30,8 +32,10 @@ class Step:
             self.failures.append(what)
             raise ExpectationFailed(what)
 
-    def note(self, text: str) -> None:
-        self.details.append(text)
+    def note(self, text: str, *, rendered: bool = False) -> None:
+        """A line under the step. Escaped (``linkpilot.foreign.escape``: names, DNS names and replies come
+        from the provider's side); ``rendered``: a line of the CLI's renderer, which escaped it already."""
+        self.details.append(text if rendered else escape(text))
 
 
 class Timeline:
@@ -67,7 +71,7 @@ class Timeline:
             for d in step.details:
                 self.say(f"{'':21}{d}")
             for f in step.failures:
-                self.say(f"{'':21}expected: {f}")
+                self.say(f"{'':21}expected: {escape(f)}")
 
     @property
     def checks(self) -> int:

@@ -99,7 +99,7 @@ def zone_fails(run: DemoRun) -> None:
         s.expect(any("ALARM" in x and "Degraded" in x for x in subjects), f"notified: {subjects}")
         report = status_report(run)
         for line in _endpoint_lines(report):
-            s.note(line)
+            s.note(line, rendered=True)
         web = next(e for e in report.endpoints if e.endpoint_id == run.endpoint_id)
         s.expect(
             (web.probe, web.failed_addresses) == ("degraded", (f"{run.bad_zone} timeout",)),

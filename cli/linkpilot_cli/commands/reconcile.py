@@ -88,7 +88,8 @@ def _short(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if "/" in arn else arn
 
 
-def _summary(report: dict[str, Any]) -> str:
+def _summary(report: dict[str, Any]) -> list[str]:
+    """The lines under the tables; the renderer escapes each (an error can quote another account's text)."""
     probe = report.get("probe_targets", {})
     errors = report.get("errors", [])
     mode = "dry run" if report.get("dry_run") else "run"
@@ -98,7 +99,7 @@ def _summary(report: dict[str, Any]) -> str:
         f"({probe.get('targets', 0)} target(s), {probe.get('shards', 0)} shard(s))"
     ]
     lines.extend(f"  error: {e}" for e in errors)
-    return "\n".join(lines)
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,6 +3,10 @@
 One audit record per decision or action: who shared what, what was decided and why, what was done.
 Standing conditions (an invitation left pending, an orphaned endpoint, a refused resource) carry a
 ``dedupe`` key so a warm controller writes them once per memory TTL instead of on every run.
+
+Every field of a record, and every string of a notification, is bounded here (``linkpilot.foreign``): a
+share name or ARN another account chose can never make DynamoDB refuse the item, which would fail the whole
+batch and lose the run's other records with it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.models import ActionKind, Outcome, Verdict
+from linkpilot.foreign import AUDIT_FIELDS, MESSAGE_FIELD_BYTES, OTHER_BYTES, bound_fields, bound_tree
 
 if TYPE_CHECKING:
     from linkpilot.consumer.report import ReconcileReport
@@ -35,9 +40,7 @@ def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Re
     standing: set[str] = set()
 
     def add(pk: str, kind: str, dedupe: str = "", **fields: str) -> None:
-        if dedupe:
-            standing.add(dedupe)
-        records.append(
+        record = _bounded(
             {
                 "pk": pk,
                 "sk": f"{at.isoformat()}#{report.run_id}#{len(records):04d}",
@@ -50,6 +53,9 @@ def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Re
                 **fields,
             }
         )
+        if dedupe:
+            standing.add(str(record["dedupe"]))  # bounded as stored: the same condition, the same key
+        records.append(record)
 
     for d in report.plan.decisions:
         standing_condition = d.verdict in {Verdict.IGNORE, Verdict.EXPIRED}
@@ -124,19 +130,26 @@ def read_failure_record(
     run_id: str, trigger: str, at: datetime, *, error_code: str, detail: str, retention_days: int
 ) -> Record:
     """The audit item of a run that could not read AWS (so it decided and changed nothing)."""
-    return {
-        "pk": f"run#{run_id}",
-        "sk": f"{at.isoformat()}#{run_id}#0000",
-        "record": "error",
-        "run_id": run_id,
-        "trigger": trigger,
-        "at": at.isoformat(),
-        "expires_at": int((at + timedelta(days=retention_days)).timestamp()),
-        "dedupe": "",
-        "error_code": error_code,
-        "reason": "reading AWS failed: nothing decided or changed; the invocation is retried",
-        "detail": detail,
-    }
+    return _bounded(
+        {
+            "pk": f"run#{run_id}",
+            "sk": f"{at.isoformat()}#{run_id}#0000",
+            "record": "error",
+            "run_id": run_id,
+            "trigger": trigger,
+            "at": at.isoformat(),
+            "expires_at": int((at + timedelta(days=retention_days)).timestamp()),
+            "dedupe": "",
+            "error_code": error_code,
+            "reason": "reading AWS failed: nothing decided or changed; the invocation is retried",
+            "detail": detail,
+        }
+    )
+
+
+def _bounded(record: Record) -> Record:
+    """Each field within its limit (``linkpilot.foreign.AUDIT_FIELDS``): the item stays far below 400 KB."""
+    return bound_fields(record, AUDIT_FIELDS, OTHER_BYTES)
 
 
 def notification(report: ReconcileReport) -> tuple[str, list[str], dict[str, Any]] | None:
@@ -164,4 +177,4 @@ def notification(report: ReconcileReport) -> tuple[str, list[str], dict[str, Any
         "actions": notable_actions,
         "errors": summary["errors"],
     }
-    return subject, sorted(kinds), message
+    return subject, sorted(kinds), bound_tree(message, MESSAGE_FIELD_BYTES)

@@ -24,6 +24,7 @@ from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.consumer.record import record_read_failure
 from linkpilot.errors import AwsError
+from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
 from linkpilot.lease import LeaseBusy
 
 
@@ -144,7 +145,9 @@ def handle_event(
         raise
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    summary = report.to_json()
+    # each string bounded: a name another account chose must not make the log line exceed CloudWatch Logs'
+    # 256 KB event size (cut there, the line is no longer JSON) nor the invocation's result
+    summary = bound_tree(report.to_json(), MESSAGE_FIELD_BYTES)
     logger.info("reconcile finished", extra={"summary": summary})
     if report.retryable:
         raise ReconcileIncomplete("; ".join(summary["errors"]))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from linkpilot.foreign import AUDIT_FIELDS, MESSAGE_FIELD_BYTES, OTHER_BYTES, bound_fields, bound_tree
 from linkpilot.provider.connections import ProviderView, build_view
 from linkpilot.provider.plan import (
     ConsumerList,
@@ -107,8 +108,9 @@ def audit_record(entry: AuditEntry, at: datetime, retention_days: int) -> dict[s
 
     ``pk`` is the share ARN and ``sk`` the record time (ISO 8601, UTC) plus a random suffix, so one query
     reads a share's history in time order; ``expires_at`` (epoch seconds) is the table's TTL attribute.
+    Every field is bounded (``linkpilot.foreign.AUDIT_FIELDS``), as the consumer's are.
     """
-    return {
+    record: dict[str, str | int] = {
         "pk": entry.share_arn,
         "sk": f"{at.isoformat()}#{uuid.uuid4().hex[:8]}",
         "source": "provider-onboarding",
@@ -120,6 +122,7 @@ def audit_record(entry: AuditEntry, at: datetime, retention_days: int) -> dict[s
         "detail": json.dumps(dict(entry.detail), default=str),
         "expires_at": int((at + timedelta(days=retention_days)).timestamp()),
     }
+    return bound_fields(record, AUDIT_FIELDS, OTHER_BYTES)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,10 @@ class Outputs:
         self.audit.write([audit_record(entry, self.clock(), self.retention_days)])
 
     def notify(self, subject: str, message: Mapping[str, Any], *, error: bool = False) -> None:
-        self.notifier.publish(subject, ["error" if error else "change"], message)
+        # each string bounded (RAM's error messages quote what they refuse), as the controller's are
+        self.notifier.publish(
+            subject, ["error" if error else "change"], bound_tree(message, MESSAGE_FIELD_BYTES)
+        )
 
 
 def _reject(share_arn: str, event: str, error: str, problems: tuple[str, ...], *, out: Outputs) -> SyncReport:
