@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from . import moto_compat
 from .clock import Clock
 from .emulation import Emulation
 from .faults import Faults
@@ -75,10 +76,11 @@ class LocalAws:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> LocalAws:
+        """Start moto's mock with the emulation in front; raises ``UnsupportedMotoVersion`` (one line) on
+        a moto ``moto_compat`` was not checked against."""
         from moto import mock_aws
-        from moto.core.models import botocore_stubber
-        from moto.core.request import normalize_request
 
+        moto_compat.check_version()
         with _ACTIVE_LOCK:
             if _ACTIVE:
                 raise RuntimeError("a LocalAws is already active in this process")
@@ -89,25 +91,19 @@ class LocalAws:
             emu = Emulation(region=self.region, settle=self._settle)
             emu.datapath.start()
             self._emu = emu
-            moto_process = type(botocore_stubber).process_request
 
-            def process_request(request: Any) -> Any:
-                answer = emu.handle(normalize_request(request))
-                if answer is not None:
-                    return answer
-                return moto_process(botocore_stubber, request)
+            def answer(request: moto_compat.Request) -> Any:
+                return emu.handle(request)  # looked up per call: tests may patch Emulation.handle
 
             # moto's one interception point for every botocore client: answer first, else moto.
-            botocore_stubber.process_request = process_request  # type: ignore[method-assign]
+            moto_compat.intercept_botocore(answer)
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        from moto.core.models import botocore_stubber
-
-        botocore_stubber.__dict__.pop("process_request", None)
+        moto_compat.release_botocore()
         if self._emu is not None:
             self._emu.datapath.stop()
         if self._mock is not None:

@@ -10,20 +10,15 @@ botocore service model shapes exactly.
 
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from moto.core.parse import PROTOCOL_PARSERS
-from moto.core.request import Request, determine_request_protocol
-from moto.core.routing import get_service_router
-from moto.core.serialize import SerializationContext, XFormedAttributePicker, get_serializer_class
-from moto.core.utils import get_service_model
-
+from . import moto_compat
 from .errors import AwsError
+from .moto_compat import Request
 
 if TYPE_CHECKING:
     from .emulation import Emulation
@@ -51,19 +46,12 @@ class Call:
 Handler = Callable[["Emulation", Call], Any]
 
 
-@functools.cache
-def _service_model(service: str) -> Any:
-    return get_service_model(service)
-
-
 def _account_for(access_key: str) -> str:
     import os
 
-    from moto.iam.models import get_account_id_from
-
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"]
-    return str(get_account_id_from(access_key))
+    return moto_compat.account_for_access_key(access_key)
 
 
 @dataclass
@@ -94,8 +82,7 @@ def identify(request: Request) -> Identified | None:
     operation: str | None = None
     uri_params: dict[str, Any] = {}
     try:
-        op_model, uri_params = get_service_router(service).match(request)
-        operation = str(op_model.name)
+        operation, uri_params = moto_compat.match_operation(service, request)
     except Exception:  # noqa: BLE001 - an unroutable request is moto's to answer (usually a 404)
         operation = None
     return Identified(account, region, service, operation, uri_params)
@@ -104,22 +91,10 @@ def identify(request: Request) -> Identified | None:
 def parse_params(
     request: Request, service: str, operation: str, uri_params: dict[str, Any]
 ) -> dict[str, Any]:
-    service_model = _service_model(service)
+    service_model = moto_compat.service_model(service)
     op_model = service_model.operation_model(operation)
-    protocol = determine_request_protocol(service_model, request.content_type)
-    parser = PROTOCOL_PARSERS[protocol](op_model)
-    return dict(
-        parser.parse(
-            {
-                "method": request.method,
-                "values": request.values,
-                "headers": request.headers,
-                "body": request.data,
-                "url_path": request.path,
-                "url_params": uri_params,
-            }
-        )
-    )
+    protocol = moto_compat.request_protocol(service_model, request)
+    return moto_compat.parse_request(op_model, protocol, request, uri_params)
 
 
 def serialize(
@@ -132,19 +107,13 @@ def serialize(
     transformers: dict[str, Callable[[Any], Any]] | None = None,
 ) -> Response:
     """Serialize a result dict (or an AwsError) with moto's serializer for the service's protocol."""
-    service_model = _service_model(service)
+    service_model = moto_compat.service_model(service)
     op_model = service_model.operation_model(operation)
-    protocol = determine_request_protocol(service_model, request.content_type)
-    serializer_cls = get_serializer_class(str(service_model.service_name), protocol)
-    serializer = serializer_cls(
-        operation_model=op_model,
-        context=SerializationContext(request_id=request_id),
-        value_picker=XFormedAttributePicker(response_transformers=transformers),
+    protocol = moto_compat.request_protocol(service_model, request)
+    status, headers, body = moto_compat.serialize_response(
+        op_model, protocol, result, request_id=request_id, transformers=transformers
     )
-    out = serializer.serialize(result)
-    status = int(out["status_code"])
     if isinstance(result, AwsError) and result.status is not None:
         status = result.status
-    headers = {str(k): str(v) for k, v in out["headers"].items()}
     headers.setdefault("x-amzn-RequestId", request_id)
-    return status, headers, out["body"]
+    return status, headers, body

@@ -22,12 +22,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from moto.ec2.models.vpcs import VPCEndPoint
-from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix, random_private_ip
-
+from . import moto_compat
 from . import private_dns as private_dns_rules
 from .errors import ec2_error
 from .lattice import ResourceConfiguration, configuration_status, find_configuration_by_arn
+from .moto_compat import VpcEndpointModel
 from .util import arn_parts, fingerprint, hex_id, paginate, short_hash
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def hosted_zone_id(region: str) -> str:
     return "Z" + short_hash("vpc-lattice-rsc", region, length=13).upper()
 
 
-class ResourceEndpoint(VPCEndPoint):
+class ResourceEndpoint(VpcEndpointModel):
     """A resource endpoint in moto's EC2 backend, with the attributes moto's model lacks."""
 
     def __init__(
@@ -64,21 +63,18 @@ class ResourceEndpoint(VPCEndPoint):
     ) -> None:
         self._emu = emu
         self._forced_state: str | None = None
+        # no service name, and no DnsEntries on a Resource endpoint: its names are in its association rows
         super().__init__(
             ec2_backend,
-            endpoint_id,
-            vpc_id,
-            cast(str, None),  # resource endpoints have no service name
-            "Resource",
-            None,
-            [],
-            subnet_ids,
-            network_interface_ids,
-            [],  # no DnsEntries on a Resource endpoint: its names are in its association rows
-            client_token,
-            security_group_ids,
-            tags,
-            private_dns_enabled,
+            endpoint_id=endpoint_id,
+            vpc_id=vpc_id,
+            endpoint_type="Resource",
+            subnet_ids=subnet_ids,
+            network_interface_ids=network_interface_ids,
+            client_token=client_token,
+            security_group_ids=security_group_ids,
+            tags=tags,
+            private_dns_enabled=private_dns_enabled,
         )
         self.policy_document = cast(str, None)  # resource endpoints have no endpoint policy
         self.resource_configuration_arn = configuration_arn
@@ -100,7 +96,7 @@ class ResourceEndpoint(VPCEndPoint):
         """The endpoint's tags, as moto's ``get_tags`` returns them, looked up by id: moto's own runs
         ``describe_tags`` with a ``resource-id`` filter, a scan of every tag in the backend (so creating or
         describing n endpoints cost n squared)."""
-        resource_type = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+        resource_type = moto_compat.ec2_resource_type(self.id)
         return [
             {"resource_id": self.id, "key": key, "value": value, "resource_type": resource_type}
             for key, value in self.ec2_backend.tags.get(self.id, {}).items()
@@ -252,9 +248,7 @@ class EndpointStore:
 
 
 def _ec2(account: str, region: str) -> Any:
-    from moto.ec2.models import ec2_backends
-
-    return ec2_backends[account][region]
+    return moto_compat.ec2_backend(account, region)
 
 
 def purge(emu: Emulation) -> None:
@@ -309,7 +303,7 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
     for subnet in subnets:
         eni = ec2.create_network_interface(
             subnet,
-            random_private_ip(subnet.cidr_block),
+            moto_compat.random_private_ip(subnet.cidr_block),
             group_ids=sg_ids,
             description=f"VPC Endpoint Interface {endpoint_id}",
         )

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from moto.core.request import Request
-
-from . import ec2_endpoints, lattice, ram, sn_endpoints
+from . import ec2_endpoints, lattice, moto_compat, ram, sn_endpoints
 from .clock import Clock
 from .datapath import DataPath
 from .dispatch import Call, Handler, Response, identify, parse_params, serialize
 from .errors import AwsError
 from .faults import Faults, fault_error
+from .moto_compat import Request
 
 log = logging.getLogger(__name__)
 INTERNAL_HEADER = "x-linkpilot-local-internal"
@@ -30,9 +29,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
 
 
 def _ec2_transformers() -> dict[str, Any]:
-    from moto.ec2.responses import EC2Response
-
-    return dict(getattr(EC2Response, "RESPONSE_KEY_PATH_TO_TRANSFORMER", {}) or {})
+    return moto_compat.ec2_response_transformers()
 
 
 class Emulation:

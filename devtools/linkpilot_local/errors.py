@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.core.exceptions import ServiceException
+from .moto_compat import ServiceException
 
 
 class AwsError(ServiceException):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
+
+from . import moto_compat
 
 if TYPE_CHECKING:
     from .emulation import Emulation
@@ -26,8 +27,6 @@ def ram_event(
     this route. Every emitted event is also kept in
     ``emu.events`` (server: ``GET /_linkpilot/events``).
     """
-    from moto.events.models import events_backends
-
     clean = {k: v for k, v in detail.items() if v is not None}
     event = {
         "version": "0",
@@ -44,13 +43,8 @@ def ram_event(
     if emu.drop_events:
         return
     try:
-        bus = events_backends[account][region].describe_event_bus("default")
         # moto's targets take the envelope with a numeric ``time`` and render it (SQS: ISO 8601).
         moto_form = dict(event, time=emu.clock.time(), **{"ingestion-time": emu.clock.time()})
-        for rule in list(bus.rules.values()):
-            if rule.state != "ENABLED":
-                continue
-            transform = any("InputTransformer" in t for t in rule.targets)
-            rule.send_to_targets(copy.deepcopy(moto_form), transform_input=transform)  # type: ignore[arg-type]
+        moto_compat.deliver_to_default_bus(account, region, moto_form)
     except Exception:  # RAM events are best effort in AWS too: never fail the API call
         log.exception("could not deliver aws.ram event to %s/%s", account, region)

@@ -31,6 +31,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import moto_compat
 from .emulation import Emulation
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,12 @@ class LocalAwsServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> LocalAwsServer:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        """Listen and serve; raises ``UnsupportedMotoVersion`` (one line) on a moto ``moto_compat`` was not
+        checked against, before listening."""
         from werkzeug.serving import make_server
 
-        self._moto_app = DomainDispatcherApplication(create_backend_app)
+        moto_compat.check_version()
+        self._moto_app = moto_compat.moto_wsgi_app()
         self.emulation.datapath.start()
         self._server = make_server(self.host, self.port, self._app, threaded=True)
         self.port = self._server.server_port
@@ -98,15 +101,13 @@ class LocalAwsServer:
     # -- WSGI -------------------------------------------------------------------------------------
 
     def _app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        from moto.core.request import Request
-
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
-        request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+        request = moto_compat.Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
         try:
             answer = self.emulation.handle(request)
         except Exception:
@@ -182,13 +183,8 @@ class LocalAwsServer:
 
 def _warm_up() -> None:
     """Import the backends the Linkpilot flow uses now, so the first real call is not the slow one."""
-    import importlib
-
-    for module in ("moto.ec2.models", "moto.sts.models", "moto.events.models", "moto.sqs.models"):
-        try:
-            importlib.import_module(module)
-        except ImportError:  # pragma: no cover - every module is part of moto[server]
-            log.warning("warm-up could not import %s", module)
+    for module in moto_compat.warm_up_backends():  # pragma: no cover - every module is part of moto[server]
+        log.warning("warm-up could not import %s", module)
 
 
 def _reason(status: int) -> str:

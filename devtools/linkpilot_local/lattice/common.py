@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .. import moto_compat
 from ..errors import AwsError, lattice_conflict, lattice_not_found, lattice_validation
 from ..util import hex_id, paginate, remember_token, token_replay
 from .store import (
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
 
 
 def ec2_backend(emu: Emulation, account: str, region: str) -> Any:
-    from moto.ec2.models import ec2_backends
-
-    return ec2_backends[account][region]
+    return moto_compat.ec2_backend(account, region)
 
 
 def resolve_gateway(emu: Emulation, call: Call, identifier: str) -> ResourceGateway:

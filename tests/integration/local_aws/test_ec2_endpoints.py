@@ -235,9 +235,8 @@ def test_owner_can_use_its_own_configuration_from_another_vpc(aws_any):
 def test_endpoint_tags_read_by_id_match_moto():
     """ResourceEndpoint.get_tags reads the endpoint's tags by id instead of moto's scan of every tag: the
     same rows as moto's get_tags, for each of several endpoints, and nothing of another resource."""
-    from moto.ec2.models.core import TaggedEC2Resource
-
     from linkpilot_local import LocalAws
+    from linkpilot_local.moto_compat import TaggedEC2Resource
 
     with LocalAws(region="us-east-1") as aws:
         provider = make_provider(aws)
