@@ -347,9 +347,24 @@ def _main(argv: list[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI's last resort: one line, not a traceback
         if debug:
             traceback.print_exc()
+        if _unparseable_answer(exc):  # a command's own AWS read, outside the adapters: not our bug
+            from linkpilot.aws.errors import transient
+
+            _error(name, f"reading AWS failed: {transient(exc).message}", argv)
+            return EXIT_READ_FAILED
         hint = "" if debug else " (run with --debug for the traceback)"
         _error(name, f"unexpected error: {type(exc).__name__}: {exc}{hint}", argv)
         return EXIT_FAILED
+
+
+def _unparseable_answer(exc: Exception) -> bool:
+    """botocore could not parse an AWS answer (``linkpilot.aws.errors.unparseable_answer``); botocore is
+    never imported for it when the command made no AWS call."""
+    if "botocore" not in sys.modules:
+        return False
+    from linkpilot.aws.errors import unparseable_answer
+
+    return unparseable_answer(exc)
 
 
 def _parse_argv(argv: list[str]) -> tuple[str, argparse.Namespace] | int:

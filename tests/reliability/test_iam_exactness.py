@@ -193,7 +193,6 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "ram:GetResourceShareAssociations",
         "ram:AssociateResourceShare",
         "ram:DisassociateResourceShare",
-        "dynamodb:BatchWriteItem",
         "dynamodb:PutItem",
         "sns:Publish",
     }
@@ -210,9 +209,23 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "Bool": {"ram:AllowsExternalPrincipals": {"Ref": "AllowExternalPrincipals"}},
     }
     assert conditions["ram:DisassociateResourceShare"] == {"Null": {"ram:ResourceArn": "true"}}
-    assert conditions["dynamodb:PutItem"] == {
-        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#onboarding"]}
-    }
+    # PutItem twice: the lease item of the state table only, and the audit table (no BatchWriteItem, whose
+    # DeleteRequest no condition key can refuse)
+    puts = [
+        (s["Resource"], s.get("Condition"))
+        for s in _statements("onboarding")
+        if s["Action"] == "dynamodb:PutItem"
+    ]
+    assert sorted(puts, key=str) == sorted(
+        [
+            ({"Fn::GetAtt": ["AuditTable", "Arn"]}, None),
+            (
+                {"Fn::GetAtt": ["StateTable", "Arn"]},
+                {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#onboarding"]}},
+            ),
+        ],
+        key=str,
+    )
     # "*" only where IAM cannot scope by resource; the endpoint list is pinned by a condition instead.
     assert sorted(a for a, r in granted.items() if r == "*") == [
         "ram:GetResourceShareAssociations",

@@ -4,7 +4,7 @@ Each corpus directory has an ``expected.json`` naming, per file, a fragment the 
 inputs go through the real entry points against the local AWS, in a world where a valid input WOULD write
 (a trusted invitation is pending; the provider's share has a consumer to remove), and ``aws.call_log`` is
 checked: no Create/Accept/Reject/Delete/Put/Associate/... call at all, apart from the onboarding function's
-own audit record and notice of the rejected list (DynamoDB BatchWriteItem, SNS Publish), how it reports.
+own audit record and notice of the rejected list (DynamoDB PutItem, SNS Publish), how it reports.
 """
 
 from __future__ import annotations
@@ -168,7 +168,6 @@ def test_malformed_consumer_list_is_rejected_whole_and_the_share_is_untouched(lo
     assert any(fragment in p for p in summary["problems"]), summary["problems"]
     # reporting, the test's own parameter write, and the pass's lease (taken and given back)
     reporting = {
-        ("dynamodb", "BatchWriteItem"),
         ("sns", "Publish"),
         ("ssm", "PutParameter"),
         ("dynamodb", "PutItem"),

@@ -42,11 +42,9 @@ def run(args: argparse.Namespace) -> int:
     import time
     from dataclasses import replace
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot.consumer.uninstall import cleanup_under_lease
     from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
-    from linkpilot.errors import AwsError
     from linkpilot.lease import LeaseBusy
     from linkpilot_cli.aws import session_from
 
@@ -65,14 +63,14 @@ def run(args: argparse.Namespace) -> int:
             controller.lease,
             dry_run=args.dry_run,
             hold=False,
-            clock=controller.clock,
+            shared=controller.shared_time,
             sleep=time.sleep,
             associations=controller.associations,
         )
     except LeaseBusy as exc:
         out.error(f"another run holds the account's lease, nothing changed: {exc}")
         return EXIT_BUSY
-    except (AwsError, ClientError, BotoCoreError) as exc:
+    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
         out.error(f"AWS failed: {exc}")
         return EXIT_READ_FAILED
     document = report.to_json()

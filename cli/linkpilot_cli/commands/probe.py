@@ -4,10 +4,11 @@ A URL's scheme is the kind of check: ``http://`` and ``https://`` (a ``GET``, ju
 ``tcp://HOST:PORT`` (connect), ``tls://HOST:PORT`` (handshake, certificate verified for the name). Each URL
 becomes a target of a probe input (``endpoint_id`` is the URL itself) that goes through the same parsing
 and client as the Lambda handler: every address the name resolves to is probed, and the line carries the
-verdict (ok, degraded, down, cert_expiring), the per-address results and, for tls/https, the certificate's
-days to expiry. Exit status 0 only if every target is ok, 1 otherwise, 2 for bad input (one line on stderr
-naming it; nothing is probed). ``--resolve HOST:IP`` (repeatable, as with curl; repeat a HOST for several
-addresses; ``HOST:PORT:IP`` is accepted too) routes a name, e.g. an endpoint DNS name to loopback.
+verdict (ok, degraded, down, cert_expiring; not_probed when the prober itself ran short of file descriptors),
+the per-address results and, for tls/https, the certificate's days to expiry. Exit status 0 only if every
+target is ok, 1 otherwise, 2 for bad input (one line on stderr naming it; nothing is probed).
+``--resolve HOST:IP`` (repeatable, as with curl; repeat a HOST for several addresses; ``HOST:PORT:IP`` is
+accepted too) routes a name, e.g. an endpoint DNS name to loopback.
 """
 
 from __future__ import annotations

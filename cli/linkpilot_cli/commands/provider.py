@@ -69,9 +69,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from linkpilot.errors import AwsError
+    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot_cli.aws import session_from
     from linkpilot_cli.output import InvalidInput, Output
 
@@ -90,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except NoShare as exc:
         raise InvalidInput(str(exc)) from None
-    except (AwsError, ClientError, BotoCoreError) as exc:
+    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
         out.error(f"reading AWS failed: {exc}")
         return EXIT_READ_FAILED
     out.document(view.to_json(), provider_tables(view))

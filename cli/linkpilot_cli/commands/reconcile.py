@@ -120,11 +120,9 @@ def run(args: argparse.Namespace) -> int:
 
     from dataclasses import replace
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot.consumer.reconcile import reconcile
     from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
-    from linkpilot.errors import AwsError
     from linkpilot.lease import LeaseBusy
     from linkpilot_cli.aws import session_from
 
@@ -147,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             out.document({"ok": False, "error": "busy", "detail": str(exc)}, [])
         out.error(f"another run holds the account's lease, nothing changed: {exc}")
         return EXIT_BUSY
-    except (AwsError, ClientError, BotoCoreError) as exc:
+    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
         if out.format == "json":
             out.document({"ok": False, "error": "aws", "detail": str(exc)}, [])
         out.error(f"reading AWS failed, nothing changed: {exc}")

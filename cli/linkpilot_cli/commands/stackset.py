@@ -493,7 +493,7 @@ def report_tables(report: RolloutReport) -> list[Table]:
 
 
 def run(args: argparse.Namespace, *, session: Any = None) -> int:
-    from botocore.exceptions import BotoCoreError
+    from linkpilot.aws.errors import AWS_FAILURES
 
     out: Output = getattr(args, "out", None) or Output("stackset", getattr(args, "output", None))
     try:
@@ -519,7 +519,7 @@ def run(args: argparse.Namespace, *, session: Any = None) -> int:
     except RolloutError as exc:
         out.error(str(exc))
         return EXIT_INVALID
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_FAILURES as exc:  # an unparseable answer too
         if rollout.changed:
             out.error(f"a StackSet change failed: {exc}")
             return EXIT_FAILED

@@ -69,9 +69,7 @@ def run(args: argparse.Namespace) -> int:
         except PolicyError as exc:
             raise InvalidInput(str(exc)) from None
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from linkpilot.errors import AwsError
+    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot_cli.aws import session_from
     from linkpilot_cli.status import status_tables
 
@@ -86,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             progress=out.progress,
             probe_log_group=args.probe_log_group,
         )
-    except (AwsError, ClientError, BotoCoreError) as exc:
+    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
         out.error(f"reading AWS failed: {exc}")
         return EXIT_READ_FAILED
     out.document(report.to_json(), status_tables(report))

@@ -342,32 +342,36 @@ def test_publish_create_conflict_from_a_concurrent_run_becomes_an_update():
 
 
 # --- DynamoDB and SNS --------------------------------------------------------------------------------
-def test_audit_writes_batches_of_25_and_retries_unprocessed(monkeypatch):
-    monkeypatch.setattr("linkpilot.aws.audit.time.sleep", lambda _s: None)
+def test_audit_writes_one_put_per_record_that_never_overwrites():
+    """PutItem, not BatchWriteItem (whose grant would let the role delete audit items); a put whose
+    condition fails found its own earlier try (its answer lost): already written, not an error."""
     client, stub = stubbed("dynamodb")
-    records = [{"pk": f"p{i}", "sk": "s", "expires_at": 1, "detail": ""} for i in range(26)]
-    first = [
-        {"PutRequest": {"Item": {"pk": {"S": f"p{i}"}, "sk": {"S": "s"}, "expires_at": {"N": "1"}}}}
-        for i in range(25)
-    ]
-    stub.add_response(
-        "batch_write_item", {"UnprocessedItems": {"t": first[:1]}}, {"RequestItems": {"t": first}}
-    )
-    stub.add_response("batch_write_item", {}, {"RequestItems": {"t": first[:1]}})
-    stub.add_response("batch_write_item", {}, {"RequestItems": {"t": ANY}})
+    records = [{"pk": f"p{i}", "sk": "s", "expires_at": 1, "detail": ""} for i in range(3)]
+    for i in range(3):
+        params = {
+            "TableName": "t",
+            "Item": {"pk": {"S": f"p{i}"}, "sk": {"S": "s"}, "expires_at": {"N": "1"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if i == 1:
+            stub.add_client_error("put_item", "ConditionalCheckFailedException", expected_params=params)
+        else:
+            stub.add_response("put_item", {}, params)
     with stub:
         AuditTable(client, "t").write(records)
     stub.assert_no_pending_responses()
 
 
-def test_audit_gives_up_after_retries(monkeypatch):
-    monkeypatch.setattr("linkpilot.aws.audit.time.sleep", lambda _s: None)
+def test_audit_writes_the_other_records_then_raises_when_one_fails():
     client, stub = stubbed("dynamodb")
-    item = [{"PutRequest": {"Item": {"pk": {"S": "p"}}}}]
-    for _ in range(6):
-        stub.add_response("batch_write_item", {"UnprocessedItems": {"t": item}})
-    with stub, pytest.raises(AuditWriteIncomplete):
-        AuditTable(client, "t").write([{"pk": "p"}])
+    stub.add_client_error("put_item", "ValidationException", "Item size has exceeded the maximum")
+    stub.add_response("put_item", {})
+    stub.add_client_error("put_item", "ProvisionedThroughputExceededException", http_status_code=400)
+    with stub, pytest.raises(AuditWriteIncomplete) as raised:
+        AuditTable(client, "t").write([{"pk": "a"}, {"pk": "b"}, {"pk": "c"}])
+    stub.assert_no_pending_responses()  # the second record was still written
+    assert raised.value.code == "ValidationException"
+    assert "2 of 3 audit item(s) not written" in raised.value.message
 
 
 def test_notification_has_kinds_attribute():

@@ -79,6 +79,10 @@ def test_two_metrics_per_endpoint_tell_degraded_from_down():
             _multi("vpce-down", ["timeout", "connect", "timeout"]),
             _multi("vpce-cert", ["cert_expiring", None]),
             ProbeResult(None, "invalid"),
+            # the prober ran out of descriptors: no verdict on the endpoint, so no ProbeSuccess either
+            ProbeResult(
+                "vpce-not-probed", "not_probed", addresses=[AddressResult("127.0.0.9", "not_probed")]
+            ),
         ],
         service="linkpilot-probe",
     )
@@ -93,11 +97,12 @@ def test_two_metrics_per_endpoint_tell_degraded_from_down():
         (directive,) = r["_aws"]["CloudWatchMetrics"]
         assert {m["Name"] for m in directive["Metrics"]} <= {"ProbeSuccess", "ProbeLatency"}
     assert {k: aggregate[k] for k in AGGREGATE_METRICS} == {
-        "ProbeTargetsFailed": [4.0],
+        "ProbeTargetsFailed": [5.0],
         "ProbeTargetsDown": [1.0],
         "ProbeTargetsDegraded": [1.0],
         "ProbeCertsExpiring": [1.0],
         "ProbeTargetsInvalid": [1.0],
+        "ProbeTargetsNotProbed": [1.0],
     }
 
 

@@ -23,30 +23,22 @@ def test_audit_item_has_keys_ttl_and_reason() -> None:
     out = Outputs(AuditTable(client, "audit"), SnsNotifier(boto3.client("sns"), TOPIC), 30, lambda: at)
     with Stubber(client) as stub:
         stub.add_response(
-            "batch_write_item",
+            "put_item",
             {},
             {
-                "RequestItems": {
-                    "audit": [
-                        {
-                            "PutRequest": {
-                                "Item": {
-                                    "pk": {"S": SHARE},
-                                    "sk": ANY,
-                                    "source": {"S": "provider-onboarding"},
-                                    "event": {"S": "associate"},
-                                    "outcome": {"S": "done"},
-                                    "reason": {"S": "declared consumer not on the share"},
-                                    "principal": {"S": "222222222222"},
-                                    "consumer_list_digest": {"S": "abc"},
-                                    "detail": {"S": "{}"},
-                                    "expires_at": {
-                                        "N": str(int(datetime(2026, 1, 31, tzinfo=UTC).timestamp()))
-                                    },
-                                }
-                            }
-                        }
-                    ]
+                "TableName": "audit",
+                "ConditionExpression": "attribute_not_exists(pk)",  # never overwrites a record
+                "Item": {
+                    "pk": {"S": SHARE},
+                    "sk": ANY,
+                    "source": {"S": "provider-onboarding"},
+                    "event": {"S": "associate"},
+                    "outcome": {"S": "done"},
+                    "reason": {"S": "declared consumer not on the share"},
+                    "principal": {"S": "222222222222"},
+                    "consumer_list_digest": {"S": "abc"},
+                    "detail": {"S": "{}"},
+                    "expires_at": {"N": str(int(datetime(2026, 1, 31, tzinfo=UTC).timestamp()))},
                 },
             },
         )

@@ -4,28 +4,36 @@ decision or action, with a TTL.
 The wings build the items (``linkpilot.consumer.audit``, ``linkpilot.provider.service.audit_record``):
 ``pk`` is the subject (share ARN, or resource configuration ARN for endpoint actions), ``sk`` the record time
 (ISO 8601, UTC) plus a run id or random suffix, so one query reads a subject's history in order;
-``expires_at`` (epoch seconds) is the table's TTL attribute. Items go in batches of 25.
+``expires_at`` (epoch seconds) is the table's TTL attribute.
+
+One ``PutItem`` per item, never ``BatchWriteItem``: a ``BatchWriteItem`` grant also lets the role delete items
+(a ``DeleteRequest``), and IAM has no condition key that tells the two apart (the IAM reference lists only
+``dynamodb:Attributes``, ``dynamodb:LeadingKeys`` and ``dynamodb:ReturnConsumedCapacity`` for it), while
+``PutItem`` cannot delete. Each put carries ``attribute_not_exists(pk)``: the code never overwrites a record
+(a put whose condition fails found its own earlier try, whose answer was lost: already written). IAM
+cannot require that condition, so a role's put could still overwrite an item; the docs say so. One item the
+table refuses fails only itself: the others are still written, then the write raises.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from linkpilot.aws.errors import translates_errors
+from botocore.exceptions import ClientError
+
+from linkpilot.aws.errors import AWS_FAILURES, error_code, transient, translates_errors, unparseable_answer
 from linkpilot.errors import Transient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-BATCH = 25  # BatchWriteItem's maximum
-UNPROCESSED_RETRIES = 5
+NEVER_OVERWRITE = "attribute_not_exists(pk)"
 
 
 class AuditWriteIncomplete(Transient):
-    """DynamoDB kept returning unprocessed items (throttling): the run is retried by the platform."""
+    """Some audit items were not written (after botocore's retries): the run is retried by the platform."""
 
 
 @translates_errors
@@ -35,24 +43,27 @@ class AuditTable:
         self._table = table_name
 
     def write(self, records: Sequence[Mapping[str, str | int]]) -> None:
-        for start in range(0, len(records), BATCH):
-            requests: list[WriteRequestTypeDef] = [
-                {"PutRequest": {"Item": _item(r)}} for r in records[start : start + BATCH]
-            ]
-            for attempt in range(UNPROCESSED_RETRIES + 1):
-                response = self._ddb.batch_write_item(RequestItems={self._table: requests})
-                requests = cast(
-                    "list[WriteRequestTypeDef]",
-                    list(response.get("UnprocessedItems", {}).get(self._table, [])),
+        failures: list[Transient] = []
+        for record in records:
+            try:
+                self._ddb.put_item(
+                    TableName=self._table, Item=_item(record), ConditionExpression=NEVER_OVERWRITE
                 )
-                if not requests:
-                    break
-                if attempt < UNPROCESSED_RETRIES:
-                    time.sleep(min(2.0, 0.05 * 2**attempt))
-            else:
-                raise AuditWriteIncomplete(
-                    "UnprocessedItems", f"{len(requests)} audit item(s) unprocessed after retries"
-                )
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":  # else: already written
+                    failures.append(transient(exc))
+            except AWS_FAILURES as exc:
+                failures.append(transient(exc))
+            except Exception as exc:
+                if not unparseable_answer(exc):
+                    raise
+                failures.append(transient(exc))
+        if failures:
+            first = failures[0]
+            raise AuditWriteIncomplete(
+                first.code,
+                f"{len(failures)} of {len(records)} audit item(s) not written; first: {first.message}",
+            )
 
 
 def _item(record: Mapping[str, str | int]) -> dict[str, AttributeValueTypeDef]:

@@ -8,6 +8,10 @@ as the endpoint's IpAddressType); at most ``MAX_ADDRESSES`` are probed.
 The target's verdict: ``ok`` (every address passes), ``cert_expiring`` (every address serves, a certificate
 is within ``cert_expiry_days``), ``degraded`` (some addresses fail), ``down`` (all fail, or no address).
 ``reason`` is the first failing address's reason (dns, connect, timeout, status, body, tls, cert_expiring).
+``not_probed``: the prober ran short of a local resource (file descriptors, threads, memory) and could not
+check the target, or one of its addresses, for its whole timeout; that says nothing about the target, so it is
+never ``down``. A target with an address not probed is still ``degraded`` when its probed addresses both
+serve and fail (true whatever the others do); otherwise it is ``not_probed``.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.probe import contract as c
-from linkpilot.probe.engine import AddressProbe, Engine
+from linkpilot.probe.address import AddressProbe
+from linkpilot.probe.engine import Engine
 from linkpilot.probe.model import (
     CERT_EXPIRING,
     DEGRADED,
     DNS,
     DOWN,
+    NOT_PROBED,
     OK,
     TIMEOUT,
     TLS,
@@ -84,20 +90,30 @@ def summarize(
     result.child_arn = t.child_arn
     if failure is not None:
         result.reason, result.error = failure
+        if result.reason == NOT_PROBED:
+            result.verdict = NOT_PROBED
         result.timings = Timings(dns=run.dns_ms, total=None if now is None else (now - run.start) * 1000)
         return result
     addresses = [p.result for p in run.probes]
     result.addresses = addresses
-    serving = sum(a.serving for a in addresses)
-    failing = [a for a in addresses if not a.ok]
-    if serving == 0:
+    probed = [a for a in addresses if a.reason != NOT_PROBED]
+    serving = sum(a.serving for a in probed)
+    failing = [a for a in probed if not a.ok]
+    if len(probed) < len(addresses) and not 0 < serving < len(probed):
+        result.verdict = NOT_PROBED  # what the unprobed addresses would say could change the verdict
+    elif serving == 0:
         result.verdict = DOWN
-    elif serving < len(addresses):
+    elif serving < len(probed):
         result.verdict = DEGRADED
     else:
         result.verdict = CERT_EXPIRING if failing else OK
-    # the first address that failed for another reason than its certificate's age, else the first failing one
-    shown = next((a for a in failing if a.reason != CERT_EXPIRING), failing[0] if failing else addresses[0])
+    if result.verdict == NOT_PROBED:
+        shown = next(a for a in addresses if a.reason == NOT_PROBED)
+        failing = [a for a in addresses if not a.ok]
+    else:
+        # the first address that failed for another reason than its certificate's age, else the first failing
+        first = failing[0] if failing else addresses[0]
+        shown = next((a for a in failing if a.reason != CERT_EXPIRING), first)
     result.reason, result.error, result.status_code = shown.reason, shown.error, shown.status_code
     result.bytes_read, result.timings = shown.bytes_read, shown.timings
     result.attempts = sum(a.attempts for a in addresses)
@@ -125,8 +141,11 @@ class _Fanout:
         else:
             deadline = run.start + t.timeout_s
 
-            def answered(ips: Sequence[str] | None, error: str | None, at: float) -> None:
+            def answered(ips: Sequence[str] | None, error: str | None, at: float, local: bool) -> None:
                 run.dns_ms = (at - run.start) * 1000
+                if local:  # the prober's shortage kept the name from being resolved in time
+                    run.result = summarize(run, (NOT_PROBED, f"not probed: {error}"), at)
+                    return
                 if ips is None and error is None:
                     error = f"no verdict within {t.timeout_s:g} s: resolving {t.dns_name}"
                     run.result = summarize(run, (TIMEOUT, error), at)

@@ -9,9 +9,12 @@ Per endpoint (dimensions ``service``, ``EndpointId``), two metrics, as before ki
 - ``ProbeLatency``: total milliseconds of a target with at least one serving address.
 
 Per invocation (dimension ``service`` only; a fixed cost, not per endpoint): ``ProbeTargetsFailed`` (not ok,
-invalid entries included), ``ProbeTargetsDown``, ``ProbeTargetsDegraded``, ``ProbeCertsExpiring`` (targets
-with a certificate within their expiry threshold) and ``ProbeTargetsInvalid``. The alarms watch these. The
-aggregate record is emitted on every run, also with no targets: "no datapoint" means "the probe did not run".
+invalid and not-probed entries included), ``ProbeTargetsDown``, ``ProbeTargetsDegraded``,
+``ProbeCertsExpiring`` (targets with a certificate within their expiry threshold), ``ProbeTargetsInvalid``
+and ``ProbeTargetsNotProbed`` (the prober ran short of file descriptors or another local resource: a
+probe-side error, so neither down nor degraded, and no ``ProbeSuccess`` for that endpoint). The alarms watch
+these. The aggregate record is emitted on every run, also with no targets: "no datapoint" means "the probe
+did not run".
 
 :func:`publish` writes them through the probe function's Powertools ``Metrics`` (from
 :func:`linkpilot.observability.observability`): each endpoint's document is flushed at once with its own
@@ -28,7 +31,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from linkpilot.probe.model import CERT_EXPIRING, DEGRADED, DOWN, INVALID, ProbeResult
+from linkpilot.probe.model import CERT_EXPIRING, DEGRADED, DOWN, INVALID, NOT_PROBED, ProbeResult
 
 NAMESPACE = "Linkpilot"
 SERVICE = "linkpilot-probe"
@@ -39,6 +42,7 @@ AGGREGATE_METRICS = (
     "ProbeTargetsDegraded",
     "ProbeCertsExpiring",
     "ProbeTargetsInvalid",
+    "ProbeTargetsNotProbed",
 )
 
 
@@ -67,6 +71,9 @@ def publish(results: Iterable[ProbeResult], metrics: MetricSink, *, timestamp_ms
         counts["ProbeTargetsFailed"] += not r.ok
         if r.verdict == INVALID:
             counts["ProbeTargetsInvalid"] += 1
+            continue
+        if r.verdict == NOT_PROBED:  # no verdict on the endpoint: no ProbeSuccess datapoint either
+            counts["ProbeTargetsNotProbed"] += 1
             continue
         counts["ProbeTargetsDown"] += r.verdict == DOWN
         counts["ProbeTargetsDegraded"] += r.verdict == DEGRADED

@@ -9,6 +9,8 @@ resets probes that arrive while it is busy or restarting, before any response by
 with a short backoff until the deadline. A failure after response bytes arrived is judged, never retried.
 Standard library only (``ssl``/``threading`` imported when first needed; no asyncio: its import costs more
 than the rest of the probe's cold start).
+
+A local shortage is the prober's, never a target's verdict (:mod:`linkpilot.probe.slots`).
 """
 
 from __future__ import annotations
@@ -19,17 +21,15 @@ import selectors
 import socket
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from linkpilot.probe import contract as c
-from linkpilot.probe.http import build_request, judge
+from linkpilot.probe.address import RETRY_MAX_S, AddressProbe, hp, next_timer, with_attempts, would_block
+from linkpilot.probe.http import judge
 from linkpilot.probe.lookup import Lookups
-from linkpilot.probe.model import CERT_EXPIRING, CONNECT, OK, TIMEOUT, TLS, AddressResult, Target
+from linkpilot.probe.model import CERT_EXPIRING, CONNECT, NOT_PROBED, OK, TIMEOUT, TLS
+from linkpilot.probe.slots import LOCAL_SHORTAGE, Slots
 
-if TYPE_CHECKING:
-    import ssl
-
-RETRY_FIRST_S, RETRY_MAX_S = 0.01, 0.1  # seconds: retry backoff, doubling
 # A SYN dropped by a full listen backlog (netcat's is 1) is retransmitted only after 1 s, then 3 s: a connect
 # pending after CONNECT_STALL_S gets a fresh connection racing it (first to complete wins; oldest kept).
 CONNECT_STALL_S: Final = 0.2
@@ -38,50 +38,21 @@ _IN_PROGRESS: Final = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY}
 _R, _W = selectors.EVENT_READ, selectors.EVENT_WRITE
 
 
-class AddressProbe:
-    """One address of one target: connect -> [handshake] -> [exchange] -> done; a retry loops to connect."""
-
-    __slots__ = (
-        "attempts", "backoff", "buf", "connecting", "deadline", "expected_body", "interest", "ip",
-        "last_transient", "on_done", "request", "result", "retry_at", "sent", "sock", "ssl_context",
-        "stall_at", "state", "t_attempt", "t_ready", "t_start", "target",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        target: Target,
-        ip: str,
-        *,
-        start: float,
-        deadline: float,
-        ssl_context: ssl.SSLContext | None = None,
-        on_done: Callable[[AddressProbe], None] | None = None,
-    ) -> None:
-        self.target, self.ip, self.t_start, self.deadline = target, ip, start, deadline
-        self.ssl_context, self.on_done = ssl_context, on_done
-        self.state = "new"
-        self.sock: Any = None  # socket.socket or ssl.SSLSocket
-        self.interest = 0
-        self.request = build_request(target) if target.kind in c.HTTP_KINDS else b""
-        self.expected_body = None if target.expected_body is None else target.expected_body.encode()
-        self.sent = self.attempts = 0
-        self.buf = bytearray()
-        self.backoff = RETRY_FIRST_S
-        self.retry_at = self.stall_at = 0.0
-        self.connecting: list[socket.socket] = []
-        self.last_transient: tuple[str, str] | None = None
-        self.t_attempt = self.t_ready = start
-        self.result = AddressResult(address=ip)
-
-
 class Engine:
     """Runs address probes and name lookups; callbacks may add more of either while it runs."""
 
-    def __init__(self, resolver: Callable[[str], Any], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        resolver: Callable[[str], Any],
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        slots: int | None = None,
+    ) -> None:
         self.resolver, self.clock = resolver, clock
         self.sel = selectors.DefaultSelector()
         self.probes: list[AddressProbe] = []
         self.lookups = Lookups(resolver, clock, self.sel)
+        self.slots = Slots(clock, slots)
 
     def add(self, p: AddressProbe) -> None:
         self.probes.append(p)
@@ -94,10 +65,13 @@ class Engine:
                 now = self.clock()
                 self.lookups.expire(now)
                 self._run_timers(now)
+                self._start_waiting()
                 self.probes = [p for p in self.probes if p.state != "done"]  # finished ones are closed
-                timers = [_next_timer(p) for p in self.probes] + self.lookups.deadlines()
+                timers = [next_timer(p) for p in self.probes] + self.lookups.deadlines()
                 if not timers:
                     break
+                if (wake := self.slots.wake_at()) is not None:  # paused after a shortage
+                    timers.append(wake)
                 for key, mask in self.sel.select(max(0.0, min(timers) - self.clock())):
                     if key.data is None:
                         self.lookups.drain_wake()
@@ -132,17 +106,39 @@ class Engine:
     def _close(self, p: AddressProbe) -> None:
         for sock in p.connecting:
             self.sel.unregister(sock)
-            sock.close()
+            self.slots.release(sock)
         p.connecting.clear()
         if p.sock is not None:
             if p.interest:
                 self.sel.unregister(p.sock)
                 p.interest = 0
-            p.sock.close()
+            self.slots.release(p.sock)
             p.sock = None
+
+    def _queue(self, p: AddressProbe, *, front: bool = False) -> None:
+        """The address waits for a socket slot; a racing connection of another address gives its slot up."""
+        self.slots.wait(p, front=front)
+        for q in self.probes:
+            if q.state == "connect" and len(q.connecting) > 1:
+                extra = q.connecting.pop()
+                self.sel.unregister(extra)
+                self.slots.release(extra)
+                return
+
+    def _start_waiting(self) -> None:
+        while (p := self.slots.next()) is not None:
+            self._attempt(p)
+            if p.state == "queued":  # a shortage again: it is back at the head, new sockets paused
+                return
 
     def _connect(self, p: AddressProbe) -> None:
         """A fresh attempt: the previous one (if any) failed before any response byte."""
+        if self.slots.waiting or not self.slots.free():
+            self._queue(p)  # behind the addresses already waiting
+        else:
+            self._attempt(p)
+
+    def _attempt(self, p: AddressProbe) -> None:
         p.t_attempt = self.clock()
         p.state = "connect"
         p.buf.clear()
@@ -150,17 +146,21 @@ class Engine:
         self._open_connection(p)
 
     def _open_connection(self, p: AddressProbe) -> None:
-        p.attempts += 1
         family = socket.AF_INET6 if ":" in p.ip else socket.AF_INET
         try:
             sock = socket.socket(family, socket.SOCK_STREAM)
-        except OSError as exc:  # out of file descriptors: not the target's fault, but no verdict either
-            if not p.connecting:
-                self._finish(p, CONNECT, f"cannot create a socket: {exc}")
+        except OSError as exc:  # no network I/O happened: the prober's problem, never the target's
+            self._local_failure(p, exc.errno, f"cannot create a socket: {exc.strerror or exc}")
             return
+        self.slots.hold()
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         err = sock.connect_ex((p.ip, p.target.port))
+        if err in LOCAL_SHORTAGE:
+            self.slots.release(sock)
+            self._local_failure(p, err, f"cannot connect: {os.strerror(err)}")
+            return
+        p.attempts += 1
         if err == 0:
             self._won_connect(p, sock, registered=False)
         elif err in _IN_PROGRESS:
@@ -168,20 +168,36 @@ class Engine:
             p.connecting.append(sock)
             p.stall_at = self.clock() + CONNECT_STALL_S
         else:
-            sock.close()
+            self.slots.release(sock)
             self._connect_failed(p, err)
+
+    def _local_failure(self, p: AddressProbe, err: int | None, message: str) -> None:
+        """A socket the prober could not make: a shortage is waited out, anything else ends as not_probed."""
+        if err in LOCAL_SHORTAGE:
+            self.slots.short(message)
+            if not p.connecting:
+                self._queue(p, front=True)
+        elif not p.connecting:
+            self._finish(p, NOT_PROBED, f"not probed: {message}")
 
     def _restart_stalled_connect(self, p: AddressProbe) -> None:
         """Races a new connection against the pending ones (which keep their own SYN retransmits going)."""
-        p.last_transient = (CONNECT, f"connect to {_hp(p)} not answered within {CONNECT_STALL_S:g} s")
+        p.last_transient = (CONNECT, f"connect to {hp(p)} not answered within {CONNECT_STALL_S:g} s")
+        p.stall_at = self.clock() + CONNECT_STALL_S
+        if self.slots.waiting:  # a slot goes to an address without a socket before a second one for this one
+            return
         if len(p.connecting) >= CONNECT_RACE_MAX:
             stale = p.connecting.pop(1)  # keep the oldest: on a slow path it is the one closest to success
             self.sel.unregister(stale)
-            stale.close()
-        self._open_connection(p)
+            self.slots.release(stale)
+        if self.slots.free():
+            self._open_connection(p)
 
     def _connect_failed(self, p: AddressProbe, err: int) -> None:
-        message = f"connect to {_hp(p)} failed: {os.strerror(err)}"
+        if err in LOCAL_SHORTAGE:
+            self._local_failure(p, err, f"cannot connect: {os.strerror(err)}")
+            return
+        message = f"connect to {hp(p)} failed: {os.strerror(err)}"
         if p.connecting:  # other racing connections may still succeed
             p.last_transient = (CONNECT, message)
         else:
@@ -201,7 +217,7 @@ class Engine:
             if err:
                 p.connecting.remove(sock)
                 self.sel.unregister(sock)
-                sock.close()
+                self.slots.release(sock)
                 self._connect_failed(p, err)
             else:
                 self._won_connect(p, sock, registered=True)
@@ -273,7 +289,7 @@ class Engine:
     def _send(self, p: AddressProbe) -> None:
         try:
             p.sent += p.sock.send(p.request[p.sent :])
-        except _would_block(p):
+        except would_block(p):
             pass
         except OSError:
             # EPIPE/ECONNRESET: a canned responder may answer and close without reading the request; the
@@ -291,11 +307,11 @@ class Engine:
         )
 
     def _read(self, p: AddressProbe) -> None:
-        would_block = _would_block(p)
+        blocked = would_block(p)
         while True:
             try:
                 chunk = p.sock.recv(min(c.MAX_READ_BYTES - len(p.buf), 65536))
-            except would_block:
+            except blocked:
                 return
             except OSError as exc:
                 self._end_of_stream(p, exc)
@@ -334,14 +350,21 @@ class Engine:
             p.retry_at = now + delay
             p.backoff = min(p.backoff * 2, RETRY_MAX_S)
         else:
-            self._finish(p, verdict, _with_attempts(message, p.attempts))
+            self._finish(p, *self.slots.at_deadline(p, verdict, with_attempts(message, p.attempts)))
 
     def _expire(self, p: AddressProbe, now: float) -> None:
+        if p.state == "queued":
+            error = f"not probed within {p.target.timeout_s:g} s: no socket free ({self.slots.describe()})"
+            if p.last_transient is not None:
+                error += f"; earlier attempt: {p.last_transient[1]}"
+            self.slots.stop_waiting(p, now)
+            self._finish(p, NOT_PROBED, with_attempts(error, p.attempts), now=now)
+            return
         if p.state == "retry" and p.last_transient is not None:
             verdict, message = p.last_transient
-            self._finish(p, verdict, _with_attempts(message, p.attempts))
+            self._finish(p, *self.slots.at_deadline(p, verdict, with_attempts(message, p.attempts)))
             return
-        phase = {"connect": f"connecting to {_hp(p)}", "handshake": "in the TLS handshake"}.get(p.state)
+        phase = {"connect": f"connecting to {hp(p)}", "handshake": "in the TLS handshake"}.get(p.state)
         status_code = None
         if phase is None:
             if not p.buf:
@@ -353,7 +376,8 @@ class Engine:
         error = f"no verdict within {p.target.timeout_s:g} s: {phase}"
         if p.last_transient is not None:
             error += f"; earlier attempt: {p.last_transient[1]}"
-        self._finish(p, TIMEOUT, _with_attempts(error, p.attempts), status_code, now)
+        verdict, error = self.slots.at_deadline(p, TIMEOUT, with_attempts(error, p.attempts))
+        self._finish(p, verdict, error, status_code, now)
 
     def _finish(
         self,
@@ -374,27 +398,3 @@ class Engine:
         r.timings.total = ((self.clock() if now is None else now) - p.t_start) * 1000
         if p.on_done is not None:  # the client's fan-out: the target's verdict once all addresses are done
             p.on_done(p)
-
-
-def _hp(p: AddressProbe) -> str:  # host:port as a URL writes it
-    return f"[{p.ip}]:{p.target.port}" if ":" in p.ip else f"{p.ip}:{p.target.port}"
-
-
-def _next_timer(p: AddressProbe) -> float:
-    if p.state == "retry":
-        return p.retry_at
-    if p.state == "connect":
-        return min(p.stall_at, p.deadline)
-    return p.deadline
-
-
-def _would_block(p: AddressProbe) -> tuple[type[BaseException], ...]:
-    if p.target.kind not in c.TLS_KINDS:
-        return (BlockingIOError,)
-    import ssl
-
-    return (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
-
-
-def _with_attempts(message: str, attempts: int) -> str:
-    return message if attempts <= 1 else f"{message} (after {attempts} attempts)"

@@ -21,7 +21,8 @@ DEGRADED: Final = "degraded"  # some addresses fail
 DOWN: Final = "down"  # every address fails (or the name does not resolve)
 CERT_EXPIRING: Final = "cert_expiring"  # every address serves, a certificate is within the expiry threshold
 INVALID: Final = "invalid"  # the entry cannot be probed
-VERDICTS: Final = (OK, DEGRADED, DOWN, CERT_EXPIRING, INVALID)
+NOT_PROBED: Final = "not_probed"  # the prober ran short itself (linkpilot.probe.slots): no verdict on it
+VERDICTS: Final = (OK, DEGRADED, DOWN, CERT_EXPIRING, INVALID, NOT_PROBED)
 # failure reasons (per address, and the target's first one)
 DNS: Final = "dns"
 CONNECT: Final = "connect"
@@ -29,7 +30,8 @@ TIMEOUT: Final = "timeout"
 STATUS: Final = "status"
 BODY: Final = "body"
 TLS: Final = "tls"
-REASONS: Final = (DNS, CONNECT, TIMEOUT, STATUS, BODY, TLS, CERT_EXPIRING, INVALID)
+REASONS: Final = (DNS, CONNECT, TIMEOUT, STATUS, BODY, TLS, CERT_EXPIRING, INVALID, NOT_PROBED)
+
 
 MAX_READ_BYTES: Final = c.MAX_READ_BYTES
 MAX_TIMEOUT_S: Final = c.MAX_TIMEOUT_S
@@ -176,7 +178,7 @@ class AddressResult:
 
 @dataclass(slots=True)
 class ProbeResult:
-    """A target's verdict (ok, degraded, down, cert_expiring, invalid) and its first failure reason.
+    """A target's verdict (ok, degraded, down, cert_expiring, invalid, not_probed), its first failure reason.
 
     For a target with one address, ``error``/``status_code``/``timings`` are that address's; with several,
     those of the first failing address (else the first address); every address is in ``addresses``.
