@@ -15,6 +15,7 @@ from . import moto_compat
 from .clock import Clock
 from .emulation import Emulation
 from .faults import Faults
+from .http_date import date_botocore_answers
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ACTIVE_LOCK = threading.Lock()
@@ -97,6 +98,7 @@ class LocalAws:
 
             # moto's one interception point for every botocore client: answer first, else moto.
             moto_compat.intercept_botocore(answer)
+            date_botocore_answers(emu.clock)  # every answer dated by the emulation's clock, as AWS dates its
         except BaseException:
             self.stop()
             raise

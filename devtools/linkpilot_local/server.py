@@ -33,6 +33,7 @@ from urllib.parse import parse_qs
 
 from . import moto_compat
 from .emulation import Emulation
+from .http_date import dated_request_handler
 
 log = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_linkpilot/"
@@ -70,7 +71,13 @@ class LocalAwsServer:
         moto_compat.check_version()
         self._moto_app = moto_compat.moto_wsgi_app()
         self.emulation.datapath.start()
-        self._server = make_server(self.host, self.port, self._app, threaded=True)
+        self._server = make_server(
+            self.host,
+            self.port,
+            self._app,
+            threaded=True,
+            request_handler=dated_request_handler(self.emulation.clock),  # AWS dates every answer
+        )
         self.port = self._server.server_port
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="linkpilot-local-server", daemon=True

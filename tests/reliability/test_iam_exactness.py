@@ -193,8 +193,12 @@ def test_onboarding_policy_is_least_privilege() -> None:
         "ram:GetResourceShareAssociations",
         "ram:AssociateResourceShare",
         "ram:DisassociateResourceShare",
+        "dynamodb:GetItem",  # the lease is read before it is taken: the answer's Date is the shared clock
         "dynamodb:PutItem",
         "sns:Publish",
+    }
+    assert conditions["dynamodb:GetItem"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["lease#onboarding"]}
     }
     assert granted["ram:AssociateResourceShare"] == {"Ref": "ResourceShare"}
     assert granted["ram:DisassociateResourceShare"] == {"Ref": "ResourceShare"}

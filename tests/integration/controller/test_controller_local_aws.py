@@ -79,11 +79,13 @@ def test_trusted_invitation_gives_one_endpoint_probe_target_audit_and_notificati
     again = reconcile(policy, consumer.controller())
     assert again.results == () and again.probe.status == "unchanged"
     made = [op for acct, _svc, op in aws.call_log[calls_before:] if acct == consumer.account]
-    # the lease (taken and given back: two PutItem), the grace marks (GetItem), one endpoint read (the
-    # managed endpoints and the unmanaged ones in the policy VPC) and their association rows, RAM
+    # the lease (read first: its answer's Date is the time the runs share; then taken and given back: two
+    # PutItem), the grace marks (GetItem), one endpoint read (the managed endpoints and the unmanaged ones
+    # in the policy VPC) and their association rows, RAM
     assert sorted(made) == [
         "DescribeVpcEndpointAssociations",
         "DescribeVpcEndpoints",
+        "GetItem",
         "GetItem",
         "GetResourceShareInvitations",
         "ListResources",

@@ -112,3 +112,63 @@ def test_acquire_abandons_a_take_that_raised(table: StateTable) -> None:
         )
     later = T0 + timedelta(seconds=1)
     assert table.try_acquire(take("run-c", later), later) is None
+
+
+# --- issue 22.3: the give-back's time errs late (AWS's clock, read to the second); a run that has read the
+# give-back takes over exactly that item, and only that item ------------------------------------------------
+def test_a_take_over_lands_only_on_the_give_back_it_read(table: StateTable) -> None:
+    held = take("run-b", T0)
+    assert table.try_acquire(held, T0) is None
+    table.release(held, T0 + timedelta(seconds=2))  # its time errs late: ahead of the next take's reading
+    mine = take("run-a", T0 + timedelta(seconds=1))
+    refused = table.try_acquire(mine, T0 + timedelta(seconds=1))
+    assert refused is not None and refused.owner == "run-b"  # begun "before" the give-back: refused
+    seen = table.peek("reconcile")
+    assert seen is not None and seen.changed_at == T0 + timedelta(seconds=2)
+    assert table.take_over(mine, seen) is None  # having read the give-back, run-a is no stale request
+    again = table.take_over(take("run-c", T0 + timedelta(seconds=1)), seen)  # the same item is gone
+    assert again is not None and again.owner == "run-a"
+    live = table.peek("reconcile")
+    assert live is not None and live.owner == "run-a" and live.changed_at == T0 + timedelta(seconds=2)
+    # the last change stays the give-back's: a take sent before it still cannot land
+    stale = table.try_acquire(take("run-d", T0 + timedelta(seconds=1.5)), T0 + timedelta(seconds=400))
+    assert stale is not None and stale.owner == "run-a"
+
+
+def test_a_take_over_whose_answer_was_lost_cannot_land_after_it_was_given_back(table: StateTable) -> None:
+    held = take("run-b", T0)
+    assert table.try_acquire(held, T0) is None
+    table.release(held, T0 + timedelta(seconds=2))
+    seen = table.peek("reconcile")
+    assert seen is not None
+    mine = take("run-a", T0 + timedelta(seconds=1))
+    table.abandon_over(mine, seen)  # run-a's take-over failed; its request is still in flight
+    late = table.take_over(mine, seen)  # ...and lands now
+    assert late is not None and late.owner == "run-a" and late.expires_at.timestamp() == 0
+    after = table.peek("reconcile")
+    assert after is not None and after.changed_at == T0 + timedelta(seconds=2)  # the give-back's time kept
+    nxt = take("run-c", T0 + timedelta(seconds=3))
+    assert table.try_acquire(nxt, T0 + timedelta(seconds=3)) is None  # the next run is not blocked
+
+
+def test_abandon_over_gives_back_a_take_over_that_landed(table: StateTable) -> None:
+    held = take("run-b", T0)
+    assert table.try_acquire(held, T0) is None
+    table.release(held, T0 + timedelta(seconds=2))
+    seen = table.peek("reconcile")
+    assert seen is not None
+    mine = take("run-a", T0 + timedelta(seconds=1))
+    assert table.take_over(mine, seen) is None  # landed, but the answer was lost
+    table.abandon_over(mine, seen)
+    given_back = table.peek("reconcile")
+    assert given_back is not None and given_back.owner == "run-a" and given_back.expires_at.timestamp() == 0
+    assert table.try_acquire(take("run-c", T0 + timedelta(seconds=3)), T0 + timedelta(seconds=3)) is None
+
+
+def test_every_answer_of_the_table_reads_awss_clock(table: StateTable) -> None:
+    """The table's answers are dated (moto dates them with the host's clock): the reading is what they say,
+    whatever the caller passes as ``now``."""
+    table.clock.begin()
+    assert table.peek("reconcile") is None
+    stamp = table.clock.stamp()
+    assert stamp.microsecond == 0 and abs((stamp - datetime.now(UTC)).total_seconds()) < 5

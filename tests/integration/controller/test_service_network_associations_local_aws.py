@@ -222,7 +222,7 @@ def test_uninstall_removes_the_managed_association(world) -> None:
             ctl.lease,
             dry_run=dry_run,
             hold=False,
-            clock=ctl.clock,
+            shared=ctl.shared_time,
             sleep=ctl.sleep,
             associations=ctl.associations,
         )

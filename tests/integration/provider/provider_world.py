@@ -94,7 +94,8 @@ class ProviderWorld:
                     clock=self.aws.clock.now,
                 ),
                 endpoints=LatticeConsumerEndpoints(session.client("vpc-lattice")),
-                lease=StateTable(session.client("dynamodb"), "provider-state"),
+                lease=(state := StateTable(session.client("dynamodb"), "provider-state")),
+                shared_clock=state.clock,  # the lease on AWS's (the local AWS's) clock, as deployed
             )
             with mock.patch.object(self.app, "FUNCTION", OnboardingFunction(settings, collaborators=parts)):
                 result: dict[str, Any] = self.app.handler(event, CONTEXT)

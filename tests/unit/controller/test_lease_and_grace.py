@@ -35,6 +35,10 @@ class FakeLeaseTable:
         self.lock = threading.Lock()
         self.log: list[str] = []
 
+    def peek(self, name: str) -> Lease | None:
+        with self.lock:
+            return self.held
+
     def try_acquire(self, lease: Lease, now):  # type: ignore[no-untyped-def]
         with self.lock:
             h = self.held
@@ -287,7 +291,7 @@ def test_giving_the_lease_back_is_retried_after_an_error_and_done_once_the_condi
 
     def give() -> None:
         if give_back == "release":
-            table.release(lease)
+            table.release(lease, NOW)  # the shared clock's time of the give-back
         else:
             table.abandon(lease, NOW)
 

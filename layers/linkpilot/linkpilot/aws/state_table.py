@@ -8,19 +8,27 @@
 - ``grace#endpoints``: when each managed endpoint was first seen without its configuration (one map).
   Written only by the lease holder, so a read-modify-write of the one item is safe; it survives cold starts
   and is shared by Lambda and ``linkpilot reconcile``, which a warm process's memory would not be.
+
+Every time written here is AWS's, never the caller's clock: ``clock`` (a ``linkpilot.lease.ReadingClock``)
+reads the HTTP ``Date`` of every answer of this table (DynamoDB dates its answers: developer guide, "DynamoDB
+low-level API", Response format; botocore itself takes that header for the server's clock, ``Endpoint.
+_calculate_ttl``). A run with no reading yet reads one (``read_time``: a ``GetItem`` of ``clock_key``, an item
+the function may read anyway).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from linkpilot.aws.errors import error_code, translates_errors
-from linkpilot.lease import Lease
+from linkpilot.lease import Lease, ReadingClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,27 +47,104 @@ def _holder(name: str, item: Mapping[str, AttributeValueTypeDef]) -> Lease:
     owner = str(item.get("owner", {}).get("S", "?"))
     expires = float(str(item.get("lease_expires", {}).get("N", "0")))
     acquired = str(item.get("acquired_at", {}).get("S", ""))
+    changed = item.get("acquired_epoch", {}).get("N")
     return Lease(
         name,
         owner,
         datetime.fromtimestamp(expires, UTC),
         datetime.fromisoformat(acquired) if acquired else None,
+        datetime.fromtimestamp(float(str(changed)), UTC) if changed is not None else None,
     )
+
+
+def _changed(lease: Lease) -> datetime:
+    """A lease item's last change (``acquired_epoch``), as ``peek`` read it."""
+    return lease.changed_at or lease.acquired_at or lease.expires_at
+
+
+def served_at(response: Mapping[str, Any]) -> datetime | None:
+    """The ``Date`` of an answer (success or error), as botocore keeps its HTTP headers; None without one."""
+    headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    date = headers.get("date")
+    if not isinstance(date, str):
+        return None
+    try:
+        served = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return served.astimezone(UTC) if served.tzinfo is not None else served.replace(tzinfo=UTC)
 
 
 @translates_errors
 class StateTable:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        clock_key: str = "lease#reconcile",
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ddb = client
         self._table = table_name
+        self._clock_key = clock_key
+        self.clock = ReadingClock(self.read_time, monotonic)
+
+    def _dated[R: Mapping[str, Any]](self, call: Callable[[], R]) -> R:
+        """Make one call, and read AWS's clock off its answer (an error's too)."""
+        sent = self.clock.monotonic()
+        try:
+            response = call()
+        except ClientError as exc:
+            self._observe(exc.response, sent)
+            raise
+        self._observe(response, sent)
+        return response
+
+    def _observe(self, response: Mapping[str, Any], sent: float) -> None:
+        served = served_at(response)
+        if served is not None:
+            self.clock.observe(served, sent, self.clock.monotonic())
+
+    # --- AWS's clock -----------------------------------------------------------------------------
+    def read_time(self) -> None:
+        """One small read whose answer's ``Date`` gives this run its first reading of AWS's clock."""
+        self._dated(
+            lambda: self._ddb.get_item(
+                TableName=self._table, Key={"pk": {"S": self._clock_key}}, ProjectionExpression="pk"
+            )
+        )
 
     # --- the run lease ---------------------------------------------------------------------------
+    def peek(self, name: str) -> Lease | None:
+        """The lease item as it stands (a strongly consistent read; None: never taken), and a reading of
+        AWS's clock off the same answer."""
+        item = self._dated(
+            lambda: self._ddb.get_item(
+                TableName=self._table, Key={"pk": {"S": f"lease#{name}"}}, ConsistentRead=True
+            )
+        ).get("Item")
+        return _holder(name, item) if item else None
+
     def try_acquire(self, lease: Lease, now: datetime) -> Lease | None:
         """One conditional put: free, or expired (and taken before this take began), or this take again (a
         retry of our own request while the lease is live). A released lease keeps its owner with expiry 0,
         so a delayed duplicate of our own take cannot land after we gave it back."""
+        return self._taken_or_holder(
+            lease, now, lambda: self._put_if_free_or_ours(lease, now, lease.expires_at)
+        )
+
+    def take_over(self, lease: Lease, seen: Lease) -> Lease | None:
+        """One conditional put: the lease is still exactly ``seen`` (its owner, expiry and last change). The
+        last change stays at least ``seen``'s, so a take sent before that give-back still fails after this."""
+        began = lease.acquired_at or _changed(seen)  # acquire always dates its takes
+        return self._taken_or_holder(
+            lease, began, lambda: self._put_over(lease, seen, lease.expires_at, max(_changed(seen), began))
+        )
+
+    def _taken_or_holder(self, lease: Lease, now: datetime, put: Callable[[], object]) -> Lease | None:
         try:
-            self._put_if_free_or_ours(lease, now, lease.expires_at)
+            put()
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
@@ -76,74 +161,114 @@ class StateTable:
         live holder: nothing to do. Retried like ``release``: a late take left standing blocks every run."""
         _retried(lambda: self._put_if_free_or_ours(lease, now, None))
 
-    def _put_if_free_or_ours(self, lease: Lease, now: datetime, expires: datetime | None) -> None:
-        acquired = lease.acquired_at or now
-        self._ddb.put_item(
-            TableName=self._table,
-            Item={
-                "pk": {"S": f"lease#{lease.name}"},
-                "owner": {"S": lease.owner},
-                "lease_expires": {"N": _epoch(expires) if expires is not None else "0"},
-                "acquired_at": {"S": acquired.isoformat()},
-                "acquired_epoch": {"N": _epoch(acquired)},
-                "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
-            },
-            ConditionExpression=(
-                "attribute_not_exists(pk)"
-                " OR (lease_expires < :now AND acquired_epoch < :acquired)"
-                " OR (#owner = :me AND lease_expires > :zero)"
-            ),
-            ExpressionAttributeNames={"#owner": "owner"},
-            ExpressionAttributeValues={
-                ":now": {"N": _epoch(now)},
-                ":acquired": {"N": _epoch(acquired)},
-                ":me": {"S": lease.owner},
-                ":zero": {"N": "0"},
-            },
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+    def abandon_over(self, lease: Lease, seen: Lease) -> None:
+        """Our take-over's answer was lost: if the lease is still ``seen``, or ours, mark it given back by us
+        (expiry 0), keeping ``seen``'s last change; the take-over, if it lands late, then fails its
+        condition. Retried like ``release``."""
+        changed = max(_changed(seen), lease.acquired_at or _changed(seen))
+        _retried(lambda: self._put_over(lease, seen, None, changed, or_ours=True))
 
-    def release(self, lease: Lease, now: datetime | None = None) -> None:
-        """Give it back (expiry 0, owner kept), with retries: a lease left behind blocks the other runs
-        until it expires. ``acquired_epoch`` becomes the time of the release (``now``, the caller's clock;
-        else this host's): a take sent before the release that lands after it (a request that outlived
-        its client's timeout) then fails its condition, instead of holding the lease for a run that gave up.
-        """
-        acquired = lease.acquired_at or lease.expires_at
-        changed = now or datetime.now(UTC)
-        _retried(
+    def _put_over(
+        self, lease: Lease, seen: Lease, expires: datetime | None, changed: datetime, *, or_ours: bool = False
+    ) -> None:
+        condition = "(#owner = :seen AND lease_expires = :seen_expires AND acquired_epoch = :seen_changed)"
+        values: dict[str, AttributeValueTypeDef] = {
+            ":seen": {"S": seen.owner},
+            ":seen_expires": {"N": _epoch(seen.expires_at)},
+            ":seen_changed": {"N": _epoch(_changed(seen))},
+        }
+        if or_ours:
+            condition += " OR (#owner = :me AND lease_expires > :zero)"
+            values |= {":me": {"S": lease.owner}, ":zero": {"N": "0"}}
+        self._dated(
             lambda: self._ddb.put_item(
                 TableName=self._table,
-                Item={
-                    "pk": {"S": f"lease#{lease.name}"},
-                    "owner": {"S": lease.owner},
-                    "lease_expires": {"N": "0"},
-                    "acquired_at": {"S": acquired.isoformat()},
-                    # the last change: a take is refused unless the lease changed before the take began
-                    "acquired_epoch": {"N": _epoch(max(changed, acquired))},
-                    "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
-                },
-                ConditionExpression="#owner = :me",
+                Item=self._lease_item(lease, expires, changed),
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={":me": {"S": lease.owner}},
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        )
+
+    @staticmethod
+    def _lease_item(
+        lease: Lease, expires: datetime | None, changed: datetime
+    ) -> dict[str, AttributeValueTypeDef]:
+        """The lease item: held until ``expires`` (None: given back, expiry 0), last change ``changed``."""
+        acquired = lease.acquired_at or changed
+        return {
+            "pk": {"S": f"lease#{lease.name}"},
+            "owner": {"S": lease.owner},
+            "lease_expires": {"N": _epoch(expires) if expires is not None else "0"},
+            "acquired_at": {"S": acquired.isoformat()},
+            "acquired_epoch": {"N": _epoch(changed)},
+            "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
+        }
+
+    def _put_if_free_or_ours(self, lease: Lease, now: datetime, expires: datetime | None) -> None:
+        acquired = lease.acquired_at or now
+        self._dated(
+            lambda: self._ddb.put_item(
+                TableName=self._table,
+                Item=self._lease_item(lease, expires, acquired),
+                ConditionExpression=(
+                    "attribute_not_exists(pk)"
+                    " OR (lease_expires < :now AND acquired_epoch < :acquired)"
+                    " OR (#owner = :me AND lease_expires > :zero)"
+                ),
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues={
+                    ":now": {"N": _epoch(now)},
+                    ":acquired": {"N": _epoch(acquired)},
+                    ":me": {"S": lease.owner},
+                    ":zero": {"N": "0"},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        )
+
+    def release(self, lease: Lease, now: datetime) -> None:
+        """Give it back (expiry 0, owner kept), with retries: a lease left behind blocks the other runs
+        until it expires. ``acquired_epoch`` becomes the time of the release (``now``: the shared clock's
+        ``latest``): a take sent before the release that lands after it (a request that outlived its client's
+        timeout) then fails its condition, instead of holding the lease for a run that gave up.
+        """
+        acquired = lease.acquired_at or lease.expires_at
+        # the last change: a take is refused unless the lease changed before the take began
+        item = self._lease_item(replace(lease, acquired_at=acquired), None, max(now, acquired))
+        _retried(
+            lambda: self._dated(
+                lambda: self._ddb.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="#owner = :me",
+                    ExpressionAttributeNames={"#owner": "owner"},
+                    ExpressionAttributeValues={":me": {"S": lease.owner}},
+                )
             )
         )
 
     # --- grace marks -----------------------------------------------------------------------------
     def missing_since(self) -> dict[str, datetime]:
-        item = self._ddb.get_item(
-            TableName=self._table, Key={"pk": {"S": GRACE_KEY}}, ConsistentRead=True
+        """The marks, each on AWS's clock (``SharedClock.stamp`` of the run that first saw the absence)."""
+        item = self._dated(
+            lambda: self._ddb.get_item(
+                TableName=self._table, Key={"pk": {"S": GRACE_KEY}}, ConsistentRead=True
+            )
         ).get("Item", {})
         marks = item.get("marks", {}).get("M", {})
         return {eid: datetime.fromisoformat(str(v.get("S", ""))) for eid, v in marks.items() if v.get("S")}
 
     def save_missing(self, marks: Mapping[str, datetime]) -> None:
-        self._ddb.put_item(
-            TableName=self._table,
-            Item={
-                "pk": {"S": GRACE_KEY},
-                "marks": {"M": {eid: {"S": at.isoformat()} for eid, at in sorted(marks.items())}},
-            },
+        self._dated(
+            lambda: self._ddb.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": GRACE_KEY},
+                    "marks": {"M": {eid: {"S": at.isoformat()} for eid, at in sorted(marks.items())}},
+                },
+            )
         )
 
 

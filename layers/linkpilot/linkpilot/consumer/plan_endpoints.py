@@ -162,14 +162,15 @@ def _missing(
     return gone
 
 
-# EC2's CreationTimestamp has second precision in AWS's examples ("2017-09-05T20:14:41.000Z"): an endpoint
-# stamped within this slack before the observation began may have been created after it.
-CREATION_SLACK = timedelta(seconds=1)
-
-
 def _after_observation(ep: Endpoint, now: datetime) -> bool:
-    """Created after this run's observation began (or too close to tell): this run never deletes it."""
-    return ep.created_at is not None and ep.created_at > now - CREATION_SLACK
+    """Created after this run's observation began (or too close to tell): this run never deletes it.
+
+    ``now`` is the run's start on the shared clock: AWS's time to the second (the state table's ``Date``,
+    rounded down), never later than the observation. EC2's CreationTimestamp has second precision in AWS's
+    examples ("2017-09-05T20:14:41.000Z"), rounded down too: only a creation stamped in an earlier second
+    than ``now`` surely came before the observation. (A ``now`` with a fraction, a runner's own clock, is
+    taken to its second: the same rule, erring towards keeping.)"""
+    return ep.created_at is not None and ep.created_at >= now.replace(microsecond=0)
 
 
 def plan_endpoints(

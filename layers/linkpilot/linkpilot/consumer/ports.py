@@ -17,7 +17,7 @@ from linkpilot.consumer.models import Endpoint, Invitation, InvitationOutcome, S
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
 from linkpilot.errors import Refused
-from linkpilot.lease import LeasePort, LeaseTiming
+from linkpilot.lease import LeasePort, LeaseTiming, OwnClock, SharedClock
 
 
 class RamPort(Protocol):
@@ -105,7 +105,12 @@ def _utcnow() -> datetime:
 class Controller:
     """The reconcile's collaborators. ``schedules``, ``audit``, ``notifier``, ``directory`` and ``events``
     are optional (CLI use); without ``lease`` runs are not serialised, without ``marks`` the grace marks live
-    in ``memory``."""
+    in ``memory``.
+
+    ``clock`` is the runner's own clock: it names runs and dates audit records, and guards nothing. The lease,
+    the grace marks and the creation-time rule run on ``shared_clock`` (AWS's time, read off the state
+    table's answers); without one (no state table: no lease, and grace marks only in this process's memory)
+    the runner's own clock stands in (``shared_time``)."""
 
     ram: RamPort
     ec2: Ec2Port
@@ -129,7 +134,14 @@ class Controller:
     # service-network VPC associations: read and written only when configured (the stack grants VPC
     # Lattice only when it takes service networks); None: a policy in association mode is refused
     associations: AssociationsPort | None = None
+    # the time the runs share (the state table's reading of AWS's clock); None: ``clock`` stands in
+    shared_clock: SharedClock | None = None
 
     @property
     def grace_marks(self) -> GraceMarksPort:
         return self.marks if self.marks is not None else self.memory
+
+    @property
+    def shared_time(self) -> SharedClock:
+        """The clock that guards the lease, the grace and deletes: the shared one, else the runner's own."""
+        return self.shared_clock if self.shared_clock is not None else OwnClock(self.clock)

@@ -114,21 +114,28 @@ def reconcile(
     another run held the lease longer than this one could wait (nothing was read or changed). ``coalesce``
     (a RAM event or the schedule): a run that took the lease after this one began covers it; this one then
     reads and changes nothing (probe status "covered").
+
+    Every time that guards something (the lease, the grace, the creation-time rule) is the shared clock's
+    (``controller.shared_time``: AWS's, from the state table), never the runner's own ``controller.clock``.
     """
+    shared = controller.shared_time
+    shared.begin()  # this run's own reading of the shared clock: none carried over from an earlier run
     if dry_run or controller.lease is None:
         return _reconcile(policy, controller, None, dry_run=dry_run, trigger=trigger)
     port = controller.lease
-    began = controller.clock()
     lease, _ = acquire(
         port,
         name=LEASE_NAME,
         owner=new_owner(trigger),
         timing=controller.lease_timing,
-        clock=controller.clock,
+        clock=shared.earliest,
         sleep=controller.sleep,
-        coalesce_since=began if coalesce else None,
+        # covered only by a run that took the lease after this one's first reading of the shared clock
+        # (``latest``, read after the lease's first read): the trigger came before both
+        coalesce_since=shared.latest if coalesce else None,
     )
     if isinstance(lease, Covered):
+        began = shared.stamp()
         run_id = f"{began:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         covered = ProbeRefresh("covered", detail=f"run {lease.holder.owner} began after this trigger")
         return ReconcileReport(run_id, trigger, False, began, Plan(), (), covered)
@@ -137,13 +144,16 @@ def reconcile(
     finally:
         # not given back (AWS refused or failed): it expires by itself within its ttl; the next run waits
         with contextlib.suppress(AwsError):
-            port.release(lease, controller.clock())
+            port.release(lease, shared.latest())
 
 
 def _reconcile(
     policy: TrustPolicy, controller: Controller, lease: Lease | None, *, dry_run: bool, trigger: str
 ) -> ReconcileReport:
-    started = controller.clock()  # before the reads: what was created after it is not this run's to delete
+    shared = controller.shared_time
+    # before the reads, on the shared clock (AWS's second of the lease take): what was created after it is
+    # not this run's to delete, and a configuration first seen missing now is marked missing since then
+    started = shared.stamp()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     state = observe(policy, controller)
     plan = plan_actions(policy, state, started)
@@ -153,7 +163,8 @@ def _reconcile(
         return report
 
     def writable() -> bool:
-        return lease is None or lease.allows_writes(controller.clock(), controller.lease_timing.margin_s)
+        # the holder's view of what is left errs late (``latest``): it stops before any taker could start
+        return lease is None or lease.allows_writes(shared.latest(), controller.lease_timing.margin_s)
 
     results = _execute(
         controller, plan, writable, lambda: _confirm_deletes(policy, controller, plan, started)

@@ -161,8 +161,8 @@ class ControllerFunction:
         self._get_parameter = get_parameter
         self._memory = ControllerMemory()
         self._controller: Controller | None = None
-        # the reconcile's clock (None: UTC now); the demo sets its simulated clock, which the local AWS
-        # stamps endpoints with, so the grace and the creation-time rule run on one time
+        # the runner's own clock (None: UTC now), which names runs and dates audit records; the demo sets its
+        # simulated clock. The lease, the grace and the creation-time rule run on AWS's clock (state table).
         self.clock: Callable[[], datetime] | None = None
 
     def load_policy(self, force_fetch: bool) -> str:

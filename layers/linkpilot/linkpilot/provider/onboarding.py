@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from linkpilot.lease import Lease, LeaseTiming, acquire, new_owner
+from linkpilot.lease import Lease, LeaseTiming, OwnClock, acquire, new_owner
 from linkpilot.provider.ports import ConfigurationNotFound
 from linkpilot.provider.service import SyncReport, observe_connections, run_onboarding
 from linkpilot.provider.wiring import Collaborators, OnboardingFunction
@@ -39,12 +39,15 @@ def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> S
     if parts.lease is None:
         return one_pass()
     settings = function.settings
+    # the lease runs on the time every pass shares (AWS's, from the state table), not this host's clock
+    shared = parts.shared_clock or OwnClock(lambda: datetime.now(UTC))
+    shared.begin()
     lease, _ = acquire(
         parts.lease,
         name=LEASE_NAME,
         owner=new_owner("onboarding"),
         timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
-        clock=lambda: datetime.now(UTC),
+        clock=shared.earliest,
         sleep=time.sleep,
     )
     if not isinstance(lease, Lease):  # pragma: no cover - acquire returns Covered only when asked to
@@ -52,7 +55,7 @@ def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> S
     try:
         return one_pass()
     finally:
-        parts.lease.release(lease, datetime.now(UTC))
+        parts.lease.release(lease, shared.latest())
 
 
 def handle_event(

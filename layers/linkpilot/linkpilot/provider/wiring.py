@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from linkpilot.lease import LeasePort
+from linkpilot.lease import LeasePort, SharedClock
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConsumerEndpoints, ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs
@@ -51,6 +51,8 @@ class Collaborators:
     out: Outputs
     endpoints: ConsumerEndpoints | None = None  # the provider's view (Lattice); None: not observed
     lease: LeasePort | None = None
+    # the time the lease runs on (the state table's reading of AWS's clock); None: this host's clock
+    shared_clock: SharedClock | None = None
 
 
 def build_collaborators(settings: OnboardingSettings, session: boto3.Session) -> Collaborators:
@@ -65,6 +67,13 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
     from linkpilot.aws.state_table import StateTable
 
     config = Config(retries={"mode": "standard"})
+    state = (
+        StateTable(
+            session.client("dynamodb", config=config), settings.state_table, clock_key="lease#onboarding"
+        )
+        if settings.state_table
+        else None
+    )
     return Collaborators(
         consumer_list=SsmParameter(session.client("ssm", config=config), settings.consumer_list_parameter),
         share=RamShareAdmin(session.client("ram", config=config)),
@@ -76,11 +85,8 @@ def build_collaborators(settings: OnboardingSettings, session: boto3.Session) ->
         endpoints=LatticeConsumerEndpoints(session.client("vpc-lattice", config=config))
         if settings.configurations
         else None,
-        lease=(
-            StateTable(session.client("dynamodb", config=config), settings.state_table)
-            if settings.state_table
-            else None
-        ),
+        lease=state,
+        shared_clock=state.clock if state is not None else None,
     )
 
 
