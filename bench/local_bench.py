@@ -25,7 +25,7 @@ _OURS = [sys.executable, "-m", "linkpilot_cli.main", "local", "serve", "--port",
 # moto's threaded server on a free loopback port, announcing itself as ours does, then serving until killed.
 _MOTO_SNIPPET = (
     "import threading\n"
-    "from moto.moto_server.threaded_moto_server import ThreadedMotoServer\n"
+    "from moto.server import ThreadedMotoServer\n"
     "server = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)\n"
     "server.start()\n"
     "host, port = server.get_host_and_port()\n"
