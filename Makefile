@@ -150,3 +150,25 @@ upgrade:
 clean:
 	rm -rf $(VENV) $(SAMVENV) $(CHECKOVVENV) $(TOOLS) $(IAMCALLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/results.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Publish both stacks to the Serverless Application Repository (docs/sam-workflows.md#publish-to-the-serverless-application-repository-sam-publish):
+#   make publish REPO_URL=https://github.com/acme/linkpilot
+# takes the `sam package` outputs (PACKAGED, by default the two that page's commands write), renders a copy of
+# each with HomePageUrl and SourceCodeUrl set to REPO_URL (scripts/sar_publish_template.py; the committed
+# templates name no repository), and runs `sam publish` on the copy. PUBLISHFLAGS go to sam publish
+# (e.g. --fail-on-same-version). Without REPO_URL: one line, exit status 2, nothing run.
+PACKAGED ?= .aws-sam/packaged-consumer.yaml .aws-sam/packaged-provider.yaml
+ifneq ($(filter publish,$(MAKECMDGOALS)),)
+ifeq ($(strip $(REPO_URL)),)
+$(error make publish needs REPO_URL, the repository's public address: make publish REPO_URL=https://github.com/<owner>/linkpilot)
+endif
+endif
+.PHONY: publish
+publish: samvenv
+	@for packaged in $(PACKAGED); do \
+	  copy="$${packaged%.*}.publish.yaml"; \
+	  $(SAMVENV)/bin/python scripts/sar_publish_template.py "$$packaged" --repo-url '$(REPO_URL)' \
+	    --output "$$copy" || exit 2; \
+	  echo "sam publish --template $$copy --region $(REGION) $(PUBLISHFLAGS)"; \
+	  $(SAM) publish --template "$$copy" --region $(REGION) $(PUBLISHFLAGS) || exit 1; \
+	done

@@ -67,6 +67,34 @@ def test_consumer_template_deploys_and_its_policy_document_parses(local_aws):
     names = {a["AlarmName"] for a in alarms}
     assert stack.physical["ProbeTargetsFailingAlarm"] in names
     assert all(a["AlarmActions"] == [stack.physical["AlertsTopic"]] for a in alarms)
+    assert all(a["OKActions"] == a["AlarmActions"] for a in alarms)  # the topic hears the all-clear too
+    # no AlertEmail: no subscription (AlertEmailSubscription's condition is false)
+    assert "AlertEmailSubscription" in stack.skipped
+    topic_subscriptions = session.client("sns").list_subscriptions_by_topic(
+        TopicArn=stack.physical["AlertsTopic"]
+    )
+    assert topic_subscriptions["Subscriptions"] == []
+
+
+def test_alert_email_subscribes_the_address_to_the_alerts_topic(local_aws):
+    session = local_aws.session("222222222222")
+    vpc_id, subnets = make_vpc(session, "10.1.0.0/16")
+    write_baseline(
+        session,
+        "template.yaml",
+        {
+            "EndpointVpcId": vpc_id,
+            "EndpointSubnetIds": subnets,
+            "ProbeSecurityGroupIds": ["sg-0123456789abcdef0"],
+        },
+    )
+    stack = deploy_stack(
+        session, "template.yaml", stack_name="lp", parameters={"AlertEmail": "ops@example.com"}
+    )
+    subscriptions = session.client("sns").list_subscriptions_by_topic(TopicArn=stack.physical["AlertsTopic"])
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions["Subscriptions"]] == [
+        ("email", "ops@example.com")
+    ]
 
 
 def test_provider_template_deploys_gateway_configuration_and_share(local_aws):

@@ -1,12 +1,14 @@
 """What `sam build`, `sam package` and `sam publish` do with a template's AWS::ServerlessRepo::Application
 metadata, run offline with the SAM CLI's own code. Run it with the SAM CLI's venv (test_sam_app.py does):
 
-    .venv-sam/bin/python tests/unit/sar_publish_check.py template.yaml WORKDIR
+    .venv-sam/bin/python tests/unit/sar_publish_check.py template.yaml WORKDIR [REPO_URL]
 
 1. build: samcli's move_template rewrites the metadata's local paths (LicenseUrl, ReadmeUrl) for the build
    directory, as `sam build` does when it writes .aws-sam/build/template.yaml;
 2. package: samcli's artifact exporter uploads those two files (to a recording uploader instead of S3) and
    puts their S3 locations in the metadata, as `sam package` / `sam deploy` do;
+   With REPO_URL, the packaged template is then rendered as `make publish REPO_URL=...` renders it
+   (scripts/sar_publish_template.py: HomePageUrl and SourceCodeUrl set) and the rendered copy is published;
 3. publish: the SAM CLI's vendored serverlessrepo publish_application builds the CreateApplication request
    (first publish) and the UpdateApplication + CreateApplicationVersion requests (a later version), sent to a
    botocore Stubber, so botocore validates each request against the serverlessrepo model and nothing leaves
@@ -36,6 +38,7 @@ from samcli.vendor.serverlessrepo.parser import get_app_metadata, parse_template
 from samcli.yamlhelper import yaml_dump, yaml_parse
 
 ACCOUNT_APP = "arn:aws:serverlessrepo:us-east-1:123456789012:applications/{name}"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 class RecordingS3Uploader:
@@ -100,7 +103,7 @@ def _publish(packaged_yaml: str, name: str) -> dict[str, Any]:
     return {"first": first["actions"], "later": later["actions"], "requests": captured}
 
 
-def check(template_path: Path, workdir: Path) -> dict[str, Any]:
+def check(template_path: Path, workdir: Path, repo_url: str | None = None) -> dict[str, Any]:
     template_path = template_path.resolve()
     built = workdir.resolve() / "build" / "template.yaml"
     built.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +118,11 @@ def check(template_path: Path, workdir: Path) -> dict[str, Any]:
         CodeSigner(None, None),
         resources_to_export=frozenset(),  # functions and layers: not what this check is about
     ).export()
+    if repo_url is not None:
+        sys.path.insert(0, str(SCRIPTS))
+        from sar_publish_template import render
+
+        packaged = render(yaml_dump(packaged), repo_url)
     metadata = get_app_metadata(packaged)
     packaged_yaml = yaml_dump(packaged)
 
@@ -139,4 +147,5 @@ def check(template_path: Path, workdir: Path) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(check(Path(sys.argv[1]), Path(sys.argv[2])), indent=1, sort_keys=True, default=str))
+    url = sys.argv[3] if len(sys.argv) > 3 else None
+    print(json.dumps(check(Path(sys.argv[1]), Path(sys.argv[2]), url), indent=1, sort_keys=True, default=str))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import tomllib
@@ -24,6 +25,7 @@ SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 TEMPLATES = {"consumer": ROOT / "template.yaml", "provider": ROOT / "provider" / "template.yaml"}
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 SAR = "AWS::ServerlessRepo::Application"
+REPO_URL = "https://github.com/acme/linkpilot"
 # SHA-256 of the Apache License 2.0 as apache.org publishes it (LICENSE-2.0.txt); the same bytes as the
 # LICENSE.txt that s3transfer and other AWS Python packages ship.
 APACHE_2_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
@@ -107,7 +109,7 @@ def test_sar_metadata_agrees_with_the_project(templates: dict[str, dict[str, Any
         base = TEMPLATES[side].parent
         assert (base / metadata["LicenseUrl"]).resolve() == ROOT / "LICENSE"
         assert (base / metadata["ReadmeUrl"]).resolve() == ROOT / "docs" / "sar-readme.md"
-    for shared in ("Author", "HomePageUrl", "SourceCodeUrl", "SemanticVersion", "SpdxLicenseId"):
+    for shared in ("Author", "SemanticVersion", "SpdxLicenseId"):
         assert consumer[shared] == provider[shared], f"{shared} differs between the two applications"
 
 
@@ -140,7 +142,8 @@ def test_sar_metadata_meets_the_documented_limits(templates: dict[str, dict[str,
     for label in metadata["Labels"]:
         assert labels["min"] <= len(label) <= labels["max"] and re.fullmatch(labels["pattern"], label), label
     assert re.fullmatch(r"\d+\.\d+\.\d+", metadata["SemanticVersion"])
-    assert all(metadata[url].startswith("https://") for url in ("HomePageUrl", "SourceCodeUrl"))
+    # the repository's address is given at publish time (make publish REPO_URL=...), never committed
+    assert not {"HomePageUrl", "SourceCodeUrl"} & set(metadata)
     for local in ("LicenseUrl", "ReadmeUrl"):  # "Maximum size 5 MB" (LicenseUrl, ReadmeUrl documentation)
         assert (TEMPLATES[side].parent / metadata[local]).stat().st_size <= 5 * 1024 * 1024
 
@@ -150,13 +153,14 @@ def test_license_is_the_apache_2_text() -> None:
     assert hashlib.sha256(text).hexdigest() == APACHE_2_SHA256
 
 
-def _run_sar_check(side: str, tmp_path: Path) -> dict[str, Any]:
+def _run_sar_check(side: str, tmp_path: Path, repo_url: str | None = None) -> dict[str, Any]:
     completed = subprocess.run(
         [
             str(SAM_PYTHON),
             str(ROOT / "tests" / "unit" / "sar_publish_check.py"),
             str(TEMPLATES[side]),
             str(tmp_path),
+            *([repo_url] if repo_url else []),
         ],
         capture_output=True,
         text=True,
@@ -174,7 +178,7 @@ def _run_sar_check(side: str, tmp_path: Path) -> dict[str, Any]:
 def test_sam_build_package_and_publish_accept_the_metadata(
     templates: dict[str, dict[str, Any]], side: str, tmp_path: Path
 ) -> None:
-    report = _run_sar_check(side, tmp_path)
+    report = _run_sar_check(side, tmp_path, REPO_URL)
     # sam build rewrote the local paths for the build directory, sam package uploaded exactly those two files
     built = tmp_path / "build"
     assert (built / report["built_paths"]["LicenseUrl"]).resolve() == ROOT / "LICENSE"
@@ -188,11 +192,15 @@ def test_sam_build_package_and_publish_accept_the_metadata(
     create = publish["requests"]["CreateApplication"]
     expected = {k: v for k, v in _sar(templates[side]).items() if k not in {"LicenseUrl", "ReadmeUrl"}}
     assert {k: create[k] for k in expected} == expected
+    # the rendered copy (make publish REPO_URL=...) carries the repository's address
+    assert create["HomePageUrl"] == create["SourceCodeUrl"] == REPO_URL
+    assert publish["requests"]["UpdateApplication"]["HomePageUrl"] == REPO_URL
     # the template SAR stores keeps the console metadata and drops its own section
     assert create["TemplateBody"]["Metadata"] == ["AWS::CloudFormation::Interface"]
     assert create["TemplateBody"]["Resources"] == sorted(templates[side]["Resources"])
     version = publish["requests"]["CreateApplicationVersion"]
     assert version["SemanticVersion"] == PROJECT["version"]
+    assert version["SourceCodeUrl"] == REPO_URL
 
 
 @pytest.mark.skipif(not SAM_PYTHON.exists(), reason="needs the SAM CLI venv (make samvenv)")
@@ -205,6 +213,116 @@ def test_resource_types_outside_the_sar_list_are_the_documented_ones(side: str, 
     docs = (ROOT / "docs" / "sam-workflows.md").read_text()
     for rtype in SAR_UNLISTED[side]:
         assert f"`{rtype}`" in docs, f"docs/sam-workflows.md does not name {rtype}"
+
+
+# ---------------------------------------------------------------- make publish REPO_URL=...
+
+
+def _make(*args: str) -> subprocess.CompletedProcess[str]:
+    # the caller's environment (the Makefile looks for python3.13 as it parses: PATH, HOME, PYENV_ROOT), less
+    # what an outer make or the caller's shell would pass on to this one
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "REPO_URL", "PACKAGED", "SAM", "PUBLISHFLAGS", "REGION"}
+    env = {k: v for k, v in os.environ.items() if k not in outer} | {"SAM_CLI_TELEMETRY": "0"}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_make_publish_without_repo_url_says_so_in_one_line_and_runs_nothing() -> None:
+    completed = _make("publish")
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    (line,) = completed.stderr.strip().splitlines()
+    assert "REPO_URL" in line and "make publish REPO_URL=https://" in line
+
+
+def _packaged_copy(side: str, tmp_path: Path) -> Path:
+    """The committed template with its license and readme where `sam package` puts them (on S3)."""
+    text = TEMPLATES[side].read_text()
+    metadata = _sar(load_template(TEMPLATES[side]))
+    for key in ("LicenseUrl", "ReadmeUrl"):
+        text = text.replace(f"{key}: {metadata[key]}\n", f"{key}: s3://artifacts-bucket/linkpilot/{key}\n", 1)
+    packaged = tmp_path / f"packaged-{side}.yaml"
+    packaged.write_text(text)
+    return packaged
+
+
+@pytest.mark.skipif(not SAM_PYTHON.exists(), reason="needs the SAM CLI venv (make samvenv)")
+def test_make_publish_publishes_a_rendered_copy_of_each_packaged_template(
+    templates: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    packaged = [_packaged_copy(side, tmp_path) for side in sorted(TEMPLATES)]
+    calls = tmp_path / "sam-calls"
+    fake_sam = tmp_path / "sam"
+    fake_sam.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    fake_sam.chmod(0o755)
+    completed = _make(
+        "-o",
+        ".venv-sam/.stamp",  # never (re)build the SAM CLI's venv here
+        "publish",
+        f"REPO_URL={REPO_URL}/",
+        f"PACKAGED={' '.join(map(str, packaged))}",
+        f"SAM={fake_sam}",
+        "PUBLISHFLAGS=--fail-on-same-version",
+    )
+    assert completed.returncode == 0, completed.stderr
+    sent = [line.split() for line in calls.read_text().splitlines()]
+    copies = [tmp_path / f"packaged-{side}.publish.yaml" for side in sorted(TEMPLATES)]
+    assert sent == [
+        ["publish", "--template", str(copy), "--region", "us-east-1", "--fail-on-same-version"]
+        for copy in copies
+    ]
+    for side, source, copy in zip(sorted(TEMPLATES), packaged, copies, strict=True):
+        rendered, original = load_template(copy), load_template(source)
+        metadata = _sar(rendered)
+        assert metadata.pop("HomePageUrl") == metadata.pop("SourceCodeUrl") == REPO_URL
+        assert rendered == original, f"{side}: rendering changed more than the two URLs"
+        assert "OWNER" not in copy.read_text()
+
+
+@pytest.mark.skipif(not SAM_PYTHON.exists(), reason="needs the SAM CLI venv (make samvenv)")
+@pytest.mark.parametrize(
+    ("template", "url", "reason"),
+    [
+        ("template.yaml", REPO_URL, "not packaged (LicenseUrl, ReadmeUrl not on S3)"),
+        ("packaged", "https://github.com/OWNER/linkpilot", "is not the repository's https:// address"),
+        ("packaged", "http://github.com/acme/linkpilot", "is not the repository's https:// address"),
+        ("packaged", "https://github.com/<owner>/linkpilot", "is not the repository's https:// address"),
+        ("missing", REPO_URL, "No such file or directory"),
+    ],
+)
+def test_the_publish_rendering_refuses_what_sam_publish_should_not_get(
+    tmp_path: Path, template: str, url: str, reason: str
+) -> None:
+    source = {
+        "template.yaml": TEMPLATES["consumer"],
+        "packaged": _packaged_copy("consumer", tmp_path),
+        "missing": tmp_path / "nope.yaml",
+    }[template]
+    output = tmp_path / "rendered.yaml"
+    completed = subprocess.run(
+        [
+            str(SAM_PYTHON),
+            str(ROOT / "scripts" / "sar_publish_template.py"),
+            str(source),
+            *("--repo-url", url, "--output", str(output)),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={"SAM_CLI_TELEMETRY": "0", "PATH": "/usr/bin:/bin"},
+    )
+    assert completed.returncode == 2
+    (line,) = completed.stderr.strip().splitlines()
+    assert reason in line
+    assert not output.exists()
 
 
 # ---------------------------------------------------------------- logs

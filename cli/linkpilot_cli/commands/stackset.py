@@ -7,7 +7,7 @@ waiting for each StackSet operation in turn (StackSets run one operation at a ti
 Input is the consumer stack as plain CloudFormation JSON: ``sam build`` + ``sam package`` give a template
 that still declares ``Transform: AWS::Serverless-2016-10-31``, and service-managed StackSets cannot run that
 macro with the default execution role, so ``scripts/stackset_translate.py`` expands it offline first
-(see the README, "Roll the consumer stack out with a StackSet"). OUs that are no longer requested are
+(see docs/deploy.md#roll-the-consumer-stack-out-with-a-stackset). OUs that are no longer requested are
 reported, never deleted: removing stacks from accounts is a deliberate, separate step.
 """
 
@@ -164,7 +164,7 @@ def load_parameters(path: Path | None, template: Mapping[str, Any]) -> tuple[tup
     problems += [
         f"parameter {key!r} takes the name of an SSM parameter (default "
         f"{declared[key].get('Default', 'none')!r}), not {given!r}: per-account values belong in each "
-        "account's baseline (README, 'Account baseline')"
+        "account's baseline (docs/deploy.md#account-baseline-the-per-account-values)"
         for key, given in raw.items()
         if str(declared.get(key, {}).get("Type", "")).startswith("AWS::SSM::Parameter::Value<")
         and (isinstance(given, list) or AWS_ID.match(str(given)) or "," in str(given))
@@ -375,8 +375,8 @@ Create the StackSet, or update it (the update reaches every existing stack insta
 instances for every requested OU and Region, waiting for each StackSet operation in turn; progress
 (operation status, instances succeeded/failed) goes to stderr while it waits. The template is plain
 CloudFormation JSON: expand the SAM transform first with scripts/stackset_translate.py (see
-docs/stackset.md). OUs no longer requested are reported, never deleted. The result (stdout) lists each
-operation and, for a failed one, every failed stack instance with its reason."""
+docs/deploy.md#package-expand-deploy). OUs no longer requested are reported, never deleted. The result
+(stdout) lists each operation and, for a failed one, every failed stack instance with its reason."""
 
 
 def register(parser: argparse.ArgumentParser) -> None:
