@@ -14,7 +14,7 @@ TOOLS     := .venv-tools
 UV        := $(TOOLS)/bin/uv
 REGION    ?= us-east-1
 TEMPLATES := template.yaml provider/template.yaml
-# sam build finds the runtime's interpreter on PATH (no container on these machines).
+# sam build finds the runtime's interpreter on PATH (it builds without a container).
 SAMPATH   := $(dir $(PY313)):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
