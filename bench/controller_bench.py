@@ -21,7 +21,7 @@ from linkpilot.consumer.models import ActionKind
 from linkpilot.consumer.policy import parse_policy
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
-from linkpilot.consumer.wiring import ControllerSettings, build_controller
+from linkpilot.runtime.controller import ControllerSettings, build_controller
 from linkpilot_local.fixtures import make_audit_table, make_vpc
 
 _accounts = itertools.count(310000000001)

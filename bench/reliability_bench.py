@@ -195,7 +195,7 @@ def bench_event_to_endpoint(reps: int = 15) -> list[dict[str, Any]]:
     from the event being emitted to the endpoint existing, in the in-process local AWS."""
     from aws_lambda_powertools import Logger, Metrics
 
-    from linkpilot.consumer.controller import handle_event
+    from linkpilot.runtime.controller import handle_event
     from linkpilot_local import LocalAws
 
     sys.path.insert(0, str(ROOT / "tests" / "integration" / "controller"))

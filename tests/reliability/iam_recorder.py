@@ -46,6 +46,7 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
     # wing that called them.
     "controller": (
         "functions/controller/",
+        _PKG + "runtime/controller.py",
         _PKG + "consumer/",
         "cli/linkpilot_cli/commands/reconcile.py",  # the CLI runs the same reconcile with the same adapters
         _PKG + "aws/ram_consumer.py",
@@ -57,12 +58,13 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
     ),
     "onboarding": (
         "functions/onboarding/",
+        _PKG + "runtime/onboarding.py",
         _PKG + "provider/",
         _PKG + "aws/ram_provider.py",
         _PKG + "aws/lattice_provider.py",
         _PKG + "aws/ssm_parameters.py",
     ),
-    "probe": ("functions/probe/", _PKG + "probe/"),
+    "probe": ("functions/probe/", _PKG + "runtime/probe.py", _PKG + "probe/"),
     # not Lambda functions: a person runs these with their own credentials
     "operator": (
         "cli/linkpilot_cli/commands/status.py",

@@ -27,9 +27,8 @@ import pytest
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 
-from linkpilot.consumer.controller import handle_event
 from linkpilot.consumer.memory import ControllerMemory
-from linkpilot.consumer.wiring import build_controller
+from linkpilot.runtime.controller import build_controller, handle_event
 from linkpilot_local.cfn import load_template
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 
-from linkpilot.consumer.controller import handle_event
 from linkpilot.probe import InvalidEvent, probe_event
+from linkpilot.runtime.controller import handle_event
 from linkpilot_cli import main as cli
 
 from .support import CORPUS, MetricsRecorder, controller_world, is_write, load_function_app, provider_world

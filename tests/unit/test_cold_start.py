@@ -42,13 +42,15 @@ CASES = {
     | {
         "boto3",
         "botocore.client",
-        "linkpilot.consumer.controller",
+        "linkpilot.runtime.controller",
+        "linkpilot.runtime.onboarding",
         "linkpilot.consumer.reconcile",
     },
     # the controller and the onboarding function do not carry each other's code, nor the probe client
-    "controller": NEVER | {"linkpilot.provider.plan", "linkpilot.probe.client"},
+    "controller": NEVER
+    | {"linkpilot.provider.plan", "linkpilot.runtime.onboarding", "linkpilot.probe.client"},
     "onboarding": NEVER
-    | {"linkpilot.consumer.reconcile", "linkpilot.consumer.controller", "linkpilot.probe.client"},
+    | {"linkpilot.consumer.reconcile", "linkpilot.runtime.controller", "linkpilot.probe.client"},
 }
 SCRIPT = """
 import importlib.util, json, sys

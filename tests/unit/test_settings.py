@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from linkpilot.consumer.wiring import ControllerSettings
 from linkpilot.provider.plan import SharingMode
-from linkpilot.provider.wiring import OnboardingSettings
+from linkpilot.runtime.controller import ControllerSettings
+from linkpilot.runtime.onboarding import OnboardingSettings
 from linkpilot.settings import SettingsError
 
 ONBOARDING = {

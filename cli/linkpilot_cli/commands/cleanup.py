@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot.consumer.uninstall import cleanup_under_lease
-    from linkpilot.consumer.wiring import ControllerSettings, SettingsError, build_controller
     from linkpilot.lease import LeaseBusy
+    from linkpilot.runtime.controller import ControllerSettings, SettingsError, build_controller
     from linkpilot_cli.aws import session_from
 
     out: Output = args.out

@@ -11,7 +11,7 @@ from typing import Any
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.policy import TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller
-from linkpilot.consumer.wiring import ControllerSettings, build_controller
+from linkpilot.runtime.controller import ControllerSettings, build_controller
 from linkpilot_local.fixtures import make_audit_table, make_vpc
 
 _accounts = itertools.count(210000000001)

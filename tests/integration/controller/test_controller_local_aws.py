@@ -10,10 +10,10 @@ import pytest
 from aws_lambda_powertools import Logger, Metrics
 from controller_world import Consumer, Provider
 
-from linkpilot.consumer.controller import ReconcileIncomplete, handle_event
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.probe import probe_event
 from linkpilot.probe.emf import emf_records
+from linkpilot.runtime.controller import ReconcileIncomplete, handle_event
 from linkpilot_cli import main as cli
 
 pytestmark = pytest.mark.integration

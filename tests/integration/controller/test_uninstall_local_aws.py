@@ -14,7 +14,7 @@ import pytest
 from controller_world import Consumer, Provider
 
 from linkpilot.consumer.reconcile import reconcile
-from linkpilot.consumer.wiring import ControllerFunction, ControllerSettings
+from linkpilot.runtime.controller import ControllerFunction, ControllerSettings
 from linkpilot_cli import main as cli
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from linkpilot.aws.ram_provider import RamShareAdmin
 from linkpilot.aws.ssm_parameters import SsmParameter
 from linkpilot.aws.state_table import StateTable
 from linkpilot.provider.service import Outputs
-from linkpilot.provider.wiring import Collaborators, OnboardingFunction, OnboardingSettings
+from linkpilot.runtime.onboarding import Collaborators, OnboardingFunction, OnboardingSettings
 from linkpilot_local.fixtures import make_audit_table
 
 ROOT = Path(__file__).parents[3]

@@ -15,8 +15,9 @@ from aws_lambda_powertools import Logger, Metrics
 from conftest import TRUSTED, policy_doc
 from controller_fakes import client_error
 
-from linkpilot.consumer.controller import ReconcileIncomplete, Trigger, classify_event, handle_event
 from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.triggers import Trigger, classify_event
+from linkpilot.runtime.controller import ReconcileIncomplete, handle_event
 from linkpilot_cli import main as cli
 
 ROOT = Path(__file__).parents[3]

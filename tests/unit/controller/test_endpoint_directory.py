@@ -447,7 +447,7 @@ def test_a_failed_event_entry_is_transient() -> None:
 
 
 def test_the_directory_is_wired_only_when_the_setting_says_true() -> None:
-    from linkpilot.consumer.wiring import ControllerSettings, build_controller
+    from linkpilot.runtime.controller import ControllerSettings, build_controller
 
     session = boto3.Session(region_name="us-east-1")
     off = build_controller(ControllerSettings.from_env({}), session)

@@ -33,9 +33,9 @@ from linkpilot.consumer.models import (
 from linkpilot.consumer.plan import accept_token, plan_actions, reject_token
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
-from linkpilot.consumer.wiring import ControllerSettings
 from linkpilot.errors import Refused
 from linkpilot.provider.plan import PrincipalChange, client_token
+from linkpilot.runtime.controller import ControllerSettings
 
 
 # --- defect 4: a denial on one invitation is that invitation's refusal ----------------------------

@@ -18,7 +18,7 @@ from linkpilot.aws.audit import AuditTable
 from linkpilot.aws.notify import SnsNotifier
 from linkpilot.aws.ssm_parameters import SsmParameter
 from linkpilot.provider.service import Outputs
-from linkpilot.provider.wiring import Collaborators, OnboardingFunction, OnboardingSettings
+from linkpilot.runtime.onboarding import Collaborators, OnboardingFunction, OnboardingSettings
 from linkpilot_local.fixtures import make_audit_table
 
 APP = Path(__file__).parents[3] / "functions" / "onboarding" / "app.py"

@@ -1,9 +1,18 @@
-"""The controller's configuration (environment variables, parsed once) and the one place its boto3
-clients and adapters are built: used by the Lambda handler, ``linkpilot reconcile`` and the demo alike.
+"""The controller function's runtime: its settings (environment variables, parsed once), the one place its
+boto3 clients and adapters are built, and its Lambda glue (``handle_event``: which event is this, load the
+policy, run the one reconcile, publish metrics, decide between "return" and "raise for a retry").
+Used by the Lambda handler, ``linkpilot reconcile`` and the demo alike.
+
+- Unknown or malformed event: logged raw, nothing read or written, returns normally (no retry storm).
+- Policy that does not validate: ``PolicyErrors`` (alarmed), nothing changed, returns normally (a retry
+  cannot fix it). Policy that cannot be read (missing parameter, SSM error): ``PolicyErrors`` and raise.
+- Reading AWS failed, or an action failed transiently: ``ReconcileErrors`` and raise, so Lambda retries
+  the invocation and, after its retries, the DLQ keeps the event (alarmed).
 
 Standard AWS configuration applies (credentials chain, ``AWS_REGION``, ``AWS_ENDPOINT_URL``,
-``AWS_MAX_ATTEMPTS``),
-so the same code runs against a real account and against the local AWS emulation.
+``AWS_MAX_ATTEMPTS``), so the same code runs against a real account and against the local AWS emulation.
+Neither boto3 nor Powertools is imported here at module level: the CLI imports the settings and
+``build_controller`` without Powertools; the handler loads boto3 in ``ControllerFunction.from_env``.
 """
 
 from __future__ import annotations
@@ -14,16 +23,36 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.memory import ControllerMemory
+from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
-from linkpilot.consumer.uninstall import STACK_ID_PATTERN
-from linkpilot.lease import LeaseTiming
+from linkpilot.consumer.reconcile import reconcile
+from linkpilot.consumer.record import record_read_failure
+from linkpilot.consumer.triggers import Trigger, classify_event
+from linkpilot.consumer.uninstall import STACK_ID_PATTERN, is_custom_resource_event
+from linkpilot.errors import AwsError
+from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
+from linkpilot.lease import LeaseBusy, LeaseTiming
 from linkpilot.settings import EnvSettings, SettingsError, setting
 
 if TYPE_CHECKING:
     import boto3
+    from aws_lambda_powertools import Logger, Metrics
 
-__all__ = ["ControllerFunction", "ControllerSettings", "SettingsError", "build_controller"]
+__all__ = [
+    "ControllerFunction",
+    "ControllerSettings",
+    "ReconcileIncomplete",
+    "SettingsError",
+    "build_controller",
+    "handle_event",
+]
+
+COUNT = "Count"  # Powertools' MetricUnit.Count, by value: no Powertools import for the CLI's sake
+
+
+class ReconcileIncomplete(RuntimeError):
+    """Some action failed transiently (or unexpectedly): raised after the run so the platform retries."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +194,34 @@ class ControllerFunction:
         # simulated clock. The lease, the grace and the creation-time rule run on AWS's clock (state table).
         self.clock: Callable[[], datetime] | None = None
 
+    @classmethod
+    def from_env(cls) -> ControllerFunction:
+        """The function as Lambda runs it: settings from the environment, boto3 sessions, the policy through
+        Powertools' parameter cache. Called once, at cold start (the handler module's import)."""
+        import boto3
+        from aws_lambda_powertools.utilities import parameters
+
+        return cls(ControllerSettings.from_env(), boto3.Session, parameters.get_parameter)
+
+    def handle(self, event: Any, logger: Logger, metrics: Metrics) -> dict[str, Any]:
+        """One invocation: the stack's cleanup custom resource, or a reconcile trigger."""
+        if is_custom_resource_event(event):
+            result = self.custom_resource(event)
+            if result.get("status") == "ignored":
+                # not this stack's cleanup resource: nothing read, written or sent (fields bounded, escaped)
+                logger.warning("custom resource request ignored", extra={"ignored": result})
+            else:
+                logger.info("custom resource answered", extra={"result": result})
+            return result
+        return handle_event(
+            event,
+            policy_parameter=self.settings.policy_parameter_name,
+            load_policy=self.load_policy,
+            controller=self.controller,
+            logger=logger,
+            metrics=metrics,
+        )
+
     def load_policy(self, force_fetch: bool) -> str:
         if not self.settings.policy_parameter_name:
             return ""  # parse_policy reports the missing document
@@ -215,3 +272,63 @@ class ControllerFunction:
         if self.clock is not None:
             self._controller.clock = self.clock
         return self._controller
+
+
+def handle_event(
+    event: Any,
+    *,
+    policy_parameter: str | None,
+    load_policy: Callable[[bool], str],
+    controller: Callable[[], Controller],
+    logger: Logger,
+    metrics: Metrics,
+) -> dict[str, Any]:
+    """``load_policy(force_fetch)`` returns the policy JSON; ``controller()`` builds the adapters."""
+    trigger = classify_event(event, policy_parameter)
+    if trigger is None:
+        logger.warning("unrecognised event: nothing read or changed", extra={"raw_event": event})
+        return {"status": "ignored", "reason": "unrecognised event"}
+    logger.info("reconcile triggered", extra={"trigger": trigger.value, "raw_event": event})
+
+    try:
+        document = load_policy(trigger is Trigger.POLICY_CHANGE)
+    except Exception:
+        # Missing parameter, access denied or SSM throttling (Powertools wraps them all): nothing can be
+        # decided. Alarm, and raise so the platform retries in case it was transient.
+        metrics.add_metric(name="PolicyErrors", unit=COUNT, value=1)
+        logger.exception("policy could not be loaded: nothing changed")
+        raise
+    try:
+        policy: TrustPolicy = parse_policy(document, source="policy parameter")
+    except PolicyError as exc:
+        metrics.add_metric(name="PolicyErrors", unit=COUNT, value=1)
+        logger.error("policy invalid: nothing changed", extra={"problems": list(exc.problems)})
+        return {"status": "policy-error", "problems": list(exc.problems)}
+    metrics.add_metric(name="PolicyErrors", unit=COUNT, value=0)
+
+    ctl = controller()
+    try:
+        # an event or the schedule is only a hint: a run that began after it covers it
+        hint = trigger in {Trigger.RAM_EVENT, Trigger.SCHEDULE}
+        report = reconcile(policy, ctl, trigger=trigger.value, coalesce=hint)
+    except LeaseBusy:
+        # another run held the account's lease all along: nothing read or changed; retried by the platform
+        metrics.add_metric(name="LeaseBusy", unit=COUNT, value=1)
+        logger.warning("another reconcile holds the lease: raising so the invocation is retried")
+        raise
+    except AwsError as exc:
+        metrics.add_metric(name="ReconcileErrors", unit=COUNT, value=1)
+        logger.exception("reading AWS failed: nothing changed; raising so the invocation is retried")
+        problems = record_read_failure(ctl, trigger.value, exc)
+        if problems:
+            logger.error("the failed run could not be recorded", extra={"problems": problems})
+        raise
+    for name, value in report.metrics().items():
+        metrics.add_metric(name=name, unit=COUNT, value=value)
+    # each string bounded: a name another account chose must not make the log line exceed CloudWatch Logs'
+    # 256 KB event size (cut there, the line is no longer JSON) nor the invocation's result
+    summary = bound_tree(report.to_json(), MESSAGE_FIELD_BYTES)
+    logger.info("reconcile finished", extra={"summary": summary})
+    if report.retryable:
+        raise ReconcileIncomplete("; ".join(summary["errors"]))
+    return {"status": "failed" if report.failed else "ok", "summary": summary}
