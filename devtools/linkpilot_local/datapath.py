@@ -154,7 +154,7 @@ class DataPath:
         with self.emu.lock, self._lock:
             route = self._lookup(host, vpc_id) or ""
             endpoint = self.emu.endpoints.by_id.get(_endpoint_of(route))
-            ip_type = getattr(endpoint, "ip_address_type", "ipv4")
+            ip_type = getattr(endpoint, "ip_type", "ipv4")
             v4 = [ip, *self._zone_ips.get(route, ())]
         if ip_type == "dualstack":
             return [*v4, IPV6_LOOPBACK]
@@ -245,7 +245,7 @@ class DataPath:
                 zones = max(len(getattr(endpoint, "subnet_ids", None) or ()), 1)
                 self._zone_ips[key] = [self._allocate_ip() for _ in range(zones - 1)]
                 self._zone_servers[key] = {z: {} for z in self._zone_ips[key]}
-                if endpoint.ip_address_type in ("dualstack", "ipv6"):
+                if endpoint.ip_type in ("dualstack", "ipv6"):
                     self._servers6[key] = {}
         self._sync(endpoint)
 

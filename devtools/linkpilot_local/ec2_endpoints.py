@@ -1,10 +1,16 @@
 """EC2 resource endpoints (``VpcEndpointType="Resource"``), stored in moto's own EC2 backend.
 
 Each resource endpoint is a moto ``VPCEndPoint`` subclass that also carries the resource
-configuration ARN and a clock-driven state (pending -> available, deleting -> gone). Like AWS, a Resource
-endpoint has no ``DnsEntries`` (terraform-provider-aws acceptance tests assert ``dns_entry.# = 0``; the
-botocore model documents ``DnsEntries`` as "(Interface endpoint)"), and the CreateVpcEndpoint response has
-no ``NetworkInterfaceIds`` either (AWS CLI example 4 of create-vpc-endpoint). Its DNS names are in
+configuration ARN and a clock-driven state (Pending -> Available, Deleting -> gone). It answers as AWS
+prints a Resource endpoint: ``State`` capitalised (``Pending`` in AWS CLI example 4 of create-vpc-endpoint;
+the others as the botocore model's ``State`` enum writes them, UNVERIFIED for this type), ``IpAddressType``
+upper case (``IPV4``: the same example; terraform-provider-aws asserts it), and with private DNS on,
+``DnsOptions`` with the ``PrivateDnsPreference`` and ``PrivateDnsSpecifiedDomains`` (``["*"]`` when none
+were given: terraform-provider-aws ``TestAccVPCEndpoint_resourceConfigurationPrivateDNSOptions``). Like AWS,
+a Resource endpoint has no ``DnsEntries`` (terraform-provider-aws acceptance tests assert
+``dns_entry.# = 0``; the botocore model documents ``DnsEntries`` as "(Interface endpoint)"), and the
+CreateVpcEndpoint response has no ``NetworkInterfaceIds`` either (AWS CLI example 4 of create-vpc-endpoint).
+Its DNS names are in
 DescribeVpcEndpointAssociations: one row per associated resource, i.e. one for a SINGLE/ARN
 configuration and one per CHILD of a GROUP configuration (``ResourceConfigurationGroupArn`` set), named
 ``<endpoint id>.<rcfg id>.<hash>.vpc-lattice-rsc.<region>.on.aws`` as in the AWS CLI example.
@@ -25,7 +31,12 @@ from typing import TYPE_CHECKING, Any, cast
 from . import moto_compat
 from . import private_dns as private_dns_rules
 from .errors import ec2_error
-from .lattice import ResourceConfiguration, configuration_status, find_configuration_by_arn
+from .lattice import (
+    ResourceConfiguration,
+    configuration_status,
+    domain_verified,
+    find_configuration_by_arn,
+)
 from .moto_compat import VpcEndpointModel
 from .util import arn_parts, fingerprint, hex_id, paginate, short_hash
 
@@ -34,6 +45,26 @@ if TYPE_CHECKING:
     from .emulation import Emulation
 
 ENDPOINTS_PER_VPC = 200
+# The emulation's internal state names (lower case) -> ``State`` as AWS prints it for a Resource or
+# ServiceNetwork endpoint: the botocore model's ``State`` enum (AWS CLI example 4/5 of create-vpc-endpoint
+# print ``Pending``; Interface/Gateway examples print lower case, which this emulation leaves to moto).
+AWS_STATES = {
+    s.lower(): s
+    for s in (
+        "PendingAcceptance",
+        "Pending",
+        "Available",
+        "Deleting",
+        "Deleted",
+        "Rejected",
+        "Failed",
+        "Expired",
+        "Partial",
+    )
+}
+# private DNS on without PrivateDnsSpecifiedDomains: DescribeVpcEndpoints reads back ["*"]
+# (terraform-provider-aws TestAccVPCEndpoint_resourceConfigurationPrivateDNSOptions, _serviceNetwork...)
+ALL_SPECIFIED_DOMAINS = ("*",)
 
 
 def hosted_zone_id(region: str) -> str:
@@ -78,7 +109,8 @@ class ResourceEndpoint(VpcEndpointModel):
         )
         self.policy_document = cast(str, None)  # resource endpoints have no endpoint policy
         self.resource_configuration_arn = configuration_arn
-        self.ip_address_type = ip_address_type
+        # as requested (the model's enum: ipv4 | dualstack | ipv6); printed upper case (ip_address_type)
+        self.ip_type = ip_address_type.lower()
         self.creation_timestamp = emu.clock.now()
         self.deleted_at: datetime | None = None
         self.lattice_association_id = hex_id("rea-")
@@ -105,13 +137,24 @@ class ResourceEndpoint(VpcEndpointModel):
     # moto's base class assigns ``self.state = "available"``; the state here comes from the clock.
     @property
     def state(self) -> str:
-        return self.state_now()
+        """``State`` as AWS prints it (``Pending``, ``Available``, ...); ``state_now()`` is the internal
+        lower-case name."""
+        now = self.state_now()
+        return AWS_STATES.get(now, now)
 
     @state.setter
     def state(self, value: str) -> None:
-        self._forced_state = None if value == "available" else value
+        self._forced_state = None if value.lower() == "available" else value.lower()
+
+    @property
+    def ip_address_type(self) -> str:
+        """``IpAddressType`` as AWS prints it for this endpoint type: ``IPV4`` (AWS CLI example 4 of
+        create-vpc-endpoint; terraform: "AWS API returns ip_address_type as uppercase"). ``DUALSTACK`` and
+        ``IPV6`` are the same rule applied (UNVERIFIED)."""
+        return self.ip_type.upper()
 
     def state_now(self) -> str:
+        """The emulation's own (lower-case) state name: pending, available, deleting, or one forced."""
         if self.deleted_at is not None:
             return "deleting"
         if self._forced_state is not None:
@@ -146,7 +189,7 @@ class ResourceEndpoint(VpcEndpointModel):
         if not self.private_dns_enabled:
             return None
         if cfg.custom_domain:
-            verified = cfg.domain_verification_id is not None
+            verified = domain_verified(self._emu, cfg)
             preference, specified = self.private_dns_preference
             admitted = private_dns_rules.admitted(
                 cfg.custom_domain, verified=verified, preference=preference, specified=specified
@@ -215,7 +258,15 @@ class ResourceEndpoint(VpcEndpointModel):
 
     @property
     def dns_options(self) -> dict[str, Any]:
-        return {"DnsRecordIpType": "ipv4" if self.ip_address_type == "ipv4" else self.ip_address_type}
+        """``DnsOptions``; with private DNS on, also the preference the endpoint applies (the one given, else
+        the emulation's default, ``private_dns.DEFAULT_PREFERENCE``: UNVERIFIED which one AWS reads back) and
+        the specified domains (``["*"]`` when none were given, as terraform's acceptance tests read back)."""
+        options: dict[str, Any] = {"DnsRecordIpType": self.ip_type}
+        if self.private_dns_enabled:
+            preference, specified = self.private_dns_preference
+            options["PrivateDnsPreference"] = preference or private_dns_rules.DEFAULT_PREFERENCE
+            options["PrivateDnsSpecifiedDomains"] = list(specified or ALL_SPECIFIED_DOMAINS)
+        return options
 
     @property
     def requester_managed(self) -> bool:
@@ -234,7 +285,9 @@ class ResourceEndpoint(VpcEndpointModel):
         if filter_name == "vpc-endpoint-id":
             return self.id
         if filter_name == "ip-address-type":
-            return self.ip_address_type
+            return self.ip_type  # the filter's documented values are lower case (ipv4 | ipv6)
+        if filter_name in ("vpc-endpoint-state", "vpc_endpoint_state"):
+            return self.state_now()  # documented values: pendingAcceptance | pending | available | ...
         return super().get_filter_value(filter_name, method_name)
 
 
@@ -566,7 +619,7 @@ def delete_vpc_endpoints(emu: Emulation, call: Call) -> dict[str, Any]:
             )
             continue
         endpoint = ec2.vpc_end_points.get(endpoint_id)
-        if endpoint is None or getattr(endpoint, "state", "") == "deleted":
+        if endpoint is None or str(getattr(endpoint, "state", "")).lower() == "deleted":
             unsuccessful.append(
                 {
                     "ResourceId": endpoint_id,

@@ -8,9 +8,10 @@ or in ``PrivateDnsSpecifiedDomains``), ``SPECIFIED_DOMAINS_ONLY`` (in the list).
 preference is given is not documented (UNVERIFIED): the emulation applies ``VERIFIED_DOMAINS_ONLY``, the
 narrower answer.
 
-Emulation simplifications: a configuration created with a ``domainVerificationIdentifier`` counts as verified
-(the emulation has no domain verification API); a specified domain ``*.example.com`` matches one or more
-labels in front of ``example.com`` (UNVERIFIED how AWS matches wildcards).
+Emulation simplifications: a configuration's custom domain name counts as verified when the domain
+verification it names is ``VERIFIED`` (``lattice/domain_verifications.py``: the test says when the TXT record
+is published); a specified domain ``*.example.com`` matches one or more labels in front of ``example.com``
+(UNVERIFIED how AWS matches wildcards).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ Evidence: CreateVpcEndpoint takes ``ServiceNetworkArn`` for this type and its cr
 no ``DnsEntries``, ``NetworkInterfaceIds`` or ``ServiceName`` (AWS CLI example 5 of create-vpc-endpoint);
 ``DescribeVpcEndpoints`` shows ``VpcEndpointType`` ServiceNetwork, the ``ServiceNetworkArn``, no DNS entries
 and no network interfaces, the VPC's default security group when none is given, ``IpAddressType`` IPV4
-(terraform-provider-aws TestAccVPCEndpoint_serviceNetwork). Its ``DescribeVpcEndpointAssociations`` rows
+(terraform-provider-aws TestAccVPCEndpoint_serviceNetwork), and with private DNS on the ``DnsOptions``
+preference and specified domains (``["*"]`` when none were given:
+TestAccVPCEndpoint_serviceNetworkPrivateDNSOptions). Its ``DescribeVpcEndpointAssociations`` rows
 carry ``ServiceNetworkArn`` and ``ServiceNetworkName`` (botocore model, VpcEndpointAssociation).
 UNVERIFIED, emulation choices: one row per resource configuration associated with the network (per CHILD of
 a GROUP), named ``<endpoint id>-<snra id>.<rcfg id>.<hash>.vpc-lattice-rsc.<region>.on.aws`` (the shape of
@@ -25,6 +27,7 @@ from . import ec2_endpoints
 from .ec2_endpoints import (
     ResourceEndpoint,
     _ec2,
+    _private_dns_preference,
     _tags_from_spec,
     check_quota,
     register,
@@ -138,6 +141,7 @@ def create_service_network_endpoint(emu: Emulation, call: Call) -> dict[str, Any
         )
     check_quota(emu, vpc_id)
     tags = _tags_from_spec(p.get("TagSpecifications") or [])
+    preference = _private_dns_preference(p.get("DnsOptions") or {})
     if p.get("DryRun"):
         raise ec2_error(
             "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412
@@ -156,6 +160,7 @@ def create_service_network_endpoint(emu: Emulation, call: Call) -> dict[str, Any
         private_dns_enabled=bool(p.get("PrivateDnsEnabled", False)),
         client_token=token,
         tags=tags,
+        private_dns_preference=preference,
     )
     return register(emu, call, endpoint, token, digest)
 

@@ -2,7 +2,8 @@
 and service networks' resource associations).
 
 Operations: Create/Get/List/Update/Delete ResourceGateway, Create/Get/List/Update/Delete
-ResourceConfiguration, ListResourceEndpointAssociations, Create/Get/List/Delete ServiceNetwork,
+ResourceConfiguration, ListResourceEndpointAssociations, Start/Get/List/Delete DomainVerification,
+Create/Get/List/Delete ServiceNetwork,
 Create/Get/List/Delete ServiceNetworkResourceAssociation, Create/Get/List/Delete
 ServiceNetworkVpcAssociation, and Tag/Untag/ListTagsForResource for gateway, configuration and VPC
 association ARNs (other ARNs fall through to moto's vpc-lattice backend).
@@ -11,10 +12,17 @@ association ARNs (other ARNs fall through to moto's vpc-lattice backend).
 from .configurations import (
     create_resource_configuration,
     delete_resource_configuration,
+    domain_verified,
     get_resource_configuration,
     list_resource_configurations,
     list_resource_endpoint_associations,
     update_resource_configuration,
+)
+from .domain_verifications import (
+    delete_domain_verification,
+    get_domain_verification,
+    list_domain_verifications,
+    start_domain_verification,
 )
 from .gateways import (
     create_resource_gateway,
@@ -64,6 +72,7 @@ __all__ = [
     "ResourceGateway",
     "ServiceNetwork",
     "configuration_status",
+    "domain_verified",
     "find_configuration_by_arn",
     "find_service_network_by_arn",
     "is_service_network_arn",
@@ -83,6 +92,10 @@ HANDLERS = {
     "UpdateResourceConfiguration": update_resource_configuration,
     "DeleteResourceConfiguration": delete_resource_configuration,
     "ListResourceEndpointAssociations": list_resource_endpoint_associations,
+    "StartDomainVerification": start_domain_verification,
+    "GetDomainVerification": get_domain_verification,
+    "ListDomainVerifications": list_domain_verifications,
+    "DeleteDomainVerification": delete_domain_verification,
     "CreateServiceNetwork": create_service_network,
     "GetServiceNetwork": get_service_network,
     "ListServiceNetworks": list_service_networks,

@@ -17,6 +17,7 @@ from .common import (
     resolve_configuration,
     resolve_gateway,
 )
+from .domain_verifications import find_verification, verification_of
 from .store import (
     CONFIG_NAME,
     CONFIG_TYPES,
@@ -92,6 +93,27 @@ def _validate_definition(cfg_type: str, definition: dict[str, Any] | None) -> di
     return {kind: value}
 
 
+def _verification_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
+    """What a configuration reads back of the domain verification it names: its id, ARN and status
+    (terraform-provider-aws TestAccVPCLatticeResourceConfiguration_domainVerification: ``PENDING`` until the
+    TXT record is published)."""
+    if cfg.domain_verification_id is None:
+        return {}
+    dv = verification_of(emu, cfg.domain_verification_id)
+    arn = f"arn:aws:vpc-lattice:{cfg.region}:{cfg.account}:domainverification/{cfg.domain_verification_id}"
+    return {
+        "domainVerificationId": cfg.domain_verification_id,
+        "domainVerificationArn": dv.arn if dv else arn,
+        "domainVerificationStatus": dv.status if dv else None,
+    }
+
+
+def domain_verified(emu: Emulation, cfg: ResourceConfiguration) -> bool:
+    """Whether the configuration's custom domain name is verified (its verification is VERIFIED)."""
+    dv = verification_of(emu, cfg.domain_verification_id)
+    return dv is not None and dv.status == "VERIFIED"
+
+
 def _config_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
     return {
         "id": cfg.id,
@@ -109,6 +131,7 @@ def _config_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
         "createdAt": cfg.created_at,
         "lastUpdatedAt": cfg.updated_at,
         "amazonManaged": False,
+        **_verification_view(emu, cfg),
     }
 
 
@@ -144,13 +167,23 @@ def _configuration_parents(emu: Emulation, call: Call, cfg_type: str) -> tuple[s
     return group_id, gateway_id
 
 
+# SINGLE without portRanges: all TCP ports (AWS CLI example create-resource-configuration: portRanges
+# ["1-65535"], protocol TCP). GROUP without them is accepted too (terraform-provider-aws
+# TestAccVPCLatticeResourceConfiguration_parentChild); that it reads back the same default is UNVERIFIED.
+DEFAULT_PORT_RANGES = ("1-65535",)
+DEFAULTED_PORT_TYPES = frozenset({"SINGLE", "GROUP"})
+
+
 def _configuration_ports(
     emu: Emulation, cfg_type: str, port_ranges: list[str], group_id: str | None
 ) -> list[str]:
-    """The port ranges by type: none for ARN, required but for CHILD (which inherits its group's)."""
+    """The port ranges by type: none for ARN; all ports when SINGLE or GROUP give none; a CHILD inherits its
+    group's; required for CIDR (the emulation's choice, UNVERIFIED)."""
     if cfg_type == "ARN":
         if port_ranges:
             raise lattice_validation("portRanges is not valid for type ARN", "fieldValidationFailed")
+    elif cfg_type in DEFAULTED_PORT_TYPES and not port_ranges:
+        port_ranges = list(DEFAULT_PORT_RANGES)
     elif cfg_type != "CHILD" and not port_ranges:
         raise lattice_validation(f"portRanges is required for type {cfg_type}", "fieldValidationFailed")
     if cfg_type == "CHILD" and not port_ranges and group_id:
@@ -163,10 +196,7 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     p = call.params
     existing = idempotent(emu, call, "resourceconfiguration", emu.lattice.configurations.get)
     if existing is not None:
-        view = _config_view(emu, existing)
-        view.pop("lastUpdatedAt")
-        view.pop("amazonManaged")
-        return view
+        return _created_view(emu, existing)
     name = p.get("name", "")
     check_name(CONFIG_NAME, name, "resource configuration")
     cfg_type = p.get("type")
@@ -185,6 +215,9 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     protocol = p.get("protocol") or ("TCP" if cfg_type != "ARN" else None)
     if protocol is not None and protocol not in {"TCP", "TCP_UDP"}:
         raise lattice_validation(f"Invalid protocol {protocol}", "fieldValidationFailed")
+    verification = p.get("domainVerificationIdentifier")
+    if verification:
+        verification = find_verification(emu, call.account, call.region, verification).id
     cfg = ResourceConfiguration(
         **new_resource(emu, call, "rcfg-", "resourceconfiguration"),
         name=name,
@@ -196,13 +229,18 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
         definition=definition,
         allow_association=bool(p.get("allowAssociationToShareableServiceNetwork", True)),
         custom_domain=p.get("customDomainName"),
-        domain_verification_id=p.get("domainVerificationIdentifier"),
+        domain_verification_id=verification or None,
     )
     emu.lattice.configurations[cfg.id] = cfg
     remember(emu, call, "resourceconfiguration", cfg.id)
+    return _created_view(emu, cfg)
+
+
+def _created_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
+    """The configuration as CreateResourceConfiguration answers (the model's output members)."""
     view = _config_view(emu, cfg)
-    view.pop("lastUpdatedAt")
-    view.pop("amazonManaged")
+    for key in ("lastUpdatedAt", "amazonManaged", "domainVerificationStatus"):
+        view.pop(key, None)
     return view
 
 
@@ -229,7 +267,7 @@ def list_resource_configurations(emu: Emulation, call: Call) -> dict[str, Any]:
     page, token = page_of(call, cfgs, f"ListResourceConfigurations/{gateway_id}/{group_id}")
     items = []
     for cfg in page:
-        view = _config_view(emu, cfg)
+        view = {"domainVerificationId": None, **_config_view(emu, cfg)}
         items.append(
             {
                 k: view[k]
@@ -245,6 +283,7 @@ def list_resource_configurations(emu: Emulation, call: Call) -> dict[str, Any]:
                     "createdAt",
                     "lastUpdatedAt",
                     "customDomainName",
+                    "domainVerificationId",
                 )
             }
         )
@@ -272,6 +311,8 @@ def update_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     view = _config_view(emu, cfg)
     for key in ("createdAt", "lastUpdatedAt", "amazonManaged", "customDomainName"):
         view.pop(key)
+    for key in ("domainVerificationId", "domainVerificationArn", "domainVerificationStatus"):
+        view.pop(key, None)  # not members of UpdateResourceConfiguration's output
     return view
 
 

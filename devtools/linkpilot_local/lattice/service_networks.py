@@ -210,7 +210,12 @@ def _association_view(emu: Emulation, assoc: ResourceAssociation) -> dict[str, A
         "serviceNetworkId": sn.id,
         "serviceNetworkArn": sn.arn,
         "serviceNetworkName": sn.name,
-        "dnsEntry": {"domainName": assoc.dns_name, "hostedZoneId": "Z" + short_hash(assoc.id, length=13)},
+        # Route 53 hosted zone ids are upper case (AWS CLI examples: get-service-network-service-association's
+        # dnsEntry.hostedZoneId, describe-vpc-endpoint-associations' DnsEntry.HostedZoneId)
+        "dnsEntry": {
+            "domainName": assoc.dns_name,
+            "hostedZoneId": "Z" + short_hash(assoc.id, length=13).upper(),
+        },
         "isManagedAssociation": False,
         "privateDnsEnabled": assoc.private_dns_enabled,
     }

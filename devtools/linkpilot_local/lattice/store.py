@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..util import short_hash
+
 if TYPE_CHECKING:
     from ..emulation import Emulation
 
@@ -62,7 +64,7 @@ class ResourceConfiguration:
     updated_at: datetime
     tags: dict[str, str] = field(default_factory=dict)
     deleted_at: datetime | None = None
-    # the verification named at creation (no verification API here: naming one counts as VERIFIED)
+    # the domain verification named at creation (its status: lattice/domain_verifications.py)
     domain_verification_id: str | None = None
 
     def ports(self) -> list[tuple[int, int]]:
@@ -80,6 +82,27 @@ class ResourceConfiguration:
         if "ipResource" in definition:
             return str(definition["ipResource"]["ipAddress"])
         return None
+
+
+@dataclass
+class DomainVerification:
+    id: str
+    arn: str
+    account: str
+    region: str
+    domain_name: str
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    status: str = "PENDING"  # PENDING | VERIFIED (VERIFICATION_TIMED_OUT is not emulated)
+    last_verified: datetime | None = None
+
+    def txt_record(self) -> dict[str, str]:
+        """The TXT record to publish (emulation's format: UNVERIFIED)."""
+        return {
+            "name": f"_vpc-lattice-verification.{self.domain_name}",
+            "value": f"vpc-lattice-verification={short_hash(self.id, self.domain_name, length=32)}",
+        }
 
 
 @dataclass
@@ -140,6 +163,8 @@ class LatticeStore:
         self.sn_associations: dict[str, ResourceAssociation] = {}
         # service-network VPC associations (lattice/vpc_associations.py)
         self.vpc_associations: dict[str, VpcAssociation] = {}
+        # domain verifications of custom domain names (lattice/domain_verifications.py)
+        self.domain_verifications: dict[str, DomainVerification] = {}
 
 
 def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:

@@ -144,6 +144,11 @@ def list_pending_invitation_resources(emu: Emulation, call: Call) -> dict[str, A
     share = emu.ram.shares.get(inv.share_arn)
     rows = []
     if share is not None and scope != "GLOBAL":
-        rows = [resource_view(share, a, emu) for a in share.resources.values() if a.status == "ASSOCIATED"]
+        # what the share holds, including a resource RAM is still associating (emulation's choice)
+        rows = [
+            resource_view(share, a, emu)
+            for a in share.resources.values()
+            if a.status in {"ASSOCIATED", "ASSOCIATING"}
+        ]
     page, token = page_of(call, rows, "ListPendingInvitationResources")
     return {"resources": page, "nextToken": token}

@@ -68,14 +68,19 @@ def _add_principal(emu: Emulation, share: Share, principal: str) -> Association:
 
 
 def _add_resource(emu: Emulation, share: Share, arn: str) -> Association:
+    """A resource joins the share ``ASSOCIATING`` and is ``ASSOCIATED`` (usable, listed, with its event) the
+    emulation's settle time later (AWS CLI example associate-resource-share: ``ASSOCIATING``; how long real
+    RAM takes is not documented). ``external`` is false for a resource (AWS CLI examples
+    associate-resource-share and get-resource-share-associations, association type RESOURCE)."""
     now = emu.clock.now()
     existing = share.resources.get(arn)
-    if existing is not None and existing.status == "ASSOCIATED":
+    if existing is not None and existing.status in {"ASSOCIATED", "ASSOCIATING"}:
         return existing
-    assoc = Association(arn, "RESOURCE", "ASSOCIATED", now, now)
+    assoc = Association(arn, "RESOURCE", "ASSOCIATING", now, now, external=False)
+    assoc.completes = now + emu.settle
     share.resources[arn] = assoc
     emu.ram.note_resource(share, arn)
-    emu.ram._association_event(share, assoc, "associated")
+    emu.ram.note_due(assoc.completes)
     return assoc
 
 

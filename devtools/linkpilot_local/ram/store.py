@@ -50,7 +50,8 @@ class Association:
     updated: datetime
     external: bool | None = None
     message: str | None = None
-    # an accepted invitation's principal association: ASSOCIATED (share visible, usable) from this time
+    # ASSOCIATING -> ASSOCIATED at this time: an accepted invitation's principal association (share visible,
+    # usable), or a resource newly added to the share
     completes: datetime | None = None
 
 
@@ -155,10 +156,11 @@ class RamStore:
                 self.note_due(inv.created + INVITATION_TTL)
 
     def _complete_accepts(self, now: datetime) -> None:
-        """Accepted invitations whose delay has passed: the share becomes visible and usable."""
+        """Accepted invitations and added resources whose delay has passed: the share (or the resource in
+        it) becomes visible and usable."""
         completed = False
         for share in self.shares.values():
-            for assoc in share.principals.values():
+            for assoc in (*share.principals.values(), *share.resources.values()):
                 if assoc.completes is None:
                     continue
                 if now < assoc.completes:

@@ -107,6 +107,7 @@ class Provider:
             .client("ram")
             .create_resource_share(name=name, resourceArns=arns, principals=[consumer])["resourceShare"]
         )
+        self.aws.clock.advance(seconds=1)  # RAM associates the resources asynchronously (ASSOCIATING)
         return str(share["resourceShareArn"])
 
     def unshare(self, share_arn: str, consumer: str) -> None:

@@ -19,16 +19,24 @@ from .conftest import Provider as ProviderRecord
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
 CUSTOM = "db.provider.example"
-VERIFICATION = "dv-0123456789abcdef0"
 
 
-def provider_with_custom_domain(aws: LocalAws, *, verified: bool) -> ProviderRecord:
+def provider_with_custom_domain(
+    aws: LocalAws, *, verified: bool, verification: str = "published"
+) -> ProviderRecord:
+    """A provider whose configuration has the custom domain name; ``verified``: with a domain verification
+    of ``provider.example`` whose TXT record is ``published`` (VERIFIED) or still ``pending``."""
     account = new_account()
     session = aws.session(account)
     vpc_id, subnets = make_vpc(session, "10.0.0.0/16")
     lattice = session.client("vpc-lattice")
     gateway = lattice.create_resource_gateway(name="provider-gw", vpcIdentifier=vpc_id, subnetIds=subnets)
-    extra: dict[str, Any] = {"domainVerificationIdentifier": VERIFICATION} if verified else {}
+    extra: dict[str, Any] = {}
+    if verified:
+        started = lattice.start_domain_verification(domainName="provider.example")
+        extra["domainVerificationIdentifier"] = started["id"]
+        if verification == "published":
+            aws.emulation.verify_domain(started["id"])
     configuration = lattice.create_resource_configuration(
         name="database",
         type="SINGLE",
@@ -162,6 +170,51 @@ def test_the_private_dns_preference_decides(
         aws, consumer, "10.1.0.0/16", provider.configuration["arn"], PrivateDnsEnabled=True, **dns
     )
     assert private_names(aws, consumer, endpoint["VpcEndpointId"]) == expected
+
+
+def test_a_verification_counts_only_once_its_record_is_published(inproc: LocalAws) -> None:
+    """A configuration naming a domain verification reads it back PENDING (terraform's domainVerification
+    acceptance test) and is not verified for VERIFIED_DOMAINS_ONLY until the TXT record is published."""
+    aws = inproc
+    provider = provider_with_custom_domain(aws, verified=True, verification="pending")
+    consumer = new_account()
+    share_and_accept(aws, provider, consumer)
+    lattice = aws.session(provider.account).client("vpc-lattice")
+    got = lattice.get_resource_configuration(resourceConfigurationIdentifier=provider.configuration["id"])
+    assert got["domainVerificationStatus"] == "PENDING"
+    _, endpoint = endpoint_in_new_vpc(
+        aws,
+        consumer,
+        "10.1.0.0/16",
+        provider.configuration["arn"],
+        PrivateDnsEnabled=True,
+        DnsOptions={"PrivateDnsPreference": "VERIFIED_DOMAINS_ONLY"},
+    )
+    assert private_names(aws, consumer, endpoint["VpcEndpointId"]) == []
+    aws.emulation.verify_domain(got["domainVerificationId"])
+    assert private_names(aws, consumer, endpoint["VpcEndpointId"]) == [CUSTOM]
+
+
+def test_an_unknown_verification_is_refused(inproc: LocalAws) -> None:
+    """The emulation refuses a configuration naming a verification it does not know (UNVERIFIED: AWS's
+    error for it)."""
+    from botocore.exceptions import ClientError
+
+    account = new_account()
+    session = inproc.session(account)
+    vpc_id, subnets = make_vpc(session, "10.0.0.0/16")
+    lattice = session.client("vpc-lattice")
+    gateway = lattice.create_resource_gateway(name="provider-gw", vpcIdentifier=vpc_id, subnetIds=subnets)
+    with pytest.raises(ClientError) as excinfo:
+        lattice.create_resource_configuration(
+            name="database",
+            type="SINGLE",
+            resourceGatewayIdentifier=gateway["id"],
+            resourceConfigurationDefinition={"dnsResource": {"domainName": CUSTOM, "ipAddressType": "IPV4"}},
+            customDomainName=CUSTOM,
+            domainVerificationIdentifier="dv-0123456789abcdef0",
+        )
+    assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_specified_domains_need_a_specified_preference(inproc: LocalAws) -> None:

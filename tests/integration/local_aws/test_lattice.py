@@ -167,6 +167,7 @@ def test_configuration_lifecycle_and_listing(aws_any):
     assert error_of(exc) == ("ConflictException", 409)
 
 
+# (a SINGLE without portRanges is valid: all TCP ports, as tests/fidelity checks)
 BAD_CONFIGURATIONS = [
     {
         "type": "BOGUS",
@@ -189,7 +190,6 @@ BAD_CONFIGURATIONS = [
         "portRanges": ["9-3"],
         "resourceConfigurationDefinition": {"ipResource": {"ipAddress": "10.0.0.1"}},
     },
-    {"type": "SINGLE", "resourceConfigurationDefinition": {"ipResource": {"ipAddress": "10.0.0.1"}}},
     {
         "type": "SINGLE",
         "portRanges": ["80"],

@@ -247,6 +247,7 @@ def test_organization_sharing_needs_no_invitation(aws_any):
     consumer = new_account()
     aws_any.set_organization_sharing([provider.account, consumer], enabled=True)
     share = _share(aws_any, provider, [consumer], allowExternalPrincipals=False)
+    aws_any.clock.advance(seconds=1)  # RAM associates the configuration asynchronously (ASSOCIATING)
     ram = aws_any.session(consumer).client("ram")
     assert ram.get_resource_share_invitations()["resourceShareInvitations"] == []
     resources = ram.list_resources(resourceOwner="OTHER-ACCOUNTS", resourceType=RC_TYPE)["resources"]
@@ -273,9 +274,12 @@ def test_disassociate_and_delete_remove_access(aws_any):
     )
     assert [a["status"] for a in out["resourceShareAssociations"]] == ["DISASSOCIATING"]
     assert ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []
-    prov.associate_resource_share(
+    added = prov.associate_resource_share(
         resourceShareArn=share["resourceShareArn"], resourceArns=[provider.configuration["arn"]]
     )
+    assert [a["status"] for a in added["resourceShareAssociations"]] == ["ASSOCIATING"]
+    assert ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []  # not yet associated
+    aws_any.clock.advance(seconds=1)
     assert len(ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]) == 1
     with pytest.raises(ClientError) as exc:
         prov.disassociate_resource_share(
@@ -296,6 +300,7 @@ def test_update_and_self_views(aws_any):
     provider = make_provider(aws_any)
     consumer = new_account()
     share = _share(aws_any, provider, [consumer], tags=[{"key": "team", "value": "net"}])
+    aws_any.clock.advance(seconds=1)  # the configuration's association completes (ASSOCIATING first)
     prov = aws_any.session(provider.account).client("ram")
     updated = prov.update_resource_share(resourceShareArn=share["resourceShareArn"], name="renamed")
     assert updated["resourceShare"]["name"] == "renamed"

@@ -174,6 +174,39 @@ def test_managed_endpoints_filters_on_the_tag_with_the_largest_page():
 
 
 @pytest.mark.parametrize(
+    ("answer", "state"),
+    # AWS prints a Resource endpoint's State capitalised (AWS CLI example 4 of create-vpc-endpoint: Pending);
+    # Interface/Gateway examples print lower case: the adapter reads either as the lower-case name
+    [
+        ("Pending", "pending"),
+        ("Available", "available"),
+        ("available", "available"),
+        ("Deleting", "deleting"),
+    ],
+)
+def test_managed_endpoints_read_the_state_case_insensitively(answer, state):
+    client, stub = stubbed("ec2")
+    endpoint = {
+        "VpcEndpointId": "vpce-0123456789abcdef0",
+        "VpcEndpointType": "Resource",
+        "State": answer,
+        "Tags": [{"Key": "linkpilot:managed", "Value": "true"}],
+    }
+    stub.add_response(
+        "describe_vpc_endpoints", {"VpcEndpoints": [endpoint]}, {"Filters": ANY, "MaxResults": 1000}
+    )
+    if state != "deleting":  # rows are read for live endpoints only
+        stub.add_response(
+            "describe_vpc_endpoint_associations",
+            {"VpcEndpointAssociations": []},
+            {"VpcEndpointIds": ["vpce-0123456789abcdef0"], "MaxResults": 100},
+        )
+    with stub:
+        (ep,) = Ec2Endpoints(client).managed_endpoints()
+    assert ep.state == state
+
+
+@pytest.mark.parametrize(
     ("answer", "ip_type", "family"),
     # AWS answers upper case (terraform's acceptance test: IPV4), the botocore enum is lower case
     [

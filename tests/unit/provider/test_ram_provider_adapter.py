@@ -61,6 +61,17 @@ def test_reads_every_page_including_empty_ones(stubbed: tuple[RamShareAdmin, Stu
     ]
 
 
+def test_statuses_are_read_case_insensitively(stubbed: tuple[RamShareAdmin, Stubber]) -> None:
+    """The planner compares RAM's upper-case statuses; an answer in another letter case reads the same."""
+    admin, stub = stubbed
+    stub.add_response(
+        "get_resource_share_associations",
+        {"resourceShareAssociations": [association("222222222222", "Associating")]},
+        {"associationType": "PRINCIPAL", "resourceShareArns": [SHARE]},
+    )
+    assert [a.status for a in admin.principal_associations(SHARE)] == ["ASSOCIATING"]
+
+
 def test_missing_share_is_named(stubbed: tuple[RamShareAdmin, Stubber]) -> None:
     admin, stub = stubbed
     stub.add_client_error("get_resource_share_associations", "UnknownResourceException", "no such share")

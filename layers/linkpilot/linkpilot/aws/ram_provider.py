@@ -53,7 +53,9 @@ class RamShareAdmin:
                     found.append(
                         PrincipalAssociation(
                             principal=item.get("associatedEntity", ""),
-                            status=item.get("status", ""),
+                            # the model's enum is upper case; read any case as it (states are compared
+                            # case-insensitively wherever AWS prints them)
+                            status=str(item.get("status", "")).upper(),
                             updated=updated.isoformat() if updated else "",
                             external=item.get("external"),
                         )
