@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 
 from linkpilot.aws.ec2_endpoints import Ec2Endpoints
 from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, ObservedState, ShareResource
-from linkpilot.consumer.plan import plan_actions
+from linkpilot.consumer.planning import compile_rules, plan_actions
 from linkpilot.consumer.policy import parse_policy
 
 from .evidence import fixture
@@ -57,7 +57,9 @@ def _targets(endpoints: list[Any], config: str, account: str) -> Any:
     policy = parse_policy(json.dumps({"trusted_accounts": [account], "endpoint": endpoint}))
     share = f"arn:aws:ram:us-east-1:{account}:resource-share/s"
     shared = (ShareResource(config, "vpc-lattice:ResourceConfiguration", share, "AVAILABLE"),)
-    return plan_actions(policy, ObservedState(shared_resources=shared, endpoints=tuple(endpoints)), NOW)
+    return plan_actions(
+        compile_rules(policy), ObservedState(shared_resources=shared, endpoints=tuple(endpoints)), NOW
+    )
 
 
 def test_the_aws_cli_example_row_gives_the_probe_target():

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkpilot.consumer.models import ActionKind, Endpoint, ObservedState, Plan, ShareResource
-from linkpilot.consumer.plan import plan_actions
+from linkpilot.consumer.planning import compile_rules, plan_actions
 from linkpilot.consumer.policy import TrustPolicy, parse_policy
 
 from .world_model import NOW
@@ -102,14 +102,14 @@ def test_the_plan_never_breaks_the_rules_of_association_mode(
     world: tuple[TrustPolicy, ObservedState],
 ) -> None:
     policy, state = world
-    plan = plan_actions(policy, state, NOW)
+    plan = plan_actions(compile_rules(policy), state, NOW)
     creates = plan.of_kind(ActionKind.CREATE_ASSOCIATION)
     assert len(creates) <= 1
     assert plan.of_kind(ActionKind.CREATE_ENDPOINT) == () and plan.of_kind(ActionKind.DELETE_ENDPOINT) == ()
     available = {r.arn for r in state.shared_resources if r.status == "AVAILABLE"}
     for create in creates:
         arn = create.resource_configuration_arn
-        assert policy.allows_service_network(arn) and arn in available
+        assert compile_rules(policy).shares.allows_service_network(arn) and arn in available
         assert create.placement is not None and create.placement.vpc_id == VPC
         holders = [
             e
@@ -159,10 +159,11 @@ def test_rounds_converge_to_one_association_of_the_chosen_network(
     plan = Plan()
     for n in range(1, 8):  # each round an hour later: every grace has passed by the second
         now = NOW + timedelta(hours=n)
-        plan = plan_actions(policy, state, now)
+        plan = plan_actions(compile_rules(policy), state, now)
         state = _apply(state, plan, n)
     assert plan.actions == (), plan.actions
-    allowed_shared = {r.arn for r in state.shared_resources if policy.allows_service_network(r.arn)}
+    shares = compile_rules(policy).shares
+    allowed_shared = {r.arn for r in state.shared_resources if shares.allows_service_network(r.arn)}
     available = {r.arn for r in state.shared_resources if r.status == "AVAILABLE"} & allowed_shared
     in_vpc = [e for e in state.endpoints if e.managed and e.live and e.vpc_id == VPC]
     assert len({e.managed_configuration_arn for e in in_vpc}) <= 1  # one network per VPC, always

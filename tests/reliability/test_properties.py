@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkpilot.consumer.models import ActionKind, ObservedState, Plan, arn_account
-from linkpilot.consumer.plan import CREATABLE_RESOURCE_STATUSES, plan_actions
+from linkpilot.consumer.planning import CREATABLE_RESOURCE_STATUSES, compile_rules, plan_actions
 from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.probe import InvalidEvent, parse_event
 from linkpilot.provider.plan import (
@@ -128,7 +128,7 @@ def test_plans_never_do_what_the_policy_forbids_and_converge(world):
     # began, which no run ever deletes)
     observed = NOW + timedelta(seconds=5)
     for _ in range(4):
-        plan = plan_actions(policy, state, observed)
+        plan = plan_actions(compile_rules(policy), state, observed)
         check_safety(policy, state, plan)
         plans.append(plan)
         unmanaged_before = [e for e in state.endpoints if not e.managed]

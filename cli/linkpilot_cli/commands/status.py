@@ -108,7 +108,7 @@ def collect_status(
     ``probe_log_group``: None finds the probe function's group by name, '' skips the log."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.ram_consumer import RamConsumer
-    from linkpilot.consumer.plan import decide_invitation
+    from linkpilot.consumer.planning import compile_rules, decide_invitation
     from linkpilot_cli.status import InvitationRow, build_status
 
     progress("reading managed resource endpoints")
@@ -142,13 +142,14 @@ def collect_status(
     ram = RamConsumer(session.client("ram"))
     pending = [i for i in ram.invitations() if i.status == "PENDING"]
     rows: list[InvitationRow | InvitationDecision] = []
+    shares = None if policy is None else compile_rules(policy).shares
     for inv in pending:
-        if policy is None:
+        if shares is None:
             rows.append(
                 InvitationRow(inv.arn, inv.share_name, inv.sender_account_id, "unknown", "no --policy given")
             )
             continue
-        decision = decide_invitation(policy, inv, ram.pending_resources(inv))
+        decision = decide_invitation(shares, inv, ram.pending_resources(inv))
         if decision is not None and decision.refused_by_policy:
             rows.append(decision)
     return build_status(endpoints, verdicts, rows, details)

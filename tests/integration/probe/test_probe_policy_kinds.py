@@ -20,7 +20,7 @@ from linkpilot.consumer.models import (
     ObservedState,
     ShareResource,
 )
-from linkpilot.consumer.plan import plan_actions
+from linkpilot.consumer.planning import compile_rules, plan_actions
 from linkpilot.consumer.policy import RESOURCE_CONFIGURATION_TYPE, parse_policy
 from linkpilot.consumer.probe_inputs import shard_inputs
 from linkpilot.probe import probe_event
@@ -80,7 +80,7 @@ def shared(endpoints: tuple[Endpoint, ...]) -> tuple[ShareResource, ...]:
 def publish(probe: dict[str, Any], *endpoints: Endpoint) -> dict[str, Any]:
     """What the controller writes into the probe schedule for this policy and these endpoints."""
     plan = plan_actions(
-        policy(probe),
+        compile_rules(policy(probe)),
         ObservedState(shared_resources=shared(endpoints), endpoints=endpoints),
         datetime(2026, 1, 1, tzinfo=UTC),
     )

@@ -4,6 +4,7 @@ import pytest
 from conftest import TRUSTED, make_policy, policy_doc
 from conftest import policy_problems as problems
 
+from linkpilot.consumer.planning import compile_rules
 from linkpilot.consumer.policy import (
     RESOURCE_CONFIGURATION_TYPE,
     PolicyError,
@@ -26,7 +27,7 @@ def test_minimal_policy_gets_safe_defaults():
 
 def test_empty_trusted_accounts_trusts_nobody():
     p = make_policy(trusted_accounts=[])
-    assert not p.trusts(TRUSTED)
+    assert not compile_rules(p).shares.trusts(TRUSTED)
 
 
 def test_trusted_accounts_is_required():
@@ -81,9 +82,16 @@ def test_arn_globs():
             f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/rcfg-a*"
         ]
     )
-    assert p.allows_arn(f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/rcfg-abc")
-    assert not p.allows_arn(f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/rcfg-b")
-    assert not p.allows_arn(f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/RCFG-A")
+    shares = compile_rules(p).shares
+    assert shares.allows_configuration(
+        f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/rcfg-abc"
+    )
+    assert not shares.allows_configuration(
+        f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/rcfg-b"
+    )
+    assert not shares.allows_configuration(
+        f"arn:aws:vpc-lattice:us-east-1:{TRUSTED}:resourceconfiguration/RCFG-A"
+    )
 
 
 def test_probe_overrides_first_match_wins():
@@ -96,9 +104,10 @@ def test_probe_overrides_first_match_wins():
             ],
         }
     )
-    assert p.probe_fields("arn:aws:x:rcfg-db1") == {"port": 5432, "path": "/health"}
-    assert p.probe_fields("arn:aws:x:rcfg-web") == {"port": 443, "kind": "https"}  # scheme is kind
-    assert p.probe_fields("other") == {}
+    probe = compile_rules(p).probe
+    assert probe.fields("arn:aws:x:rcfg-db1") == {"port": 5432, "path": "/health"}
+    assert probe.fields("arn:aws:x:rcfg-web") == {"port": 443, "kind": "https"}  # scheme is kind
+    assert probe.fields("other") == {}
 
 
 def test_json_schema_is_exportable_and_describes_the_keys():

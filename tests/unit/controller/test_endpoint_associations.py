@@ -15,7 +15,7 @@ from conftest import NOW, TRUSTED, VPC, make_policy
 
 from linkpilot.aws.ec2_endpoints import ASSOCIATIONS_BATCH, Ec2Endpoints
 from linkpilot.consumer.models import ObservedState, ShareResource
-from linkpilot.consumer.plan import plan_actions
+from linkpilot.consumer.planning import compile_rules, plan_actions
 
 REGION = "us-east-2"
 GROUP = f"arn:aws:vpc-lattice:{REGION}:{TRUSTED}:resourceconfiguration/rcfg-0a1b2c3d4e5f60001"
@@ -82,7 +82,7 @@ def test_probe_targets_come_from_associations_when_the_endpoint_has_no_dns_entri
         shared_resources=(ShareResource(SINGLE, "vpc-lattice:ResourceConfiguration", SHARE, "AVAILABLE"),),
         endpoints=tuple(eps),
     )
-    plan = plan_actions(policy, state, NOW)
+    plan = plan_actions(compile_rules(policy), state, NOW)
     (target,) = plan.probe_targets
     assert target.endpoint_id == eid
     assert target.dns_name == f"{eid}.rcfg-07129f3acded87625.4232ccc.vpc-lattice-rsc.{REGION}.on.aws"
@@ -100,7 +100,7 @@ def test_a_group_configuration_is_probed_per_child():
         shared_resources=(ShareResource(GROUP, "vpc-lattice:ResourceConfiguration", SHARE, "AVAILABLE"),),
         endpoints=tuple(eps),
     )
-    plan = plan_actions(make_policy(), state, NOW)
+    plan = plan_actions(compile_rules(make_policy()), state, NOW)
     assert [(t.endpoint_id, t.child_arn) for t in plan.probe_targets] == [
         (eid, CHILD_A),
         (eid, CHILD_B),
@@ -119,7 +119,7 @@ def test_an_inaccessible_association_is_reported_not_probed():
         shared_resources=(ShareResource(GROUP, "vpc-lattice:ResourceConfiguration", SHARE, "AVAILABLE"),),
         endpoints=tuple(eps),
     )
-    plan = plan_actions(make_policy(), state, NOW)
+    plan = plan_actions(compile_rules(make_policy()), state, NOW)
     assert [t.child_arn for t in plan.probe_targets] == [CHILD_A]
     (unprobed,) = plan.unprobed
     assert unprobed.associated_resource_arn == CHILD_B and "inaccessible" in unprobed.reason

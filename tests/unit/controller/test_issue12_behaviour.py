@@ -30,7 +30,7 @@ from linkpilot.consumer.models import (
     ShareResource,
     Verdict,
 )
-from linkpilot.consumer.plan import accept_token, plan_actions, reject_token
+from linkpilot.consumer.planning import accept_token, compile_rules, plan_actions, reject_token
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Refused
@@ -91,7 +91,7 @@ def test_trust_is_the_policy_within_the_stacks_trusted_accounts(policy):
     )
     org = ShareResource(config_arn(OTHER_TRUSTED, 2), RCFG, share_arn(OTHER_TRUSTED, 2), "AVAILABLE")
     state = ObservedState(invitations=(i,), shared_resources=(org,), trust_ceiling=frozenset({TRUSTED}))
-    plan = plan_actions(policy, state, NOW)
+    plan = plan_actions(compile_rules(policy), state, NOW)
     (d,) = plan.decisions
     assert d.verdict is Verdict.IGNORE and "TrustedAccounts" in d.reason
     assert plan.actions == ()
@@ -129,7 +129,7 @@ def test_a_listed_child_of_a_group_we_reach_gets_no_endpoint_of_its_own(policy):
     group, child = config_arn(TRUSTED, "g"), config_arn(TRUSTED, "c1")
     listed = tuple(ShareResource(a, RCFG, share_arn(TRUSTED, 1), "AVAILABLE") for a in (group, child))
     ep = _endpoint("vpce-1", group, {group: [child, config_arn(TRUSTED, "c2")]})
-    plan = plan_actions(policy, ObservedState(shared_resources=listed, endpoints=(ep,)), NOW)
+    plan = plan_actions(compile_rules(policy), ObservedState(shared_resources=listed, endpoints=(ep,)), NOW)
     assert plan.of_kind(ActionKind.CREATE_ENDPOINT) == ()
     assert [t.child_arn for t in plan.probe_targets] == [child, config_arn(TRUSTED, "c2")]
 
@@ -139,7 +139,7 @@ def test_an_endpoint_made_for_a_child_is_removed_once_the_group_endpoint_reaches
     group, child = config_arn(TRUSTED, "g"), config_arn(TRUSTED, "c1")
     listed = tuple(ShareResource(a, RCFG, share_arn(TRUSTED, 1), "AVAILABLE") for a in (group, child))
     eps = (_endpoint("vpce-1", group, {group: [child]}), _endpoint("vpce-2", child))
-    plan = plan_actions(policy, ObservedState(shared_resources=listed, endpoints=eps), NOW)
+    plan = plan_actions(compile_rules(policy), ObservedState(shared_resources=listed, endpoints=eps), NOW)
     (delete,) = plan.of_kind(ActionKind.DELETE_ENDPOINT)
     assert delete.endpoint_id == "vpce-2" and "CHILD" in delete.reason
     assert plan.of_kind(ActionKind.CREATE_ENDPOINT) == ()

@@ -20,7 +20,7 @@ from linkpilot.consumer.models import (
     Outcome,
     ShareResource,
 )
-from linkpilot.consumer.plan import plan_actions
+from linkpilot.consumer.planning import compile_rules, plan_actions
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
@@ -167,15 +167,19 @@ def test_reconcile_takes_and_gives_back_the_lease_and_skips_writes_when_it_runs_
 def test_a_configuration_missing_once_keeps_its_endpoint_until_the_grace_has_passed():
     policy = make_policy(unshare_grace_minutes=15)
     ep = managed(1, "vpce-1", created_at=NOW - timedelta(days=1))
-    first = plan_actions(policy, ObservedState(endpoints=(ep,)), NOW)
+    first = plan_actions(compile_rules(policy), ObservedState(endpoints=(ep,)), NOW)
     assert first.actions == () and first.missing_since == {"vpce-1": NOW}
     assert [g.delete_after for g in first.awaiting_grace] == [NOW + timedelta(minutes=15)]
     assert [t.endpoint_id for t in first.probe_targets] == []  # no dns name in this fixture
     later = NOW + timedelta(minutes=14)
-    within = plan_actions(policy, ObservedState(endpoints=(ep,), missing_since=first.missing_since), later)
+    within = plan_actions(
+        compile_rules(policy), ObservedState(endpoints=(ep,), missing_since=first.missing_since), later
+    )
     assert within.actions == () and within.missing_since == {"vpce-1": NOW}
     after = NOW + timedelta(minutes=15)
-    gone = plan_actions(policy, ObservedState(endpoints=(ep,), missing_since=first.missing_since), after)
+    gone = plan_actions(
+        compile_rules(policy), ObservedState(endpoints=(ep,), missing_since=first.missing_since), after
+    )
     assert [(a.kind, a.endpoint_id) for a in gone.actions] == [(ActionKind.DELETE_ENDPOINT, "vpce-1")]
 
 
@@ -183,7 +187,7 @@ def test_a_configuration_back_before_the_grace_clears_the_mark():
     policy = make_policy()
     ep = managed(1, "vpce-1", created_at=NOW - timedelta(days=1))
     back = ObservedState(shared_resources=(res(1),), endpoints=(ep,), missing_since={"vpce-1": NOW})
-    plan = plan_actions(policy, back, NOW + timedelta(hours=1))
+    plan = plan_actions(compile_rules(policy), back, NOW + timedelta(hours=1))
     assert plan.actions == () and plan.missing_since == {} and plan.awaiting_grace == ()
 
 
@@ -192,7 +196,9 @@ def test_a_disallowed_configuration_needs_no_grace():
         allowed_resource_configuration_arns=["arn:aws:vpc-lattice:*:*:resourceconfiguration/none"]
     )
     ep = managed(1, "vpce-1", created_at=NOW - timedelta(days=1))
-    plan = plan_actions(policy, ObservedState(shared_resources=(res(1),), endpoints=(ep,)), NOW)
+    plan = plan_actions(
+        compile_rules(policy), ObservedState(shared_resources=(res(1),), endpoints=(ep,)), NOW
+    )
     assert [a.endpoint_id for a in plan.actions] == ["vpce-1"]
 
 
@@ -201,7 +207,7 @@ def test_no_delete_of_an_endpoint_created_after_the_observation_began():
     policy = make_policy(unshare_grace_minutes=0)
     newer = managed(1, "vpce-new", created_at=NOW + timedelta(seconds=1))
     older = managed(2, "vpce-old", created_at=NOW - timedelta(seconds=2))
-    plan = plan_actions(policy, ObservedState(endpoints=(newer, older)), NOW)
+    plan = plan_actions(compile_rules(policy), ObservedState(endpoints=(newer, older)), NOW)
     assert [a.endpoint_id for a in plan.actions] == ["vpce-old"]
     assert "vpce-new" not in plan.missing_since
 
@@ -211,7 +217,7 @@ def test_an_untagged_endpoint_serving_an_allowed_configuration_is_reported_not_c
     policy = make_policy()
     untagged = Endpoint("vpce-was-ours", VPC, "available", config_arn(TRUSTED, 1), {CONFIGURATION_TAG: "x"})
     plan = plan_actions(
-        policy, ObservedState(shared_resources=(res(1),), unmanaged_endpoints=(untagged,)), NOW
+        compile_rules(policy), ObservedState(shared_resources=(res(1),), unmanaged_endpoints=(untagged,)), NOW
     )
     assert plan.actions == ()
     assert [(u.endpoint_id, u.resource_configuration_arn) for u in plan.unmanaged] == [
@@ -220,7 +226,9 @@ def test_an_untagged_endpoint_serving_an_allowed_configuration_is_reported_not_c
     # an unmanaged endpoint in another VPC, or for a configuration nobody allowed, changes nothing
     elsewhere = Endpoint("vpce-x", "vpc-0ffffffffffffffff", "available", config_arn(TRUSTED, 1))
     plan2 = plan_actions(
-        policy, ObservedState(shared_resources=(res(1),), unmanaged_endpoints=(elsewhere,)), NOW
+        compile_rules(policy),
+        ObservedState(shared_resources=(res(1),), unmanaged_endpoints=(elsewhere,)),
+        NOW,
     )
     assert [a.kind for a in plan2.actions] == [ActionKind.CREATE_ENDPOINT] and plan2.unmanaged == ()
 

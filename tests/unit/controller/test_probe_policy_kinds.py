@@ -11,6 +11,7 @@ import pytest
 from conftest import TRUSTED, make_policy, policy_doc
 from controller_fakes import config_arn
 
+from linkpilot.consumer.planning import compile_rules
 from linkpilot.consumer.policy import (
     Kind,
     PolicyError,
@@ -77,8 +78,9 @@ def test_an_rds_like_configuration_is_probed_with_tcp_on_its_port():
     )
     policy = parse_policy(json.dumps(doc))
     pg = config_arn(TRUSTED, 3).replace("rcfg-", "rcfg-pg")
-    assert policy.probe_fields(pg) == {"kind": "tcp", "port": 5432}
-    assert policy.probe_fields(config_arn(TRUSTED, 4)) == {}
+    probe = compile_rules(policy).probe
+    assert probe.fields(pg) == {"kind": "tcp", "port": 5432}
+    assert probe.fields(config_arn(TRUSTED, 4)) == {}
 
 
 def test_a_child_takes_the_override_for_its_own_arn_before_its_groups():
@@ -96,16 +98,17 @@ def test_a_child_takes_the_override_for_its_own_arn_before_its_groups():
             ]
         }
     )
-    assert p.probe_fields(group, pg) == {"kind": "tcp", "port": 5432}
-    assert p.probe_fields(group, web) == {"kind": "https", "port": 443}  # no child match: the group's
-    assert p.probe_fields(group) == {"kind": "https", "port": 443}
-    assert p.probe_fields(config_arn(TRUSTED, "other"), web) == {}
+    probe = compile_rules(p).probe
+    assert probe.fields(group, pg) == {"kind": "tcp", "port": 5432}
+    assert probe.fields(group, web) == {"kind": "https", "port": 443}  # no child match: the group's
+    assert probe.fields(group) == {"kind": "https", "port": 443}
+    assert probe.fields(config_arn(TRUSTED, "other"), web) == {}
 
 
 def test_a_group_configurations_children_are_targets_with_their_own_kind_and_child_arn():
     from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, Endpoint, EndpointAssociation
+    from linkpilot.consumer.planning.probe_targets import probe_targets
     from linkpilot.consumer.probe_inputs import shard_inputs
-    from linkpilot.consumer.targets import probe_targets
     from linkpilot.probe import parse_event
 
     group, pg, web = (config_arn(TRUSTED, n) for n in ("grp", "pg1", "web1"))
@@ -141,7 +144,7 @@ def test_a_group_configurations_children_are_targets_with_their_own_kind_and_chi
             ]
         }
     )
-    targets, unprobed = probe_targets(p, [endpoint])
+    targets, unprobed = probe_targets(compile_rules(p).probe, [endpoint])
     assert unprobed == ()
     (only,) = shard_inputs(p.probe.defaults, targets)
     parsed = {t.child_arn: t for _, t in parse_event(json.loads(only)).targets}

@@ -24,8 +24,7 @@ from linkpilot.consumer.models import (
     Outcome,
     ShareResource,
 )
-from linkpilot.consumer.plan import plan_actions
-from linkpilot.consumer.plan_endpoints import create_token
+from linkpilot.consumer.planning import compile_rules, create_token, plan_actions
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.consumer.report import ProbeRefresh, ReconcileReport
 from linkpilot.errors import Refused, Transient
@@ -75,27 +74,29 @@ def observed(*endpoints: Endpoint, resources=(), unmanaged=(), **kw) -> Observed
 # --- the policy -----------------------------------------------------------------------------------------
 def test_the_policy_takes_association_mode() -> None:
     policy = association_policy()
-    assert policy.takes_associations and policy.service_networks is not None
-    assert not make_policy(service_networks={"allowed_arns": [NETWORK]}).takes_associations
-    assert not make_policy().takes_associations
+    assert compile_rules(policy).associations.by_association and policy.service_networks is not None
+    assert not compile_rules(
+        make_policy(service_networks={"allowed_arns": [NETWORK]})
+    ).associations.by_association
+    assert not compile_rules(make_policy()).associations.by_association
 
 
 # --- the plan -------------------------------------------------------------------------------------------
 def test_an_allowed_network_gets_one_association_and_configurations_keep_their_endpoints() -> None:
-    plan = plan_actions(association_policy(), observed(resources=shared(NETWORK, DB)), NOW)
+    plan = plan_actions(compile_rules(association_policy()), observed(resources=shared(NETWORK, DB)), NOW)
     (create,) = plan.of_kind(ActionKind.CREATE_ASSOCIATION)
     assert create.resource_configuration_arn == NETWORK and create.share_arn == SHARE
     assert create.placement is not None and create.placement.vpc_id == VPC
     assert "VPC association" in create.reason
     assert [a.resource_configuration_arn for a in plan.of_kind(ActionKind.CREATE_ENDPOINT)] == [DB]
     # its own token: never EC2's for the same network
-    assert create.client_token == create_token(association_policy(), NETWORK, NOW, association=True)
-    assert create.client_token != create_token(association_policy(), NETWORK, NOW)
+    assert create.client_token == create_token(association_policy().endpoint, NETWORK, NOW, association=True)
+    assert create.client_token != create_token(association_policy().endpoint, NETWORK, NOW)
 
 
 def test_of_two_allowed_networks_the_lowest_arn_is_taken_and_the_other_refused() -> None:
     policy = association_policy(NETWORK, OTHER_NETWORK)
-    plan = plan_actions(policy, observed(resources=shared(OTHER_NETWORK, NETWORK)), NOW)
+    plan = plan_actions(compile_rules(policy), observed(resources=shared(OTHER_NETWORK, NETWORK)), NOW)
     assert [a.resource_configuration_arn for a in plan.actions] == [NETWORK]
     ((arn, share, why),) = plan.refused_resources
     assert (arn, share) == (OTHER_NETWORK, SHARE)
@@ -105,28 +106,30 @@ def test_of_two_allowed_networks_the_lowest_arn_is_taken_and_the_other_refused()
 def test_the_network_already_associated_stays_the_one_even_with_a_lower_arn_shared() -> None:
     policy = association_policy(NETWORK, OTHER_NETWORK)
     ours = association(network=OTHER_NETWORK)
-    plan = plan_actions(policy, observed(ours, resources=shared(NETWORK, OTHER_NETWORK)), NOW)
+    plan = plan_actions(compile_rules(policy), observed(ours, resources=shared(NETWORK, OTHER_NETWORK)), NOW)
     assert plan.actions == ()
     assert [arn for arn, _s, _w in plan.refused_resources] == [NETWORK]
 
 
 def test_without_vpc_lattice_access_the_network_is_refused_and_nothing_is_made() -> None:
     state = observed(resources=shared(NETWORK), associations_observed=False)
-    plan = plan_actions(association_policy(), state, NOW)
+    plan = plan_actions(compile_rules(association_policy()), state, NOW)
     assert plan.actions == ()
     ((arn, _share, why),) = plan.refused_resources
     assert arn == NETWORK and "VPC Lattice access" in why
     # an endpoint made for it in endpoint mode is kept (never replaced by nothing), and still probed
     endpoint = sn_endpoint()
     state = observed(endpoint, resources=shared(NETWORK), associations_observed=False)
-    plan = plan_actions(association_policy(), state, NOW)
+    plan = plan_actions(compile_rules(association_policy()), state, NOW)
     assert plan.actions == () and [u.endpoint_id for u in plan.unprobed] == [endpoint.endpoint_id]
 
 
 def test_no_network_shared_in_association_mode_still_removes_ours_after_the_grace() -> None:
     ours = association()
     later = NOW + timedelta(minutes=15)
-    plan = plan_actions(association_policy(), observed(ours, missing_since={ours.endpoint_id: NOW}), later)
+    plan = plan_actions(
+        compile_rules(association_policy()), observed(ours, missing_since={ours.endpoint_id: NOW}), later
+    )
     assert [(a.kind, a.endpoint_id) for a in plan.actions] == [
         (ActionKind.DELETE_ASSOCIATION, ours.endpoint_id)
     ]
@@ -135,13 +138,15 @@ def test_no_network_shared_in_association_mode_still_removes_ours_after_the_grac
 def test_switching_modes_removes_what_the_other_mode_made() -> None:
     ours = association()
     endpoint_mode = make_policy(service_networks={"allowed_arns": [NETWORK]})
-    plan = plan_actions(endpoint_mode, observed(ours, resources=shared(NETWORK)), NOW)
+    plan = plan_actions(compile_rules(endpoint_mode), observed(ours, resources=shared(NETWORK)), NOW)
     (delete,) = plan.of_kind(ActionKind.DELETE_ASSOCIATION)
     assert delete.endpoint_id == ours.endpoint_id and "mode is 'endpoint'" in delete.reason
     assert [a.resource_configuration_arn for a in plan.of_kind(ActionKind.CREATE_ENDPOINT)] == [NETWORK]
 
     endpoint = sn_endpoint()
-    plan = plan_actions(association_policy(), observed(endpoint, resources=shared(NETWORK)), NOW)
+    plan = plan_actions(
+        compile_rules(association_policy()), observed(endpoint, resources=shared(NETWORK)), NOW
+    )
     (delete,) = plan.of_kind(ActionKind.DELETE_ENDPOINT)
     assert delete.endpoint_id == endpoint.endpoint_id and "mode is 'association'" in delete.reason
     assert len(plan.of_kind(ActionKind.CREATE_ASSOCIATION)) == 1
@@ -152,7 +157,7 @@ def test_switching_modes_removes_what_the_other_mode_made() -> None:
 def test_an_unshared_network_keeps_its_association_for_the_grace_and_blocks_the_next_one() -> None:
     ours = association()
     policy = association_policy(NETWORK, OTHER_NETWORK)
-    first = plan_actions(policy, observed(ours, resources=shared(OTHER_NETWORK)), NOW)
+    first = plan_actions(compile_rules(policy), observed(ours, resources=shared(OTHER_NETWORK)), NOW)
     assert first.actions == ()  # OTHER_NETWORK must wait: the VPC takes one network
     assert [g.endpoint_id for g in first.awaiting_grace] == [ours.endpoint_id]
     (waiting,) = [w for w in first.waiting if w.resource_configuration_arn == OTHER_NETWORK]
@@ -160,33 +165,37 @@ def test_an_unshared_network_keeps_its_association_for_the_grace_and_blocks_the_
 
     later = NOW + timedelta(minutes=policy.unshare_grace_minutes)
     state = observed(ours, resources=shared(OTHER_NETWORK), missing_since={ours.endpoint_id: NOW})
-    second = plan_actions(policy, state, later)
+    second = plan_actions(compile_rules(policy), state, later)
     (delete,) = second.of_kind(ActionKind.DELETE_ASSOCIATION)
     assert delete.endpoint_id == ours.endpoint_id and "no longer shared" in delete.reason
     assert second.of_kind(ActionKind.CREATE_ASSOCIATION) == ()  # the next run, once it is gone
 
     gone = observed(replace(ours, state="deleting"), resources=shared(OTHER_NETWORK))
-    assert plan_actions(policy, gone, later).of_kind(ActionKind.CREATE_ASSOCIATION) == ()
-    (create,) = plan_actions(policy, observed(resources=shared(OTHER_NETWORK)), later).actions
+    assert plan_actions(compile_rules(policy), gone, later).of_kind(ActionKind.CREATE_ASSOCIATION) == ()
+    (create,) = plan_actions(compile_rules(policy), observed(resources=shared(OTHER_NETWORK)), later).actions
     assert create.kind is ActionKind.CREATE_ASSOCIATION and create.resource_configuration_arn == OTHER_NETWORK
 
 
 def test_an_association_without_our_tag_blocks_the_vpc_and_is_reported() -> None:
     theirs = association(network=OTHER_NETWORK, tags={})
-    plan = plan_actions(association_policy(), observed(resources=shared(NETWORK), unmanaged=[theirs]), NOW)
+    plan = plan_actions(
+        compile_rules(association_policy()), observed(resources=shared(NETWORK), unmanaged=[theirs]), NOW
+    )
     assert plan.actions == ()
     (unmanaged,) = plan.unmanaged
     assert unmanaged.endpoint_id == theirs.endpoint_id and unmanaged.resource_configuration_arn == NETWORK
     assert "without the linkpilot:managed tag" in unmanaged.reason and OTHER_NETWORK in unmanaged.reason
     # in another VPC it is no obstacle
     elsewhere = replace(theirs, vpc_id=OTHER_VPC)
-    plan = plan_actions(association_policy(), observed(resources=shared(NETWORK), unmanaged=[elsewhere]), NOW)
+    plan = plan_actions(
+        compile_rules(association_policy()), observed(resources=shared(NETWORK), unmanaged=[elsewhere]), NOW
+    )
     assert len(plan.of_kind(ActionKind.CREATE_ASSOCIATION)) == 1
 
 
 def test_a_failed_association_is_deleted_before_another_is_made() -> None:
     failed = association(state="failed")
-    plan = plan_actions(association_policy(), observed(failed, resources=shared(NETWORK)), NOW)
+    plan = plan_actions(compile_rules(association_policy()), observed(failed, resources=shared(NETWORK)), NOW)
     assert [(a.kind, a.endpoint_id) for a in plan.actions] == [
         (ActionKind.DELETE_ASSOCIATION, failed.endpoint_id)
     ]
@@ -194,19 +203,24 @@ def test_a_failed_association_is_deleted_before_another_is_made() -> None:
 
 def test_ours_in_a_vpc_the_policy_no_longer_names_goes_and_the_policy_vpc_gets_one() -> None:
     old = association(vpc=OTHER_VPC)
-    plan = plan_actions(association_policy(), observed(old, resources=shared(NETWORK)), NOW)
+    plan = plan_actions(compile_rules(association_policy()), observed(old, resources=shared(NETWORK)), NOW)
     assert [a.kind for a in plan.actions] == [ActionKind.CREATE_ASSOCIATION, ActionKind.DELETE_ASSOCIATION]
     assert f"policy VPC is {VPC}" in plan.of_kind(ActionKind.DELETE_ASSOCIATION)[0].reason
 
 
 def test_an_association_made_after_the_observation_began_is_never_deleted() -> None:
     fresh = replace(association(state="failed"), created_at=NOW)
-    assert plan_actions(association_policy(), observed(fresh, resources=shared(NETWORK)), NOW).actions == ()
+    assert (
+        plan_actions(
+            compile_rules(association_policy()), observed(fresh, resources=shared(NETWORK)), NOW
+        ).actions
+        == ()
+    )
 
 
 def test_a_kept_association_is_listed_unprobed_with_the_reason() -> None:
     ours = association()
-    plan = plan_actions(association_policy(), observed(ours, resources=shared(NETWORK)), NOW)
+    plan = plan_actions(compile_rules(association_policy()), observed(ours, resources=shared(NETWORK)), NOW)
     assert plan.actions == () and plan.probe_targets == ()
     (unprobed,) = plan.unprobed
     assert (unprobed.endpoint_id, unprobed.associated_resource_arn) == (ours.endpoint_id, NETWORK)
@@ -215,7 +229,7 @@ def test_a_kept_association_is_listed_unprobed_with_the_reason() -> None:
 
 def test_with_delete_on_unshare_off_an_association_is_orphaned_not_deleted() -> None:
     policy = association_policy(delete_endpoints_on_unshare=False)
-    plan = plan_actions(policy, observed(association()), NOW)
+    plan = plan_actions(compile_rules(policy), observed(association()), NOW)
     assert plan.actions == () and [o.resource_configuration_arn for o in plan.orphaned] == [NETWORK]
 
 
@@ -375,7 +389,7 @@ def test_throttling_is_transient_and_a_delete_of_what_is_gone_is_done() -> None:
 
 
 def test_associations_made_or_removed_are_notified_under_their_own_kinds() -> None:
-    plan = plan_actions(association_policy(), observed(resources=shared(NETWORK)), NOW)
+    plan = plan_actions(compile_rules(association_policy()), observed(resources=shared(NETWORK)), NOW)
     (create,) = plan.actions
     delete = replace(create, kind=ActionKind.DELETE_ASSOCIATION, endpoint_id="snva-0123456789abcdef0")
     results = (ActionResult(create, Outcome.DONE), ActionResult(delete, Outcome.DONE))
@@ -391,13 +405,13 @@ def test_associations_made_or_removed_are_notified_under_their_own_kinds() -> No
 def test_the_lowest_available_network_is_taken_before_a_lower_one_still_pending() -> None:
     policy = association_policy(NETWORK, OTHER_NETWORK)
     resources = (*shared(NETWORK, status="PENDING"), *shared(OTHER_NETWORK))
-    plan = plan_actions(policy, observed(resources=resources), NOW)
+    plan = plan_actions(compile_rules(policy), observed(resources=resources), NOW)
     assert [a.resource_configuration_arn for a in plan.of_kind(ActionKind.CREATE_ASSOCIATION)] == [
         OTHER_NETWORK
     ]
     # once associated, it stays the one when the lower ARN becomes available
     ours = association(network=OTHER_NETWORK)
-    later = plan_actions(policy, observed(ours, resources=shared(NETWORK, OTHER_NETWORK)), NOW)
+    later = plan_actions(compile_rules(policy), observed(ours, resources=shared(NETWORK, OTHER_NETWORK)), NOW)
     assert later.actions == () and [arn for arn, _s, _w in later.refused_resources] == [NETWORK]
 
 
@@ -405,7 +419,7 @@ def test_an_association_not_ours_being_deleted_or_failed_makes_ours_wait() -> No
     for state in ("deleting", "failed"):
         theirs = association(network=OTHER_NETWORK, tags={}, state=state)
         plan = plan_actions(
-            association_policy(), observed(resources=shared(NETWORK), unmanaged=[theirs]), NOW
+            compile_rules(association_policy()), observed(resources=shared(NETWORK), unmanaged=[theirs]), NOW
         )
         assert (
             plan.actions == () and plan.unmanaged == ()

@@ -21,7 +21,7 @@ from linkpilot.consumer.models import (
     ShareResource,
     Verdict,
 )
-from linkpilot.consumer.plan import decide_invitation, plan_actions
+from linkpilot.consumer.planning import compile_rules, decide_invitation, plan_actions
 from linkpilot.consumer.policy import EndpointPlacement, PolicyError
 
 REGION = "us-east-1"
@@ -61,15 +61,17 @@ def row(eid: str, arn: str, accessibility: str = "accessible") -> EndpointAssoci
 # --- the policy section ---------------------------------------------------------------------------------
 def test_service_networks_are_refused_unless_the_policy_names_them() -> None:
     assert make_policy().service_networks is None
-    assert not make_policy().allows_type(SN_TYPE)
-    assert make_policy().shared_resource_types == (RCFG,)
+    assert not compile_rules(make_policy()).shares.allows_type(SN_TYPE)
+    assert compile_rules(make_policy()).shares.listed_types == (RCFG,)
     policy = make_policy(**ALLOW_NETWORK)
-    assert policy.allows_type(SN_TYPE) and policy.service_networks is not None
+    shares = compile_rules(policy).shares
+    assert shares.allows_type(SN_TYPE) and policy.service_networks is not None
     assert policy.service_networks.mode == "endpoint"
-    assert policy.shared_resource_types == (RCFG, SN_TYPE)
-    assert policy.allows_service_network(NETWORK) and not policy.allows_service_network(OTHER_NETWORK)
+    assert shares.listed_types == (RCFG, SN_TYPE)
+    assert shares.allows_service_network(NETWORK) and not shares.allows_service_network(OTHER_NETWORK)
     # configuration globs never admit a network, and network globs never a configuration
-    assert not make_policy(allowed_resource_configuration_arns=["arn:*"]).allows_service_network(NETWORK)
+    configurations_only = compile_rules(make_policy(allowed_resource_configuration_arns=["arn:*"]))
+    assert not configurations_only.shares.allows_service_network(NETWORK)
 
 
 @pytest.mark.parametrize(
@@ -97,14 +99,14 @@ def _invitation() -> Invitation:
 
 def test_an_invitation_holding_an_allowed_network_is_accepted_and_a_disallowed_one_refused() -> None:
     offered = [ShareResource(NETWORK, SN_TYPE, SHARE)]
-    accepted = decide_invitation(make_policy(**ALLOW_NETWORK), _invitation(), offered)
+    accepted = decide_invitation(compile_rules(make_policy(**ALLOW_NETWORK)).shares, _invitation(), offered)
     assert accepted is not None and accepted.verdict is Verdict.ACCEPT
     for policy in (make_policy(), make_policy(service_networks={"allowed_arns": [OTHER_NETWORK]})):
-        refused = decide_invitation(policy, _invitation(), offered)
+        refused = decide_invitation(compile_rules(policy).shares, _invitation(), offered)
         assert refused is not None and refused.verdict is Verdict.IGNORE and refused.refused_by_policy
         assert NETWORK in refused.reason
     no_section = decide_invitation(
-        make_policy(allowed_resource_types=[RCFG, SN_TYPE]), _invitation(), offered
+        compile_rules(make_policy(allowed_resource_types=[RCFG, SN_TYPE])).shares, _invitation(), offered
     )
     assert no_section is not None and "no service_networks section" in no_section.reason
 
@@ -112,7 +114,9 @@ def test_an_invitation_holding_an_allowed_network_is_accepted_and_a_disallowed_o
 def test_a_network_owned_by_another_account_than_the_sharing_one_is_refused() -> None:
     foreign = NETWORK.replace(TRUSTED, "999999999999")
     policy = make_policy(service_networks={"allowed_arns": ["arn:aws:vpc-lattice:*:*:servicenetwork/*"]})
-    decision = decide_invitation(policy, _invitation(), [ShareResource(foreign, SN_TYPE, SHARE)])
+    decision = decide_invitation(
+        compile_rules(policy).shares, _invitation(), [ShareResource(foreign, SN_TYPE, SHARE)]
+    )
     assert decision is not None and decision.verdict is Verdict.IGNORE
     assert "owned by account 999999999999" in decision.reason
 
@@ -125,7 +129,7 @@ def test_an_available_shared_network_gets_one_create_of_its_own() -> None:
             ShareResource(DB, RCFG, SHARE, "AVAILABLE"),
         )
     )
-    plan = plan_actions(make_policy(**ALLOW_NETWORK), state, NOW)
+    plan = plan_actions(compile_rules(make_policy(**ALLOW_NETWORK)), state, NOW)
     creates = plan.of_kind(ActionKind.CREATE_ENDPOINT)
     assert sorted(a.resource_configuration_arn for a in creates) == sorted([NETWORK, DB])
     (network_create,) = [a for a in creates if a.resource_configuration_arn == NETWORK]
@@ -134,7 +138,9 @@ def test_an_available_shared_network_gets_one_create_of_its_own() -> None:
 
 def test_a_network_not_allowed_is_a_refused_resource_and_gets_nothing() -> None:
     state = ObservedState(shared_resources=(ShareResource(NETWORK, SN_TYPE, SHARE, "AVAILABLE"),))
-    plan = plan_actions(make_policy(service_networks={"allowed_arns": [OTHER_NETWORK]}), state, NOW)
+    plan = plan_actions(
+        compile_rules(make_policy(service_networks={"allowed_arns": [OTHER_NETWORK]})), state, NOW
+    )
     assert plan.actions == ()
     assert [(arn, why) for arn, _share, why in plan.refused_resources] == [
         (NETWORK, f"{NETWORK} matches no service_networks.allowed_arns pattern")
@@ -151,7 +157,7 @@ def test_each_row_of_the_network_endpoint_is_a_target_with_its_own_override() ->
     state = ObservedState(
         shared_resources=(ShareResource(NETWORK, SN_TYPE, SHARE, "AVAILABLE"),), endpoints=(endpoint,)
     )
-    plan = plan_actions(policy, state, NOW)
+    plan = plan_actions(compile_rules(policy), state, NOW)
     assert plan.actions == ()
     targets = {t.child_arn: t for t in plan.probe_targets}
     assert set(targets) == {DB, CACHE}
@@ -166,18 +172,18 @@ def test_an_inaccessible_row_is_unprobed_not_dropped() -> None:
     state = ObservedState(
         shared_resources=(ShareResource(NETWORK, SN_TYPE, SHARE, "AVAILABLE"),), endpoints=(endpoint,)
     )
-    plan = plan_actions(make_policy(**ALLOW_NETWORK), state, NOW)
+    plan = plan_actions(compile_rules(make_policy(**ALLOW_NETWORK)), state, NOW)
     assert plan.probe_targets == () and [u.associated_resource_arn for u in plan.unprobed] == [DB]
 
 
 def test_an_unshared_network_keeps_its_endpoint_for_the_grace_then_deletes_it() -> None:
     endpoint = sn_endpoint()
     policy = make_policy(**ALLOW_NETWORK)
-    first = plan_actions(policy, ObservedState(endpoints=(endpoint,)), NOW)
+    first = plan_actions(compile_rules(policy), ObservedState(endpoints=(endpoint,)), NOW)
     assert first.of_kind(ActionKind.DELETE_ENDPOINT) == () and len(first.awaiting_grace) == 1
     later = NOW.replace(hour=NOW.hour + 1)
     state = ObservedState(endpoints=(endpoint,), missing_since={endpoint.endpoint_id: NOW})
-    (delete,) = plan_actions(policy, state, later).of_kind(ActionKind.DELETE_ENDPOINT)
+    (delete,) = plan_actions(compile_rules(policy), state, later).of_kind(ActionKind.DELETE_ENDPOINT)
     assert (delete.endpoint_id, delete.resource_configuration_arn) == (endpoint.endpoint_id, NETWORK)
 
 
@@ -186,7 +192,7 @@ def test_a_network_the_policy_stops_allowing_loses_its_endpoint_at_once() -> Non
     state = ObservedState(
         shared_resources=(ShareResource(NETWORK, SN_TYPE, SHARE, "AVAILABLE"),), endpoints=(endpoint,)
     )
-    (delete,) = plan_actions(make_policy(), state, NOW).of_kind(ActionKind.DELETE_ENDPOINT)
+    (delete,) = plan_actions(compile_rules(make_policy()), state, NOW).of_kind(ActionKind.DELETE_ENDPOINT)
     assert delete.endpoint_id == endpoint.endpoint_id
 
 

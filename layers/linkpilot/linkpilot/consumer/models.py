@@ -1,7 +1,8 @@
 """Plain data the controller reads from AWS and the plan it computes: no boto3, no I/O.
 
-The adapters turn API responses into these; the planner (``linkpilot.consumer.plan``) turns them, with the
-policy, into a ``Plan``; the executor (``linkpilot.consumer.reconcile``) turns a plan into ``ActionResult`` s.
+The adapters turn API responses into these; the planner (``linkpilot.consumer.planning``) turns them, with the
+policy's rules, into a ``Plan``; the executor (``linkpilot.consumer.reconcile``) turns a plan into
+``ActionResult`` s.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from linkpilot.consumer.planning.rules import PlanRules
     from linkpilot.consumer.policy import EndpointPlacement, ProbeSettings
 
 MANAGED_TAG = "linkpilot:managed"
@@ -312,6 +314,8 @@ class Plan:
     awaiting_grace: tuple[GraceEndpoint, ...] = ()
     # the grace marks after this plan: every managed endpoint now missing its configuration, and since when
     missing_since: Mapping[str, datetime] = field(default_factory=dict)
+    # the rules it was made with: the re-check before deleting plans again with them (None: no plan was made)
+    rules: PlanRules | None = field(default=None, repr=False)
 
     def of_kind(self, kind: ActionKind) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is kind)

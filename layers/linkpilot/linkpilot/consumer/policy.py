@@ -6,12 +6,13 @@ A policy that does not validate must change nothing; callers emit ``PolicyErrors
 
 The sections are document classes of :mod:`linkpilot.spec` (standard library): each field's type, limits,
 default and description are declared once, and both the validation and ``policy_json_schema`` read them.
-A new section is a new frozen dataclass of ``spec()`` fields, referenced from ``TrustPolicy``.
+A new section is a new frozen dataclass of ``spec()`` fields, referenced from ``TrustPolicy``. The planner
+never reads the document itself: ``linkpilot.consumer.planning.rules.compile_rules`` turns it into the rules
+each planning step applies.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,48 +288,6 @@ class TrustPolicy(Document):
         default=None,
         description="shared service networks to take; absent: service-network shares are refused",
     )
-
-    # --- the questions the planner asks -------------------------------------------------------------
-    def trusts(self, account_id: str) -> bool:
-        return account_id in self.trusted_accounts
-
-    def allows_type(self, resource_type: str) -> bool:
-        if resource_type == SERVICE_NETWORK_TYPE:
-            return self.service_networks is not None
-        return resource_type in self.allowed_resource_types
-
-    @property
-    def takes_associations(self) -> bool:
-        """Shared service networks are taken by a service-network VPC association (not an endpoint)."""
-        return self.service_networks is not None and self.service_networks.mode == "association"
-
-    def allows_service_network(self, arn: str) -> bool:
-        networks = self.service_networks
-        return networks is not None and any(fnmatch.fnmatchcase(arn, p) for p in networks.allowed_arns)
-
-    @property
-    def shared_resource_types(self) -> tuple[str, ...]:
-        """The RAM resource types the controller lists as shared with it (service networks when allowed)."""
-        if self.service_networks is None:
-            return (RESOURCE_CONFIGURATION_TYPE,)
-        return (RESOURCE_CONFIGURATION_TYPE, SERVICE_NETWORK_TYPE)
-
-    def allows_arn(self, arn: str) -> bool:
-        patterns = self.allowed_resource_configuration_arns
-        if patterns is None:
-            return True
-        return any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns)
-
-    def probe_fields(self, configuration_arn: str, child_arn: str | None = None) -> dict[str, Any]:
-        """Override fields for one target (the defaults travel once, in the probe input).
-
-        A GROUP configuration's child target takes the first override matching its child ARN; when none
-        does, the first matching the group's ARN (the configuration the endpoint was made for)."""
-        for arn in [a for a in (child_arn, configuration_arn) if a is not None]:
-            for override in self.probe.overrides:
-                if fnmatch.fnmatchcase(arn, override.match):
-                    return override.fields()
-        return {}
 
 
 class PolicyError(SpecError):

@@ -31,7 +31,7 @@ from linkpilot.consumer.models import (
     Plan,
     ShareResource,
 )
-from linkpilot.consumer.plan import needs_inspection, plan_actions
+from linkpilot.consumer.planning import PlanRules, compile_rules, needs_inspection, plan_actions
 from linkpilot.consumer.policy import TrustPolicy
 from linkpilot.consumer.ports import AssociationsPort, Controller, Ec2Port
 from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
@@ -43,23 +43,24 @@ from linkpilot.lease import Covered, Lease, acquire, new_owner
 
 # --- the reconcile -----------------------------------------------------------------------------
 def observe(
-    policy: TrustPolicy, controller: Controller, missing_since: Mapping[str, datetime] | None = None
+    rules: PlanRules, controller: Controller, missing_since: Mapping[str, datetime] | None = None
 ) -> ObservedState:
     """Read the world: three list calls in parallel (and the grace marks), then the contents of trusted
     pending invitations. One endpoint read gives both the managed endpoints and the unmanaged ones in the
     policy's VPC. ``missing_since`` given: the marks this run already holds (no re-read)."""
+    vpc_id = rules.endpoints.placement.vpc_id
     with ThreadPoolExecutor(max_workers=4) as pool:
         invitations_f = pool.submit(controller.ram.invitations)
-        shared_f = pool.submit(controller.ram.shared_resources, policy.shared_resource_types)
-        endpoints_f = pool.submit(controller.ec2.observed_endpoints, policy.endpoint.vpc_id)
-        associations_f = pool.submit(_observe_associations, policy, controller)
+        shared_f = pool.submit(controller.ram.shared_resources, rules.shares.listed_types)
+        endpoints_f = pool.submit(controller.ec2.observed_endpoints, vpc_id)
+        associations_f = pool.submit(_observe_associations, vpc_id, controller)
         marks = controller.grace_marks.missing_since() if missing_since is None else dict(missing_since)
         invitations = invitations_f.result()
         shared = shared_f.result()
         endpoints, unmanaged = endpoints_f.result()
         associations, unmanaged_associations = associations_f.result()
     ceiling = controller.trust_ceiling
-    to_inspect = [inv for inv in invitations if needs_inspection(policy, inv, ceiling)]
+    to_inspect = [inv for inv in invitations if needs_inspection(rules.shares, inv, ceiling)]
     pending: dict[str, tuple[ShareResource, ...]] = {}
     refused: dict[str, str] = {}
 
@@ -87,14 +88,12 @@ def observe(
     )
 
 
-def _observe_associations(
-    policy: TrustPolicy, controller: Controller
-) -> tuple[list[Endpoint], list[Endpoint]]:
+def _observe_associations(vpc_id: str, controller: Controller) -> tuple[list[Endpoint], list[Endpoint]]:
     """The service-network VPC associations (when the controller has VPC Lattice access): VPC Lattice
     lists them per VPC, so every VPC of the account is read, to see ours wherever they are."""
     if controller.associations is None:
         return [], []
-    return controller.associations.observed_associations(controller.ec2.vpc_ids(), policy.endpoint.vpc_id)
+    return controller.associations.observed_associations(controller.ec2.vpc_ids(), vpc_id)
 
 
 LEASE_NAME = "reconcile"
@@ -155,8 +154,9 @@ def _reconcile(
     # not this run's to delete, and a configuration first seen missing now is marked missing since then
     started = shared.stamp()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    state = observe(policy, controller)
-    plan = plan_actions(policy, state, started)
+    rules = compile_rules(policy)
+    state = observe(rules, controller)
+    plan = plan_actions(rules, state, started)
     if dry_run:
         results = tuple(ActionResult(a, Outcome.PLANNED) for a in plan.actions)
         report = ReconcileReport(run_id, trigger, True, started, plan, results, _probe_plan(plan, controller))
@@ -166,9 +166,7 @@ def _reconcile(
         # the holder's view of what is left errs late (``latest``): it stops before any taker could start
         return lease is None or lease.allows_writes(shared.latest(), controller.lease_timing.margin_s)
 
-    results = _execute(
-        controller, plan, writable, lambda: _confirm_deletes(policy, controller, plan, started)
-    )
+    results = _execute(controller, plan, writable, lambda: _confirm_deletes(controller, plan, started))
     if not writable():
         # what follows writes from this run's reads (grace marks, probe targets, directory): another run
         # may hold the lease by now, so it is left for the next run, like any late phase
@@ -194,13 +192,13 @@ def _reconcile(
     return record_run(report, controller)
 
 
-def _confirm_deletes(
-    policy: TrustPolicy, controller: Controller, plan: Plan, started: datetime
-) -> dict[str, str]:
-    """Re-read the world just before deleting and plan again (same start time, same grace marks): an
+def _confirm_deletes(controller: Controller, plan: Plan, started: datetime) -> dict[str, str]:
+    """Re-read the world just before deleting and plan again (same rules, start time and grace marks): an
     endpoint is deleted only if the fresh plan deletes it too. Returns, per endpoint id the fresh plan
     keeps, why. Endpoints created since ``started`` (another run's) are never deleted by either plan."""
-    fresh = plan_actions(policy, observe(policy, controller, plan.missing_since), started)
+    if plan.rules is None:
+        raise ValueError("deletes planned without rules: only plan_actions plans deletes")
+    fresh = plan_actions(plan.rules, observe(plan.rules, controller, plan.missing_since), started)
     confirmed = {a.endpoint_id for a in fresh.actions if a.kind in DELETE_KINDS}
     return {
         a.endpoint_id: "a fresh read just before deleting no longer calls for it"

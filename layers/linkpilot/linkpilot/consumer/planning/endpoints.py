@@ -1,17 +1,18 @@
-"""The endpoint half of the planner: which managed endpoints to create, keep, delete or orphan, and the
-tokens that make a create idempotent. Pure, like ``linkpilot.consumer.plan`` which calls ``plan_endpoints``.
+"""Endpoints: which managed endpoints (and service-network VPC associations) to create, keep, delete or
+orphan, and the tokens that make a create idempotent. Pure, like the whole planner.
 
 Only endpoints carrying the managed tag are ours; an endpoint created after the run's observation began is
-never deleted; a configuration missing from the shares keeps its endpoint for the policy's grace.
+never deleted; a configuration missing from the shares keeps its endpoint for the policy's grace; one
+endpoint per configuration, and none for a CHILD of a GROUP configuration that an endpoint of ours serves.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from linkpilot.consumer.models import (
     SHARE_TAG,
@@ -26,12 +27,9 @@ from linkpilot.consumer.models import (
     arn_account,
     is_service_network_arn,
 )
-from linkpilot.consumer.policy import TrustPolicy
-from linkpilot.consumer.targets import group_children
-
-# The only ListResources status that lets a configuration take a new endpoint. RAM accepts asynchronously:
-# a configuration is used once RAM lists it as AVAILABLE, never in the run that accepted its invitation.
-CREATABLE_RESOURCE_STATUSES = frozenset({"AVAILABLE"})
+from linkpilot.consumer.planning.invitations import Wanted
+from linkpilot.consumer.planning.rules import EndpointRules
+from linkpilot.consumer.policy import EndpointPlacement
 
 
 def _token(*parts: str) -> str:
@@ -40,7 +38,7 @@ def _token(*parts: str) -> str:
 
 
 def create_token(
-    policy: TrustPolicy, configuration_arn: str, now: datetime, *, association: bool = False
+    placement: EndpointPlacement, configuration_arn: str, now: datetime, *, association: bool = False
 ) -> str:
     """Same configuration, placement and hour -> same token: concurrent reconciles create one endpoint
     (one service-network VPC association, with ``association``).
@@ -48,30 +46,18 @@ def create_token(
     The hour bounds how long EC2 keeps answering a token with an endpoint that has since failed or been
     deleted; a duplicate from two runs straddling an hour is removed by the one-endpoint rule below.
     """
-    e = policy.endpoint
     return _token(
         "associate" if association else "create",
         configuration_arn,
-        e.vpc_id,
-        ",".join(sorted(e.subnet_ids)),
-        ",".join(sorted(e.security_group_ids)),
-        str(e.private_dns),
-        e.private_dns_preference,
-        ",".join(sorted(e.private_dns_specified_domains)),
-        e.ip_address_type,
+        placement.vpc_id,
+        ",".join(sorted(placement.subnet_ids)),
+        ",".join(sorted(placement.security_group_ids)),
+        str(placement.private_dns),
+        placement.private_dns_preference,
+        ",".join(sorted(placement.private_dns_specified_domains)),
+        placement.ip_address_type,
         now.strftime("%Y-%m-%dT%H"),
     )
-
-
-@dataclass(frozen=True)
-class Wanted:
-    configuration_arn: str
-    share_arn: str
-    status: str
-
-    @property
-    def creatable(self) -> bool:
-        return self.status.upper() in CREATABLE_RESOURCE_STATUSES
 
 
 def _keeper(endpoints: Sequence[Endpoint]) -> Endpoint:
@@ -99,7 +85,7 @@ class EndpointPlan:
 
 
 def _unmanaged_serving(
-    state: ObservedState, vpc: str, wanted: dict[str, Wanted], association: bool
+    state: ObservedState, vpc: str, wanted: Mapping[str, Wanted], association: bool
 ) -> dict[str, list[Endpoint]]:
     """Live endpoints without the managed tag, in the policy VPC, serving an allowed configuration. For
     associations: any live association of the VPC without the tag blocks every wanted network (one service
@@ -129,25 +115,15 @@ def _unmanaged_reason(e: Endpoint, arn: str) -> str:
     )
 
 
-def _occupants(eps: Sequence[Endpoint], vpc: str, arn: str) -> list[Endpoint]:
-    """Associations of the policy VPC that stand in the way of one for ``arn``: AWS associates a VPC with
-    one service network only, and refuses a new association while a disassociation is in progress."""
-    return [
-        e
-        for e in eps
-        if e.vpc_id == vpc and e.state != "deleted" and not (e.live and e.managed_configuration_arn == arn)
-    ]
-
-
 def _missing(
-    policy: TrustPolicy, state: ObservedState, eps: Sequence[Endpoint], now: datetime, out: EndpointPlan
+    rules: EndpointRules, state: ObservedState, eps: Sequence[Endpoint], now: datetime, out: EndpointPlan
 ) -> list[tuple[Endpoint, str]]:
     """Managed endpoints whose configuration is missing from the shares: deleted once the absence has
     lasted the policy's grace (first seen missing: ``state.missing_since``, else now); kept meanwhile."""
-    grace = timedelta(minutes=policy.unshare_grace_minutes)
+    grace = rules.grace
     gone: list[tuple[Endpoint, str]] = []
     for e in eps:
-        if _after_observation(e, now) or not policy.delete_endpoints_on_unshare:
+        if _after_observation(e, now) or not rules.delete_on_unshare:
             gone.append((e, "its configuration is no longer shared"))
             continue
         since = state.missing_since.get(e.endpoint_id, now)
@@ -174,14 +150,15 @@ def _after_observation(ep: Endpoint, now: datetime) -> bool:
 
 
 def plan_endpoints(
-    policy: TrustPolicy,
+    rules: EndpointRules,
     state: ObservedState,
-    wanted: dict[str, Wanted],
+    wanted: Mapping[str, Wanted],
     shared: set[str],
     now: datetime,
     *,
     association: bool = False,
     taken_elsewhere: Mapping[str, str] | None = None,
+    blocked: Mapping[str, str] | None = None,
 ) -> EndpointPlan:
     """Creates, then deletes; orphans (kept by policy); the endpoints that stay (probe target candidates);
     endpoints not ours serving an allowed configuration; endpoints whose configuration is missing, within
@@ -189,10 +166,12 @@ def plan_endpoints(
 
     ``association``: the same for the service-network VPC associations (``state.endpoints`` of that kind),
     at most one per VPC. ``taken_elsewhere``: shared ARNs this kind must not serve, and why (a service
-    network taken by the other kind, or refused by the one-network-per-VPC rule)."""
+    network taken by the other kind, or refused by the one-network-per-VPC rule). ``blocked``: wanted ARNs
+    that wait, and why, instead of being created (an association while another holds the VPC)."""
     out = EndpointPlan()
     actions = out.actions
     elsewhere_reasons = taken_elsewhere or {}
+    waits = blocked or {}
     mine = [e for e in state.endpoints if e.is_association == association]
     # Only endpoints carrying the managed tag are ours; the adapter filters on it, this checks again.
     by_config: dict[str, list[Endpoint]] = defaultdict(list)
@@ -210,14 +189,9 @@ def plan_endpoints(
         if not _after_observation(ep, now)
     ]
     kept = out.kept
-    vpc = policy.endpoint.vpc_id
+    vpc = rules.placement.vpc_id
     children = group_children(mine)
     unmanaged = _unmanaged_serving(state, vpc, wanted, association)
-    # what holds the VPC for associations: ours, and others' that are not live (a live one is reported as
-    # unmanaged below): one being deleted blocks a new association too, and a failed one may (UNVERIFIED)
-    holders = [e for e in mine if e.managed] + [
-        e for e in state.unmanaged_endpoints if e.is_association and not e.managed and not e.live
-    ]
     for config_arn in sorted(set(wanted) | set(by_config)):
         eps = by_config.get(config_arn, [])
         in_vpc = [e for e in eps if e.vpc_id == vpc]
@@ -228,7 +202,7 @@ def plan_endpoints(
             for e in unmanaged.get(config_arn, [])
         )
         if w is None and config_arn not in shared:
-            gone = _missing(policy, state, eps, now, out)
+            gone = _missing(rules, state, eps, now, out)
         elif w is None:
             why = elsewhere_reasons.get(config_arn, "its configuration is no longer allowed")
             gone = [(e, why) for e in eps]
@@ -246,14 +220,12 @@ def plan_endpoints(
                     for e in sorted(in_vpc, key=lambda e: e.endpoint_id)
                     if e is not keep and not _after_observation(e, now)
                 )
-            elif association and w.creatable and (occupants := _occupants(holders, vpc, config_arn)):
-                names = ", ".join(f"{e.endpoint_id} ({e.served_arn}, {e.state})" for e in occupants)
-                why = f"the VPC's association {names} must be gone first: a VPC takes one service network"
-                out.waiting.append(Waiting(w.share_arn, config_arn, why))
+            elif w.creatable and config_arn in waits:
+                out.waiting.append(Waiting(w.share_arn, config_arn, waits[config_arn]))
             # none while an unmanaged endpoint serves it: EC2 would hand that one back for our ClientToken
             elif w.creatable and config_arn not in failed and config_arn not in unmanaged:
-                actions.append(_create(policy, w, now, association))
-        deletes.extend(_dispose(policy, gone, now, out))
+                actions.append(_create(rules, w, now, association))
+        deletes.extend(_dispose(rules, gone, now, out))
     actions.extend(deletes)
     return out
 
@@ -262,7 +234,7 @@ def _what(arn: str) -> str:
     return "service network" if is_service_network_arn(arn) else "configuration"
 
 
-def _create(policy: TrustPolicy, w: Wanted, now: datetime, association: bool) -> Action:
+def _create(rules: EndpointRules, w: Wanted, now: datetime, association: bool) -> Action:
     arn = w.configuration_arn
     made = "a VPC association" if association else "an endpoint"
     return Action(
@@ -271,20 +243,20 @@ def _create(policy: TrustPolicy, w: Wanted, now: datetime, association: bool) ->
         share_arn=w.share_arn,
         sender_account_id=arn_account(w.share_arn),
         resource_configuration_arn=arn,
-        client_token=create_token(policy, arn, now, association=association),
-        placement=policy.endpoint,
+        client_token=create_token(rules.placement, arn, now, association=association),
+        placement=rules.placement,
     )
 
 
 def _dispose(
-    policy: TrustPolicy, gone: Sequence[tuple[Endpoint, str]], now: datetime, out: EndpointPlan
+    rules: EndpointRules, gone: Sequence[tuple[Endpoint, str]], now: datetime, out: EndpointPlan
 ) -> list[Action]:
     """Deletes for endpoints that should go (or orphans, when the policy keeps them)."""
     deletes: list[Action] = []
     for ep, why in gone:
         if _after_observation(ep, now):
             out.kept.append(ep)  # made by a run that started after this one observed: the next run decides
-        elif policy.delete_endpoints_on_unshare:
+        elif rules.delete_on_unshare:
             deletes.append(_delete(ep, why))
         else:
             out.orphaned.append(OrphanedEndpoint(ep.endpoint_id, ep.managed_configuration_arn, why))
@@ -299,3 +271,21 @@ def _delete(ep: Endpoint, reason: str) -> Action:
         resource_configuration_arn=ep.managed_configuration_arn,
         share_arn=ep.tags.get(SHARE_TAG, ""),
     )
+
+
+def group_children(endpoints: Iterable[Endpoint]) -> dict[str, tuple[str, str]]:
+    """CHILD configurations seen behind our endpoints: child arn -> (group arn, endpoint id).
+
+    An endpoint is made for a SINGLE, GROUP or ARN configuration, never for a CHILD; its children show up
+    as the GROUP endpoint's association rows (``ResourceConfigurationGroupArn`` set). Whether RAM ever
+    lists a CHILD on its own is UNVERIFIED: a listed configuration known to be a child gets no endpoint.
+    """
+    children: dict[str, tuple[str, str]] = {}
+    for e in sorted(endpoints, key=lambda e: e.endpoint_id):
+        if not (e.managed and e.live):
+            continue
+        for row in e.associations:
+            child = row.associated_resource_arn
+            if row.group_arn and child and child != row.group_arn:
+                children.setdefault(child, (row.group_arn, e.endpoint_id))
+    return children

@@ -1,4 +1,4 @@
-"""What the probe checks, from the endpoints' association rows. Pure.
+"""Probe targets: what the probe checks, from the association rows of the endpoints the plan keeps. Pure.
 
 A Resource endpoint's DNS names are in ``DescribeVpcEndpointAssociations``, one row per associated
 resource: one for a SINGLE or ARN configuration, one per child for a GROUP configuration. Each accessible
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from linkpilot.consumer.models import Endpoint, ProbeTarget, UnprobedAssociation
-from linkpilot.consumer.policy import TrustPolicy
+from linkpilot.consumer.planning.rules import ProbeRules
 
 # No public evidence names the DNS name a client in an associated VPC uses for a resource configuration of
 # the network (docs/aws-behaviour.md): rather than probe a guessed name, the association is listed unprobed.
@@ -21,15 +21,17 @@ ASSOCIATION_UNPROBED = (
 
 
 def probe_targets(
-    policy: TrustPolicy, kept: Iterable[Endpoint]
+    rules: ProbeRules, kept: Iterable[Endpoint]
 ) -> tuple[tuple[ProbeTarget, ...], tuple[UnprobedAssociation, ...]]:
     """One target per association row of each available kept endpoint (per child of a GROUP).
 
     A row that is not accessible (its configuration is not AVAILABLE: still provisioning, or no longer
     shared) or has no DNS name gets no target, since nothing could answer through it yet; it is reported
     as unprobed instead, so it is visible, not silently dropped. An available endpoint with no rows at
-    all is reported too.
+    all is reported too. With the probe off (``probe.enabled`` false), none of either.
     """
+    if not rules.enabled:
+        return (), ()
     targets: list[ProbeTarget] = []
     unprobed: list[UnprobedAssociation] = []
     for e in sorted(kept, key=lambda e: e.endpoint_id):
@@ -56,28 +58,10 @@ def probe_targets(
                         endpoint_id=e.endpoint_id,
                         dns_name=row.dns_name,
                         resource_configuration_arn=config_arn,
-                        # a child's own override first, else its group's (policy.probe_fields)
-                        overrides=policy.probe_fields(config_arn, arn),
+                        # a child's own override first, else its group's
+                        overrides=rules.fields(config_arn, arn),
                         child_arn=arn,
                         address_family=e.address_family,
                     )
                 )
     return tuple(targets), tuple(unprobed)
-
-
-def group_children(endpoints: Iterable[Endpoint]) -> dict[str, tuple[str, str]]:
-    """CHILD configurations seen behind our endpoints: child arn -> (group arn, endpoint id).
-
-    An endpoint is made for a SINGLE, GROUP or ARN configuration, never for a CHILD; its children show up
-    as the GROUP endpoint's association rows (``ResourceConfigurationGroupArn`` set). Whether RAM ever
-    lists a CHILD on its own is UNVERIFIED: a listed configuration known to be a child gets no endpoint.
-    """
-    children: dict[str, tuple[str, str]] = {}
-    for e in sorted(endpoints, key=lambda e: e.endpoint_id):
-        if not (e.managed and e.live):
-            continue
-        for row in e.associations:
-            child = row.associated_resource_arn
-            if row.group_arn and child and child != row.group_arn:
-                children.setdefault(child, (row.group_arn, e.endpoint_id))
-    return children
