@@ -22,10 +22,10 @@ from linkpilot_demo.world import (
 from linkpilot_local.deploy.stack import render_property
 
 if TYPE_CHECKING:
-    from linkpilot_demo.steps import DemoRun
+    from linkpilot_demo.context import DemoContext
 
 
-def share_service_network(run: DemoRun) -> None:
+def share_service_network(run: DemoContext) -> None:
     aws, lattice = run.aws, run.p_sess.client("vpc-lattice")
     with run.tl.step(
         "provider shares a service network holding a configuration → one ServiceNetwork endpoint, probed"
@@ -87,7 +87,7 @@ def share_service_network(run: DemoRun) -> None:
             s.note(f"{row.get('url')}: verdict {row.get('verdict')}, HTTP {row.get('status_code')}")
 
 
-def switch_to_association(run: DemoRun) -> None:
+def switch_to_association(run: DemoContext) -> None:
     """The operator updates the stack to ``ServiceNetworkMode=association``, then back to ``endpoint``: the
     stack update rewrites the trust policy parameter (rendered here from the template, as CloudFormation
     would), whose change event reconciles at once."""
@@ -140,7 +140,7 @@ def switch_to_association(run: DemoRun) -> None:
         s.note(f"notifications: {[n['subject'] for n in run.notifications()][-2:]}")
 
 
-def _update_mode(run: DemoRun, mode: str) -> dict[str, Any]:
+def _update_mode(run: DemoContext, mode: str) -> dict[str, Any]:
     """Apply the policy parameter's value for ``ServiceNetworkMode=mode`` and deliver its change event."""
     name = run.consumer.physical["PolicyParameter"]
     value = render_property(

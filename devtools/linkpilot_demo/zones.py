@@ -20,10 +20,10 @@ from linkpilot_demo.world import (
 
 if TYPE_CHECKING:
     from linkpilot_cli.status import StatusReport
-    from linkpilot_demo.steps import DemoRun
+    from linkpilot_demo.context import DemoContext
 
 
-def add_database(run: DemoRun) -> None:
+def add_database(run: DemoContext) -> None:
     aws = run.aws
     with run.tl.step(
         "provider adds a database (TCP 5432) to the share → policy override kind tcp → endpoint probed"
@@ -76,7 +76,7 @@ def add_database(run: DemoRun) -> None:
         )
 
 
-def zone_fails(run: DemoRun) -> None:
+def zone_fails(run: DemoContext) -> None:
     with run.tl.step("one zone's address black-holed → probe degraded → degraded alarm, status") as s:
         addresses = run.aws.endpoint_addresses(run.endpoint_id)
         s.expect(len(addresses) >= 2, f"the endpoint has an address per subnet ({addresses})")
@@ -108,7 +108,7 @@ def zone_fails(run: DemoRun) -> None:
         )
 
 
-def zone_recovers(run: DemoRun) -> None:
+def zone_recovers(run: DemoContext) -> None:
     with run.tl.step("the zone comes back → probe ok → degraded alarm back to OK") as s:
         run.aws.black_hole(run.bad_zone, on=False)
         degraded = run.consumer.physical["ProbeTargetsDegradedAlarm"]
@@ -125,7 +125,7 @@ def zone_recovers(run: DemoRun) -> None:
 # -- helpers -----------------------------------------------------------------------------------------------
 
 
-def edit_policy(run: DemoRun, change: Any) -> None:
+def edit_policy(run: DemoContext, change: Any) -> None:
     """What an operator does: edit the policy's SSM parameter; its change event triggers a reconcile."""
     ssm, name = run.c_sess.client("ssm"), run.consumer.physical["PolicyParameter"]
     doc = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
@@ -134,7 +134,7 @@ def edit_policy(run: DemoRun, change: Any) -> None:
     run.controller.invoke(parameter_change_event(name, CONSUMER, run.region, run.aws.clock.now()))
 
 
-def status_report(run: DemoRun) -> StatusReport:
+def status_report(run: DemoContext) -> StatusReport:
     from linkpilot.consumer.policy import parse_policy
     from linkpilot_cli.commands.status import collect_status
 

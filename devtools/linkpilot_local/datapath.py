@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING
 from .lattice import find_configuration_by_arn
 
 if TYPE_CHECKING:
+    from .context import DataPathContext
     from .ec2_endpoints import ResourceEndpoint
-    from .emulation import Emulation
 
 log = logging.getLogger(__name__)
 IPV6_LOOPBACK = "::1"
@@ -52,7 +52,7 @@ _BUFFER = 65536
 
 
 class DataPath:
-    def __init__(self, emu: Emulation, *, seed: int | None = None) -> None:
+    def __init__(self, emu: DataPathContext[ResourceEndpoint], *, seed: int | None = None) -> None:
         self.emu = emu
         self.targets: dict[tuple[str, int], tuple[str, int]] = {}
         self._rng = random.Random(seed)  # noqa: S311 - addresses, not secrets

@@ -14,14 +14,11 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import moto_compat
 from .errors import AwsError
 from .moto_compat import Request
-
-if TYPE_CHECKING:
-    from .emulation import Emulation
 
 Response = tuple[int, dict[str, str], str | bytes]
 
@@ -43,7 +40,8 @@ class Call:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
-Handler = Callable[["Emulation", Call], Any]
+# an operation's handler, given the emulation as its context type (emulation.py: ``Handler[Emulation]``)
+type Handler[Ctx] = Callable[[Ctx, Call], Any]
 
 
 def _account_for(access_key: str) -> str:

@@ -41,8 +41,8 @@ from .moto_compat import VpcEndpointModel
 from .util import arn_parts, fingerprint, hex_id, paginate, short_hash
 
 if TYPE_CHECKING:
+    from .context import EmulationContext, EndpointContext
     from .dispatch import Call
-    from .emulation import Emulation
 
 ENDPOINTS_PER_VPC = 200
 # The emulation's internal state names (lower case) -> ``State`` as AWS prints it for a Resource or
@@ -77,7 +77,7 @@ class ResourceEndpoint(VpcEndpointModel):
 
     def __init__(
         self,
-        emu: Emulation,
+        emu: EmulationContext,
         ec2_backend: Any,
         *,
         endpoint_id: str,
@@ -304,7 +304,7 @@ def _ec2(account: str, region: str) -> Any:
     return moto_compat.ec2_backend(account, region)
 
 
-def purge(emu: Emulation) -> None:
+def purge(emu: EndpointContext[ResourceEndpoint]) -> None:
     """Remove endpoints whose deletion has finished from moto's backend (AWS stops listing them)."""
     now = emu.clock.now()
     for endpoint in emu.endpoints.all():
@@ -331,7 +331,7 @@ def _tags_from_spec(specs: list[dict[str, Any]]) -> dict[str, str]:
     return tags
 
 
-def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
+def create_vpc_endpoint(emu: EndpointContext[ResourceEndpoint], call: Call) -> dict[str, Any] | None:
     p = call.params
     if p.get("VpcEndpointType") != "Resource":
         return None  # Interface / Gateway / ...: moto's
@@ -381,7 +381,11 @@ def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
 
 
 def register(
-    emu: Emulation, call: Call, endpoint: ResourceEndpoint, token: str | None, digest: str
+    emu: EndpointContext[ResourceEndpoint],
+    call: Call,
+    endpoint: ResourceEndpoint,
+    token: str | None,
+    digest: str,
 ) -> dict[str, Any]:
     """Store a new endpoint in moto's backend and the emulation (its token too), serve it on the data
     path, and answer the create."""
@@ -393,7 +397,9 @@ def register(
     return {"VpcEndpoint": _CreatedView(endpoint), "ClientToken": token}
 
 
-def token_replay(emu: Emulation, call: Call) -> tuple[str | None, str, dict[str, Any] | None]:
+def token_replay(
+    emu: EndpointContext[ResourceEndpoint], call: Call
+) -> tuple[str | None, str, dict[str, Any] | None]:
     """The request's ClientToken (checked), its parameters' digest, and the answer when the token was seen
     with the same parameters (an endpoint it created that still exists)."""
     p = call.params
@@ -424,7 +430,7 @@ def request_placement(ec2: Any, p: dict[str, Any]) -> Placement:
     return vpc_id, subnet_ids, subnets, zones, sg_ids, ip_type
 
 
-def check_quota(emu: Emulation, vpc_id: str) -> None:
+def check_quota(emu: EndpointContext[ResourceEndpoint], vpc_id: str) -> None:
     live = [e for e in emu.endpoints.all() if e.vpc_id == vpc_id and e.deleted_at is None]
     if len(live) >= ENDPOINTS_PER_VPC:
         raise ec2_error("VpcEndpointLimitExceeded", "The maximum number of VPC endpoints has been reached.")
@@ -443,7 +449,9 @@ class _CreatedView:
         return getattr(self._endpoint, name)
 
 
-def _replayed_endpoint(emu: Emulation, call: Call, token: str, digest: str) -> ResourceEndpoint | None:
+def _replayed_endpoint(
+    emu: EndpointContext[ResourceEndpoint], call: Call, token: str, digest: str
+) -> ResourceEndpoint | None:
     """The endpoint an earlier request with this token created (same parameters), if it still exists."""
     seen = emu.endpoints.tokens.get((call.account, call.region, token))
     if seen is None:
@@ -554,7 +562,7 @@ def _private_dns_preference(options: dict[str, Any]) -> tuple[str | None, list[s
     return preference, specified
 
 
-def _usable_configuration(emu: Emulation, call: Call, cfg_arn: str) -> ResourceConfiguration:
+def _usable_configuration(emu: EmulationContext, call: Call, cfg_arn: str) -> ResourceConfiguration:
     """The configuration, if the caller owns it or has it shared, in the Region, active, not a child."""
     cfg = find_configuration_by_arn(emu, cfg_arn)
     visible = cfg is not None and (cfg.account == call.account or emu.ram.has_access(call.account, cfg_arn))
@@ -572,7 +580,7 @@ def _usable_configuration(emu: Emulation, call: Call, cfg_arn: str) -> ResourceC
 
 
 def _check_gateway(
-    emu: Emulation, call: Call, cfg: ResourceConfiguration, vpc_id: str, zones: set[str]
+    emu: EmulationContext, call: Call, cfg: ResourceConfiguration, vpc_id: str, zones: set[str]
 ) -> None:
     """The configuration's gateway is in another VPC and shares an Availability Zone with the endpoint."""
     gateway = emu.lattice.gateways.get(cfg.gateway_id or "")
@@ -598,7 +606,7 @@ def _check_gateway(
         )
 
 
-def delete_vpc_endpoints(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_vpc_endpoints(emu: EndpointContext[ResourceEndpoint], call: Call) -> dict[str, Any]:
     ec2 = _ec2(call.account, call.region)
     ids = list(call.params.get("VpcEndpointIds") or [])
     if call.params.get("DryRun"):
@@ -641,7 +649,7 @@ def delete_vpc_endpoints(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"Unsuccessful": unsuccessful}
 
 
-def modify_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
+def modify_vpc_endpoint(emu: EndpointContext[ResourceEndpoint], call: Call) -> dict[str, Any] | None:
     p = call.params
     endpoint = emu.endpoints.by_id.get(p.get("VpcEndpointId", ""))
     if endpoint is None or endpoint.owner_id != call.account:
@@ -677,7 +685,7 @@ def modify_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
     return {"Return": True}
 
 
-def describe_vpc_endpoint_associations(emu: Emulation, call: Call) -> dict[str, Any]:
+def describe_vpc_endpoint_associations(emu: EndpointContext[ResourceEndpoint], call: Call) -> dict[str, Any]:
     p = call.params
     ec2 = _ec2(call.account, call.region)
     ids = list(p.get("VpcEndpointIds") or [])

@@ -21,7 +21,7 @@ from .moto_compat import Request
 log = logging.getLogger(__name__)
 INTERNAL_HEADER = "x-linkpilot-local-internal"
 
-HANDLERS: dict[tuple[str, str], Handler] = {
+HANDLERS: dict[tuple[str, str], Handler[Emulation]] = {
     **{("vpc-lattice", op): fn for op, fn in lattice.HANDLERS.items()},
     **{("ram", op): fn for op, fn in ram.HANDLERS.items()},
     **{("ec2", op): fn for op, fn in sn_endpoints.HANDLERS.items()},

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from . import moto_compat
 
 if TYPE_CHECKING:
-    from .emulation import Emulation
+    from .store_context import EventSink
 
 DETAIL_TYPE = "Resource Sharing State Change"
 SOURCE = "aws.ram"
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def ram_event(
-    emu: Emulation, account: str, region: str, detail: dict[str, Any], resources: list[str]
+    emu: EventSink, account: str, region: str, detail: dict[str, Any], resources: list[str]
 ) -> None:
     """Deliver one RAM state-change event to ``account``'s default bus through moto's EventBridge.
 

@@ -40,14 +40,16 @@ from .lattice.store import ResourceConfiguration, configuration_status
 from .util import hex_id, short_hash
 
 if TYPE_CHECKING:
+    from .context import EmulationContext, EndpointContext
     from .dispatch import Call
-    from .emulation import Emulation
 
 
 class ServiceNetworkEndpoint(ResourceEndpoint):
     """A ServiceNetwork VPC endpoint: the routes are the network's associated configurations."""
 
-    def __init__(self, emu: Emulation, ec2_backend: Any, *, service_network_arn: str, **kwargs: Any) -> None:
+    def __init__(
+        self, emu: EmulationContext, ec2_backend: Any, *, service_network_arn: str, **kwargs: Any
+    ) -> None:
         super().__init__(emu, ec2_backend, configuration_arn="", **kwargs)
         self.vpc_endpoint_type = "ServiceNetwork"
         self.resource_configuration_arn = None  # type: ignore[assignment]
@@ -117,14 +119,14 @@ def _network_arn(p: dict[str, Any]) -> str:
     return ec2_endpoints.target_arn(p, "ServiceNetwork", "ServiceNetworkArn", "servicenetwork/")
 
 
-def create_vpc_endpoint(emu: Emulation, call: Call) -> dict[str, Any] | None:
+def create_vpc_endpoint(emu: EndpointContext[ResourceEndpoint], call: Call) -> dict[str, Any] | None:
     """CreateVpcEndpoint: the ServiceNetwork type here, the others as ``ec2_endpoints`` answers them."""
     if call.params.get("VpcEndpointType") == "ServiceNetwork":
         return create_service_network_endpoint(emu, call)
     return ec2_endpoints.create_vpc_endpoint(emu, call)
 
 
-def create_service_network_endpoint(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_service_network_endpoint(emu: EndpointContext[ResourceEndpoint], call: Call) -> dict[str, Any]:
     p = call.params
     token, digest, replayed = token_replay(emu, call)
     if replayed is not None:

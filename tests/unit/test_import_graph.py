@@ -1,65 +1,70 @@
-"""The import graph of our packages has no cycle.
+"""The import graph of all our packages has no cycle, not even one made only for type checking.
 
-Every ``import`` / ``from ... import`` counts, at module level or inside a function, except those only
-made for type checking (under ``if TYPE_CHECKING:``), which never run. An edge goes from a module to each
-module of the same package it imports (``from .x import name`` imports ``.x``, and ``.x.name`` too when
-that is a submodule; ``from . import sub`` in a package's own module needs only ``sub``, the package
-being already under import). Parametrised by package so other packages can be checked the same way.
+One graph holds every module of every first-party package in the tree (``PACKAGES``: the Lambda layer's
+``linkpilot``, the operator CLI, the local AWS and the demo, ``bench``, the test packages; each a directory
+with an ``__init__.py`` whose parent has none), so a circle across packages (``linkpilot_local`` ->
+``linkpilot_demo`` -> ``linkpilot_local``) is one too. Every ``import`` / ``from ... import`` counts: at
+module level, inside a function, and under ``if TYPE_CHECKING:`` (an import made only for type checking is
+still a dependency between the two modules, and a circle of them means neither can be understood, or
+type-checked, without the other; a module that needs another's type for an annotation names a Protocol of
+what it uses instead, e.g. ``linkpilot_local/context.py``). An edge goes from a module to each first-party
+module it imports (``from .x import name`` imports ``.x``, and ``.x.name`` too when that is a submodule;
+``from . import sub`` in a package's own module needs only ``sub``, the package being already under import).
+Modules outside packages (``scripts/``, ``functions/*/app.py``, test files) are entry points no package
+imports, so no circle runs through them.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = {
-    "linkpilot": REPO / "layers" / "linkpilot" / "linkpilot",
-    "linkpilot_cli": REPO / "cli" / "linkpilot_cli",
-    "linkpilot_local": REPO / "devtools" / "linkpilot_local",
-    "linkpilot_demo": REPO / "devtools" / "linkpilot_demo",
-}
+_NOT_SOURCE = {"build", "dist", "node_modules", "__pycache__"}  # plus hidden directories and *.egg-info
 
 
-def _modules(package: str, root: Path) -> dict[str, Path]:
-    found = {}
-    for path in sorted(root.rglob("*.py")):
-        parts = [package, *path.relative_to(root).with_suffix("").parts]
-        if parts[-1] == "__init__":
-            parts.pop()
-        found[".".join(parts)] = path
+def find_packages(root: Path) -> dict[str, Path]:
+    """{top-level package name: its directory} for every package under ``root``, outside virtualenvs and
+    build output."""
+    found: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and d not in _NOT_SOURCE and not d.endswith(".egg-info")
+        )
+        path = Path(dirpath)
+        if "__init__.py" in filenames and not (path.parent / "__init__.py").exists():
+            assert path.name not in found, (
+                f"two top-level packages named {path.name}: {found[path.name]}, {path}"
+            )
+            found[path.name] = path
     return found
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
+PACKAGES = find_packages(REPO)
+
+
+def _modules(packages: dict[str, Path]) -> dict[str, Path]:
+    found = {}
+    for package, root in packages.items():
+        for path in sorted(root.rglob("*.py")):
+            parts = [package, *path.relative_to(root).with_suffix("").parts]
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
 
 
 def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
-    """Every import statement in the tree but those in the body of an ``if TYPE_CHECKING:``."""
-    found: list[ast.Import | ast.ImportFrom] = []
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append(node)
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.orelse:
-                visit(child)
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return found
+    """Every import statement in the tree, wherever it is (``if TYPE_CHECKING:`` included)."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
 
 
-def import_graph(package: str, root: Path) -> dict[str, set[str]]:
-    """{module: modules of ``package`` it imports}."""
-    modules = _modules(package, root)
+def import_graph(packages: dict[str, Path]) -> dict[str, set[str]]:
+    """{module: the modules of ``packages`` it imports}, over all of them."""
+    modules = _modules(packages)
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         is_package = path.name == "__init__.py"
@@ -118,24 +123,51 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("package", sorted(PACKAGES))
-def test_import_graph_is_acyclic(package: str) -> None:
-    graph = import_graph(package, PACKAGES[package])
-    assert len(graph) > 1, f"no modules found for {package}"
-    assert cycles(graph) == []
+def test_every_package_is_in_the_graph() -> None:
+    expected = {
+        "linkpilot": REPO / "layers" / "linkpilot" / "linkpilot",
+        "linkpilot_cli": REPO / "cli" / "linkpilot_cli",
+        "linkpilot_local": REPO / "devtools" / "linkpilot_local",
+        "linkpilot_demo": REPO / "devtools" / "linkpilot_demo",
+        "bench": REPO / "bench",
+    }
+    assert {name: PACKAGES.get(name) for name in expected} == expected
+    graph = import_graph(PACKAGES)
+    # edges across packages and type-only edges are in it
+    assert "linkpilot_local.deploy.stack" in graph["linkpilot_demo.service_networks"]
+    assert "linkpilot_demo.context" in graph["linkpilot_demo.zones"]  # under TYPE_CHECKING
+
+
+def test_import_graph_is_acyclic() -> None:
+    assert cycles(import_graph(PACKAGES)) == []
+
+
+def _package(root: Path, name: str, files: dict[str, str]) -> None:
+    (root / name).mkdir()
+    (root / name / "__init__.py").write_text("")
+    for module, text in files.items():
+        (root / name / f"{module}.py").write_text(text)
 
 
 def test_a_cycle_is_found(tmp_path: Path) -> None:
-    """The check itself: a two-module cycle through a function-level import is reported, and an import
-    made only under TYPE_CHECKING is not an edge."""
-    root = tmp_path / "pkg"
-    root.mkdir()
-    (root / "__init__.py").write_text("")
-    (root / "a.py").write_text("from .b import thing\n")
-    (root / "b.py").write_text("def thing():\n    from . import a\n    return a\n")
-    (root / "c.py").write_text(
-        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .a import thing\n"
+    """The check itself: a two-module cycle through a function-level import is reported, so is one through
+    imports made only under TYPE_CHECKING, and one across two packages."""
+    type_only = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from {} import {}\n"
+    _package(
+        tmp_path,
+        "pkg",
+        {
+            "a": "from .b import thing\n",
+            "b": "def thing():\n    from . import a\n    return a\n",
+            "c": type_only.format(".d", "D") + "\n\nclass C:\n    pass\n",
+            "d": type_only.format(".c", "C") + "\n\nclass D:\n    def use(self, c: C) -> None: ...\n",
+            "e": "from other.f import F\n",
+            "g": "from .a import thing\n",  # imports into the circle, is not part of it
+        },
     )
-    graph = import_graph("pkg", root)
-    assert graph["pkg.c"] == set()
-    assert cycles(graph) == [["pkg.a", "pkg.b"]]
+    _package(tmp_path, "other", {"f": type_only.format("pkg.e", "E") + "\n\nclass F: ...\n"})
+    packages = find_packages(tmp_path)
+    assert packages == {"pkg": tmp_path / "pkg", "other": tmp_path / "other"}
+    graph = import_graph(packages)
+    assert graph["pkg.c"] == {"pkg.d"}
+    assert sorted(cycles(graph)) == [["other.f", "pkg.e"], ["pkg.a", "pkg.b"], ["pkg.c", "pkg.d"]]

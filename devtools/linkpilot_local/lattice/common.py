@@ -16,18 +16,18 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # ---------------------------------------------------------------------------------------- helpers
 
 
-def ec2_backend(emu: Emulation, account: str, region: str) -> Any:
+def ec2_backend(emu: EmulationContext, account: str, region: str) -> Any:
     return moto_compat.ec2_backend(account, region)
 
 
-def resolve_gateway(emu: Emulation, call: Call, identifier: str) -> ResourceGateway:
+def resolve_gateway(emu: EmulationContext, call: Call, identifier: str) -> ResourceGateway:
     match = GATEWAY_ID.match(identifier or "")
     if not match:
         raise lattice_validation(f"Invalid resource gateway identifier {identifier}", "fieldValidationFailed")
@@ -41,7 +41,7 @@ def resolve_gateway(emu: Emulation, call: Call, identifier: str) -> ResourceGate
 
 
 def resolve_configuration(
-    emu: Emulation, call: Call, identifier: str, *, allow_shared: bool = False
+    emu: EmulationContext, call: Call, identifier: str, *, allow_shared: bool = False
 ) -> ResourceConfiguration:
     match = CONFIG_ID.match(identifier or "")
     if not match:
@@ -78,7 +78,7 @@ def check_tags(tags: dict[str, str] | None) -> dict[str, str]:
     return tags
 
 
-def new_resource(emu: Emulation, call: Call, prefix: str, kind: str) -> dict[str, Any]:
+def new_resource(emu: EmulationContext, call: Call, prefix: str, kind: str) -> dict[str, Any]:
     """The fields every new Lattice resource starts with: its id (``prefix``), ARN (``kind``), the caller's
     account and Region, creation and update times, and the request's tags (checked)."""
     tags = check_tags(call.params.get("tags"))
@@ -95,7 +95,7 @@ def new_resource(emu: Emulation, call: Call, prefix: str, kind: str) -> dict[str
     }
 
 
-def idempotent(emu: Emulation, call: Call, kind: str, find: Any) -> Any:
+def idempotent(emu: EmulationContext, call: Call, kind: str, find: Any) -> Any:
     token = call.params.get("clientToken")
     if not token:
         return None
@@ -108,7 +108,7 @@ def idempotent(emu: Emulation, call: Call, kind: str, find: Any) -> Any:
     return None if resource_id is None else find(resource_id)
 
 
-def remember(emu: Emulation, call: Call, kind: str, resource_id: str) -> None:
+def remember(emu: EmulationContext, call: Call, kind: str, resource_id: str) -> None:
     token = call.params.get("clientToken")
     if token:
         remember_token(emu.lattice.tokens, (call.account, kind, token), call.params, resource_id)

@@ -27,8 +27,8 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # --------------------------------------------------------------------------- resource configurations
@@ -93,7 +93,7 @@ def _validate_definition(cfg_type: str, definition: dict[str, Any] | None) -> di
     return {kind: value}
 
 
-def _verification_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
+def _verification_view(emu: EmulationContext, cfg: ResourceConfiguration) -> dict[str, Any]:
     """What a configuration reads back of the domain verification it names: its id, ARN and status
     (terraform-provider-aws TestAccVPCLatticeResourceConfiguration_domainVerification: ``PENDING`` until the
     TXT record is published)."""
@@ -108,13 +108,13 @@ def _verification_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, 
     }
 
 
-def domain_verified(emu: Emulation, cfg: ResourceConfiguration) -> bool:
+def domain_verified(emu: EmulationContext, cfg: ResourceConfiguration) -> bool:
     """Whether the configuration's custom domain name is verified (its verification is VERIFIED)."""
     dv = verification_of(emu, cfg.domain_verification_id)
     return dv is not None and dv.status == "VERIFIED"
 
 
-def _config_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
+def _config_view(emu: EmulationContext, cfg: ResourceConfiguration) -> dict[str, Any]:
     return {
         "id": cfg.id,
         "name": cfg.name,
@@ -135,7 +135,7 @@ def _config_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
     }
 
 
-def _configuration_parents(emu: Emulation, call: Call, cfg_type: str) -> tuple[str | None, str | None]:
+def _configuration_parents(emu: EmulationContext, call: Call, cfg_type: str) -> tuple[str | None, str | None]:
     """(group id, gateway id) of a new configuration: a CHILD takes its GROUP's gateway, others name one."""
     gateway_ident = call.params.get("resourceGatewayIdentifier")
     group_ident = call.params.get("resourceConfigurationGroupIdentifier")
@@ -175,7 +175,7 @@ DEFAULTED_PORT_TYPES = frozenset({"SINGLE", "GROUP"})
 
 
 def _configuration_ports(
-    emu: Emulation, cfg_type: str, port_ranges: list[str], group_id: str | None
+    emu: EmulationContext, cfg_type: str, port_ranges: list[str], group_id: str | None
 ) -> list[str]:
     """The port ranges by type: none for ARN; all ports when SINGLE or GROUP give none; a CHILD inherits its
     group's; required for CIDR (the emulation's choice, UNVERIFIED)."""
@@ -192,7 +192,7 @@ def _configuration_ports(
     return port_ranges
 
 
-def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_resource_configuration(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     existing = idempotent(emu, call, "resourceconfiguration", emu.lattice.configurations.get)
     if existing is not None:
@@ -236,7 +236,7 @@ def create_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     return _created_view(emu, cfg)
 
 
-def _created_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
+def _created_view(emu: EmulationContext, cfg: ResourceConfiguration) -> dict[str, Any]:
     """The configuration as CreateResourceConfiguration answers (the model's output members)."""
     view = _config_view(emu, cfg)
     for key in ("lastUpdatedAt", "amazonManaged", "domainVerificationStatus"):
@@ -244,12 +244,12 @@ def _created_view(emu: Emulation, cfg: ResourceConfiguration) -> dict[str, Any]:
     return view
 
 
-def get_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_resource_configuration(emu: EmulationContext, call: Call) -> dict[str, Any]:
     cfg = resolve_configuration(emu, call, call.params["resourceConfigurationIdentifier"], allow_shared=True)
     return _config_view(emu, cfg)
 
 
-def list_resource_configurations(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_resource_configurations(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     gateway_id = group_id = None
     if p.get("resourceGatewayIdentifier"):
@@ -290,7 +290,7 @@ def list_resource_configurations(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"items": items, "nextToken": token}
 
 
-def update_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
+def update_resource_configuration(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     cfg = resolve_configuration(emu, call, p["resourceConfigurationIdentifier"])
     definition = cfg.definition
@@ -316,7 +316,7 @@ def update_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     return view
 
 
-def delete_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_resource_configuration(emu: EmulationContext, call: Call) -> dict[str, Any]:
     cfg = resolve_configuration(emu, call, call.params["resourceConfigurationIdentifier"])
     if cfg.type == "GROUP" and any(
         c.group_id == cfg.id and c.deleted_at is None for c in emu.lattice.configurations.values()
@@ -331,7 +331,7 @@ def delete_resource_configuration(emu: Emulation, call: Call) -> dict[str, Any]:
     return {}
 
 
-def list_resource_endpoint_associations(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_resource_endpoint_associations(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     ident = p["resourceConfigurationIdentifier"]
     try:

@@ -24,8 +24,8 @@ from .common import idempotent, new_resource, page_of, remember
 from .store import DOMAIN, DomainVerification
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 # the model's pattern of domainVerificationIdentifier (an id, or the verification's ARN)
 VERIFICATION_ID = re.compile(
@@ -46,7 +46,9 @@ def _view(dv: DomainVerification) -> dict[str, Any]:
     }
 
 
-def find_verification(emu: Emulation, account: str, region: str, identifier: str) -> DomainVerification:
+def find_verification(
+    emu: EmulationContext, account: str, region: str, identifier: str
+) -> DomainVerification:
     """The caller's verification named by id or ARN; ResourceNotFoundException otherwise."""
     match = VERIFICATION_ID.match(identifier or "")
     if not match:
@@ -61,14 +63,14 @@ def find_verification(emu: Emulation, account: str, region: str, identifier: str
     return dv
 
 
-def verification_of(emu: Emulation, verification_id: str | None) -> DomainVerification | None:
+def verification_of(emu: EmulationContext, verification_id: str | None) -> DomainVerification | None:
     """The verification a configuration names (None when it names none, or it was deleted)."""
     if not verification_id:
         return None
     return emu.lattice.domain_verifications.get(verification_id)
 
 
-def start_domain_verification(emu: Emulation, call: Call) -> dict[str, Any]:
+def start_domain_verification(emu: EmulationContext, call: Call) -> dict[str, Any]:
     existing = idempotent(emu, call, "domainverification", emu.lattice.domain_verifications.get)
     if existing is None:
         domain = call.params.get("domainName", "")
@@ -83,12 +85,12 @@ def start_domain_verification(emu: Emulation, call: Call) -> dict[str, Any]:
     return {k: view[k] for k in ("id", "arn", "domainName", "status", "txtMethodConfig")}
 
 
-def get_domain_verification(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_domain_verification(emu: EmulationContext, call: Call) -> dict[str, Any]:
     dv = find_verification(emu, call.account, call.region, call.params["domainVerificationIdentifier"])
     return _view(dv)
 
 
-def list_domain_verifications(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_domain_verifications(emu: EmulationContext, call: Call) -> dict[str, Any]:
     mine = [
         dv
         for dv in emu.lattice.domain_verifications.values()
@@ -98,7 +100,7 @@ def list_domain_verifications(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"items": [_view(dv) for dv in page], "nextToken": token}
 
 
-def delete_domain_verification(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_domain_verification(emu: EmulationContext, call: Call) -> dict[str, Any]:
     dv = find_verification(emu, call.account, call.region, call.params["domainVerificationIdentifier"])
     del emu.lattice.domain_verifications[dv.id]
     emu.datapath.refresh()

@@ -21,14 +21,14 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # --------------------------------------------------------------------------------- resource gateways
 
 
-def _gateway_view(emu: Emulation, gw: ResourceGateway, *, vpc_key: str) -> dict[str, Any]:
+def _gateway_view(emu: EmulationContext, gw: ResourceGateway, *, vpc_key: str) -> dict[str, Any]:
     return {
         "name": gw.name,
         "id": gw.id,
@@ -82,7 +82,7 @@ def _gateway_security_groups(ec2: Any, vpc_id: str, sg_ids: list[str]) -> list[s
     return sg_ids
 
 
-def create_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_resource_gateway(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     existing = idempotent(emu, call, "resourcegateway", emu.lattice.gateways.get)
     if existing is not None:
@@ -137,18 +137,18 @@ def create_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
     return view
 
 
-def get_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_resource_gateway(emu: EmulationContext, call: Call) -> dict[str, Any]:
     gw = resolve_gateway(emu, call, call.params["resourceGatewayIdentifier"])
     return _gateway_view(emu, gw, vpc_key="vpcId")
 
 
-def list_resource_gateways(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_resource_gateways(emu: EmulationContext, call: Call) -> dict[str, Any]:
     gws = [g for g in emu.lattice.gateways.values() if g.account == call.account and g.region == call.region]
     page, token = page_of(call, gws, "ListResourceGateways")
     return {"items": [_gateway_view(emu, g, vpc_key="vpcIdentifier") for g in page], "nextToken": token}
 
 
-def update_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
+def update_resource_gateway(emu: EmulationContext, call: Call) -> dict[str, Any]:
     gw = resolve_gateway(emu, call, call.params["resourceGatewayIdentifier"])
     sg_ids = call.params.get("securityGroupIds")
     if sg_ids is not None:
@@ -165,7 +165,7 @@ def update_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
     return view
 
 
-def delete_resource_gateway(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_resource_gateway(emu: EmulationContext, call: Call) -> dict[str, Any]:
     gw = resolve_gateway(emu, call, call.params["resourceGatewayIdentifier"])
     if any(c.gateway_id == gw.id and c.deleted_at is None for c in emu.lattice.configurations.values()):
         raise lattice_conflict(

@@ -28,8 +28,8 @@ from .common import check_tags, idempotent, page_of, remember, resolve_configura
 from .store import ResourceAssociation, ServiceNetwork, lifecycle_status
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 SERVICE_NETWORK_TYPE = "vpc-lattice:ServiceNetwork"
 SN_NAME = re.compile(r"^(?!-)(?!.*-$)(?!.*--)[a-z0-9-]{3,63}$")
@@ -46,14 +46,14 @@ def is_service_network_arn(arn: str) -> bool:
     return ":servicenetwork/" in arn
 
 
-def find_service_network_by_arn(emu: Emulation, arn: str) -> ServiceNetwork | None:
+def find_service_network_by_arn(emu: EmulationContext, arn: str) -> ServiceNetwork | None:
     sn = emu.lattice.service_networks.get(arn.rsplit("/", 1)[-1])
     if sn is None or sn.arn != arn or sn.deleted_at is not None:
         return None
     return sn
 
 
-def live_associations(emu: Emulation, network_id: str) -> list[ResourceAssociation]:
+def live_associations(emu: EmulationContext, network_id: str) -> list[ResourceAssociation]:
     """The network's associations whose configuration still exists (what an endpoint on it reaches)."""
     found = []
     for assoc in emu.lattice.sn_associations.values():
@@ -66,7 +66,7 @@ def live_associations(emu: Emulation, network_id: str) -> list[ResourceAssociati
 
 
 def resolve_service_network(
-    emu: Emulation, call: Call, identifier: str, *, allow_shared: bool = False
+    emu: EmulationContext, call: Call, identifier: str, *, allow_shared: bool = False
 ) -> ServiceNetwork:
     match = SN_ID.match(identifier or "")
     if not match:
@@ -81,11 +81,11 @@ def resolve_service_network(
     return sn
 
 
-def _status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
+def _status(emu: EmulationContext, created: datetime, deleted: datetime | None) -> str:
     return lifecycle_status(emu, created, deleted)
 
 
-def _network_view(emu: Emulation, sn: ServiceNetwork) -> dict[str, Any]:
+def _network_view(emu: EmulationContext, sn: ServiceNetwork) -> dict[str, Any]:
     members = [a for a in emu.lattice.sn_associations.values() if a.network_id == sn.id and not a.deleted_at]
     vpcs = [a for a in emu.lattice.vpc_associations.values() if a.network_id == sn.id and not a.deleted_at]
     return {
@@ -105,7 +105,7 @@ def _network_view(emu: Emulation, sn: ServiceNetwork) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ service networks
 
 
-def create_service_network(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_service_network(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     view_keys = ("id", "name", "arn", "sharingConfig", "authType")
     existing = idempotent(emu, call, "servicenetwork", emu.lattice.service_networks.get)
@@ -147,14 +147,14 @@ def create_service_network(emu: Emulation, call: Call) -> dict[str, Any]:
     return {k: view[k] for k in view_keys}
 
 
-def get_service_network(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_service_network(emu: EmulationContext, call: Call) -> dict[str, Any]:
     sn = resolve_service_network(emu, call, call.params["serviceNetworkIdentifier"], allow_shared=True)
     view = _network_view(emu, sn)
     view.pop("numberOfAssociatedResourceConfigurations")
     return view
 
 
-def list_service_networks(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_service_networks(emu: EmulationContext, call: Call) -> dict[str, Any]:
     """Owned by or shared with the caller."""
     networks = [
         s
@@ -178,7 +178,7 @@ def list_service_networks(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"items": items, "nextToken": token}
 
 
-def delete_service_network(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_service_network(emu: EmulationContext, call: Call) -> dict[str, Any]:
     sn = resolve_service_network(emu, call, call.params["serviceNetworkIdentifier"])
     if any(a.network_id == sn.id and a.deleted_at is None for a in emu.lattice.sn_associations.values()):
         raise lattice_conflict(
@@ -195,7 +195,7 @@ def delete_service_network(emu: Emulation, call: Call) -> dict[str, Any]:
 # ---------------------------------------------------------------------- resource configuration associations
 
 
-def _association_view(emu: Emulation, assoc: ResourceAssociation) -> dict[str, Any]:
+def _association_view(emu: EmulationContext, assoc: ResourceAssociation) -> dict[str, Any]:
     sn = emu.lattice.service_networks[assoc.network_id]
     cfg = emu.lattice.configurations[assoc.configuration_id]
     return {
@@ -221,7 +221,7 @@ def _association_view(emu: Emulation, assoc: ResourceAssociation) -> dict[str, A
     }
 
 
-def _resolve_association(emu: Emulation, call: Call, identifier: str) -> ResourceAssociation:
+def _resolve_association(emu: EmulationContext, call: Call, identifier: str) -> ResourceAssociation:
     match = SNRA_ID.match(identifier or "")
     if not match:
         raise lattice_validation(
@@ -233,7 +233,7 @@ def _resolve_association(emu: Emulation, call: Call, identifier: str) -> Resourc
     return assoc
 
 
-def create_service_network_resource_association(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_service_network_resource_association(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     keys = ("id", "arn", "status", "createdBy", "privateDnsEnabled")
     existing = idempotent(emu, call, "servicenetworkresourceassociation", emu.lattice.sn_associations.get)
@@ -279,12 +279,12 @@ def create_service_network_resource_association(emu: Emulation, call: Call) -> d
     return {k: view[k] for k in keys}
 
 
-def get_service_network_resource_association(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_service_network_resource_association(emu: EmulationContext, call: Call) -> dict[str, Any]:
     assoc = _resolve_association(emu, call, call.params["serviceNetworkResourceAssociationIdentifier"])
     return {**_association_view(emu, assoc), "lastUpdatedAt": assoc.created_at}
 
 
-def list_service_network_resource_associations(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_service_network_resource_associations(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     network_id = config_id = None
     if p.get("serviceNetworkIdentifier"):
@@ -306,7 +306,7 @@ def list_service_network_resource_associations(emu: Emulation, call: Call) -> di
     return {"items": [_association_view(emu, a) for a in page], "nextToken": token}
 
 
-def delete_service_network_resource_association(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_service_network_resource_association(emu: EmulationContext, call: Call) -> dict[str, Any]:
     assoc = _resolve_association(emu, call, call.params["serviceNetworkResourceAssociationIdentifier"])
     assoc.deleted_at = emu.clock.now()
     emu.datapath.refresh()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..util import short_hash
 
 if TYPE_CHECKING:
-    from ..emulation import Emulation
+    from ..store_context import LatticeHost, Settling
 
 
 GATEWAY_NAME = re.compile(r"^(?!rgw-)(?!-)(?!.*-$)(?!.*--)[a-z0-9-]{3,40}$")
@@ -167,7 +167,7 @@ class LatticeStore:
         self.domain_verifications: dict[str, DomainVerification] = {}
 
 
-def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None) -> str:
+def lifecycle_status(emu: Settling, created: datetime, deleted: datetime | None) -> str:
     now = emu.clock.now()
     if deleted is not None:
         return "DELETE_IN_PROGRESS"
@@ -176,7 +176,7 @@ def lifecycle_status(emu: Emulation, created: datetime, deleted: datetime | None
     return "ACTIVE"
 
 
-def purge(emu: Emulation) -> None:
+def purge(emu: LatticeHost[LatticeStore]) -> None:
     """Forget gateways, configurations, service networks and their (resource and VPC) associations whose
     deletion finished."""
     now = emu.clock.now()
@@ -201,11 +201,11 @@ def purge(emu: Emulation) -> None:
             del store.service_networks[key]
 
 
-def configuration_status(emu: Emulation, cfg: ResourceConfiguration) -> str:
+def configuration_status(emu: Settling, cfg: ResourceConfiguration) -> str:
     return lifecycle_status(emu, cfg.created_at, cfg.deleted_at)
 
 
-def find_configuration_by_arn(emu: Emulation, arn: str) -> ResourceConfiguration | None:
+def find_configuration_by_arn(emu: LatticeHost[LatticeStore], arn: str) -> ResourceConfiguration | None:
     cfg = emu.lattice.configurations.get(arn.rsplit("/", 1)[-1])
     if cfg is None or cfg.arn != arn or cfg.deleted_at is not None:
         return None

@@ -18,15 +18,15 @@ from .store import (
 from .vpc_associations import find_vpc_association_by_arn
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # ------------------------------------------------------------------------------------------- tags
 
 
 def _tagged(
-    emu: Emulation, call: Call, arn: str
+    emu: EmulationContext, call: Call, arn: str
 ) -> ResourceGateway | ResourceConfiguration | VpcAssociation | None:
     """The gateway/configuration/VPC association an ARN names, or None if the ARN is not one of ours (moto's
     then)."""
@@ -37,7 +37,7 @@ def _tagged(
     return find_vpc_association_by_arn(emu, call, arn)
 
 
-def tag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
+def tag_resource(emu: EmulationContext, call: Call) -> dict[str, Any] | None:
     target = _tagged(emu, call, call.params["resourceArn"])
     if target is None:
         return None
@@ -46,7 +46,7 @@ def tag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
     return {}
 
 
-def untag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
+def untag_resource(emu: EmulationContext, call: Call) -> dict[str, Any] | None:
     target = _tagged(emu, call, call.params["resourceArn"])
     if target is None:
         return None
@@ -55,7 +55,7 @@ def untag_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
     return {}
 
 
-def list_tags_for_resource(emu: Emulation, call: Call) -> dict[str, Any] | None:
+def list_tags_for_resource(emu: EmulationContext, call: Call) -> dict[str, Any] | None:
     target = _tagged(emu, call, call.params["resourceArn"])
     if target is None:
         return None

@@ -33,8 +33,8 @@ from .service_networks import resolve_service_network
 from .store import VpcAssociation, lifecycle_status
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 SNVA_ID = re.compile(
     r"^(?:(snva-[0-9a-z]{17})|arn:[a-z0-9-]+:vpc-lattice:[a-zA-Z0-9-]+:\d{12}:"
@@ -45,16 +45,16 @@ MAX_SECURITY_GROUPS = 5
 KIND = "servicenetworkvpcassociation"
 
 
-def _status(emu: Emulation, assoc: VpcAssociation) -> str:
+def _status(emu: EmulationContext, assoc: VpcAssociation) -> str:
     return lifecycle_status(emu, assoc.created_at, assoc.deleted_at)
 
 
-def _visible(emu: Emulation, call: Call, assoc: VpcAssociation) -> bool:
+def _visible(emu: EmulationContext, call: Call, assoc: VpcAssociation) -> bool:
     network = emu.lattice.service_networks[assoc.network_id]
     return call.account in (assoc.created_by, network.account) and network.region == call.region
 
 
-def _view(emu: Emulation, assoc: VpcAssociation) -> dict[str, Any]:
+def _view(emu: EmulationContext, assoc: VpcAssociation) -> dict[str, Any]:
     sn = emu.lattice.service_networks[assoc.network_id]
     return {
         "id": assoc.id,
@@ -72,7 +72,7 @@ def _view(emu: Emulation, assoc: VpcAssociation) -> dict[str, Any]:
     }
 
 
-def resolve_vpc_association(emu: Emulation, call: Call, identifier: str) -> VpcAssociation:
+def resolve_vpc_association(emu: EmulationContext, call: Call, identifier: str) -> VpcAssociation:
     match = SNVA_ID.match(identifier or "")
     if not match:
         raise lattice_validation(
@@ -84,14 +84,14 @@ def resolve_vpc_association(emu: Emulation, call: Call, identifier: str) -> VpcA
     return assoc
 
 
-def find_vpc_association_by_arn(emu: Emulation, call: Call, arn: str) -> VpcAssociation | None:
+def find_vpc_association_by_arn(emu: EmulationContext, call: Call, arn: str) -> VpcAssociation | None:
     """The association an ARN names (for tagging), or None when the ARN is not an association's."""
     if f":{KIND}/" not in arn:
         return None
     return resolve_vpc_association(emu, call, arn)
 
 
-def _checked_security_groups(emu: Emulation, call: Call, vpc_id: str, sg_ids: list[str]) -> list[str]:
+def _checked_security_groups(emu: EmulationContext, call: Call, vpc_id: str, sg_ids: list[str]) -> list[str]:
     if len(sg_ids) > MAX_SECURITY_GROUPS:
         raise lattice_validation(
             f"At most {MAX_SECURITY_GROUPS} security groups per association", "fieldValidationFailed"
@@ -106,7 +106,7 @@ def _checked_security_groups(emu: Emulation, call: Call, vpc_id: str, sg_ids: li
     return list(sg_ids)
 
 
-def create_service_network_vpc_association(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_service_network_vpc_association(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     keys = ("id", "arn", "status", "createdBy", "securityGroupIds", "privateDnsEnabled")
     existing = idempotent(emu, call, KIND, emu.lattice.vpc_associations.get)
@@ -150,12 +150,12 @@ def create_service_network_vpc_association(emu: Emulation, call: Call) -> dict[s
     return {k: view[k] for k in keys}
 
 
-def get_service_network_vpc_association(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_service_network_vpc_association(emu: EmulationContext, call: Call) -> dict[str, Any]:
     assoc = resolve_vpc_association(emu, call, call.params["serviceNetworkVpcAssociationIdentifier"])
     return _view(emu, assoc)
 
 
-def list_service_network_vpc_associations(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_service_network_vpc_associations(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     network_id = vpc_id = None
     if p.get("serviceNetworkIdentifier"):
@@ -184,7 +184,7 @@ def list_service_network_vpc_associations(emu: Emulation, call: Call) -> dict[st
     return {"items": [{k: _view(emu, a)[k] for k in summary} for a in page], "nextToken": token}
 
 
-def delete_service_network_vpc_association(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_service_network_vpc_association(emu: EmulationContext, call: Call) -> dict[str, Any]:
     assoc = resolve_vpc_association(emu, call, call.params["serviceNetworkVpcAssociationIdentifier"])
     if assoc.deleted_at is not None:  # the model marks the delete idempotent: a repeat answers the same
         return {"id": assoc.id, "arn": assoc.arn, "status": "DELETE_IN_PROGRESS"}

@@ -24,8 +24,8 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # ------------------------------------------------------------------------------------ validation
@@ -38,7 +38,7 @@ def check_share_arn(arn: str) -> None:
         )
 
 
-def owned_share(emu: Emulation, call: Call, arn: str) -> Share:
+def owned_share(emu: EmulationContext, call: Call, arn: str) -> Share:
     check_share_arn(arn)
     share = emu.ram.shares.get(arn)
     if share is None or share.owner != call.account or share.region != call.region:
@@ -46,7 +46,7 @@ def owned_share(emu: Emulation, call: Call, arn: str) -> Share:
     return share
 
 
-def validate_resources(emu: Emulation, call: Call, arns: list[str]) -> None:
+def validate_resources(emu: EmulationContext, call: Call, arns: list[str]) -> None:
     for arn in arns:
         parts = arn_parts(arn)
         if parts is None:
@@ -72,7 +72,7 @@ def validate_resources(emu: Emulation, call: Call, arns: list[str]) -> None:
             )
 
 
-def shared_entity(emu: Emulation, arn: str) -> Any:
+def shared_entity(emu: EmulationContext, arn: str) -> Any:
     """The configuration or service network an ARN names (None when gone)."""
     if is_service_network_arn(arn):
         return find_service_network_by_arn(emu, arn)
@@ -84,7 +84,9 @@ def resource_type_of(arn: str) -> str:
     return SERVICE_NETWORK_TYPE if is_service_network_arn(arn) else RESOURCE_TYPE
 
 
-def validate_principals(call: Call, principals: list[str], allow_external: bool, emu: Emulation) -> None:
+def validate_principals(
+    call: Call, principals: list[str], allow_external: bool, emu: EmulationContext
+) -> None:
     for principal in principals:
         if not ACCOUNT_ID.match(principal):
             if principal.startswith("arn:aws:organizations::") or principal.startswith("arn:aws:iam::"):
@@ -113,7 +115,7 @@ def check_token(token: str | None) -> None:
         raise ram_error("InvalidClientTokenException", "The client token is not valid.")
 
 
-def token_replay(emu: Emulation, call: Call, scope: str) -> Any:
+def token_replay(emu: EmulationContext, call: Call, scope: str) -> Any:
     token = call.params.get("clientToken")
     check_token(token)
     if not token:
@@ -126,7 +128,7 @@ def token_replay(emu: Emulation, call: Call, scope: str) -> Any:
     return replay(emu.ram.share_tokens, (call.account, scope, token), call.params, mismatch)
 
 
-def remember_token(emu: Emulation, call: Call, scope: str, response: Any) -> None:
+def remember_token(emu: EmulationContext, call: Call, scope: str, response: Any) -> None:
     token = call.params.get("clientToken")
     if token:
         remember(emu.ram.share_tokens, (call.account, scope, token), call.params, response)
@@ -179,7 +181,7 @@ def assoc_view(share: Share, assoc: Association, status: str | None = None) -> d
     }
 
 
-def invitation_view(emu: Emulation, inv: Invitation) -> dict[str, Any]:
+def invitation_view(emu: EmulationContext, inv: Invitation) -> dict[str, Any]:
     share = emu.ram.shares.get(inv.share_arn)
     return {
         "resourceShareInvitationArn": inv.arn,
@@ -192,7 +194,7 @@ def invitation_view(emu: Emulation, inv: Invitation) -> dict[str, Any]:
     }
 
 
-def resource_view(share: Share, assoc: Association, emu: Emulation) -> dict[str, Any]:
+def resource_view(share: Share, assoc: Association, emu: EmulationContext) -> dict[str, Any]:
     available = shared_entity(emu, assoc.entity) is not None
     return {
         "arn": assoc.entity,

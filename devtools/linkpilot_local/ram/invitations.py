@@ -22,14 +22,14 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # ------------------------------------------------------------------------------------- invitations
 
 
-def _receiver_invitation(emu: Emulation, call: Call, arn: str) -> Invitation:
+def _receiver_invitation(emu: EmulationContext, call: Call, arn: str) -> Invitation:
     if not INVITATION_ARN.match(arn or ""):
         raise ram_error(
             "MalformedArnException", f"The specified ARN {arn} is not valid. Verify the ARN and try again."
@@ -43,7 +43,7 @@ def _receiver_invitation(emu: Emulation, call: Call, arn: str) -> Invitation:
     return inv
 
 
-def get_resource_share_invitations(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_resource_share_invitations(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     inv_arns = p.get("resourceShareInvitationArns") or []
     share_arns = p.get("resourceShareArns") or []
@@ -66,7 +66,7 @@ def get_resource_share_invitations(emu: Emulation, call: Call) -> dict[str, Any]
     return {"resourceShareInvitations": [invitation_view(emu, i) for i in page], "nextToken": token}
 
 
-def _respond(emu: Emulation, call: Call, action: str) -> dict[str, Any]:
+def _respond(emu: EmulationContext, call: Call, action: str) -> dict[str, Any]:
     arn = call.params["resourceShareInvitationArn"]
     token = call.params.get("clientToken")
     check_token(token)
@@ -116,7 +116,7 @@ _FINISHED_ERRORS = {
 }
 
 
-def _refuse_if(emu: Emulation, inv: Invitation, arn: str, statuses: set[str]) -> None:
+def _refuse_if(emu: EmulationContext, inv: Invitation, arn: str, statuses: set[str]) -> None:
     """RAM's named error when the invitation is in one of ``statuses``."""
     status = emu.ram.invitation_status(inv)
     if status in statuses:
@@ -124,15 +124,15 @@ def _refuse_if(emu: Emulation, inv: Invitation, arn: str, statuses: set[str]) ->
         raise ram_error(code, f"The invitation {arn} {text}.")
 
 
-def accept_resource_share_invitation(emu: Emulation, call: Call) -> dict[str, Any]:
+def accept_resource_share_invitation(emu: EmulationContext, call: Call) -> dict[str, Any]:
     return _respond(emu, call, "ACCEPT")
 
 
-def reject_resource_share_invitation(emu: Emulation, call: Call) -> dict[str, Any]:
+def reject_resource_share_invitation(emu: EmulationContext, call: Call) -> dict[str, Any]:
     return _respond(emu, call, "REJECT")
 
 
-def list_pending_invitation_resources(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_pending_invitation_resources(emu: EmulationContext, call: Call) -> dict[str, Any]:
     arn = call.params.get("resourceShareInvitationArn")
     if not arn:
         raise ram_error("MissingRequiredParameterException", "resourceShareInvitationArn is required.")

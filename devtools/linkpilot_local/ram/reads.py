@@ -23,8 +23,8 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # ------------------------------------------------------------------------------------- share reads
@@ -39,7 +39,7 @@ def _resource_owner(call: Call) -> str:
     return str(owner)
 
 
-def _visible_shares(emu: Emulation, call: Call, owner: str) -> list[Share]:
+def _visible_shares(emu: EmulationContext, call: Call, owner: str) -> list[Share]:
     if owner == "SELF":
         return [s for s in emu.ram.shares.values() if s.owner == call.account and s.region == call.region]
     return [
@@ -52,7 +52,7 @@ def _visible_shares(emu: Emulation, call: Call, owner: str) -> list[Share]:
     ]
 
 
-def get_resource_shares(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_resource_shares(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     owner = _resource_owner(call)
     for arn in p.get("resourceShareArns") or []:
@@ -76,7 +76,7 @@ def get_resource_shares(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"resourceShares": [share_view(s) for s in page], "nextToken": token}
 
 
-def get_resource_share_associations(emu: Emulation, call: Call) -> dict[str, Any]:
+def get_resource_share_associations(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     kind = p.get("associationType")
     if kind not in {"PRINCIPAL", "RESOURCE"}:
@@ -115,7 +115,7 @@ def get_resource_share_associations(emu: Emulation, call: Call) -> dict[str, Any
     return {"resourceShareAssociations": page, "nextToken": token}
 
 
-def list_resources(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_resources(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     owner = _resource_owner(call)
     resource_type = p.get("resourceType")
@@ -152,7 +152,7 @@ def list_resources(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"resources": page, "nextToken": token}
 
 
-def list_principals(emu: Emulation, call: Call) -> dict[str, Any]:
+def list_principals(emu: EmulationContext, call: Call) -> dict[str, Any]:
     p = call.params
     owner = _resource_owner(call)
     rows = []

@@ -24,14 +24,14 @@ from .store import (
 )
 
 if TYPE_CHECKING:
+    from ..context import EmulationContext
     from ..dispatch import Call
-    from ..emulation import Emulation
 
 
 # ------------------------------------------------------------------------------------ share writes
 
 
-def _add_principal(emu: Emulation, share: Share, principal: str) -> Association:
+def _add_principal(emu: EmulationContext, share: Share, principal: str) -> Association:
     now = emu.clock.now()
     existing = share.principals.get(principal)
     if existing is not None and existing.status == "ASSOCIATED":
@@ -67,7 +67,7 @@ def _add_principal(emu: Emulation, share: Share, principal: str) -> Association:
     return assoc
 
 
-def _add_resource(emu: Emulation, share: Share, arn: str) -> Association:
+def _add_resource(emu: EmulationContext, share: Share, arn: str) -> Association:
     """A resource joins the share ``ASSOCIATING`` and is ``ASSOCIATED`` (usable, listed, with its event) the
     emulation's settle time later (AWS CLI example associate-resource-share: ``ASSOCIATING``; how long real
     RAM takes is not documented). ``external`` is false for a resource (AWS CLI examples
@@ -84,7 +84,7 @@ def _add_resource(emu: Emulation, share: Share, arn: str) -> Association:
     return assoc
 
 
-def _drop_principal(emu: Emulation, share: Share, principal: str) -> Association | None:
+def _drop_principal(emu: EmulationContext, share: Share, principal: str) -> Association | None:
     assoc = share.principals.get(principal)
     if assoc is None or assoc.status == "DISASSOCIATED":
         return None
@@ -96,7 +96,7 @@ def _drop_principal(emu: Emulation, share: Share, principal: str) -> Association
     return assoc
 
 
-def _drop_resource(emu: Emulation, share: Share, arn: str) -> Association | None:
+def _drop_resource(emu: EmulationContext, share: Share, arn: str) -> Association | None:
     assoc = share.resources.get(arn)
     if assoc is None or assoc.status == "DISASSOCIATED":
         return None
@@ -105,7 +105,7 @@ def _drop_resource(emu: Emulation, share: Share, arn: str) -> Association | None
     return assoc
 
 
-def create_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
+def create_resource_share(emu: EmulationContext, call: Call) -> dict[str, Any]:
     replay = token_replay(emu, call, "CreateResourceShare")
     if replay is not None:
         return {
@@ -146,7 +146,7 @@ def create_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"resourceShare": share_view(share), "clientToken": p.get("clientToken")}
 
 
-def update_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
+def update_resource_share(emu: EmulationContext, call: Call) -> dict[str, Any]:
     share = owned_share(emu, call, call.params["resourceShareArn"])
     if share.status != "ACTIVE":
         raise ram_error("OperationNotPermittedException", f"Resource share {share.arn} is {share.status}.")
@@ -159,7 +159,7 @@ def update_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
 
 
 def _association_request(
-    emu: Emulation, call: Call, operation: str
+    emu: EmulationContext, call: Call, operation: str
 ) -> dict[str, Any] | tuple[Share, list[str], list[str]]:
     """What (dis)associate calls share: a client-token replay answered as before, else the owned, active
     share and the de-duplicated resource ARNs and principals (at least one of them)."""
@@ -176,7 +176,7 @@ def _association_request(
     return share, resource_arns, principals
 
 
-def associate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
+def associate_resource_share(emu: EmulationContext, call: Call) -> dict[str, Any]:
     request = _association_request(emu, call, "AssociateResourceShare")
     if isinstance(request, dict):
         return request
@@ -190,7 +190,7 @@ def associate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"resourceShareAssociations": out, "clientToken": call.params.get("clientToken")}
 
 
-def disassociate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
+def disassociate_resource_share(emu: EmulationContext, call: Call) -> dict[str, Any]:
     request = _association_request(emu, call, "DisassociateResourceShare")
     if isinstance(request, dict):
         return request
@@ -223,7 +223,7 @@ def disassociate_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
     return {"resourceShareAssociations": out, "clientToken": call.params.get("clientToken")}
 
 
-def delete_resource_share(emu: Emulation, call: Call) -> dict[str, Any]:
+def delete_resource_share(emu: EmulationContext, call: Call) -> dict[str, Any]:
     replay = token_replay(emu, call, "DeleteResourceShare")
     if replay is not None:
         return {"returnValue": True, "clientToken": call.params["clientToken"]}

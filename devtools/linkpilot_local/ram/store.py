@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..events import ram_event
-from ..lattice import RESOURCE_TYPE
+from ..lattice.store import RESOURCE_TYPE
 
 if TYPE_CHECKING:
-    from ..emulation import Emulation
+    from ..store_context import RamHost
 
 
 INVITATION_TTL = timedelta(hours=12)
@@ -85,7 +85,7 @@ class Invitation:
 
 
 class RamStore:
-    def __init__(self, emu: Emulation) -> None:
+    def __init__(self, emu: RamHost) -> None:
         self.emu = emu
         self.shares: dict[str, Share] = {}
         self.invitations: dict[str, Invitation] = {}
