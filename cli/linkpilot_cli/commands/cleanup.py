@@ -11,10 +11,6 @@ from __future__ import annotations
 import argparse
 
 from linkpilot_cli.output import (
-    EXIT_BUSY,
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_READ_FAILED,
     InvalidInput,
     Output,
     Table,
@@ -42,11 +38,10 @@ def run(args: argparse.Namespace) -> int:
     import time
     from dataclasses import replace
 
-    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot.consumer.uninstall import cleanup_under_lease
-    from linkpilot.lease import LeaseBusy
     from linkpilot.runtime.controller import ControllerSettings, SettingsError, build_controller
     from linkpilot_cli.aws import session_from
+    from linkpilot_cli.outcome import Retry, attempt, exit_code, stopped
 
     out: Output = args.out
     try:
@@ -57,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, service_network_associations="true")
     controller = build_controller(settings, session_from(args))
     out.progress("listing managed endpoints" if args.dry_run else "deleting managed endpoints")
-    try:
-        report = cleanup_under_lease(
+    report = attempt(
+        lambda: cleanup_under_lease(
             controller.ec2,
             controller.lease,
             dry_run=args.dry_run,
@@ -67,12 +62,9 @@ def run(args: argparse.Namespace) -> int:
             sleep=time.sleep,
             associations=controller.associations,
         )
-    except LeaseBusy as exc:
-        out.error(f"another run holds the account's lease, nothing changed: {exc}")
-        return EXIT_BUSY
-    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
-        out.error(f"AWS failed: {exc}")
-        return EXIT_READ_FAILED
+    )
+    if isinstance(report, Retry):
+        return stopped(out, report, failure="AWS failed")
     document = report.to_json()
     deleted, refused = set(document["deleted"]), document["refused"]
     rows = tuple(
@@ -91,4 +83,4 @@ def run(args: argparse.Namespace) -> int:
         "endpoint", "Managed endpoints", ("endpoint", "vpc", "state", "configuration", "outcome"), rows
     )
     out.document(document, [table], summary=f"{len(rows)} managed endpoint(s)")
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return exit_code(report.outcome)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from linkpilot_cli.output import EXIT_OK, EXIT_READ_FAILED, Table
+from linkpilot_cli.output import EXIT_OK, Table
 from linkpilot_cli.output import render_table as render_rows
 
 if TYPE_CHECKING:
@@ -69,8 +69,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot_cli.aws import session_from
+    from linkpilot_cli.outcome import Retry, attempt, stopped
     from linkpilot_cli.output import InvalidInput, Output
 
     out: Output = args.out
@@ -78,19 +78,20 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput("--overdue-hours must be 0 or more")
     session = session_from(args)
     try:
-        view = collect_view(
-            session,
-            share_arn=args.share_arn,
-            consumer_list_parameter=args.consumer_list_parameter,
-            sharing_mode=args.sharing_mode,
-            overdue_hours=args.overdue_hours,
-            warn=out.progress,
+        view = attempt(
+            lambda: collect_view(
+                session,
+                share_arn=args.share_arn,
+                consumer_list_parameter=args.consumer_list_parameter,
+                sharing_mode=args.sharing_mode,
+                overdue_hours=args.overdue_hours,
+                warn=out.progress,
+            )
         )
     except NoShare as exc:
         raise InvalidInput(str(exc)) from None
-    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
-        out.error(f"reading AWS failed: {exc}")
-        return EXIT_READ_FAILED
+    if isinstance(view, Retry):
+        return stopped(out, view, failure="reading AWS failed")
     out.document(view.to_json(), provider_tables(view))
     return EXIT_OK
 

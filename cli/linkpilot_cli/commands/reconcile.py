@@ -120,11 +120,10 @@ def run(args: argparse.Namespace) -> int:
 
     from dataclasses import replace
 
-    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot.consumer.reconcile import reconcile
-    from linkpilot.lease import LeaseBusy
     from linkpilot.runtime.controller import ControllerSettings, SettingsError, build_controller
     from linkpilot_cli.aws import session_from
+    from linkpilot_cli.outcome import Retry, attempt, exit_code, stopped
 
     try:
         settings = ControllerSettings.from_env()
@@ -138,21 +137,12 @@ def run(args: argparse.Namespace) -> int:
     session = session_from(args)
     controller = build_controller(settings, session)
     out.progress(("planning" if args.dry_run else "reconciling") + f" with {args.policy}")
-    try:
-        report = reconcile(policy, controller, dry_run=args.dry_run, trigger="cli")
-    except LeaseBusy as exc:
-        if out.format == "json":
-            out.document({"ok": False, "error": "busy", "detail": str(exc)}, [])
-        out.error(f"another run holds the account's lease, nothing changed: {exc}")
-        return EXIT_BUSY
-    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
-        if out.format == "json":
-            out.document({"ok": False, "error": "aws", "detail": str(exc)}, [])
-        out.error(f"reading AWS failed, nothing changed: {exc}")
-        return EXIT_READ_FAILED
+    report = attempt(lambda: reconcile(policy, controller, dry_run=args.dry_run, trigger="cli"))
+    if isinstance(report, Retry):
+        return stopped(out, report, failure="reading AWS failed, nothing changed", document=True)
     document = report.to_json()
     out.document(document, report_tables(document), summary=_summary(document))
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return exit_code(report.outcome)
 
 
 __all__ = [

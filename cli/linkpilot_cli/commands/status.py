@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from linkpilot.consumer.policy import TrustPolicy
     from linkpilot_cli.status import InvitationRow, ProbeDetail, ProbeVerdict, StatusReport
 
-from linkpilot_cli.output import EXIT_OK, EXIT_READ_FAILED, InvalidInput, Output
+from linkpilot_cli.output import EXIT_OK, InvalidInput, Output
 
 DESCRIPTION = """\
 Show the resource endpoints Linkpilot manages in this account and Region, with their state and the last
@@ -69,13 +69,13 @@ def run(args: argparse.Namespace) -> int:
         except PolicyError as exc:
             raise InvalidInput(str(exc)) from None
 
-    from linkpilot.aws.errors import ANY_AWS_FAILURE
     from linkpilot_cli.aws import session_from
+    from linkpilot_cli.outcome import Retry, attempt, stopped
     from linkpilot_cli.status import status_tables
 
     session = session_from(args)
-    try:
-        report = collect_status(
+    report = attempt(
+        lambda: collect_status(
             session,
             policy,
             namespace=args.namespace,
@@ -84,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
             progress=out.progress,
             probe_log_group=args.probe_log_group,
         )
-    except ANY_AWS_FAILURE as exc:  # an unparseable answer too
-        out.error(f"reading AWS failed: {exc}")
-        return EXIT_READ_FAILED
+    )
+    if isinstance(report, Retry):
+        return stopped(out, report, failure="reading AWS failed")
     out.document(report.to_json(), status_tables(report))
     return EXIT_OK
 

@@ -11,9 +11,10 @@ from aws_lambda_powertools import Logger, Metrics
 from controller_world import Consumer, Provider
 
 from linkpilot.consumer.reconcile import reconcile
+from linkpilot.outcome import RetryLater
 from linkpilot.probe import probe_event
 from linkpilot.probe.emf import emf_records
-from linkpilot.runtime.controller import ReconcileIncomplete, handle_event
+from linkpilot.runtime.controller import handle_event
 from linkpilot_cli import main as cli
 
 pytestmark = pytest.mark.integration
@@ -281,7 +282,7 @@ def test_throttling_exhausting_retries_raises_for_a_retry_and_the_retry_converge
         "metrics": Metrics(namespace="Linkpilot"),
     }
     event = json.loads((EVENTS / "controller-schedule.json").read_text())
-    with pytest.raises(ReconcileIncomplete, match="ThrottlingException"):
+    with pytest.raises(RetryLater, match="ThrottlingException"):
         handle_event(event, **kwargs)
     assert consumer.endpoints() == [] and consumer.invitation_statuses() == ["PENDING"]
     aws.faults.clear()

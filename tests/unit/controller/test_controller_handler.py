@@ -17,7 +17,8 @@ from controller_fakes import client_error
 
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.triggers import Trigger, classify_event
-from linkpilot.runtime.controller import ReconcileIncomplete, handle_event
+from linkpilot.outcome import RetryLater
+from linkpilot.runtime.controller import handle_event
 from linkpilot_cli import main as cli
 
 ROOT = Path(__file__).parents[3]
@@ -180,7 +181,7 @@ def test_transient_action_failure_raises_after_the_run(account, controller):
     account.invite(TRUSTED, 1)
     account.org_share(TRUSTED, 2)
     account.faults["AcceptResourceShareInvitation"] = [client_error("ThrottlingException")]
-    with pytest.raises(ReconcileIncomplete, match="ThrottlingException"):
+    with pytest.raises(RetryLater, match="ThrottlingException"):
         run(load("controller-schedule.json"), Calls(json.dumps(policy_doc()), controller))
     assert len(account.endpoints) == 1  # the organization share was still served
 

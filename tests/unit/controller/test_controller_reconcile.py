@@ -24,6 +24,7 @@ from linkpilot.consumer.models import ActionKind, Outcome
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Refused
+from linkpilot.outcome import Retry
 
 
 def outcomes(report):
@@ -87,7 +88,7 @@ def test_accept_failure_is_retryable_and_creates_nothing(policy, account, contro
     account.faults["AcceptResourceShareInvitation"] = [client_error("ThrottlingException")]
     report = reconcile(policy, controller)
     assert outcomes(report) == [("accept-invitation", "failed")]
-    assert report.retryable and report.failed
+    assert isinstance(report.outcome, Retry) and report.failed
     assert account.endpoints == {}
 
 
@@ -128,7 +129,8 @@ def test_one_refused_create_does_not_block_the_others(policy, account, controlle
     by_config = {r.action.resource_configuration_arn: r for r in report.results}
     assert by_config[config_arn(TRUSTED, 2)].outcome is Outcome.FAILED
     assert "availability-zone mismatch" in by_config[config_arn(TRUSTED, 2)].detail
-    assert not report.retryable  # a refusal is not retried by the platform; the next schedule tries again
+    # a refusal is not retried by the platform; the next schedule tries again
+    assert not isinstance(report.outcome, Retry)
     assert len(account.endpoints) == 2
     assert report.metrics()["ReconcileErrors"] == 1
     assert controller.notifier.messages[-1][1] == ["create", "error"]
@@ -140,7 +142,7 @@ def test_transient_create_error_is_retryable_and_others_still_done(policy, accou
     account.faults["CreateVpcEndpoint"] = [client_error("RequestLimitExceeded")]
     report = reconcile(policy, controller)
     assert sorted(r.outcome.value for r in report.results) == ["done", "failed"]
-    assert report.retryable
+    assert isinstance(report.outcome, Retry)
 
 
 def test_read_failure_raises_and_changes_nothing(policy, account, controller):
@@ -260,7 +262,7 @@ def test_probe_failure_is_reported_and_retried(policy, account, controller):
     account.make_available()
     controller.schedules.fail_with = client_error("ThrottlingException")
     report = reconcile(policy, controller)
-    assert report.probe.status == "failed" and report.retryable
+    assert report.probe.status == "failed" and isinstance(report.outcome, Retry)
 
 
 def test_audit_records_each_decision_and_action_and_standing_conditions_once(policy, account, controller):
@@ -282,7 +284,7 @@ def test_audit_failure_is_a_retryable_side_error(policy, account, controller):
     account.org_share(TRUSTED, 1)
     controller.audit.fail_with = client_error("ProvisionedThroughputExceededException")
     report = reconcile(policy, controller)
-    assert report.retryable and any(e.startswith("audit:") for e in report.side_errors)
+    assert isinstance(report.outcome, Retry) and any(e.startswith("audit:") for e in report.side_errors)
     assert len(account.endpoints) == 1
 
 

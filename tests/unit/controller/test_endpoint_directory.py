@@ -35,6 +35,7 @@ from linkpilot.consumer.models import (
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
+from linkpilot.outcome import Retry
 
 CFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-07129f3acded87625"
 CHILD = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0child00000000001"
@@ -341,7 +342,7 @@ def test_a_directory_failure_is_retryable_and_repeated_next_run(policy, account,
     account.make_available()
     directory.fail_put = True
     report = reconcile(policy, controller)
-    assert report.directory.status == "failed" and report.retryable
+    assert report.directory.status == "failed" and isinstance(report.outcome, Retry)
     assert any(e.startswith("endpoint directory:") for e in report.side_errors)
     directory.fail_put = False
     again = reconcile(policy, controller)

@@ -25,6 +25,7 @@ from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
 from linkpilot.lease import Covered, Lease, LeaseBusy, LeaseTiming, acquire, next_wait_s
+from linkpilot.outcome import Retry
 
 
 class FakeLeaseTable:
@@ -160,7 +161,7 @@ def test_reconcile_takes_and_gives_back_the_lease_and_skips_writes_when_it_runs_
     assert account2.endpoints == {}
     # nor the writes that follow from its reads (grace marks, probe schedules, directory): retried too
     assert (report2.probe.status, report2.directory.status) == ("skipped", "skipped")
-    assert report2.retryable and "running out" in report2.side_errors[0]
+    assert isinstance(report2.outcome, Retry) and "running out" in report2.side_errors[0]
 
 
 # --- grace -----------------------------------------------------------------------------------------

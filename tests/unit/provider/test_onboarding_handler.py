@@ -119,3 +119,13 @@ def test_missing_parameter_is_a_config_error_not_a_crash(env: dict[str, Any]) ->
     assert summary["ok"] is False
     assert "does not exist" in summary["error"]
     assert env["share"].calls == []
+
+
+def test_throttling_raises_so_the_platform_retries(env: dict[str, Any]) -> None:
+    """The pass's outcome decides: an AWS failure is a Retry, raised as the error itself."""
+    from linkpilot.errors import Transient
+
+    env["ssm"].put_parameter(Name=PARAMETER, Type="StringList", Value="222222222222")
+    env["share"].raise_on_write = Transient("ThrottlingException", "slow down")
+    with pytest.raises(Transient, match="ThrottlingException"):
+        load_app(env["collaborators"]).handler(CHANGE_EVENT, CONTEXT)

@@ -3,8 +3,8 @@
 Level-triggered, like a Kubernetes controller: read the world (three list calls), plan with the pure
 planner, act on the difference, record what happened. Every write carries a deterministic token, so a
 concurrent or repeated run converges on the same result. One failed action never blocks the others: a
-refusal is recorded; a transient or unexpected error is recorded too and makes ``report.retryable`` true,
-so the Lambda handler raises after the run and the platform retries (then the DLQ keeps the event).
+refusal is recorded; a transient or unexpected error is recorded too and makes the report's outcome a
+``Retry``, so the Lambda handler raises after the run and the platform retries (then the DLQ keeps the event).
 """
 
 from __future__ import annotations

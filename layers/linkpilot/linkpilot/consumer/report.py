@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from linkpilot.consumer.models import DELETE_KINDS, ActionKind, ActionResult, Outcome, Plan, Verdict
+from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
+from linkpilot.outcome import Done, Retry, RetryWhy
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,19 @@ class ReconcileReport:
         return bool(self.failed_results or self.side_errors)
 
     @property
-    def retryable(self) -> bool:
-        return bool(self.side_errors) or any(r.retryable for r in self.results)
+    def outcome(self) -> Done | Retry:
+        """``Retry`` when an action or a later write failed transiently (or unexpectedly): the reason is the
+        run's errors, each bounded as in its JSON. Otherwise ``Done``, failed when something was refused."""
+        if self.side_errors or any(r.retryable for r in self.results):
+            errors = bound_tree(self.errors(), MESSAGE_FIELD_BYTES)
+            return Retry("; ".join(errors), why=RetryWhy.INCOMPLETE)
+        return Done(failed=self.failed)
+
+    def errors(self) -> list[str]:
+        """The side errors, then one line per failed action."""
+        return list(self.side_errors) + [
+            f"{r.action.kind.value} {r.action.subject}: {r.detail}" for r in self.failed_results
+        ]
 
     def done(self, kind: ActionKind) -> int:
         return sum(1 for r in self.results if r.action.kind is kind and r.outcome is Outcome.DONE)
@@ -170,7 +183,6 @@ class ReconcileReport:
                 "events": self.directory.events,
                 "detail": self.directory.detail or None,
             },
-            "errors": list(self.side_errors)
-            + [f"{r.action.kind.value} {r.action.subject}: {r.detail}" for r in self.failed_results],
+            "errors": self.errors(),
             "metrics": self.metrics(),
         }

@@ -22,6 +22,7 @@ from linkpilot.consumer.models import Endpoint
 from linkpilot.consumer.ports import AssociationsPort, Ec2Port
 from linkpilot.errors import AwsError, Refused
 from linkpilot.lease import Lease, LeasePort, LeaseTiming, SharedClock, acquire, new_owner
+from linkpilot.outcome import Done
 
 LEASE_NAME = "reconcile"  # the reconcile's own lease: no reconcile runs while the cleanup holds it
 STACK_DELETE_HOLD_S = 3600.0
@@ -37,6 +38,11 @@ class CleanupReport:
     @property
     def ok(self) -> bool:
         return not self.refused
+
+    @property
+    def outcome(self) -> Done:
+        """Done; failed when EC2 (or VPC Lattice) refused to delete one of them."""
+        return Done(failed=not self.ok)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -35,12 +35,12 @@ if TYPE_CHECKING:
         InvalidTarget,
         ProbeBatch,
         ProbeResult,
-        ProbeRun,
         Target,
         Timings,
         parse_event,
         parse_target,
     )
+    from linkpilot.probe.run import ProbeRun
 
 _SOURCES: dict[str, str] = {
     "Resolver": "linkpilot.probe.client",
@@ -69,7 +69,7 @@ _SOURCES: dict[str, str] = {
     "InvalidTarget": "linkpilot.probe.model",
     "ProbeBatch": "linkpilot.probe.model",
     "ProbeResult": "linkpilot.probe.model",
-    "ProbeRun": "linkpilot.probe.model",
+    "ProbeRun": "linkpilot.probe.run",
     "Target": "linkpilot.probe.model",
     "Timings": "linkpilot.probe.model",
     "parse_event": "linkpilot.probe.model",

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from linkpilot.foreign import AUDIT_FIELDS, MESSAGE_FIELD_BYTES, OTHER_BYTES, bound_fields, bound_tree
+from linkpilot.outcome import Done, Terminal
 from linkpilot.provider.connections import ProviderView, build_view
 from linkpilot.provider.plan import (
     ConsumerList,
@@ -71,6 +72,18 @@ class SyncReport:
     consumers: ConsumerList | None = None  # the parsed list (None when it was unusable)
     associations: tuple[PrincipalAssociation, ...] = ()  # the share's principals as read before the changes
 
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(o.ok for o in self.outcomes)
+
+    @property
+    def outcome(self) -> Done | Terminal:
+        """Terminal when the list or the share was unusable (nothing changed: a retry cannot help until it
+        is fixed); else Done, failed when RAM refused a principal."""
+        if self.error:
+            return Terminal(self.error, self.problems)
+        return Done(failed=not self.ok)
+
     def count(self, action: str, *, ok: bool) -> int:
         return sum(1 for o in self.outcomes if o.change.action == action and o.ok is ok)
 
@@ -85,7 +98,7 @@ class SyncReport:
     def summary(self) -> dict[str, Any]:
         return {
             "share_arn": self.share_arn,
-            "ok": not self.error and all(o.ok for o in self.outcomes),
+            "ok": self.ok,
             "error": self.error,
             "problems": list(self.problems),
             "consumer_list_digest": self.consumer_list_digest,

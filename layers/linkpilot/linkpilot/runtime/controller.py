@@ -32,27 +32,17 @@ from linkpilot.consumer.triggers import Trigger, classify_event
 from linkpilot.consumer.uninstall import STACK_ID_PATTERN, is_custom_resource_event
 from linkpilot.errors import AwsError
 from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
-from linkpilot.lease import LeaseBusy, LeaseTiming
+from linkpilot.lease import LeaseTiming
+from linkpilot.outcome import Done, Retry, RetryWhy, RunOutcome, Terminal, conclude, retry_for
 from linkpilot.settings import EnvSettings, SettingsError, setting
 
 if TYPE_CHECKING:
     import boto3
     from aws_lambda_powertools import Logger, Metrics
 
-__all__ = [
-    "ControllerFunction",
-    "ControllerSettings",
-    "ReconcileIncomplete",
-    "SettingsError",
-    "build_controller",
-    "handle_event",
-]
+__all__ = ["ControllerFunction", "ControllerSettings", "SettingsError", "build_controller", "handle_event"]
 
 COUNT = "Count"  # Powertools' MetricUnit.Count, by value: no Powertools import for the CLI's sake
-
-
-class ReconcileIncomplete(RuntimeError):
-    """Some action failed transiently (or unexpectedly): raised after the run so the platform retries."""
 
 
 @dataclass(frozen=True)
@@ -283,27 +273,49 @@ def handle_event(
     logger: Logger,
     metrics: Metrics,
 ) -> dict[str, Any]:
-    """``load_policy(force_fetch)`` returns the policy JSON; ``controller()`` builds the adapters."""
+    """``load_policy(force_fetch)`` returns the policy JSON; ``controller()`` builds the adapters. Returns the
+    invocation's result, or raises as the run's outcome says (:func:`linkpilot.outcome.conclude`)."""
+    outcome, result = _run(
+        event,
+        policy_parameter=policy_parameter,
+        load_policy=load_policy,
+        controller=controller,
+        logger=logger,
+        metrics=metrics,
+    )
+    return conclude(outcome, result)
+
+
+def _run(
+    event: Any,
+    *,
+    policy_parameter: str | None,
+    load_policy: Callable[[bool], str],
+    controller: Callable[[], Controller],
+    logger: Logger,
+    metrics: Metrics,
+) -> tuple[RunOutcome, dict[str, Any]]:
     trigger = classify_event(event, policy_parameter)
     if trigger is None:
         logger.warning("unrecognised event: nothing read or changed", extra={"raw_event": event})
-        return {"status": "ignored", "reason": "unrecognised event"}
+        return Done(), {"status": "ignored", "reason": "unrecognised event"}
     logger.info("reconcile triggered", extra={"trigger": trigger.value, "raw_event": event})
 
     try:
         document = load_policy(trigger is Trigger.POLICY_CHANGE)
-    except Exception:
+    except Exception as exc:
         # Missing parameter, access denied or SSM throttling (Powertools wraps them all): nothing can be
-        # decided. Alarm, and raise so the platform retries in case it was transient.
+        # decided. Alarm, and retry in case it was transient.
         metrics.add_metric(name="PolicyErrors", unit=COUNT, value=1)
         logger.exception("policy could not be loaded: nothing changed")
-        raise
+        return Retry(f"policy could not be loaded: {exc}", why=RetryWhy.AWS, cause=exc), {}
     try:
         policy: TrustPolicy = parse_policy(document, source="policy parameter")
     except PolicyError as exc:
         metrics.add_metric(name="PolicyErrors", unit=COUNT, value=1)
         logger.error("policy invalid: nothing changed", extra={"problems": list(exc.problems)})
-        return {"status": "policy-error", "problems": list(exc.problems)}
+        problems = list(exc.problems)
+        return Terminal("policy invalid", tuple(problems)), {"status": "policy-error", "problems": problems}
     metrics.add_metric(name="PolicyErrors", unit=COUNT, value=0)
 
     ctl = controller()
@@ -311,24 +323,23 @@ def handle_event(
         # an event or the schedule is only a hint: a run that began after it covers it
         hint = trigger in {Trigger.RAM_EVENT, Trigger.SCHEDULE}
         report = reconcile(policy, ctl, trigger=trigger.value, coalesce=hint)
-    except LeaseBusy:
-        # another run held the account's lease all along: nothing read or changed; retried by the platform
-        metrics.add_metric(name="LeaseBusy", unit=COUNT, value=1)
-        logger.warning("another reconcile holds the lease: raising so the invocation is retried")
-        raise
     except AwsError as exc:
-        metrics.add_metric(name="ReconcileErrors", unit=COUNT, value=1)
-        logger.exception("reading AWS failed: nothing changed; raising so the invocation is retried")
-        problems = record_read_failure(ctl, trigger.value, exc)
-        if problems:
-            logger.error("the failed run could not be recorded", extra={"problems": problems})
-        raise
+        stopped = retry_for(exc)
+        if stopped.why is RetryWhy.BUSY:
+            # another run held the account's lease all along: nothing read or changed
+            metrics.add_metric(name="LeaseBusy", unit=COUNT, value=1)
+            logger.warning("another reconcile holds the lease: raising so the invocation is retried")
+        else:
+            metrics.add_metric(name="ReconcileErrors", unit=COUNT, value=1)
+            logger.exception("reading AWS failed: nothing changed; raising so the invocation is retried")
+            problems = record_read_failure(ctl, trigger.value, exc)
+            if problems:
+                logger.error("the failed run could not be recorded", extra={"problems": problems})
+        return stopped, {}
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=COUNT, value=value)
     # each string bounded: a name another account chose must not make the log line exceed CloudWatch Logs'
     # 256 KB event size (cut there, the line is no longer JSON) nor the invocation's result
     summary = bound_tree(report.to_json(), MESSAGE_FIELD_BYTES)
     logger.info("reconcile finished", extra={"summary": summary})
-    if report.retryable:
-        raise ReconcileIncomplete("; ".join(summary["errors"]))
-    return {"status": "failed" if report.failed else "ok", "summary": summary}
+    return report.outcome, {"status": "failed" if report.failed else "ok", "summary": summary}

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from linkpilot.errors import AwsError
 from linkpilot.lease import Lease, LeasePort, LeaseTiming, OwnClock, SharedClock, acquire, new_owner
+from linkpilot.outcome import conclude, retry_for
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConfigurationNotFound, ConsumerEndpoints, ConsumerListSource, ShareAdmin
 from linkpilot.provider.service import Outputs, SyncReport, observe_connections, run_onboarding
@@ -174,13 +176,30 @@ def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> S
 def handle_event(
     event: Any, *, function: OnboardingFunction, logger: Logger, metrics: Metrics
 ) -> dict[str, Any]:
+    """One pass and the provider's view after it. Returns the summary, or raises as the pass's outcome says
+    (:func:`linkpilot.outcome.conclude`): throttling, service errors and a busy lease retry the invocation;
+    an unusable list or share is reported (``OnboardingConfigErrors``) and returns."""
     logger.info("onboarding triggered", extra={"raw_event": event})
     parts = function.collaborators()
-    report = _one_pass_at_a_time(function, parts)
+    try:
+        report = _one_pass_at_a_time(function, parts)
+        summary = _observe(report, function.settings, parts, logger, metrics)
+    except AwsError as exc:
+        return conclude(retry_for(exc), {})
+    if report.error:
+        logger.error("onboarding made no change", extra=summary)
+    else:
+        logger.info("onboarding pass done", extra=summary)
+    return conclude(report.outcome, summary)
+
+
+def _observe(
+    report: SyncReport, settings: OnboardingSettings, parts: Collaborators, logger: Logger, metrics: Metrics
+) -> dict[str, Any]:
+    """The pass's metrics and summary, with the provider's view of its consumers when configured."""
     for name, value in report.metrics().items():
         metrics.add_metric(name=name, unit=COUNT, value=value)
     summary = report.summary()
-    settings = function.settings
     if parts.endpoints is not None and settings.configurations:
         try:
             view = observe_connections(
@@ -201,8 +220,4 @@ def handle_event(
                 summary["connected_consumers"] = [r.account for r in view.connected]
                 summary["declared_without_endpoint"] = [r.account for r in view.without_endpoint]
                 summary["overdue"] = [r.account for r in view.rows if r.overdue]
-    if report.error:
-        logger.error("onboarding made no change", extra=summary)
-    else:
-        logger.info("onboarding pass done", extra=summary)
     return summary
