@@ -5,6 +5,10 @@ boto3 itself reads only ``AWS_DEFAULT_REGION`` and the profile (botocore's ``con
 ``region`` setting to ``AWS_DEFAULT_REGION``), so ``AWS_REGION`` is applied here. Profile: ``--profile``,
 else ``AWS_PROFILE``, else the default credential chain. Every problem is ``InvalidInput`` (exit 2) with one
 line that names the value.
+
+This is the one module of the CLI that makes boto3 sessions and clients (``session_from``, ``client``);
+the commands hand the clients to adapters (``linkpilot.aws``, ``linkpilot_cli.adapters``), which make the
+calls (tests/unit/test_cli_layout.py checks it).
 """
 
 from __future__ import annotations
@@ -56,3 +60,8 @@ def session_from(args: argparse.Namespace, env: Mapping[str, str] | None = None)
         source = "--region" if getattr(args, "region", None) else "the configured region"
         raise InvalidInput(f"{source}: {chosen!r} is not a Region name (like us-east-1)") from None
     return session
+
+
+def client(session: Any, service: str) -> Any:
+    """The boto3 client of ``service`` for a session from ``session_from`` (or a test's stand-in)."""
+    return session.client(service)

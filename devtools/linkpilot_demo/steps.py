@@ -369,7 +369,7 @@ class DemoRun:
 
     def show_status(self) -> None:
         with self.tl.step("linkpilot status") as s:
-            from linkpilot_cli.status import render_table
+            from linkpilot_cli.commands.status import render_table
 
             report = zones.status_report(self)
             for line in render_table(report).splitlines():

@@ -19,7 +19,7 @@ from linkpilot_demo.world import (
 )
 
 if TYPE_CHECKING:
-    from linkpilot_cli.status import StatusReport
+    from linkpilot_cli.commands.status import StatusReport
     from linkpilot_demo.context import DemoContext
 
 
@@ -144,7 +144,7 @@ def status_report(run: DemoContext) -> StatusReport:
 
 
 def _endpoint_lines(report: StatusReport) -> list[str]:
-    from linkpilot_cli.status import render_table
+    from linkpilot_cli.commands.status import render_table
 
     lines = render_table(report).splitlines()
     return lines[: 2 + len(report.endpoints)]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from linkpilot.consumer.models import InvitationDecision, Verdict
 from linkpilot.foreign import TABLE_CELL_CHARS
 from linkpilot_cli.commands.reconcile import _summary, report_tables
+from linkpilot_cli.commands.status import build_status, status_tables
 from linkpilot_cli.output import Output, Table
-from linkpilot_cli.status import build_status, status_tables
 from linkpilot_demo.timeline import Timeline
 
 HOSTILE = (

@@ -25,6 +25,7 @@ from linkpilot_cli.output import EXIT_OK, Table
 from linkpilot_cli.output import render_table as render_rows
 
 if TYPE_CHECKING:
+    from linkpilot.aws.ram_provider import RamShareAdmin
     from linkpilot.provider.connections import ProviderView
 
 SHARE_TAG = ("linkpilot:role", "provider-share")
@@ -96,30 +97,15 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _find_share(ram: Any) -> str:
+def _find_share(ram: RamShareAdmin) -> str:
     key, value = SHARE_TAG
-    found: list[str] = []
-    for page in ram.get_paginator("get_resource_shares").paginate(
-        resourceOwner="SELF",
-        resourceShareStatus="ACTIVE",
-        tagFilters=[{"tagKey": key, "tagValues": [value]}],
-    ):
-        found.extend(s["resourceShareArn"] for s in page.get("resourceShares", []))
+    found = ram.tagged_shares(key, value)
     if len(found) != 1:
         raise NoShare(
             f"{len(found)} active shares carry the tag {key}={value}: name one with --share-arn"
             + (f" ({', '.join(sorted(found))})" if found else "")
         )
     return found[0]
-
-
-def _configurations(ram: Any, share_arn: str) -> list[str]:
-    arns: list[str] = []
-    for page in ram.get_paginator("list_resources").paginate(
-        resourceOwner="SELF", resourceShareArns=[share_arn], resourceType=CONFIGURATION_TYPE
-    ):
-        arns.extend(r["arn"] for r in page.get("resources", []))
-    return sorted(set(arns))
 
 
 def collect_view(
@@ -132,7 +118,8 @@ def collect_view(
     now: datetime | None = None,
     warn: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> ProviderView:
-    """Reads the share, its configurations, the declared list and the consumer endpoints; builds the view.
+    """Reads the share, its configurations, the declared list and the consumer endpoints through the adapters
+    (RAM, SSM, VPC Lattice); builds the view.
 
     A consumer list that is missing or malformed does not stop the view: every account is then shown as
     not declared (``linkpilot provider status`` is how an operator finds out what is connected anyway)."""
@@ -142,25 +129,26 @@ def collect_view(
     from linkpilot.provider.connections import build_view
     from linkpilot.provider.plan import ConsumerListError, SharingMode, account_of_arn, parse_consumer_list
     from linkpilot.provider.ports import ConsumerListUnavailable
+    from linkpilot_cli.aws import client
 
-    ram = session.client("ram")
+    ram = RamShareAdmin(client(session, "ram"))
     share = share_arn or _find_share(ram)
-    configurations = _configurations(ram, share)
+    configurations = ram.shared_resources(share, CONFIGURATION_TYPE)
     declared = None
     try:
-        raw = SsmParameter(session.client("ssm"), consumer_list_parameter).read()
+        raw = SsmParameter(client(session, "ssm"), consumer_list_parameter).read()
         declared = parse_consumer_list(
             raw, mode=SharingMode(sharing_mode), provider_account_id=account_of_arn(share)
         )
     except (ConsumerListUnavailable, ConsumerListError) as exc:
         warn(f"consumer list ignored: {exc}")
-    lattice = LatticeConsumerEndpoints(session.client("vpc-lattice"))
+    lattice = LatticeConsumerEndpoints(client(session, "vpc-lattice"))
     endpoints = [e for arn in configurations for e in lattice.consumer_endpoints(arn)]
     return build_view(
         share_arn=share,
         configurations=configurations,
         declared=declared,
-        associations=RamShareAdmin(ram).principal_associations(share),
+        associations=ram.principal_associations(share),
         endpoints=endpoints,
         now=now or datetime.now(UTC),
         overdue_hours=overdue_hours,

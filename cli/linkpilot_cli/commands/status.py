@@ -1,37 +1,32 @@
 """``linkpilot status [--policy FILE] [--output table|json|text]``: managed endpoints, their state and last
 probe verdict, and pending invitations the policy does not accept. Read-only.
 
-The last probe verdict (ok, degraded, down) is the newest ``ProbeSuccess`` datapoint; which addresses failed
-comes from the probe function's log (``--probe-log-group``, default the one
-``/aws/lambda/STACK-ProbeFunction-*`` group), read with ``logs:FilterLogEvents``.
+Every read goes through an adapter: endpoints (EC2), service-network VPC associations (VPC Lattice),
+invitations (RAM), the newest ``ProbeSuccess`` datapoint (CloudWatch) and the probe function's log line
+saying which addresses failed (CloudWatch Logs). This module assembles the report and renders it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from linkpilot_cli.output import EXIT_OK, InvalidInput, Output, Table
+from linkpilot_cli.output import render_table as render_rows
+
 if TYPE_CHECKING:
-    from mypy_boto3_cloudwatch import CloudWatchClient
-    from mypy_boto3_logs import CloudWatchLogsClient
-
-    from linkpilot.consumer.models import InvitationDecision
+    from linkpilot.consumer.models import Endpoint, InvitationDecision
     from linkpilot.consumer.policy import TrustPolicy
-    from linkpilot_cli.status import InvitationRow, ProbeDetail, ProbeVerdict, StatusReport
-
-from linkpilot_cli.output import EXIT_OK, InvalidInput, Output
+    from linkpilot_cli.probe_verdicts import ProbeDetail, ProbeVerdict
 
 DESCRIPTION = """\
 Show the resource endpoints Linkpilot manages in this account and Region, with their state and the last
 probe verdict (the newest ProbeSuccess datapoint within --window minutes), and the pending RAM invitations
 that the trust policy (--policy) would not accept. Read-only: changes nothing."""
-# GetMetricData takes at most 500 queries a call.
-_QUERIES_PER_CALL = 500
-# FilterLogEvents pages read at most (10,000 events or 1 MB each): a bound on what status reads.
-_LOG_PAGES = 10
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +55,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from linkpilot.consumer.policy import PolicyError, load_policy_file
+    from linkpilot_cli.aws import session_from
+    from linkpilot_cli.outcome import Retry, attempt, stopped
 
     out: Output = args.out
     policy = None
@@ -68,11 +65,6 @@ def run(args: argparse.Namespace) -> int:
             policy = load_policy_file(args.policy)
         except PolicyError as exc:
             raise InvalidInput(str(exc)) from None
-
-    from linkpilot_cli.aws import session_from
-    from linkpilot_cli.outcome import Retry, attempt, stopped
-    from linkpilot_cli.status import status_tables
-
     session = session_from(args)
     report = attempt(
         lambda: collect_status(
@@ -102,48 +94,47 @@ def collect_status(
     progress: Callable[[str], None] = lambda _: None,
     probe_log_group: str | None = None,
 ) -> StatusReport:
-    """Reads endpoints, invitations, probe metrics and log lines through ``session``; assembles the report.
+    """Reads endpoints, invitations, probe metrics and log lines through the adapters; assembles the report.
     With a policy that takes service networks, its managed service-network VPC associations are listed too.
-
     ``probe_log_group``: None finds the probe function's group by name, '' skips the log."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.ram_consumer import RamConsumer
     from linkpilot.consumer.planning import compile_rules, decide_invitation
-    from linkpilot_cli.status import InvitationRow, build_status
+    from linkpilot_cli.adapters.probe_metrics import ProbeMetrics
+    from linkpilot_cli.aws import client
 
     progress("reading managed resource endpoints")
-    ec2 = Ec2Endpoints(session.client("ec2"))
+    ec2 = Ec2Endpoints(client(session, "ec2"))
     endpoints = ec2.managed_endpoints()
     if policy is not None and policy.service_networks is not None:
         from linkpilot.aws.lattice_associations import LatticeAssociations
 
         progress("reading managed service-network VPC associations")
-        lattice = LatticeAssociations(session.client("vpc-lattice"))
+        lattice = LatticeAssociations(client(session, "vpc-lattice"))
         endpoints = [*endpoints, *lattice.managed_associations(ec2.vpc_ids())]
     progress(f"{len(endpoints)} managed endpoint(s); reading probe metrics")
-    verdicts = last_probe_verdicts(
-        session.client("cloudwatch"),
+    metrics = ProbeMetrics(client(session, "cloudwatch"), namespace=namespace, probe_service=probe_service)
+    verdicts = metrics.last_verdicts(
         [e.endpoint_id for e in endpoints if not e.is_association],  # associations are not probed
-        namespace=namespace,
-        probe_service=probe_service,
         window=window,
         now=now or datetime.now(UTC),
         progress=progress,
     )
     details: dict[str, ProbeDetail] = {}
     if verdicts and probe_log_group != "":
-        logs = session.client("logs")
-        group = probe_log_group or find_probe_log_group(logs)
+        from linkpilot_cli.adapters.probe_logs import ProbeLogs
+
+        logs = ProbeLogs(client(session, "logs"))
+        group = probe_log_group or logs.find_probe_log_group()
         if group:
             progress(f"reading the probe's failures from {group}")
             since = min(v.at for v in verdicts.values())
-            details = last_probe_details(logs, group, since=since, now=now or datetime.now(UTC))
+            details = logs.last_probe_details(group, since=since, now=now or datetime.now(UTC))
     progress("reading pending invitations")
-    ram = RamConsumer(session.client("ram"))
-    pending = [i for i in ram.invitations() if i.status == "PENDING"]
+    ram = RamConsumer(client(session, "ram"))
     rows: list[InvitationRow | InvitationDecision] = []
     shares = None if policy is None else compile_rules(policy).shares
-    for inv in pending:
+    for inv in (i for i in ram.invitations() if i.status == "PENDING"):
         if shares is None:
             rows.append(
                 InvitationRow(inv.arn, inv.share_name, inv.sender_account_id, "unknown", "no --policy given")
@@ -155,91 +146,155 @@ def collect_status(
     return build_status(endpoints, verdicts, rows, details)
 
 
-def last_probe_verdicts(
-    cloudwatch: CloudWatchClient,
-    endpoint_ids: Sequence[str],
-    *,
-    namespace: str,
-    probe_service: str,
-    window: timedelta,
-    now: datetime,
-    progress: Callable[[str], None] = lambda _: None,
-) -> dict[str, ProbeVerdict]:
-    """The newest ProbeSuccess datapoint per endpoint (minimum over each minute: any failure counts)."""
-    from linkpilot_cli.status import ProbeVerdict
-
-    verdicts: dict[str, ProbeVerdict] = {}
-    batches = [
-        endpoint_ids[i : i + _QUERIES_PER_CALL] for i in range(0, len(endpoint_ids), _QUERIES_PER_CALL)
-    ]
-    for n, batch in enumerate(batches, start=1):
-        if len(batches) > 1:
-            progress(f"probe metrics batch {n}/{len(batches)}")
-        queries: list[Any] = [
-            {
-                "Id": f"e{i}",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": namespace,
-                        "MetricName": "ProbeSuccess",
-                        # CloudWatch matches dimensions as a set; sorted by name suits order-sensitive fakes
-                        "Dimensions": [
-                            {"Name": "EndpointId", "Value": endpoint_id},
-                            {"Name": "service", "Value": probe_service},
-                        ],
-                    },
-                    "Period": 60,
-                    "Stat": "Minimum",
-                },
-                "ReturnData": True,
-            }
-            for i, endpoint_id in enumerate(batch)
-        ]
-        paginator = cloudwatch.get_paginator("get_metric_data")
-        for page in paginator.paginate(
-            MetricDataQueries=queries, StartTime=now - window, EndTime=now, ScanBy="TimestampDescending"
-        ):
-            for result in page["MetricDataResults"]:
-                endpoint_id = batch[int(result["Id"][1:])]
-                pairs = sorted(zip(result["Timestamps"], result["Values"], strict=True), reverse=True)
-                if pairs and endpoint_id not in verdicts:
-                    at, value = pairs[0]
-                    verdicts[endpoint_id] = ProbeVerdict(ok=value >= 1, at=at, health=value)
-    return verdicts
+# ------------------------------------------------------------------------------------------- the report
+@dataclass(frozen=True)
+class NameRow:
+    parameter: str
+    dns_name: str
+    private_dns_name: str
+    accessibility: str
+    state: str
 
 
-def find_probe_log_group(logs: CloudWatchLogsClient) -> str | None:
-    """The one ``/aws/lambda/STACK-ProbeFunction[-SUFFIX]`` log group (CloudFormation names a function
-    STACK-LOGICALID-SUFFIX); None when there is none or several (then ``--probe-log-group`` says which)."""
-    import re
+@dataclass(frozen=True)
+class EndpointRow:
+    endpoint_id: str
+    state: str
+    resource_configuration_arn: str
+    share_arn: str
+    dns_name: str
+    probe: str  # ok | degraded | down | cert_expiring | no data
+    probe_at: str | None
+    last_error: str
+    failed_addresses: tuple[str, ...] = ()  # from the probe's log line of the same run
+    probe_error: str | None = None
+    # what the controller publishes for applications (SSM parameter, names, accessibility), per association
+    names: tuple[NameRow, ...] = ()
 
-    probe_group = re.compile(r"^/aws/lambda/.+-ProbeFunction(-[A-Za-z0-9]+)?$")
-    found: list[str] = []
-    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/"):
-        found.extend(
-            g["logGroupName"] for g in page.get("logGroups", []) if probe_group.match(g["logGroupName"])
+
+@dataclass(frozen=True)
+class InvitationRow:
+    invitation_arn: str
+    share_name: str
+    sender_account_id: str
+    decision: str  # what the policy would do: ignore | reject | accept | unknown (no policy given)
+    reason: str
+
+    @classmethod
+    def of(cls, d: InvitationDecision) -> InvitationRow:
+        return cls(d.invitation_arn, d.share_name, d.sender_account_id, d.verdict.value, d.reason)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    endpoints: tuple[EndpointRow, ...]
+    invitations: tuple[InvitationRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "endpoints": [asdict(e) for e in self.endpoints],
+            "pending_invitations": [asdict(i) for i in self.invitations],
+            "summary": {
+                "managed_endpoints": len(self.endpoints),
+                "probing_ok": sum(e.probe == "ok" for e in self.endpoints),
+                "probing_failing": sum(e.probe in ("degraded", "down") for e in self.endpoints),
+                "pending_invitations": len(self.invitations),
+            },
+        }
+
+
+def build_status(
+    endpoints: Sequence[Endpoint],
+    verdicts: Mapping[str, ProbeVerdict],
+    invitations: Sequence[InvitationRow | InvitationDecision],
+    details: Mapping[str, ProbeDetail] | None = None,
+) -> StatusReport:
+    """Rows for managed endpoints (sorted by configuration) and for pending, not-accepted invitations."""
+    from linkpilot.consumer.directory import records_from_endpoints
+    from linkpilot.consumer.models import SHARE_TAG
+    from linkpilot_cli.probe_verdicts import probe_cells
+
+    names: dict[str, list[NameRow]] = {}
+    for record in records_from_endpoints(endpoints):
+        waiting = record.endpoint_state == "pending"
+        names.setdefault(record.endpoint_id, []).append(
+            NameRow(
+                parameter="" if waiting else record.parameter,
+                dns_name=record.dns_name,
+                private_dns_name=record.private_dns_name,
+                accessibility=record.accessibility or "unknown",
+                state="pending" if waiting else record.state,
+            )
         )
-    return found[0] if len(found) == 1 else None
+    rows = [
+        EndpointRow(
+            endpoint_id=ep.endpoint_id,
+            state=ep.state,
+            resource_configuration_arn=ep.managed_configuration_arn,
+            share_arn=ep.tags.get(SHARE_TAG, ""),
+            dns_name=ep.dns_name,
+            last_error=ep.last_error,
+            names=tuple(names.get(ep.endpoint_id, ())),
+            **probe_cells(verdicts.get(ep.endpoint_id), (details or {}).get(ep.endpoint_id)),
+        )
+        for ep in sorted(endpoints, key=lambda e: (e.resource_configuration_arn, e.endpoint_id))
+        if ep.managed  # status speaks only of what Linkpilot owns
+    ]
+    pending = [i if isinstance(i, InvitationRow) else InvitationRow.of(i) for i in invitations]
+    return StatusReport(tuple(rows), tuple(sorted(pending, key=lambda i: i.invitation_arn)))
 
 
-def last_probe_details(
-    logs: CloudWatchLogsClient, log_group: str, *, since: datetime, now: datetime
-) -> dict[str, ProbeDetail]:
-    """The newest "probe target failed" line per endpoint since ``since`` (a bounded number of pages)."""
-    from linkpilot_cli.status import PROBE_FAILED_MESSAGE, probe_detail
+# ------------------------------------------------------------------------------------------- rendering
+def _short_arn(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
 
-    details: dict[str, ProbeDetail] = {}
-    pages = logs.get_paginator("filter_log_events").paginate(
-        logGroupName=log_group,
-        startTime=int(since.timestamp() * 1000),
-        endTime=int(now.timestamp() * 1000) + 60_000,  # the run of the newest minute may log a bit later
-        filterPattern=f'"{PROBE_FAILED_MESSAGE}"',  # an exact phrase (CloudWatch Logs filter syntax)
+
+def status_tables(report: StatusReport) -> list[Table]:
+    """The report as rows: managed endpoints, the names they publish, pending invitations not accepted."""
+    endpoints = Table(
+        "endpoint",
+        "Managed resource endpoints",
+        ("ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED AT", "FAILED ADDRESSES"),
+        tuple(
+            (
+                e.endpoint_id,
+                e.state,
+                _short_arn(e.resource_configuration_arn),
+                _short_arn(e.share_arn),
+                e.probe,
+                e.probe_at or "-",
+                ", ".join(e.failed_addresses) or "-",
+            )
+            for e in report.endpoints
+        ),
     )
-    for n, page in enumerate(pages):
-        for event in page.get("events", []):
-            found = probe_detail(event.get("message", ""), event.get("timestamp", 0))
-            if found and (found[0] not in details or found[1].at >= details[found[0]].at):
-                details[found[0]] = found[1]
-        if n + 1 >= _LOG_PAGES:
-            break
-    return details
+    invitations = Table(
+        "invitation",
+        "Pending invitations not accepted",
+        ("INVITATION", "SHARE", "SENDER", "POLICY", "REASON"),
+        tuple(
+            (_short_arn(i.invitation_arn), i.share_name, i.sender_account_id, i.decision, i.reason)
+            for i in report.invitations
+        ),
+    )
+    names = Table(
+        "name",
+        "Names applications find (SSM Parameter Store)",
+        ("ENDPOINT", "SSM PARAMETER", "DNS NAME", "PRIVATE DNS NAME", "ACCESSIBILITY"),
+        tuple(
+            (e.endpoint_id, n.parameter or "-", n.dns_name or "-", n.private_dns_name or "-", n.accessibility)
+            for e in report.endpoints
+            for n in e.names
+        ),
+    )
+    return [endpoints, names, invitations]
+
+
+def render_table(report: StatusReport, *, colour: bool = False) -> str:
+    """A table for people (the demo prints it); ``--output json`` gives the full record for machines."""
+    lines: list[str] = []
+    for table in status_tables(report):
+        if lines:
+            lines.append("")
+        lines.extend(render_rows(table, colour=colour))
+    return "\n".join(lines)

@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from linkpilot.consumer.policy import parse_policy
+from linkpilot_cli import rollout_input
 from linkpilot_cli.commands import stackset
 
 pytestmark = pytest.mark.integration
@@ -164,9 +165,9 @@ def translated_consumer(tmp_path: Path, bucket: str) -> Path:
 def test_consumer_template_translates_to_plain_cloudformation(tmp_path: Path) -> None:
     """The real consumer stack, packaged (code on S3), expands offline and passes the rollout checks."""
     out = translated_consumer(tmp_path, "bucket")
-    template = stackset.load_template(out)
+    template = rollout_input.load_template(out)
     assert "Transform" not in template
-    assert "CAPABILITY_IAM" in stackset.required_capabilities(template)
+    assert "CAPABILITY_IAM" in rollout_input.required_capabilities(template)
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     assert functions and all(f["Properties"]["Code"]["S3Bucket"] == "bucket" for f in functions)
 
@@ -213,13 +214,13 @@ def test_real_consumer_template_rolls_out_to_ous_with_per_account_values_from_ea
     target account. moto's CloudFormation cannot build CloudWatch alarms or Scheduler schedule groups, so
     the stack instances build the resources that consume the per-account values (the policy parameter, the
     probe function in the VPC) from the real, translated template; the parameter check runs on all of it."""
-    full = stackset.load_template(translated_consumer(tmp_path, "code"))
+    full = rollout_input.load_template(translated_consumer(tmp_path, "code"))
     per_account = ("EndpointVpcId", "EndpointSubnetIds", "ProbeSecurityGroupIds")
     assert all(full["Parameters"][p]["Type"].startswith("AWS::SSM::Parameter::Value<") for p in per_account)
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"TrustedAccounts": ["111111111111"], "UntrustedInvitations": "reject"}))
     # the check that used to refuse the consumer stack ("has no default and needs a value") passes
-    assert dict(stackset.load_parameters(params, full)) == {
+    assert dict(rollout_input.load_parameters(params, full)) == {
         "TrustedAccounts": "111111111111",
         "UntrustedInvitations": "reject",
     }

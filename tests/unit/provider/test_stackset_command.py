@@ -1,4 +1,5 @@
-"""`linkpilot stackset`: input checks (pure) and the CloudFormation request contract (Stubber)."""
+"""`linkpilot stackset`: input checks (pure) and the StackSet adapter's CloudFormation request contract
+(Stubber)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from linkpilot_cli.commands.stackset import (
-    RolloutError,
-    RolloutRequest,
-    StackSetRollout,
-    load_parameters,
-    load_template,
-    required_capabilities,
-)
+from linkpilot_cli.adapters.stacksets import StackSetRollout
+from linkpilot_cli.rollout import RolloutError, RolloutRequest
+from linkpilot_cli.rollout_input import load_parameters, load_template, required_capabilities
 
 PLAIN: dict[str, Any] = {
     "Description": "consumer",

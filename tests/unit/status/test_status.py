@@ -1,4 +1,4 @@
-"""linkpilot status: the pure report, its rendering, and the CloudWatch read contract (Stubber)."""
+"""linkpilot status: the pure report, its rendering, and the CloudWatch and Logs adapters (Stubber)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ from botocore.stub import ANY, Stubber
 
 from linkpilot.consumer.models import Endpoint, EndpointAssociation, InvitationDecision, Verdict
 from linkpilot.probe.model import AddressResult, ProbeResult
-from linkpilot_cli.commands.status import find_probe_log_group, last_probe_details, last_probe_verdicts
-from linkpilot_cli.status import (
-    InvitationRow,
-    ProbeDetail,
-    ProbeVerdict,
-    build_status,
-    probe_detail,
-    render_table,
-)
+from linkpilot_cli.adapters.probe_logs import ProbeLogs
+from linkpilot_cli.adapters.probe_metrics import ProbeMetrics
+from linkpilot_cli.commands.status import InvitationRow, build_status, render_table
+from linkpilot_cli.probe_verdicts import ProbeDetail, ProbeVerdict, probe_detail
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CFG = "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0123456789abcdef0"
@@ -128,11 +123,8 @@ def test_last_verdict_is_the_newest_minimum_of_probe_success():
                 "ScanBy": "TimestampDescending",
             },
         )
-        verdicts = last_probe_verdicts(
-            cw,
+        verdicts = ProbeMetrics(cw, namespace="Linkpilot", probe_service="linkpilot-probe").last_verdicts(
             ["vpce-a", "vpce-b"],
-            namespace="Linkpilot",
-            probe_service="linkpilot-probe",
             window=timedelta(minutes=15),
             now=NOW,
         )
@@ -240,8 +232,8 @@ def test_the_log_read_asks_for_the_failed_lines_since_the_oldest_verdict_and_kee
                 "nextToken": "t",
             },
         )
-        assert find_probe_log_group(logs) == group
-        details = last_probe_details(logs, group, since=NOW - timedelta(minutes=2), now=NOW)
+        assert ProbeLogs(logs).find_probe_log_group() == group
+        details = ProbeLogs(logs).last_probe_details(group, since=NOW - timedelta(minutes=2), now=NOW)
     assert details["vpce-a"].verdict == "degraded" and details["vpce-a"].failed_addresses == (
         "10.0.2.7 timeout",
     )
@@ -255,7 +247,7 @@ def test_no_probe_log_group_is_guessed_among_several():
         stub.add_response(
             "describe_log_groups", {"logGroups": groups}, {"logGroupNamePrefix": "/aws/lambda/"}
         )
-        assert find_probe_log_group(logs) is None
+        assert ProbeLogs(logs).find_probe_log_group() is None
 
 
 def test_status_shows_the_names_the_controller_publishes():

@@ -1,6 +1,7 @@
 """RAM, provider side: read and change the principals of the provider's own resource share.
 
-The only module that makes the provider's RAM calls (the consumer side has its own adapter). Expected
+The only module that makes the provider's RAM calls (the consumer side has its own adapter), the operator's
+``linkpilot provider status`` reads included (the share found by its tag, the configurations on it). Expected
 per-principal refusals come back as ``PrincipalChangeRefused`` so one bad principal never blocks the
 others; throttling and service errors propagate, so the platform retries the invocation.
 """
@@ -66,6 +67,26 @@ class RamShareAdmin:
                 raise ShareNotFound(error_code(exc), message) from exc
             raise
         return found
+
+    def tagged_shares(self, key: str, value: str) -> list[str]:
+        """The ARNs of the caller's active shares that carry the tag ``key=value`` (all pages)."""
+        found: list[str] = []
+        for page in self._ram.get_paginator("get_resource_shares").paginate(
+            resourceOwner="SELF",
+            resourceShareStatus="ACTIVE",
+            tagFilters=[{"tagKey": key, "tagValues": [value]}],
+        ):
+            found.extend(s["resourceShareArn"] for s in page.get("resourceShares", []))
+        return found
+
+    def shared_resources(self, share_arn: str, resource_type: str) -> list[str]:
+        """The ARNs of the caller's resources of ``resource_type`` on the share, sorted (all pages)."""
+        arns: list[str] = []
+        for page in self._ram.get_paginator("list_resources").paginate(
+            resourceOwner="SELF", resourceShareArns=[share_arn], resourceType=resource_type
+        ):
+            arns.extend(r["arn"] for r in page.get("resources", []))
+        return sorted(set(arns))
 
     def associate(self, share_arn: str, principal: str, client_token: str) -> None:
         try:
