@@ -93,7 +93,7 @@ class World:
 
     def controller(self) -> Controller:
         c = build_controller(self.settings, self.aws.session(self.consumer), self.memory)
-        c.clock = self.aws.clock.now
+        c.clock.own = self.aws.clock.now
         return c
 
     def calls_of(self, fn: Any) -> tuple[Any, list[str]]:

@@ -3,6 +3,8 @@ the local AWS so the IAM exactness test sees every granted call made (rather tha
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from linkpilot.consumer.reconcile import reconcile
@@ -24,7 +26,7 @@ def test_probe_schedules_shrinking_deletes_the_surplus_schedules(local_aws):
 
     def run() -> None:
         controller = consumer.controller()
-        controller.probe_input_max_chars = 800  # about two targets per probe input
+        controller.options = replace(controller.options, probe_input_max_chars=800)  # ~two targets per input
         report = reconcile(policy, controller)
         assert not report.failed, report.to_json()["errors"]
         local_aws.clock.advance(seconds=1)

@@ -54,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
     out.progress("listing managed endpoints" if args.dry_run else "deleting managed endpoints")
     report = attempt(
         lambda: cleanup_under_lease(
-            controller.ec2,
-            controller.lease,
+            controller.ports.ec2,
+            controller.ports.lease,
             dry_run=args.dry_run,
             hold=False,
-            shared=controller.shared_time,
+            shared=controller.clock.shared_time,
             sleep=time.sleep,
-            associations=controller.associations,
+            associations=controller.ports.associations,
         )
     )
     if isinstance(report, Retry):

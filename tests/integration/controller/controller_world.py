@@ -184,7 +184,7 @@ class Consumer:
 
     def controller(self) -> Controller:
         c = build_controller(self.settings, self.session, self.memory)
-        c.clock = self.aws.clock.now
+        c.clock.own = self.aws.clock.now
         return c
 
     # --- what the consumer account looks like ----------------------------------------------------

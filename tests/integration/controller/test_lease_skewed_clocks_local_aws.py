@@ -15,6 +15,7 @@ simulated clock, as AWS dates its own:
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -38,10 +39,10 @@ def world(local_aws: Any) -> tuple[Any, Provider, Consumer]:
 def runner(aws: Any, consumer: Consumer, skew: timedelta, **timing: float) -> Any:
     """A controller whose runner's own clock is off by ``skew``; a wait for the lease is simulated time."""
     ctl = consumer.controller()
-    ctl.clock = lambda: aws.clock.now() + skew
-    ctl.sleep = lambda s: aws.clock.advance(seconds=s)
+    ctl.clock.own = lambda: aws.clock.now() + skew
+    ctl.clock.sleep = lambda s: aws.clock.advance(seconds=s)
     if timing:
-        ctl.lease_timing = LeaseTiming(**timing)
+        ctl.options = replace(ctl.options, lease_timing=LeaseTiming(**timing))
     return ctl
 
 
@@ -79,8 +80,8 @@ def test_no_runner_takes_the_lease_while_another_holds_it_whatever_its_clock(
     policy = consumer.policy([provider.account])
     holder = runner(aws, consumer, outer_skew)
     other = runner(aws, consumer, inner_skew, wait_s=0)  # one look: held means LeaseBusy
-    reads = _ReadsThen(holder.ram, lambda: reconcile(policy, other, trigger="test"))
-    holder.ram = reads
+    reads = _ReadsThen(holder.ports.ram, lambda: reconcile(policy, other, trigger="test"))
+    holder.ports.ram = reads
     reconcile(policy, holder, trigger="test")
     assert isinstance(reads.outcome, LeaseBusy), f"two runs held the lease: {reads.outcome!r}"
     # given back: the next correct run takes it at once
@@ -116,9 +117,9 @@ def test_a_runner_an_hour_ahead_that_crashed_holding_the_lease_blocks_for_the_le
         def release(self, *_args: Any) -> None:
             return None
 
-    crashed.lease = NeverGivesBack(crashed.lease)
+    crashed.ports.lease = NeverGivesBack(crashed.ports.lease)
     reconcile(policy, crashed)
-    ttl = crashed.lease_timing.ttl_s
+    ttl = crashed.options.lease_timing.ttl_s
     correct = runner(aws, consumer, timedelta(0), wait_s=ttl + 60, poll_s=10)
     began = aws.clock.now()
     assert reconcile(policy, correct).results == ()  # LeaseBusy before: held for an hour and more

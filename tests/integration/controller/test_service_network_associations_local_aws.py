@@ -218,13 +218,13 @@ def test_uninstall_removes_the_managed_association(world) -> None:
 
     def cleanup(dry_run: bool) -> Any:
         return cleanup_under_lease(
-            ctl.ec2,
-            ctl.lease,
+            ctl.ports.ec2,
+            ctl.ports.lease,
             dry_run=dry_run,
             hold=False,
-            shared=ctl.shared_time,
-            sleep=ctl.sleep,
-            associations=ctl.associations,
+            shared=ctl.clock.shared_time,
+            sleep=ctl.clock.sleep,
+            associations=ctl.ports.associations,
         )
 
     listed = cleanup(dry_run=True)

@@ -9,11 +9,13 @@ import dataclasses
 import io
 import json
 import urllib.request
+from dataclasses import replace
 
 import pytest
 from controller_world import Consumer, Provider
 
 from linkpilot.consumer.reconcile import reconcile
+from linkpilot.lease import LeaseTiming
 from linkpilot.runtime.controller import ControllerFunction, ControllerSettings
 from linkpilot_cli import main as cli
 
@@ -126,7 +128,7 @@ def test_stack_delete_custom_resource_removes_managed_endpoints_only_when_asked(
         assert left == [theirs]
         # the lease stays taken: a reconcile triggered while the stack's rules go away changes nothing
         ctl = consumer.controller()
-        ctl.lease_timing = type(ctl.lease_timing)(wait_s=0)
+        ctl.options = replace(ctl.options, lease_timing=LeaseTiming(wait_s=0))
         from linkpilot.lease import LeaseBusy
 
         with pytest.raises(LeaseBusy):
@@ -164,5 +166,5 @@ def test_a_forged_delete_request_reads_writes_and_sends_nothing(world, puts, for
     assert sorted(e["VpcEndpointId"] for e in consumer.endpoints(managed_only=True)) == managed
     # no lease held: the next reconcile runs at once and changes nothing
     ctl = consumer.controller()
-    ctl.lease_timing = type(ctl.lease_timing)(wait_s=0)
+    ctl.options = replace(ctl.options, lease_timing=LeaseTiming(wait_s=0))
     assert reconcile(consumer.policy([provider.account]), ctl).results == ()

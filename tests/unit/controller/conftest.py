@@ -11,7 +11,7 @@ from controller_fakes import FakeAccount, FakeAudit, FakeNotifier, FakeSchedules
 
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, RunClock
 
 TRUSTED = "111111111111"
 OTHER_TRUSTED = "333333333333"
@@ -57,11 +57,13 @@ def account() -> FakeAccount:
 @pytest.fixture
 def controller(account: FakeAccount) -> Controller:
     return Controller(
-        ram=account,
-        ec2=account,
-        schedules=FakeSchedules(),
-        audit=FakeAudit(),
-        notifier=FakeNotifier(),
-        memory=ControllerMemory(),
-        clock=lambda: NOW,
+        Ports(
+            ram=account,
+            ec2=account,
+            schedules=FakeSchedules(),
+            audit=FakeAudit(),
+            notifier=FakeNotifier(),
+            memory=ControllerMemory(),
+        ),
+        clock=RunClock(lambda: NOW),
     )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.models import ActionKind, Outcome
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, ReconcileOptions, RunClock
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Refused
 from linkpilot.outcome import Retry
@@ -70,9 +70,9 @@ def test_second_run_is_a_no_op_with_three_reads(policy, account, controller):
 
 def test_concurrent_runs_converge_on_one_endpoint(policy, account):
     account.invite(TRUSTED, 1)
-    reconcile(policy, Controller(ram=account, ec2=account, clock=lambda: NOW))
+    reconcile(policy, Controller(Ports(ram=account, ec2=account), clock=RunClock(lambda: NOW)))
     account.settle()
-    controllers = [Controller(ram=account, ec2=account, clock=lambda: NOW) for _ in range(3)]
+    controllers = [Controller(Ports(ram=account, ec2=account), clock=RunClock(lambda: NOW)) for _ in range(3)]
     reports = []
     threads = [threading.Thread(target=lambda c=c: reports.append(reconcile(policy, c))) for c in controllers]
     for t in threads:
@@ -133,7 +133,7 @@ def test_one_refused_create_does_not_block_the_others(policy, account, controlle
     assert not isinstance(report.outcome, Retry)
     assert len(account.endpoints) == 2
     assert report.metrics()["ReconcileErrors"] == 1
-    assert controller.notifier.messages[-1][1] == ["create", "error"]
+    assert controller.ports.notifier.messages[-1][1] == ["create", "error"]
 
 
 def test_transient_create_error_is_retryable_and_others_still_done(policy, account, controller):
@@ -155,7 +155,7 @@ def test_read_failure_raises_and_changes_nothing(policy, account, controller):
     else:
         raise AssertionError("expected the read failure to propagate")
     assert account.ops("Accept") == [] and account.endpoints == {}
-    assert controller.audit.records == []
+    assert controller.ports.audit.records == []
 
 
 def test_dry_run_changes_nothing(account, controller):
@@ -169,8 +169,8 @@ def test_dry_run_changes_nothing(account, controller):
     assert sorted(r.action.kind.value for r in report.results) == ["accept-invitation", "delete-endpoint"]
     writes = [c for c in account.calls if not c.startswith(("Get", "List", "Describe"))]
     assert writes == []
-    assert controller.audit.records == [] and controller.notifier.messages == []
-    assert controller.schedules.writes == 0
+    assert controller.ports.audit.records == [] and controller.ports.notifier.messages == []
+    assert controller.ports.schedules.writes == 0
 
 
 def test_unshare_deletes_managed_endpoint_and_leaves_unmanaged_alone(account, controller):
@@ -190,30 +190,30 @@ def test_probe_targets_published_once_and_updated_when_the_set_changes(policy, a
     account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     # pending endpoints are not targets: one schedule with an empty target list (the probe reports 0 failed)
-    assert controller.schedules.writes == 1
-    assert json.loads(controller.schedules.inputs[0])["targets"] == []
+    assert controller.ports.schedules.writes == 1
+    assert json.loads(controller.ports.schedules.inputs[0])["targets"] == []
     account.make_available()
     report = reconcile(policy, controller)
-    assert report.probe.status == "updated" and controller.schedules.writes == 2
-    payload = json.loads(controller.schedules.inputs[0])
+    assert report.probe.status == "updated" and controller.ports.schedules.writes == 2
+    payload = json.loads(controller.ports.schedules.inputs[0])
     (target,) = payload["targets"]
     assert set(target) == {"endpoint_id", "dns_name", "resource_configuration_arn", "address_family"}
     # the DNS name is the endpoint association's (a Resource endpoint has no DnsEntries)
     (ep,) = account.endpoints.values()
     assert target["dns_name"] == ep.associations[0].dns_name and ".vpc-lattice-rsc." in target["dns_name"]
     assert payload["defaults"]["port"] == 8080
-    reads = controller.schedules.reads
+    reads = controller.ports.schedules.reads
     assert reconcile(policy, controller).probe.status == "unchanged"
-    assert controller.schedules.reads == reads  # warm memory: no read at all
+    assert controller.ports.schedules.reads == reads  # warm memory: no read at all
     # a cold process reads the digest once and still does not write
-    cold = replace(controller, memory=ControllerMemory())
+    cold = replace(controller, ports=replace(controller.ports, memory=ControllerMemory()))
     assert reconcile(policy, cold).probe.status == "unchanged"
-    assert controller.schedules.writes == 2
+    assert controller.ports.schedules.writes == 2
     account.org_share(TRUSTED, 2)
     reconcile(policy, controller)
     account.make_available()
     report = reconcile(policy, controller)
-    assert report.probe.targets == 2 and controller.schedules.writes == 3
+    assert report.probe.targets == 2 and controller.ports.schedules.writes == 3
 
 
 def test_no_targets_keeps_one_schedule_with_an_empty_target_list(account, controller):
@@ -223,21 +223,22 @@ def test_no_targets_keeps_one_schedule_with_an_empty_target_list(account, contro
     policy = make_policy(unshare_grace_minutes=0)
     report = reconcile(policy, controller)  # nothing shared at all
     assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
-    (empty,) = controller.schedules.inputs
+    (empty,) = controller.ports.schedules.inputs
     assert json.loads(empty) == {"defaults": policy.probe.defaults.probe_input(), "targets": []}
     share = account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     account.make_available()
     reconcile(policy, controller)
-    assert [len(json.loads(i)["targets"]) for i in controller.schedules.inputs] == [1]
+    assert [len(json.loads(i)["targets"]) for i in controller.ports.schedules.inputs] == [1]
     del account.shares[share.arn]  # unshared: the managed endpoint goes, the last target with it
     report = reconcile(policy, controller)
     assert outcomes(report) == [("delete-endpoint", "done")]
     assert (report.probe.status, report.probe.targets, report.probe.shards) == ("updated", 0, 1)
-    assert controller.schedules.inputs == [empty]
-    writes = controller.schedules.writes
-    assert reconcile(policy, replace(controller, memory=ControllerMemory())).probe.status == "unchanged"
-    assert controller.schedules.writes == writes
+    assert controller.ports.schedules.inputs == [empty]
+    writes = controller.ports.schedules.writes
+    cold = replace(controller, ports=replace(controller.ports, memory=ControllerMemory()))
+    assert reconcile(policy, cold).probe.status == "unchanged"
+    assert controller.ports.schedules.writes == writes
 
 
 def test_probe_shards_when_the_input_would_be_too_big(policy, account):
@@ -245,7 +246,9 @@ def test_probe_shards_when_the_input_would_be_too_big(policy, account):
         account.org_share(TRUSTED, n)
     schedules = FakeSchedules()
     controller = Controller(
-        ram=account, ec2=account, schedules=schedules, clock=lambda: NOW, probe_input_max_chars=2048
+        Ports(ram=account, ec2=account, schedules=schedules),
+        ReconcileOptions(probe_input_max_chars=2048),
+        RunClock(lambda: NOW),
     )
     reconcile(policy, controller)
     account.make_available()
@@ -260,7 +263,7 @@ def test_probe_failure_is_reported_and_retried(policy, account, controller):
     account.org_share(TRUSTED, 1)
     reconcile(policy, controller)
     account.make_available()
-    controller.schedules.fail_with = client_error("ThrottlingException")
+    controller.ports.schedules.fail_with = client_error("ThrottlingException")
     report = reconcile(policy, controller)
     assert report.probe.status == "failed" and isinstance(report.outcome, Retry)
 
@@ -269,7 +272,7 @@ def test_audit_records_each_decision_and_action_and_standing_conditions_once(pol
     account.invite(TRUSTED, 1)
     account.invite(UNTRUSTED, 2)
     reconcile(policy, controller)
-    records = controller.audit.records
+    records = controller.ports.audit.records
     kinds = sorted((r["record"], r.get("decision") or r.get("action")) for r in records)
     assert kinds == [("action", "accept-invitation"), ("decision", "accept"), ("decision", "ignore")]
     assert all(isinstance(r["expires_at"], int) and r["pk"] and r["sk"] for r in records)
@@ -277,12 +280,12 @@ def test_audit_records_each_decision_and_action_and_standing_conditions_once(pol
     assert ignored["sender_account_id"] == UNTRUSTED and "not in trusted_accounts" in ignored["reason"]
     count = len(records)
     reconcile(policy, controller)
-    assert len(controller.audit.records) == count  # the standing "ignore" is not written again
+    assert len(controller.ports.audit.records) == count  # the standing "ignore" is not written again
 
 
 def test_audit_failure_is_a_retryable_side_error(policy, account, controller):
     account.org_share(TRUSTED, 1)
-    controller.audit.fail_with = client_error("ProvisionedThroughputExceededException")
+    controller.ports.audit.fail_with = client_error("ProvisionedThroughputExceededException")
     report = reconcile(policy, controller)
     assert isinstance(report.outcome, Retry) and any(e.startswith("audit:") for e in report.side_errors)
     assert len(account.endpoints) == 1
@@ -290,15 +293,15 @@ def test_audit_failure_is_a_retryable_side_error(policy, account, controller):
 
 def test_notification_only_when_something_happened(policy, account, controller):
     reconcile(policy, controller)
-    assert controller.notifier.messages == []
+    assert controller.ports.notifier.messages == []
     account.invite(TRUSTED, 1)
     reconcile(policy, controller)
-    subject, kinds, message = controller.notifier.messages[-1]
+    subject, kinds, message = controller.ports.notifier.messages[-1]
     assert kinds == ["accept"] and "1 accepted" in subject
     assert {a["action"] for a in message["actions"]} == {"accept-invitation"}
     account.settle()
     reconcile(policy, controller)
-    subject, kinds, message = controller.notifier.messages[-1]
+    subject, kinds, message = controller.ports.notifier.messages[-1]
     assert kinds == ["create"] and {a["action"] for a in message["actions"]} == {"create-endpoint"}
 
 
@@ -326,12 +329,10 @@ def test_reconcile_converges_second_run_changes_nothing(shares, reject):
         resources = [(config_arn(owner, n), typ)]
         (account.invite if invited else account.org_share)(owner, n, resources)
     controller = Controller(
-        ram=account,
-        ec2=account,
-        schedules=FakeSchedules(),
-        audit=FakeAudit(),
-        notifier=FakeNotifier(),
-        clock=lambda: NOW,
+        Ports(
+            ram=account, ec2=account, schedules=FakeSchedules(), audit=FakeAudit(), notifier=FakeNotifier()
+        ),
+        clock=RunClock(lambda: NOW),
     )
     reconcile(policy, controller)
     account.settle()  # RAM finishes the accepts

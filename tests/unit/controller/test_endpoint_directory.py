@@ -32,7 +32,7 @@ from linkpilot.consumer.models import (
     Endpoint,
     EndpointAssociation,
 )
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, RunClock
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
 from linkpilot.outcome import Retry
@@ -292,12 +292,8 @@ def directory() -> FakeDirectory:
 def wired(account: FakeAccount, directory: FakeDirectory) -> tuple[Controller, FakeEvents]:
     events = FakeEvents(directory.calls)
     return Controller(
-        ram=account,
-        ec2=account,
-        memory=ControllerMemory(),
-        clock=lambda: NOW,
-        directory=directory,
-        events=events,
+        Ports(ram=account, ec2=account, memory=ControllerMemory(), directory=directory, events=events),
+        clock=RunClock(lambda: NOW),
     ), events
 
 
@@ -453,8 +449,10 @@ def test_the_directory_is_wired_only_when_the_setting_says_true() -> None:
     session = boto3.Session(region_name="us-east-1")
     off = build_controller(ControllerSettings.from_env({}), session)
     on = build_controller(ControllerSettings.from_env({"LINKPILOT_PUBLISH_ENDPOINTS": "true"}), session)
-    assert off.directory is None and off.events is None
-    assert isinstance(on.directory, SsmEndpointDirectory) and isinstance(on.events, EventBridgeEvents)
+    assert off.ports.directory is None and off.ports.events is None
+    assert isinstance(on.ports.directory, SsmEndpointDirectory) and isinstance(
+        on.ports.events, EventBridgeEvents
+    )
 
 
 def test_records_follow_the_association_rows_an_endpoint_carries() -> None:

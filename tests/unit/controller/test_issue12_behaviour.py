@@ -31,7 +31,7 @@ from linkpilot.consumer.models import (
     Verdict,
 )
 from linkpilot.consumer.planning import accept_token, compile_rules, plan_actions, reject_token
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, ReconcileOptions, RunClock
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Refused
 from linkpilot.provider.plan import PrincipalChange, client_token
@@ -57,7 +57,7 @@ def test_access_denied_inspecting_one_invitation_does_not_fail_the_run(policy):
     account.pending_resources = deny_first  # type: ignore[method-assign]
     audit = FakeAudit()
     controller = Controller(
-        ram=account, ec2=account, schedules=FakeSchedules(), audit=audit, clock=lambda: NOW
+        Ports(ram=account, ec2=account, schedules=FakeSchedules(), audit=audit), clock=RunClock(lambda: NOW)
     )
     report = reconcile(policy, controller)  # on the old code: raises, nothing accepted, created or probed
     assert calls["n"] == 1
@@ -108,7 +108,9 @@ def test_the_controller_reads_the_ceiling_from_its_environment():
 def test_ceiling_none_trusts_nobody_and_reconcile_inspects_nothing(policy):
     account = FakeAccount()
     account.invite(TRUSTED, 1)
-    controller = Controller(ram=account, ec2=account, clock=lambda: NOW, trust_ceiling=frozenset())
+    controller = Controller(
+        Ports(ram=account, ec2=account), ReconcileOptions(trust_ceiling=frozenset()), RunClock(lambda: NOW)
+    )
     report = reconcile(policy, controller)
     assert report.results == () and account.ops("ListPending") == []
 

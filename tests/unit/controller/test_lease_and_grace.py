@@ -21,7 +21,7 @@ from linkpilot.consumer.models import (
     ShareResource,
 )
 from linkpilot.consumer.planning import compile_rules, plan_actions
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, ReconcileOptions, RunClock
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.errors import Transient
 from linkpilot.lease import Covered, Lease, LeaseBusy, LeaseTiming, acquire, next_wait_s
@@ -146,7 +146,11 @@ def test_reconcile_takes_and_gives_back_the_lease_and_skips_writes_when_it_runs_
 
     account, table, clock = FakeAccount(), FakeLeaseTable(), Clock()
     account.org_share(TRUSTED, 1)
-    ctl = Controller(ram=account, ec2=account, clock=clock, lease=table, lease_timing=LeaseTiming(ttl_s=330))
+    ctl = Controller(
+        Ports(ram=account, ec2=account, lease=table),
+        ReconcileOptions(lease_timing=LeaseTiming(ttl_s=330)),
+        RunClock(clock),
+    )
     report = reconcile(make_policy(), ctl)
     assert [r.outcome for r in report.results] == [Outcome.DONE]
     assert table.log[0].startswith("take ") and table.log[-1].startswith("release ") and table.held is None
@@ -154,7 +158,9 @@ def test_reconcile_takes_and_gives_back_the_lease_and_skips_writes_when_it_runs_
     account2 = FakeAccount()
     account2.org_share(TRUSTED, 2)
     ctl2 = Controller(
-        ram=account2, ec2=account2, clock=clock, lease=FakeLeaseTable(), lease_timing=LeaseTiming(ttl_s=10)
+        Ports(ram=account2, ec2=account2, lease=FakeLeaseTable()),
+        ReconcileOptions(lease_timing=LeaseTiming(ttl_s=10)),
+        RunClock(clock),
     )
     report2 = reconcile(make_policy(), ctl2)
     assert [(r.outcome, r.retryable) for r in report2.results] == [(Outcome.SKIPPED, True)]

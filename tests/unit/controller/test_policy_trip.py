@@ -32,7 +32,7 @@ from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, ActionKind, Outcome
 from linkpilot.consumer.planning import PlanRules
 from linkpilot.consumer.policy import TrustPolicy
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, RunClock
 from linkpilot.consumer.reconcile import reconcile
 
 MAX_RETURNS = 4
@@ -110,13 +110,15 @@ def _every_phase() -> tuple[TrustPolicy, Controller, FakeAccount]:
         vpc_id=VPC, state="available", resource_configuration_arn=config_arn(TRUSTED, 5), tags=gone
     )
     controller = Controller(
-        ram=account,
-        ec2=account,
-        schedules=FakeSchedules(),
-        audit=FakeAudit(),
-        notifier=FakeNotifier(),
-        memory=ControllerMemory(),
-        clock=lambda: NOW,
+        Ports(
+            ram=account,
+            ec2=account,
+            schedules=FakeSchedules(),
+            audit=FakeAudit(),
+            notifier=FakeNotifier(),
+            memory=ControllerMemory(),
+        ),
+        clock=RunClock(lambda: NOW),
     )
     return policy, controller, account
 

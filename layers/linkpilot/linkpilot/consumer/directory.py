@@ -290,13 +290,13 @@ def refresh_directory(
     """Publish the managed endpoints' names (SSM) and their state changes (events), less the endpoints this
     run ``deleted``. Events go first: if a parameter write fails after them, the next run sends them again
     (at least once, never lost). Returns what was done and the side errors (retryable) for the report."""
-    directory, events = controller.directory, controller.events
+    directory, events = controller.ports.directory, controller.ports.events
     if directory is None:
         return DirectoryRefresh("not-configured"), ()
     records = records_from_endpoints(endpoints, without=deleted)
     digest = directory_digest(records)
     # A warm container that published these very records (within the memory's TTL) need not read SSM.
-    if controller.memory.probe_digest(DIRECTORY_MEMORY_KEY) == digest:
+    if controller.ports.memory.probe_digest(DIRECTORY_MEMORY_KEY) == digest:
         return DirectoryRefresh("unchanged"), ()
     try:
         plan = plan_directory(records, directory.published())
@@ -307,9 +307,9 @@ def refresh_directory(
         for name in plan.deletes:
             directory.delete(name)
     except AwsError as exc:
-        controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, None)
+        controller.ports.memory.remember_probe(DIRECTORY_MEMORY_KEY, None)
         return DirectoryRefresh("failed", detail=str(exc)), (f"endpoint directory: {exc}",)
-    controller.memory.remember_probe(DIRECTORY_MEMORY_KEY, digest)
+    controller.ports.memory.remember_probe(DIRECTORY_MEMORY_KEY, digest)
     if plan.empty:
         return DirectoryRefresh("unchanged"), ()
     sent = len(plan.events) if events is not None else 0

@@ -102,46 +102,66 @@ def _utcnow() -> datetime:
 
 
 @dataclass
-class Controller:
-    """The reconcile's collaborators. ``schedules``, ``audit``, ``notifier``, ``directory`` and ``events``
-    are optional (CLI use); without ``lease`` runs are not serialised, without ``marks`` the grace marks live
-    in ``memory``.
-
-    ``clock`` is the runner's own clock: it names runs and dates audit records, and guards nothing. The lease,
-    the grace marks and the creation-time rule run on ``shared_clock`` (AWS's time, read off the state
-    table's answers); without one (no state table: no lease, and grace marks only in this process's memory)
-    the runner's own clock stands in (``shared_time``)."""
+class Ports:
+    """The reconcile's collaborators: its ports (``linkpilot.aws`` implements them; tests pass fakes) and the
+    process's memory. ``schedules``, ``audit``, ``notifier``, ``directory`` and ``events`` are optional (CLI
+    use); without ``lease`` runs are not serialised, without ``marks`` the grace marks live in ``memory``."""
 
     ram: RamPort
     ec2: Ec2Port
     schedules: SchedulesPort | None = None
     audit: AuditPort | None = None
     notifier: NotifyPort | None = None
-    memory: ControllerMemory = field(default_factory=ControllerMemory)
-    clock: Callable[[], datetime] = _utcnow
-    max_workers: int = 8
-    probe_input_max_chars: int = DEFAULT_MAX_INPUT_CHARS
-    audit_retention_days: int = 90
     directory: DirectoryPort | None = None
     events: EventsPort | None = None
-    # the accounts the deployed IAM policy lets the controller inspect and accept shares from (the
-    # stack's TrustedAccounts, ``LINKPILOT_TRUSTED_ACCOUNTS``); None: no such ceiling (CLI use)
-    trust_ceiling: frozenset[str] | None = None
     lease: LeasePort | None = None
     marks: GraceMarksPort | None = None
-    lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
-    sleep: Callable[[float], None] = time.sleep
     # service-network VPC associations: read and written only when configured (the stack grants VPC
     # Lattice only when it takes service networks); None: a policy in association mode is refused
     associations: AssociationsPort | None = None
-    # the time the runs share (the state table's reading of AWS's clock); None: ``clock`` stands in
-    shared_clock: SharedClock | None = None
+    memory: ControllerMemory = field(default_factory=ControllerMemory)
 
     @property
     def grace_marks(self) -> GraceMarksPort:
         return self.marks if self.marks is not None else self.memory
 
+
+@dataclass(frozen=True)
+class ReconcileOptions:
+    """The reconcile's options: the controller's settings it runs with (``ControllerSettings.options()``)."""
+
+    max_workers: int = 8
+    probe_input_max_chars: int = DEFAULT_MAX_INPUT_CHARS
+    audit_retention_days: int = 90
+    # the accounts the deployed IAM policy lets the controller inspect and accept shares from (the
+    # stack's TrustedAccounts, ``LINKPILOT_TRUSTED_ACCOUNTS``); None: no such ceiling (CLI use)
+    trust_ceiling: frozenset[str] | None = None
+    lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
+
+
+@dataclass
+class RunClock:
+    """The reconcile's time. ``own`` is the runner's own clock: it names runs and dates audit records, and
+    guards nothing. The lease, the grace marks and the creation-time rule run on ``shared`` (AWS's time, read
+    off the state table's answers); without one (no state table: no lease, and grace marks only in this
+    process's memory) the runner's own clock stands in (``shared_time``). ``sleep``: how a run waits for the
+    lease."""
+
+    own: Callable[[], datetime] = _utcnow
+    shared: SharedClock | None = None
+    sleep: Callable[[float], None] = time.sleep
+
     @property
     def shared_time(self) -> SharedClock:
         """The clock that guards the lease, the grace and deletes: the shared one, else the runner's own."""
-        return self.shared_clock if self.shared_clock is not None else OwnClock(self.clock)
+        return self.shared if self.shared is not None else OwnClock(self.own)
+
+
+@dataclass
+class Controller:
+    """What one reconcile runs with: its collaborators (``ports``), its options (``options``) and its time
+    (``clock``)."""
+
+    ports: Ports
+    options: ReconcileOptions = field(default_factory=ReconcileOptions)
+    clock: RunClock = field(default_factory=RunClock)

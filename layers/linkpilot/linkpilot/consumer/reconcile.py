@@ -50,23 +50,23 @@ def observe(
     policy's VPC. ``missing_since`` given: the marks this run already holds (no re-read)."""
     vpc_id = rules.endpoints.placement.vpc_id
     with ThreadPoolExecutor(max_workers=4) as pool:
-        invitations_f = pool.submit(controller.ram.invitations)
-        shared_f = pool.submit(controller.ram.shared_resources, rules.shares.listed_types)
-        endpoints_f = pool.submit(controller.ec2.observed_endpoints, vpc_id)
+        invitations_f = pool.submit(controller.ports.ram.invitations)
+        shared_f = pool.submit(controller.ports.ram.shared_resources, rules.shares.listed_types)
+        endpoints_f = pool.submit(controller.ports.ec2.observed_endpoints, vpc_id)
         associations_f = pool.submit(_observe_associations, vpc_id, controller)
-        marks = controller.grace_marks.missing_since() if missing_since is None else dict(missing_since)
+        marks = controller.ports.grace_marks.missing_since() if missing_since is None else dict(missing_since)
         invitations = invitations_f.result()
         shared = shared_f.result()
         endpoints, unmanaged = endpoints_f.result()
         associations, unmanaged_associations = associations_f.result()
-    ceiling = controller.trust_ceiling
+    ceiling = controller.options.trust_ceiling
     to_inspect = [inv for inv in invitations if needs_inspection(rules.shares, inv, ceiling)]
     pending: dict[str, tuple[ShareResource, ...]] = {}
     refused: dict[str, str] = {}
 
     def inspect(inv: Invitation) -> list[ShareResource] | Refused | None:
         try:
-            return controller.ram.pending_resources(inv)
+            return controller.ports.ram.pending_resources(inv)
         except Refused as exc:  # e.g. AccessDenied on this one invitation: its refusal, not the run's
             return exc
 
@@ -84,16 +84,16 @@ def observe(
         trust_ceiling=ceiling,
         unmanaged_endpoints=(*unmanaged, *unmanaged_associations),
         missing_since=marks,
-        associations_observed=controller.associations is not None,
+        associations_observed=controller.ports.associations is not None,
     )
 
 
 def _observe_associations(vpc_id: str, controller: Controller) -> tuple[list[Endpoint], list[Endpoint]]:
     """The service-network VPC associations (when the controller has VPC Lattice access): VPC Lattice
     lists them per VPC, so every VPC of the account is read, to see ours wherever they are."""
-    if controller.associations is None:
+    if controller.ports.associations is None:
         return [], []
-    return controller.associations.observed_associations(controller.ec2.vpc_ids(), vpc_id)
+    return controller.ports.associations.observed_associations(controller.ports.ec2.vpc_ids(), vpc_id)
 
 
 LEASE_NAME = "reconcile"
@@ -115,20 +115,20 @@ def reconcile(
     reads and changes nothing (probe status "covered").
 
     Every time that guards something (the lease, the grace, the creation-time rule) is the shared clock's
-    (``controller.shared_time``: AWS's, from the state table), never the runner's own ``controller.clock``.
+    (``controller.clock.shared_time``: AWS's, from the state table), never the runner's own clock.
     """
-    shared = controller.shared_time
+    shared = controller.clock.shared_time
     shared.begin()  # this run's own reading of the shared clock: none carried over from an earlier run
-    if dry_run or controller.lease is None:
+    if dry_run or controller.ports.lease is None:
         return _reconcile(policy, controller, None, dry_run=dry_run, trigger=trigger)
-    port = controller.lease
+    port = controller.ports.lease
     lease, _ = acquire(
         port,
         name=LEASE_NAME,
         owner=new_owner(trigger),
-        timing=controller.lease_timing,
+        timing=controller.options.lease_timing,
         clock=shared.earliest,
-        sleep=controller.sleep,
+        sleep=controller.clock.sleep,
         # covered only by a run that took the lease after this one's first reading of the shared clock
         # (``latest``, read after the lease's first read): the trigger came before both
         coalesce_since=shared.latest if coalesce else None,
@@ -149,7 +149,7 @@ def reconcile(
 def _reconcile(
     policy: TrustPolicy, controller: Controller, lease: Lease | None, *, dry_run: bool, trigger: str
 ) -> ReconcileReport:
-    shared = controller.shared_time
+    shared = controller.clock.shared_time
     # before the reads, on the shared clock (AWS's second of the lease take): what was created after it is
     # not this run's to delete, and a configuration first seen missing now is marked missing since then
     started = shared.stamp()
@@ -164,7 +164,7 @@ def _reconcile(
 
     def writable() -> bool:
         # the holder's view of what is left errs late (``latest``): it stops before any taker could start
-        return lease is None or lease.allows_writes(shared.latest(), controller.lease_timing.margin_s)
+        return lease is None or lease.allows_writes(shared.latest(), controller.options.lease_timing.margin_s)
 
     results = _execute(controller, plan, writable, lambda: _confirm_deletes(controller, plan, started))
     if not writable():
@@ -179,7 +179,7 @@ def _reconcile(
     side: tuple[str, ...] = ()
     if dict(plan.missing_since) != dict(state.missing_since):
         try:
-            controller.grace_marks.save_missing(plan.missing_since)
+            controller.ports.grace_marks.save_missing(plan.missing_since)
         except AwsError as exc:
             side = (f"grace marks: {exc}",)
     probe, probe_error = _refresh_probe(plan, controller)
@@ -210,7 +210,7 @@ def _confirm_deletes(controller: Controller, plan: Plan, started: datetime) -> d
 def _parallel[T](controller: Controller, fn: Callable[[Any], T], items: Sequence[Any]) -> list[T]:
     if len(items) <= 1:
         return [fn(i) for i in items]
-    with ThreadPoolExecutor(max_workers=max(1, min(controller.max_workers, len(items)))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(controller.options.max_workers, len(items)))) as pool:
         return list(pool.map(fn, items))
 
 
@@ -232,7 +232,8 @@ _INVITATION_OUTCOMES = {
 
 
 def _answer_invitation(controller: Controller, action: Action) -> ActionResult:
-    answer = controller.ram.accept if action.kind is ActionKind.ACCEPT_INVITATION else controller.ram.reject
+    ram = controller.ports.ram
+    answer = ram.accept if action.kind is ActionKind.ACCEPT_INVITATION else ram.reject
     try:
         outcome, detail = _INVITATION_OUTCOMES[answer(action.invitation_arn, action.client_token)]
     except AwsError as exc:
@@ -244,11 +245,11 @@ def _create_endpoint(controller: Controller, action: Action) -> ActionResult:
     """A create action: an endpoint (EC2), or a service-network VPC association (VPC Lattice)."""
     if action.placement is None:
         raise ValueError(f"create action without a placement: {action.resource_configuration_arn}")
-    port: Ec2Port | AssociationsPort = controller.ec2
+    port: Ec2Port | AssociationsPort = controller.ports.ec2
     if action.kind is ActionKind.CREATE_ASSOCIATION:
-        if controller.associations is None:
+        if controller.ports.associations is None:
             raise ValueError("an association create without VPC Lattice access: the planner never plans one")
-        port = controller.associations
+        port = controller.ports.associations
     try:
         endpoint_id = port.create(
             action.placement, action.resource_configuration_arn, action.share_arn, action.client_token
@@ -273,8 +274,8 @@ def _delete_endpoints(
         if a.endpoint_id in cancelled
     ]
     for kind, port in (
-        (ActionKind.DELETE_ENDPOINT, controller.ec2),
-        (ActionKind.DELETE_ASSOCIATION, controller.associations),
+        (ActionKind.DELETE_ENDPOINT, controller.ports.ec2),
+        (ActionKind.DELETE_ASSOCIATION, controller.ports.associations),
     ):
         deletes = [a for a in planned if a.kind is kind and a.endpoint_id not in cancelled]
         if not deletes:
@@ -335,34 +336,34 @@ def _execute(
 
 
 def _probe_inputs(plan: Plan, controller: Controller) -> list[str]:
-    return shard_inputs(plan.probe_defaults, plan.probe_targets, controller.probe_input_max_chars)
+    return shard_inputs(plan.probe_defaults, plan.probe_targets, controller.options.probe_input_max_chars)
 
 
 def _probe_plan(plan: Plan, controller: Controller) -> ProbeRefresh:
-    if controller.schedules is None:
+    if controller.ports.schedules is None:
         return ProbeRefresh("not-configured", len(plan.probe_targets))
     inputs = _probe_inputs(plan, controller)
     return ProbeRefresh("planned", len(plan.probe_targets), len(inputs))
 
 
 def _refresh_probe(plan: Plan, controller: Controller) -> tuple[ProbeRefresh, tuple[str, ...]]:
-    schedules = controller.schedules
+    schedules = controller.ports.schedules
     if schedules is None:
         return ProbeRefresh("not-configured", len(plan.probe_targets)), ()
     try:
         inputs = _probe_inputs(plan, controller)
         digest = inputs_digest(inputs)
         counts = (len(plan.probe_targets), len(inputs))
-        if controller.memory.probe_digest(schedules.key) == digest:
+        if controller.ports.memory.probe_digest(schedules.key) == digest:
             return ProbeRefresh("unchanged", *counts), ()
         published = schedules.published()
         if published.digest == digest:
-            controller.memory.remember_probe(schedules.key, digest)
+            controller.ports.memory.remember_probe(schedules.key, digest)
             return ProbeRefresh("unchanged", *counts), ()
         schedules.publish(inputs, digest, published.names)
-        controller.memory.remember_probe(schedules.key, digest)
+        controller.ports.memory.remember_probe(schedules.key, digest)
         return ProbeRefresh("updated", *counts), ()
     except (AwsError, ValueError) as exc:
-        controller.memory.remember_probe(schedules.key, None)
+        controller.ports.memory.remember_probe(schedules.key, None)
         detail = str(exc) if isinstance(exc, AwsError) else repr(exc)
         return ProbeRefresh("failed", len(plan.probe_targets), detail=detail), (f"probe schedules: {detail}",)

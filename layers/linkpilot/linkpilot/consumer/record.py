@@ -19,26 +19,26 @@ def record_read_failure(controller: Controller, trigger: str, exc: AwsError) -> 
     Best effort: the same permission or outage may refuse these writes too; what failed is returned for the
     log, and the error metric, its alarm and the DLQ still show the failure.
     """
-    started = controller.clock()
+    started = controller.clock.own()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     code, detail = exc.code, exc.message
     problems: list[str] = []
-    if controller.audit is not None:
+    if controller.ports.audit is not None:
         record = read_failure_record(
             run_id,
             trigger,
             started,
             error_code=code,
             detail=detail,
-            retention_days=controller.audit_retention_days,
+            retention_days=controller.options.audit_retention_days,
         )
         try:
-            controller.audit.write([record])
+            controller.ports.audit.write([record])
         except Exception as audit_exc:  # noqa: BLE001 - reported to the caller, which raises the read error
             problems.append(f"audit: {audit_exc}")
-    if controller.notifier is not None:
+    if controller.ports.notifier is not None:
         try:
-            controller.notifier.publish(
+            controller.ports.notifier.publish(
                 "Linkpilot: reconcile failed reading AWS",
                 ["error"],
                 {
@@ -56,23 +56,23 @@ def record_read_failure(controller: Controller, trigger: str, exc: AwsError) -> 
 def record_run(report: ReconcileReport, controller: Controller) -> ReconcileReport:
     """Audit and notify. Failures here are reported (and retried), never allowed to hide the run."""
     errors: list[str] = []
-    if controller.audit is not None:
-        records, standing = audit_records(report, controller.audit_retention_days)
+    if controller.ports.audit is not None:
+        records, standing = audit_records(report, controller.options.audit_retention_days)
         # Standing conditions (ignored invitations, orphans, refused resources) are written once per TTL.
-        fresh = controller.memory.unseen(standing)
+        fresh = controller.ports.memory.unseen(standing)
         to_write = [r for r in records if r.get("dedupe", "") == "" or r["dedupe"] in fresh]
         try:
             if to_write:
-                controller.audit.write(to_write)
+                controller.ports.audit.write(to_write)
         except Exception as exc:  # noqa: BLE001 - any audit failure is reported and retried, never swallowed
-            controller.memory.forget_audited(fresh)
+            controller.ports.memory.forget_audited(fresh)
             errors.append(f"audit: {exc}")
-    if controller.notifier is not None:
+    if controller.ports.notifier is not None:
         message = notification(report)
         if message is not None:
             subject, kinds, body = message
             try:
-                controller.notifier.publish(subject, kinds, body)
+                controller.ports.notifier.publish(subject, kinds, body)
             except AwsError as exc:
                 errors.append(f"notification: {exc}")
     if not errors:

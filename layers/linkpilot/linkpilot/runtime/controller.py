@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
-from linkpilot.consumer.ports import Controller
+from linkpilot.consumer.ports import Controller, Ports, ReconcileOptions, RunClock
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
 from linkpilot.consumer.reconcile import reconcile
 from linkpilot.consumer.record import record_read_failure
@@ -88,6 +88,16 @@ class ControllerSettings(EnvSettings):
     lease_seconds: int = setting(330, ge=30, le=3600)
     lease_wait_seconds: int = setting(60, ge=0, le=900)
 
+    def options(self) -> ReconcileOptions:
+        """What the reconcile takes of these settings."""
+        return ReconcileOptions(
+            max_workers=self.max_workers,
+            probe_input_max_chars=self.probe_input_max_chars,
+            audit_retention_days=self.audit_retention_days,
+            trust_ceiling=self.trust_ceiling,
+            lease_timing=LeaseTiming(ttl_s=self.lease_seconds, wait_s=self.lease_wait_seconds),
+        )
+
     @property
     def probe_configured(self) -> bool:
         return bool(self.probe_schedule_group and self.probe_function_arn and self.probe_scheduler_role_arn)
@@ -126,7 +136,7 @@ def build_controller(
         if settings.state_table_name
         else None
     )
-    return Controller(
+    ports = Ports(
         ram=RamConsumer(session.client("ram", config=config)),
         ec2=Ec2Endpoints(session.client("ec2", config=config)),
         schedules=schedules,
@@ -143,11 +153,6 @@ def build_controller(
         memory=memory or ControllerMemory(),
         lease=state,
         marks=state,
-        shared_clock=state.clock if state is not None else None,
-        lease_timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
-        max_workers=settings.max_workers,
-        probe_input_max_chars=settings.probe_input_max_chars,
-        audit_retention_days=settings.audit_retention_days,
         directory=(
             SsmEndpointDirectory(session.client("ssm", config=config), PREFIX)
             if settings.publish_endpoints == "true"
@@ -156,13 +161,14 @@ def build_controller(
         events=EventBridgeEvents(session.client("events", config=config))
         if settings.publish_endpoints == "true"
         else None,
-        trust_ceiling=settings.trust_ceiling,
         associations=(
             LatticeAssociations(session.client("vpc-lattice", config=config))
             if settings.service_network_associations == "true"
             else None
         ),
     )
+    clock = RunClock(shared=state.clock if state is not None else None)
+    return Controller(ports, settings.options(), clock)
 
 
 class ControllerFunction:
@@ -244,13 +250,13 @@ class ControllerFunction:
         body, report = custom_resource_reply(
             event,
             lambda: cleanup_under_lease(
-                ctl.ec2,
-                ctl.lease,
+                ctl.ports.ec2,
+                ctl.ports.lease,
                 dry_run=False,
                 hold=True,
-                shared=ctl.shared_time,
-                sleep=ctl.sleep,
-                associations=ctl.associations,
+                shared=ctl.clock.shared_time,
+                sleep=ctl.clock.sleep,
+                associations=ctl.ports.associations,
             ),
         )
         send_response(str(event["ResponseURL"]), body)
@@ -260,7 +266,7 @@ class ControllerFunction:
         if self._controller is None:
             self._controller = build_controller(self.settings, self._session_factory(), self._memory)
         if self.clock is not None:
-            self._controller.clock = self.clock
+            self._controller.clock.own = self.clock
         return self._controller
 
 
