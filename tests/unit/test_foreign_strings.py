@@ -166,7 +166,14 @@ def hostile_report() -> ReconcileReport:
     result = ActionResult(action, Outcome.FAILED, detail="AWS said: " + HUGE, error_code="E" * 200_000)
     plan = Plan(decisions=(decision,), actions=(action,), refused_resources=((CONFIG, SHARE, HUGE),))
     return ReconcileReport(
-        "run-1", "schedule", False, NOW, plan, (result,), ProbeRefresh("unchanged"), side_errors=(HUGE,)
+        run_id="run-1",
+        trigger="schedule",
+        dry_run=False,
+        started_at=NOW,
+        plan=plan,
+        results=(result,),
+        probe=ProbeRefresh("unchanged"),
+        side_errors=(HUGE,),
     )
 
 

@@ -393,7 +393,15 @@ def test_associations_made_or_removed_are_notified_under_their_own_kinds() -> No
     (create,) = plan.actions
     delete = replace(create, kind=ActionKind.DELETE_ASSOCIATION, endpoint_id="snva-0123456789abcdef0")
     results = (ActionResult(create, Outcome.DONE), ActionResult(delete, Outcome.DONE))
-    report = ReconcileReport("run", "schedule", False, NOW, plan, results, ProbeRefresh("unchanged"))
+    report = ReconcileReport(
+        run_id="run",
+        trigger="schedule",
+        dry_run=False,
+        started_at=NOW,
+        plan=plan,
+        results=results,
+        probe=ProbeRefresh("unchanged"),
+    )
     message = notification(report)
     assert message is not None
     subject, notified, _body = message

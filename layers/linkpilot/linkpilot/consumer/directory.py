@@ -9,9 +9,9 @@ parameter, so the plan needs no memory of its own: a run that failed half-way is
 
 :func:`refresh_directory` is the reconcile's step that applies the plan through the controller's ports.
 
-States: ``available`` (endpoint Available and the association accessible), ``degraded`` (the endpoint exists
-but is not Available, or the association is not accessible), ``gone`` (the parameter is deleted). Pending
-endpoints are not published: an application should not find a name that does not answer yet.
+States (``AddressState``): ``available`` (endpoint Available and the association accessible), ``degraded``
+(the endpoint exists but is not Available, or the association is not accessible), ``gone`` (the parameter is
+deleted). Pending endpoints are not published: an application should not find a name that does not answer yet.
 
 Names, ARNs and DNS names come from the provider's configuration as AWS reports them: each is bounded
 (``linkpilot.foreign.DIRECTORY_FIELDS``) so a value stays within an SSM Standard parameter's 4 KB, and the
@@ -25,10 +25,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.consumer.models import Endpoint, is_service_network_arn
-from linkpilot.consumer.report import DirectoryRefresh
+from linkpilot.consumer.report import DirectoryRefresh, DirectoryStatus
 from linkpilot.errors import AwsError
 from linkpilot.foreign import DIRECTORY_FIELDS, DIRECTORY_OTHER, bound_fields, json_size
 
@@ -62,6 +63,14 @@ _VALUE_KEYS = frozenset(
 _REQUIRED_VALUE_KEYS = _VALUE_KEYS - {"service_network_arn"}
 
 
+class AddressState(StrEnum):
+    """The state a published endpoint association (an address applications find) is in."""
+
+    AVAILABLE = "available"  # the endpoint is Available and the association accessible
+    DEGRADED = "degraded"  # the endpoint exists but is not Available, or the association is not accessible
+    GONE = "gone"  # the parameter is deleted (the association or its endpoint is gone)
+
+
 @dataclass(frozen=True)
 class AssociationRecord:
     """What the directory publishes of one association of a managed endpoint.
@@ -86,10 +95,11 @@ class AssociationRecord:
     service_network_arn: str = ""  # a ServiceNetwork endpoint's network ("" for a Resource endpoint)
 
     @property
-    def state(self) -> str:
+    def state(self) -> AddressState:
         if self.endpoint_state != "available":
-            return "degraded"
-        return "available" if self.accessibility in {"accessible", ""} else "degraded"
+            return AddressState.DEGRADED
+        accessible = self.accessibility in {"accessible", ""}
+        return AddressState.AVAILABLE if accessible else AddressState.DEGRADED
 
     @property
     def key(self) -> str:
@@ -115,7 +125,7 @@ class AssociationRecord:
             "dns_name": self.dns_name,
             "private_dns_name": self.private_dns_name,
             "accessibility": self.accessibility or "unknown",
-            "state": self.state,
+            "state": self.state.value,
         }
         body = bound_fields(body, DIRECTORY_FIELDS, DIRECTORY_OTHER, size=json_size)
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -126,7 +136,7 @@ class EndpointEvent:
     """One ``Linkpilot Endpoint State Change`` event (EventBridge ``PutEvents`` entry on the default bus)."""
 
     parameter: str
-    state: str  # available | degraded | gone
+    state: AddressState
     previous: str  # the state published before ("" when the association is new)
     detail: Mapping[str, Any]
 
@@ -137,7 +147,7 @@ class EndpointEvent:
             "Detail": json.dumps(
                 {
                     **self.detail,
-                    "state": self.state,
+                    "state": self.state.value,
                     "previous_state": self.previous,
                     "parameter": self.parameter,
                 },
@@ -227,7 +237,7 @@ def plan_directory(records: Iterable[AssociationRecord], published: Mapping[str,
     deletes = tuple(n for n in unexplained if written_by_directory(n, published[n]))
     for name in deletes:
         body = _published_body(published[name])
-        events.append(EndpointEvent(name, "gone", str(body.get("state", "")), body))
+        events.append(EndpointEvent(name, AddressState.GONE, str(body.get("state", "")), body))
     left_alone = tuple(n for n in unexplained if n not in deletes)
     return DirectoryPlan(puts=puts, deletes=deletes, events=tuple(events), left_alone=left_alone)
 
@@ -292,12 +302,12 @@ def refresh_directory(
     (at least once, never lost). Returns what was done and the side errors (retryable) for the report."""
     directory, events = controller.ports.directory, controller.ports.events
     if directory is None:
-        return DirectoryRefresh("not-configured"), ()
+        return DirectoryRefresh(DirectoryStatus.NOT_CONFIGURED), ()
     records = records_from_endpoints(endpoints, without=deleted)
     digest = directory_digest(records)
     # A warm container that published these very records (within the memory's TTL) need not read SSM.
     if controller.ports.memory.probe_digest(DIRECTORY_MEMORY_KEY) == digest:
-        return DirectoryRefresh("unchanged"), ()
+        return DirectoryRefresh(DirectoryStatus.UNCHANGED), ()
     try:
         plan = plan_directory(records, directory.published())
         if events is not None and plan.events:
@@ -308,9 +318,9 @@ def refresh_directory(
             directory.delete(name)
     except AwsError as exc:
         controller.ports.memory.remember_probe(DIRECTORY_MEMORY_KEY, None)
-        return DirectoryRefresh("failed", detail=str(exc)), (f"endpoint directory: {exc}",)
+        return DirectoryRefresh(DirectoryStatus.FAILED, detail=str(exc)), (f"endpoint directory: {exc}",)
     controller.ports.memory.remember_probe(DIRECTORY_MEMORY_KEY, digest)
     if plan.empty:
-        return DirectoryRefresh("unchanged"), ()
+        return DirectoryRefresh(DirectoryStatus.UNCHANGED), ()
     sent = len(plan.events) if events is not None else 0
-    return DirectoryRefresh("updated", len(plan.puts), len(plan.deletes), sent), ()
+    return DirectoryRefresh(DirectoryStatus.UPDATED, len(plan.puts), len(plan.deletes), sent), ()

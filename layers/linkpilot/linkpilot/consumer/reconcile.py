@@ -10,7 +10,6 @@ refusal is recorded; a transient or unexpected error is recorded too and makes t
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -34,9 +33,16 @@ from linkpilot.consumer.models import (
 from linkpilot.consumer.planning import PlanRules, compile_rules, needs_inspection, plan_actions
 from linkpilot.consumer.policy import TrustPolicy
 from linkpilot.consumer.ports import AssociationsPort, Controller, Ec2Port
-from linkpilot.consumer.probe_inputs import inputs_digest, shard_inputs
+from linkpilot.consumer.probe_refresh import probe_plan, refresh_probe
 from linkpilot.consumer.record import record_run
-from linkpilot.consumer.report import DirectoryRefresh, ProbeRefresh, ReconcileReport
+from linkpilot.consumer.report import (
+    DirectoryRefresh,
+    DirectoryStatus,
+    ProbeRefresh,
+    ProbeStatus,
+    ReconcileReport,
+    new_run_id,
+)
 from linkpilot.errors import AwsError, Refused
 from linkpilot.lease import Covered, Lease, acquire, new_owner
 
@@ -135,9 +141,18 @@ def reconcile(
     )
     if isinstance(lease, Covered):
         began = shared.stamp()
-        run_id = f"{began:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        covered = ProbeRefresh("covered", detail=f"run {lease.holder.owner} began after this trigger")
-        return ReconcileReport(run_id, trigger, False, began, Plan(), (), covered)
+        covered = ProbeRefresh(
+            ProbeStatus.COVERED, detail=f"run {lease.holder.owner} began after this trigger"
+        )
+        return ReconcileReport(
+            run_id=new_run_id(began),
+            trigger=trigger,
+            dry_run=False,
+            started_at=began,
+            plan=Plan(),
+            results=(),
+            probe=covered,
+        )
     try:
         return _reconcile(policy, controller, lease, dry_run=False, trigger=trigger)
     finally:
@@ -153,13 +168,21 @@ def _reconcile(
     # before the reads, on the shared clock (AWS's second of the lease take): what was created after it is
     # not this run's to delete, and a configuration first seen missing now is marked missing since then
     started = shared.stamp()
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = new_run_id(started)
     rules = compile_rules(policy)
     state = observe(rules, controller)
     plan = plan_actions(rules, state, started)
     if dry_run:
         results = tuple(ActionResult(a, Outcome.PLANNED) for a in plan.actions)
-        report = ReconcileReport(run_id, trigger, True, started, plan, results, _probe_plan(plan, controller))
+        report = ReconcileReport(
+            run_id=run_id,
+            trigger=trigger,
+            started_at=started,
+            dry_run=True,
+            plan=plan,
+            results=results,
+            probe=probe_plan(plan, controller),
+        )
         return report
 
     def writable() -> bool:
@@ -170,10 +193,18 @@ def _reconcile(
     if not writable():
         # what follows writes from this run's reads (grace marks, probe targets, directory): another run
         # may hold the lease by now, so it is left for the next run, like any late phase
-        skipped = ProbeRefresh("skipped", len(plan.probe_targets), detail=_LEASE_RUNNING_OUT)
+        skipped = ProbeRefresh(ProbeStatus.SKIPPED, len(plan.probe_targets), detail=_LEASE_RUNNING_OUT)
         late = (f"grace marks, probe schedules, endpoint directory: {_LEASE_RUNNING_OUT}",)
         report = ReconcileReport(
-            run_id, trigger, False, started, plan, results, skipped, late, DirectoryRefresh("skipped")
+            run_id=run_id,
+            trigger=trigger,
+            started_at=started,
+            dry_run=False,
+            plan=plan,
+            results=results,
+            probe=skipped,
+            side_errors=late,
+            directory=DirectoryRefresh(DirectoryStatus.SKIPPED),
         )
         return record_run(report, controller)
     side: tuple[str, ...] = ()
@@ -182,13 +213,23 @@ def _reconcile(
             controller.ports.grace_marks.save_missing(plan.missing_since)
         except AwsError as exc:
             side = (f"grace marks: {exc}",)
-    probe, probe_error = _refresh_probe(plan, controller)
+    probe, probe_error = refresh_probe(plan, controller)
     deleted = [
         r.action.endpoint_id for r in results if r.action.kind in DELETE_KINDS and r.outcome is Outcome.DONE
     ]
     directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
     errors = (*side, *probe_error, *directory_error)
-    report = ReconcileReport(run_id, trigger, False, started, plan, results, probe, errors, directory)
+    report = ReconcileReport(
+        run_id=run_id,
+        trigger=trigger,
+        started_at=started,
+        dry_run=False,
+        plan=plan,
+        results=results,
+        probe=probe,
+        side_errors=errors,
+        directory=directory,
+    )
     return record_run(report, controller)
 
 
@@ -333,37 +374,3 @@ def _execute(
         lambda acts: _delete_endpoints(controller, acts, confirm_deletes),
     )
     return (*answered_list, *created, *deleted)
-
-
-def _probe_inputs(plan: Plan, controller: Controller) -> list[str]:
-    return shard_inputs(plan.probe_defaults, plan.probe_targets, controller.options.probe_input_max_chars)
-
-
-def _probe_plan(plan: Plan, controller: Controller) -> ProbeRefresh:
-    if controller.ports.schedules is None:
-        return ProbeRefresh("not-configured", len(plan.probe_targets))
-    inputs = _probe_inputs(plan, controller)
-    return ProbeRefresh("planned", len(plan.probe_targets), len(inputs))
-
-
-def _refresh_probe(plan: Plan, controller: Controller) -> tuple[ProbeRefresh, tuple[str, ...]]:
-    schedules = controller.ports.schedules
-    if schedules is None:
-        return ProbeRefresh("not-configured", len(plan.probe_targets)), ()
-    try:
-        inputs = _probe_inputs(plan, controller)
-        digest = inputs_digest(inputs)
-        counts = (len(plan.probe_targets), len(inputs))
-        if controller.ports.memory.probe_digest(schedules.key) == digest:
-            return ProbeRefresh("unchanged", *counts), ()
-        published = schedules.published()
-        if published.digest == digest:
-            controller.ports.memory.remember_probe(schedules.key, digest)
-            return ProbeRefresh("unchanged", *counts), ()
-        schedules.publish(inputs, digest, published.names)
-        controller.ports.memory.remember_probe(schedules.key, digest)
-        return ProbeRefresh("updated", *counts), ()
-    except (AwsError, ValueError) as exc:
-        controller.ports.memory.remember_probe(schedules.key, None)
-        detail = str(exc) if isinstance(exc, AwsError) else repr(exc)
-        return ProbeRefresh("failed", len(plan.probe_targets), detail=detail), (f"probe schedules: {detail}",)

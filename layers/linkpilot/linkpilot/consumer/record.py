@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
 from linkpilot.consumer.audit import audit_records, notification, read_failure_record
 from linkpilot.consumer.ports import Controller
-from linkpilot.consumer.report import ReconcileReport
+from linkpilot.consumer.report import ReconcileReport, new_run_id
 from linkpilot.errors import AwsError
 
 
@@ -20,7 +19,7 @@ def record_read_failure(controller: Controller, trigger: str, exc: AwsError) -> 
     log, and the error metric, its alarm and the DLQ still show the failure.
     """
     started = controller.clock.own()
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = new_run_id(started)
     code, detail = exc.code, exc.message
     problems: list[str] = []
     if controller.ports.audit is not None:

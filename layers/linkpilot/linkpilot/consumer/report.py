@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from linkpilot.consumer.models import DELETE_KINDS, ActionKind, ActionResult, Outcome, Plan, Verdict
@@ -11,27 +13,61 @@ from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
 from linkpilot.outcome import Done, Retry, RetryWhy
 
 
+def new_run_id(started: datetime) -> str:
+    """A run's id: when it started (to the second, as ``YYYYMMDDTHHMMSSZ``) and 8 random hex digits."""
+    return f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+class ProbeStatus(StrEnum):
+    """What a run did with the probe schedules' input."""
+
+    UNCHANGED = "unchanged"
+    UPDATED = "updated"
+    PLANNED = "planned"  # a dry run
+    NOT_CONFIGURED = "not-configured"
+    FAILED = "failed"
+    COVERED = "covered"  # another run, which took the lease after this trigger, does it
+    SKIPPED = "skipped"  # the lease ran out first: left for the next run
+
+
+class DirectoryStatus(StrEnum):
+    """What a run did with the endpoint directory (SSM parameters and state-change events)."""
+
+    UNCHANGED = "unchanged"
+    UPDATED = "updated"
+    NOT_CONFIGURED = "not-configured"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # the lease ran out first: left for the next run
+
+
 @dataclass(frozen=True)
 class ProbeRefresh:
-    status: str  # unchanged | updated | planned | not-configured | failed | covered (another run does it)
-    # | skipped (the lease ran out first)
+    status: ProbeStatus
     targets: int = 0
     shards: int = 0
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", ProbeStatus(self.status))  # given as its text: checked
 
 
 @dataclass(frozen=True)
 class DirectoryRefresh:
     """What the endpoint directory (SSM parameters and state-change events) did in one run."""
 
-    status: str  # unchanged | updated | planned | not-configured | failed | skipped (the lease ran out)
+    status: DirectoryStatus
     written: int = 0
     deleted: int = 0
     events: int = 0
     detail: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "status", DirectoryStatus(self.status)
+        )  # a status given as its text: checked
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class ReconcileReport:
     run_id: str
     trigger: str
@@ -42,7 +78,7 @@ class ReconcileReport:
     probe: ProbeRefresh
     # failures outside the plan's actions (probe schedules, audit, notification): all retryable
     side_errors: tuple[str, ...] = ()
-    directory: DirectoryRefresh = DirectoryRefresh("not-configured")
+    directory: DirectoryRefresh = DirectoryRefresh(DirectoryStatus.NOT_CONFIGURED)
 
     @property
     def failed_results(self) -> tuple[ActionResult, ...]:
@@ -163,7 +199,7 @@ class ReconcileReport:
                 for w in self.plan.waiting
             ],
             "probe_targets": {
-                "status": self.probe.status,
+                "status": self.probe.status.value,
                 "targets": self.probe.targets,
                 "shards": self.probe.shards,
                 "detail": self.probe.detail or None,
@@ -177,7 +213,7 @@ class ReconcileReport:
                 ],
             },
             "endpoint_directory": {
-                "status": self.directory.status,
+                "status": self.directory.status.value,
                 "written": self.directory.written,
                 "deleted": self.directory.deleted,
                 "events": self.directory.events,
