@@ -35,6 +35,10 @@ forward between answers by this process's monotonic clock (elapsed time needs no
   time is not yet past on its reading, it takes over exactly the item it read (``take_over``), so a hand-over
   waits for no clock.
 
+Every run holds it the one way, ``with lease_held(...)`` (a reconcile, a cleanup, an onboarding pass): the run
+begins its own reading of the shared clock, takes the lease, and gives it back at the end (or, for a stack
+delete, keeps it; a reconcile's give-back is best effort).
+
 This module holds the decisions (pure, tested with a fake); ``linkpilot.aws.state_table`` the writes and the
 readings of AWS's clock.
 """
@@ -45,12 +49,13 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
-from linkpilot.errors import Transient
+from linkpilot.errors import AwsError, Transient
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,63 @@ def acquire(
             )
         sleep(pause)
         waited += pause
+
+
+class GiveBack(StrEnum):
+    """What a run does with its lease when it ends."""
+
+    YES = "yes"  # give it back; a failure to do so raises (the run is retried)
+    BEST_EFFORT = "best-effort"  # give it back; if AWS refuses or fails, it expires by itself within its ttl
+    NO = "no"  # keep it until it expires (a stack delete: no run may act after it)
+
+
+@contextlib.contextmanager
+def lease_held(
+    port: LeasePort | None,
+    *,
+    name: str,
+    owner: str,
+    timing: LeaseTiming,
+    clock: SharedClock,
+    sleep: Callable[[float], None],
+    coalesce: bool = False,
+    give_back: GiveBack = GiveBack.YES,
+) -> Iterator[Lease | Covered | None]:
+    """One run under the lease ``name``: the one way a reconcile, a cleanup and an onboarding pass take it.
+
+    Begins the run's own reading of the shared ``clock`` (none carried over from an earlier run), takes the
+    lease as :func:`acquire` does (``LeaseBusy`` when it stays held longer than ``timing.wait_s``), yields
+    it, and at the end gives it back as ``give_back`` says, at the clock's ``latest`` (so a take sent before
+    the give-back cannot land after it). ``port`` None (no state table, or a run that only reads): nothing is
+    taken, yields None. ``coalesce`` (a trigger that is only a hint): yields ``Covered``, having taken
+    nothing, when a run that took the lease after this one's first reading of the clock covers it.
+    """
+    clock.begin()
+    if port is None:
+        yield None
+        return
+    lease, _ = acquire(
+        port,
+        name=name,
+        owner=owner,
+        timing=timing,
+        clock=clock.earliest,
+        sleep=sleep,
+        # covered only by a run that took the lease after this one's first reading of the shared clock
+        # (``latest``, read after the lease's first read): the trigger came before both
+        coalesce_since=clock.latest if coalesce else None,
+    )
+    if isinstance(lease, Covered):
+        yield lease
+        return
+    try:
+        yield lease
+    finally:
+        if give_back is GiveBack.BEST_EFFORT:
+            with contextlib.suppress(AwsError):
+                port.release(lease, clock.latest())
+        elif give_back is GiveBack.YES:
+            port.release(lease, clock.latest())
 
 
 # --- the shared clock ------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ refusal is recorded; a transient or unexpected error is recorded too and makes t
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -44,7 +43,7 @@ from linkpilot.consumer.report import (
     new_run_id,
 )
 from linkpilot.errors import AwsError, Refused
-from linkpilot.lease import Covered, Lease, acquire, new_owner
+from linkpilot.lease import Covered, GiveBack, Lease, lease_held, new_owner
 
 
 # --- the reconcile -----------------------------------------------------------------------------
@@ -124,41 +123,32 @@ def reconcile(
     (``controller.clock.shared_time``: AWS's, from the state table), never the runner's own clock.
     """
     shared = controller.clock.shared_time
-    shared.begin()  # this run's own reading of the shared clock: none carried over from an earlier run
-    if dry_run or controller.ports.lease is None:
-        return _reconcile(policy, controller, None, dry_run=dry_run, trigger=trigger)
-    port = controller.ports.lease
-    lease, _ = acquire(
-        port,
+    with lease_held(
+        None if dry_run else controller.ports.lease,
         name=LEASE_NAME,
         owner=new_owner(trigger),
         timing=controller.options.lease_timing,
-        clock=shared.earliest,
+        clock=shared,
         sleep=controller.clock.sleep,
-        # covered only by a run that took the lease after this one's first reading of the shared clock
-        # (``latest``, read after the lease's first read): the trigger came before both
-        coalesce_since=shared.latest if coalesce else None,
-    )
-    if isinstance(lease, Covered):
-        began = shared.stamp()
-        covered = ProbeRefresh(
-            ProbeStatus.COVERED, detail=f"run {lease.holder.owner} began after this trigger"
-        )
-        return ReconcileReport(
-            run_id=new_run_id(began),
-            trigger=trigger,
-            dry_run=False,
-            started_at=began,
-            plan=Plan(),
-            results=(),
-            probe=covered,
-        )
-    try:
-        return _reconcile(policy, controller, lease, dry_run=False, trigger=trigger)
-    finally:
+        coalesce=coalesce,
         # not given back (AWS refused or failed): it expires by itself within its ttl; the next run waits
-        with contextlib.suppress(AwsError):
-            port.release(lease, shared.latest())
+        give_back=GiveBack.BEST_EFFORT,
+    ) as lease:
+        if isinstance(lease, Covered):
+            began = shared.stamp()
+            covered = ProbeRefresh(
+                ProbeStatus.COVERED, detail=f"run {lease.holder.owner} began after this trigger"
+            )
+            return ReconcileReport(
+                run_id=new_run_id(began),
+                trigger=trigger,
+                dry_run=False,
+                started_at=began,
+                plan=Plan(),
+                results=(),
+                probe=covered,
+            )
+        return _reconcile(policy, controller, lease, dry_run=dry_run, trigger=trigger)
 
 
 def _reconcile(

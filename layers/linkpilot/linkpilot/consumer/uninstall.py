@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from linkpilot.consumer.models import Endpoint
 from linkpilot.consumer.ports import AssociationsPort, Ec2Port
 from linkpilot.errors import AwsError, Refused
-from linkpilot.lease import Lease, LeasePort, LeaseTiming, SharedClock, acquire, new_owner
+from linkpilot.lease import GiveBack, LeasePort, LeaseTiming, SharedClock, lease_held, new_owner
 from linkpilot.outcome import Done
 
 LEASE_NAME = "reconcile"  # the reconcile's own lease: no reconcile runs while the cleanup holds it
@@ -97,25 +97,17 @@ def cleanup_under_lease(
     """The cleanup with the reconcile lease held (when configured). ``hold``: keep it afterwards, for an hour
     (stack delete); else give it back. ``shared``: the clock the lease runs on (the controller's
     ``shared_time``: AWS's, never the clock of whoever runs the cleanup)."""
-    if lease_port is None or dry_run:
-        return remove_managed_endpoints(ec2, dry_run=dry_run, associations=associations)
     timing = LeaseTiming(ttl_s=STACK_DELETE_HOLD_S if hold else 330.0, wait_s=120.0)
-    shared.begin()
-    lease, _ = acquire(
-        lease_port,
+    with lease_held(
+        None if dry_run else lease_port,
         name=LEASE_NAME,
         owner=new_owner("cleanup"),
         timing=timing,
-        clock=shared.earliest,
+        clock=shared,
         sleep=sleep,
-    )
-    if not isinstance(lease, Lease):  # pragma: no cover - acquire returns Covered only when asked to
-        raise TypeError("cleanup never coalesces")
-    try:
-        return remove_managed_endpoints(ec2, dry_run=False, associations=associations)
-    finally:
-        if not hold:
-            lease_port.release(lease, shared.latest())
+        give_back=GiveBack.NO if hold else GiveBack.YES,
+    ):
+        return remove_managed_endpoints(ec2, dry_run=dry_run, associations=associations)
 
 
 # --- the custom resource ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.errors import AwsError
-from linkpilot.lease import Lease, LeasePort, LeaseTiming, OwnClock, SharedClock, acquire, new_owner
+from linkpilot.lease import LeasePort, LeaseTiming, OwnClock, SharedClock, lease_held, new_owner
 from linkpilot.outcome import conclude, retry_for
 from linkpilot.provider.plan import SharingMode
 from linkpilot.provider.ports import ConfigurationNotFound, ConsumerEndpoints, ConsumerListSource, ShareAdmin
@@ -151,26 +151,17 @@ def _one_pass_at_a_time(function: OnboardingFunction, parts: Collaborators) -> S
             out=parts.out,
         )
 
-    if parts.lease is None:
-        return one_pass()
     settings = function.settings
     # the lease runs on the time every pass shares (AWS's, from the state table), not this host's clock
-    shared = parts.shared_clock or OwnClock(lambda: datetime.now(UTC))
-    shared.begin()
-    lease, _ = acquire(
+    with lease_held(
         parts.lease,
         name=LEASE_NAME,
         owner=new_owner("onboarding"),
         timing=LeaseTiming(ttl_s=settings.lease_seconds, wait_s=settings.lease_wait_seconds),
-        clock=shared.earliest,
+        clock=parts.shared_clock or OwnClock(lambda: datetime.now(UTC)),
         sleep=time.sleep,
-    )
-    if not isinstance(lease, Lease):  # pragma: no cover - acquire returns Covered only when asked to
-        raise TypeError("onboarding never coalesces")
-    try:
+    ):
         return one_pass()
-    finally:
-        parts.lease.release(lease, shared.latest())
 
 
 def handle_event(
