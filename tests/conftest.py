@@ -1,7 +1,8 @@
 """Test-wide guards.
 
 Network rule for this repository: tests may open connections to loopback (127.0.0.0/8) only.
-Unit tests (tests/unit) get no sockets at all unless marked ``network``.
+Unit tests (tests/unit) and the repository's contract checks (tests/contract) get no sockets at all unless
+marked ``network``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def _loopback_only() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _no_sockets_in_unit_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     path = str(request.node.path)
-    if "/tests/unit/" in path and request.node.get_closest_marker("network") is None:
+    offline = "/tests/unit/" in path or "/tests/contract/" in path
+    if offline and request.node.get_closest_marker("network") is None:
         from pytest_socket import disable_socket, enable_socket
 
         disable_socket(allow_unix_socket=True)

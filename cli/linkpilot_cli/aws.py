@@ -8,7 +8,7 @@ line that names the value.
 
 This is the one module of the CLI that makes boto3 sessions and clients (``session_from``, ``client``);
 the commands hand the clients to adapters (``linkpilot.aws``, ``linkpilot_cli.adapters``), which make the
-calls (tests/unit/test_cli_layout.py checks it).
+calls (tests/contract/test_cli_layout.py checks it).
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ def test_every_operation_the_cli_calls_has_a_fixture() -> None:
     assert sorted(ops - covered) == []
 
 
-def test_the_operations_the_issue_names_have_fixtures() -> None:
+def test_the_operations_asked_for_explicitly_have_fixtures() -> None:
     covered = {f.operation for f in API if not f.is_error}
     assert sorted(REQUIRED - covered) == []
 

@@ -177,7 +177,7 @@ def test_destructive_actions_are_scoped_by_resource_or_managed_tag(function: str
     )
 
 
-# --- the onboarding function, exactly (moved from tests/unit/provider/test_provider_template.py) ------------
+# --- the onboarding function, exactly (moved from tests/contract/test_provider_template.py) -----------------
 def test_onboarding_policy_is_least_privilege() -> None:
     granted: dict[str, Any] = {}
     conditions: dict[str, Any] = {}

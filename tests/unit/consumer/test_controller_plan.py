@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import NOW, OTHER_TRUSTED, TRUSTED, UNTRUSTED, VPC, make_policy
-from controller_fakes import RCFG, associations_of, config_arn, invitation_arn, share_arn
+from consumer_fakes import (
+    NOW,
+    OTHER_TRUSTED,
+    RCFG,
+    TRUSTED,
+    UNTRUSTED,
+    VPC,
+    associations_of,
+    config_arn,
+    invitation_arn,
+    make_policy,
+    share_arn,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

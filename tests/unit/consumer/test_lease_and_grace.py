@@ -8,8 +8,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import NOW, TRUSTED, VPC, make_policy
-from controller_fakes import RCFG, config_arn, share_arn
+from consumer_fakes import NOW, RCFG, TRUSTED, VPC, config_arn, make_policy, share_arn
 
 from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
@@ -142,7 +141,7 @@ def test_no_write_starts_with_less_than_the_margin_left():
 
 
 def test_reconcile_takes_and_gives_back_the_lease_and_skips_writes_when_it_runs_out():
-    from controller_fakes import FakeAccount
+    from consumer_fakes import FakeAccount
 
     account, table, clock = FakeAccount(), FakeLeaseTable(), Clock()
     account.org_share(TRUSTED, 1)

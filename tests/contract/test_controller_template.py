@@ -15,7 +15,7 @@ from linkpilot.consumer.policy import parse_policy
 from linkpilot.consumer.uninstall import CLEANUP_LOGICAL_ID, CLEANUP_RESOURCE_TYPE
 from linkpilot_local.cfn import load_template
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).parents[2]
 ADAPTERS = ROOT / "layers" / "linkpilot" / "linkpilot" / "aws"
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from conftest import TRUSTED, make_policy
+from consumer_fakes import TRUSTED, make_policy
 
 from linkpilot.aws.audit import AuditTable, AuditWriteIncomplete
 from linkpilot.aws.ec2_endpoints import Ec2Endpoints

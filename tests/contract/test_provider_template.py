@@ -9,7 +9,7 @@ import pytest
 
 from linkpilot_local.cfn import load_template
 
-TEMPLATE = Path(__file__).parents[3] / "provider" / "template.yaml"
+TEMPLATE = Path(__file__).parents[2] / "provider" / "template.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from linkpilot.errors import Transient
 from linkpilot.lease import Covered, GiveBack, Lease, LeaseBusy, LeaseTiming, lease_held
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-LAYER = Path(__file__).resolve().parents[3] / "layers" / "linkpilot" / "linkpilot"
+LAYER = Path(__file__).resolve().parents[2] / "layers" / "linkpilot" / "linkpilot"
 
 
 class Table:

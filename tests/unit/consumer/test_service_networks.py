@@ -8,7 +8,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import NOW, TRUSTED, VPC, make_policy
+from consumer_fakes import NOW, TRUSTED, VPC, make_policy
 
 from linkpilot.aws.ec2_endpoints import Ec2Endpoints
 from linkpilot.aws.ram_consumer import RamConsumer

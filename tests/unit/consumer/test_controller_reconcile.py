@@ -6,15 +6,19 @@ import json
 import threading
 from dataclasses import replace
 
-from conftest import NOW, TRUSTED, UNTRUSTED, VPC, make_policy
-from controller_fakes import (
+from consumer_fakes import (
+    NOW,
     RCFG,
+    TRUSTED,
+    UNTRUSTED,
+    VPC,
     FakeAccount,
     FakeAudit,
     FakeNotifier,
     FakeSchedules,
     client_error,
     config_arn,
+    make_policy,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st

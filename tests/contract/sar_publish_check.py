@@ -1,7 +1,7 @@
 """What `sam build`, `sam package` and `sam publish` do with a template's AWS::ServerlessRepo::Application
 metadata, run offline with the SAM CLI's own code. Run it with the SAM CLI's venv (test_sam_app.py does):
 
-    .venv-sam/bin/python tests/unit/sar_publish_check.py template.yaml WORKDIR [REPO_URL]
+    .venv-sam/bin/python tests/contract/sar_publish_check.py template.yaml WORKDIR [REPO_URL]
 
 1. build: samcli's move_template rewrites the metadata's local paths (LicenseUrl, ReadmeUrl) for the build
    directory, as `sam build` does when it writes .aws-sam/build/template.yaml;

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import NOW
+from consumer_fakes import NOW
 
 from linkpilot.aws.state_table import served_at
 from linkpilot.lease import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import NOW, TRUSTED, VPC, make_policy
+from consumer_fakes import NOW, TRUSTED, VPC, make_policy
 
 from linkpilot.aws.ec2_endpoints import ASSOCIATIONS_BATCH, Ec2Endpoints
 from linkpilot.consumer.models import ObservedState, ShareResource

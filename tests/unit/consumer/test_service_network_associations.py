@@ -11,7 +11,7 @@ from datetime import timedelta
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import NOW, VPC, make_policy
+from consumer_fakes import NOW, VPC, make_policy
 from test_service_networks import DB, NETWORK, OTHER_NETWORK, RCFG, REGION, SHARE, SN_TYPE, sn_endpoint
 
 from linkpilot.aws.lattice_associations import LatticeAssociations

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TRUSTED, make_policy, policy_doc
-from conftest import policy_problems as problems
+from consumer_fakes import TRUSTED, make_policy, policy_doc
+from consumer_fakes import policy_problems as problems
 
 from linkpilot.consumer.policy import (
     EndpointPlacement,

@@ -1,16 +1,20 @@
 """Hand-written fakes of the controller's ports: an in-memory consumer account (RAM + EC2), schedules,
 audit and notifications. Thread-safe, because the reconcile acts in parallel. Errors are real
 ``ClientError`` s, translated the way the adapters translate them, so the error paths run exactly as with
-boto3."""
+boto3. Also the accounts, VPC and moment the consumer's tests share, and a valid policy to start from.
+(Shared by tests/unit/consumer, tests/unit/aws and tests/unit/runtime; see tests/unit/conftest.py.)"""
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
 from linkpilot.aws.errors import transient
@@ -24,10 +28,40 @@ from linkpilot.consumer.models import (
     InvitationOutcome,
     ShareResource,
 )
-from linkpilot.consumer.policy import EndpointPlacement
+from linkpilot.consumer.policy import EndpointPlacement, PolicyError, TrustPolicy, parse_policy
 from linkpilot.errors import Refused, Transient
 
 RCFG = "vpc-lattice:ResourceConfiguration"
+
+TRUSTED = "111111111111"
+OTHER_TRUSTED = "333333333333"
+UNTRUSTED = "999999999999"
+VPC = "vpc-0123456789abcdef0"
+NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+
+
+def policy_doc(**overrides: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "trusted_accounts": [TRUSTED, OTHER_TRUSTED],
+        "endpoint": {
+            "vpc_id": VPC,
+            "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+            "security_group_ids": ["sg-0bbbbbbbbbbbbbbb1"],
+        },
+    }
+    doc.update(overrides)
+    return doc
+
+
+def make_policy(**overrides: Any) -> TrustPolicy:
+    return parse_policy(json.dumps(policy_doc(**overrides)))
+
+
+def policy_problems(doc: object) -> list[str]:
+    """The problems ``parse_policy`` names for a document that must not validate."""
+    with pytest.raises(PolicyError) as err:
+        parse_policy(json.dumps(doc))
+    return list(err.value.problems)
 
 
 def client_error(code: str, message: str = "fake", op: str = "Op") -> Transient:

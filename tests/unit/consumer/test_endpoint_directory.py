@@ -10,8 +10,7 @@ from dataclasses import replace
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import NOW, TRUSTED, VPC, make_policy
-from controller_fakes import FakeAccount, client_error
+from consumer_fakes import NOW, TRUSTED, VPC, FakeAccount, client_error, make_policy
 
 from linkpilot.aws.events import EventBridgeEvents
 from linkpilot.aws.ssm_directory import SsmEndpointDirectory

@@ -15,7 +15,7 @@ from linkpilot.probe import ProbeResult
 from linkpilot.probe.emf import emf_records
 from linkpilot_local.cfn import load_template
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 Application Repository metadata, the controller's log group, and the samconfig environments.
 
 What `sam build`, `sam package` and `sam publish` check offline runs with the SAM CLI's own code, in its venv
-(tests/unit/sar_publish_check.py); what only SAR checks server-side is listed in docs/sam-workflows.md."""
+(tests/contract/sar_publish_check.py); what only SAR checks server-side is listed in docs/sam-workflows.md."""
 
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ def _run_sar_check(side: str, tmp_path: Path, repo_url: str | None = None) -> di
     completed = subprocess.run(
         [
             str(SAM_PYTHON),
-            str(ROOT / "tests" / "unit" / "sar_publish_check.py"),
+            str(ROOT / "tests" / "contract" / "sar_publish_check.py"),
             str(TEMPLATES[side]),
             str(tmp_path),
             *([repo_url] if repo_url else []),

@@ -8,8 +8,7 @@ import json
 import typing
 
 import pytest
-from conftest import TRUSTED, make_policy, policy_doc
-from controller_fakes import config_arn
+from consumer_fakes import TRUSTED, config_arn, make_policy, policy_doc
 
 from linkpilot.consumer.planning import compile_rules
 from linkpilot.consumer.policy import (

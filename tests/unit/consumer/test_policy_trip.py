@@ -25,8 +25,18 @@ from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 from typing import Any
 
-from conftest import NOW, TRUSTED, UNTRUSTED, VPC, make_policy
-from controller_fakes import FakeAccount, FakeAudit, FakeNotifier, FakeSchedules, config_arn
+from consumer_fakes import (
+    NOW,
+    TRUSTED,
+    UNTRUSTED,
+    VPC,
+    FakeAccount,
+    FakeAudit,
+    FakeNotifier,
+    FakeSchedules,
+    config_arn,
+    make_policy,
+)
 
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, ActionKind, Outcome

@@ -7,9 +7,12 @@ import uuid
 
 import boto3
 from botocore.stub import Stubber
-from conftest import NOW, OTHER_TRUSTED, TRUSTED, VPC
-from controller_fakes import (
+from consumer_fakes import (
+    NOW,
+    OTHER_TRUSTED,
     RCFG,
+    TRUSTED,
+    VPC,
     FakeAccount,
     FakeAudit,
     FakeSchedules,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import VPC
-from controller_fakes import FakeAccount
+from consumer_fakes import VPC, FakeAccount
 
 from linkpilot.consumer.models import MANAGED_TAG
 from linkpilot.consumer.uninstall import (

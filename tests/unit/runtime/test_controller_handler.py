@@ -12,8 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from aws_lambda_powertools import Logger, Metrics
-from conftest import TRUSTED, policy_doc
-from controller_fakes import client_error
+from consumer_fakes import TRUSTED, client_error, policy_doc
 
 from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.triggers import Trigger, classify_event
