@@ -74,7 +74,7 @@ CLI_SOURCES = [
     *sorted((ROOT / "cli").rglob("*.py")),
 ]
 # client attribute/variable name in the CLI code -> botocore service
-CLI_CLIENTS = {"_cfn": "cloudformation", "_s3": "s3", "cloudwatch": "cloudwatch"}
+CLI_CLIENTS = {"_cfn": "cloudformation", "_s3": "s3", "cloudwatch": "cloudwatch", "_cloudwatch": "cloudwatch"}
 
 
 def test_there_are_fixtures() -> None:
@@ -157,7 +157,10 @@ def test_every_operation_granted_to_a_function_has_a_fixture() -> None:
 
 def _cli_operations() -> set[str]:
     ops: set[str] = set()
-    pattern = re.compile(r"\b(_cfn|_s3|cloudwatch)\.(?:get_paginator\(\s*\"([a-z_]+)\"|([a-z_]+)\()")
+    # a call (client.op(...)), a paginator (client.get_paginator("op")) or an operation passed on (client.op)
+    pattern = re.compile(
+        r"\b(_cfn|_s3|_cloudwatch|cloudwatch)\.(?:get_paginator\(\s*\"([a-z_]+)\"|([a-z_]+)\b(?!\.))"
+    )
     for path in CLI_SOURCES:
         if not path.exists():
             continue
