@@ -90,18 +90,34 @@ class Waiting(Protocol):
     target: Any  # its timeout_s
 
 
+# A run that holds fewer sockets than this never reads the descriptor limit (Lambda's is 1,024).
+UNCOUNTED_SOCKETS = 32
+
+
 class Slots:
     """The sockets a run holds (``in_use`` of ``capacity``) and the addresses waiting for one, in order."""
 
     def __init__(self, clock: Callable[[], float], capacity: int | None = None) -> None:
         self.clock = clock
-        self.capacity = socket_slots(descriptor_limit(), open_descriptors()) if capacity is None else capacity
+        self._capacity = capacity  # None: counted against the open descriptors when a run first needs it
+        # the limit alone (one getrlimit), before any descriptor is counted: no run holds more than this
+        self._ceiling = socket_slots(descriptor_limit(), 0) if capacity is None else capacity
         self.in_use = 0
         self.waiting: deque[Any] = deque()
         self.pause_until = 0.0
         self.shortage: str | None = None  # the last local shortage, for the not_probed message
 
+    @property
+    def capacity(self) -> int:
+        if self._capacity is None:
+            self._capacity = socket_slots(descriptor_limit(), open_descriptors())
+        return self._capacity
+
     def free(self) -> bool:
+        # Counting the open descriptors lists /proc/self/fd, costing as much as a loopback TCP check: a run
+        # holding only a few sockets does not ask (a shortage there is still caught: see ``short``).
+        if self._capacity is None and self.in_use < min(UNCOUNTED_SOCKETS, self._ceiling):
+            return self.clock() >= self.pause_until
         return self.in_use < self.capacity and self.clock() >= self.pause_until
 
     def hold(self) -> None:
