@@ -11,11 +11,10 @@ unique; nothing imports a ``conftest`` by name (which one ``conftest`` is depend
 from __future__ import annotations
 
 import pytest
-from consumer_fakes import NOW, FakeAccount, FakeAudit, FakeNotifier, FakeSchedules, make_policy
+from consumer_fakes import FakeAccount, faked_controller, make_policy
 
-from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.policy import TrustPolicy
-from linkpilot.consumer.ports import Controller, Ports, RunClock
+from linkpilot.consumer.ports import Controller
 
 
 @pytest.fixture
@@ -30,14 +29,4 @@ def account() -> FakeAccount:
 
 @pytest.fixture
 def controller(account: FakeAccount) -> Controller:
-    return Controller(
-        Ports(
-            ram=account,
-            ec2=account,
-            schedules=FakeSchedules(),
-            audit=FakeAudit(),
-            notifier=FakeNotifier(),
-            memory=ControllerMemory(),
-        ),
-        clock=RunClock(lambda: NOW),
-    )
+    return faked_controller(account)

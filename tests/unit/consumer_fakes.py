@@ -18,6 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from linkpilot.aws.errors import transient
+from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.models import (
     CONFIGURATION_TAG,
     MANAGED_TAG,
@@ -29,6 +30,7 @@ from linkpilot.consumer.models import (
     ShareResource,
 )
 from linkpilot.consumer.policy import EndpointPlacement, PolicyError, TrustPolicy, parse_policy
+from linkpilot.consumer.ports import Controller, Ports, RunClock
 from linkpilot.errors import Refused, Transient
 
 RCFG = "vpc-lattice:ResourceConfiguration"
@@ -316,3 +318,18 @@ class FakeNotifier:
 
     def publish(self, subject: str, kinds: Sequence[str], message: Mapping[str, Any]) -> None:
         self.messages.append((subject, list(kinds), message))
+
+
+def faked_controller(account: FakeAccount) -> Controller:
+    """A controller whose every port is a fake (``account`` answers RAM and EC2), on the clock ``NOW``."""
+    return Controller(
+        Ports(
+            ram=account,
+            ec2=account,
+            schedules=FakeSchedules(),
+            audit=FakeAudit(),
+            notifier=FakeNotifier(),
+            memory=ControllerMemory(),
+        ),
+        clock=RunClock(lambda: NOW),
+    )

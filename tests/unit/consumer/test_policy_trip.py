@@ -26,23 +26,19 @@ from types import FrameType
 from typing import Any
 
 from consumer_fakes import (
-    NOW,
     TRUSTED,
     UNTRUSTED,
     VPC,
     FakeAccount,
-    FakeAudit,
-    FakeNotifier,
-    FakeSchedules,
     config_arn,
+    faked_controller,
     make_policy,
 )
 
-from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.models import CONFIGURATION_TAG, MANAGED_TAG, ActionKind, Outcome
 from linkpilot.consumer.planning import PlanRules
 from linkpilot.consumer.policy import TrustPolicy
-from linkpilot.consumer.ports import Controller, Ports, RunClock
+from linkpilot.consumer.ports import Controller
 from linkpilot.consumer.reconcile import reconcile
 
 MAX_RETURNS = 4
@@ -119,17 +115,7 @@ def _every_phase() -> tuple[TrustPolicy, Controller, FakeAccount]:
     account.add_endpoint(
         vpc_id=VPC, state="available", resource_configuration_arn=config_arn(TRUSTED, 5), tags=gone
     )
-    controller = Controller(
-        Ports(
-            ram=account,
-            ec2=account,
-            schedules=FakeSchedules(),
-            audit=FakeAudit(),
-            notifier=FakeNotifier(),
-            memory=ControllerMemory(),
-        ),
-        clock=RunClock(lambda: NOW),
-    )
+    controller = faked_controller(account)
     return policy, controller, account
 
 

@@ -9,6 +9,7 @@ refusal is recorded; a transient or unexpected error is recorded too and makes t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -162,14 +163,14 @@ def _reconcile(
     rules = compile_rules(policy)
     state = observe(rules, controller)
     plan = plan_actions(rules, state, started)
+    # what every report of this run says about the run itself
+    this_run = functools.partial(
+        ReconcileReport, run_id=run_id, trigger=trigger, started_at=started, plan=plan
+    )
     if dry_run:
         results = tuple(ActionResult(a, Outcome.PLANNED) for a in plan.actions)
-        report = ReconcileReport(
-            run_id=run_id,
-            trigger=trigger,
-            started_at=started,
+        report = this_run(
             dry_run=True,
-            plan=plan,
             results=results,
             probe=probe_plan(plan, controller),
         )
@@ -185,12 +186,8 @@ def _reconcile(
         # may hold the lease by now, so it is left for the next run, like any late phase
         skipped = ProbeRefresh(ProbeStatus.SKIPPED, len(plan.probe_targets), detail=_LEASE_RUNNING_OUT)
         late = (f"grace marks, probe schedules, endpoint directory: {_LEASE_RUNNING_OUT}",)
-        report = ReconcileReport(
-            run_id=run_id,
-            trigger=trigger,
-            started_at=started,
+        report = this_run(
             dry_run=False,
-            plan=plan,
             results=results,
             probe=skipped,
             side_errors=late,
@@ -209,12 +206,8 @@ def _reconcile(
     ]
     directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
     errors = (*side, *probe_error, *directory_error)
-    report = ReconcileReport(
-        run_id=run_id,
-        trigger=trigger,
-        started_at=started,
+    report = this_run(
         dry_run=False,
-        plan=plan,
         results=results,
         probe=probe,
         side_errors=errors,
