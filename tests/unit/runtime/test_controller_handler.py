@@ -106,6 +106,26 @@ def test_malformed_event_reads_and_writes_nothing(caplog):
     assert calls.loads == [] and calls.built == 0
 
 
+def test_the_logged_event_is_bounded(capsys):
+    # an event's fields may come from another account: a 450,000-character share name is logged cut, with
+    # the marker and hash that say how much was dropped
+    from linkpilot.foreign import MESSAGE_FIELD_BYTES
+
+    huge = {"source": "aws.ram", "detail": {"resourceShareName": "x" * 450_000}}
+    logger = Logger(service="bounded-log", stream=sys.stdout)
+    handle_event(
+        huge,
+        policy_parameter=PARAM,
+        load_policy=lambda _: "{}",
+        controller=Calls().controller,
+        logger=logger,
+        metrics=fresh_metrics(),
+    )
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    name = logged[0]["raw_event"]["detail"]["resourceShareName"]
+    assert len(name.encode()) <= MESSAGE_FIELD_BYTES and "truncated" in name and "sha256:" in name
+
+
 def test_invalid_policy_changes_nothing_and_counts_a_policy_error():
     calls = Calls(policy_text=json.dumps({"trusted_accounts": ["nope"]}))
     metrics = fresh_metrics()

@@ -302,10 +302,12 @@ def _run(
     metrics: Metrics,
 ) -> tuple[RunOutcome, dict[str, Any]]:
     trigger = classify_event(event, policy_parameter)
+    # the event is a hint kept for the log; its fields may come from another account (a share's name)
+    raw = bound_tree(event, MESSAGE_FIELD_BYTES)
     if trigger is None:
-        logger.warning("unrecognised event: nothing read or changed", extra={"raw_event": event})
+        logger.warning("unrecognised event: nothing read or changed", extra={"raw_event": raw})
         return Done(), {"status": "ignored", "reason": "unrecognised event"}
-    logger.info("reconcile triggered", extra={"trigger": trigger.value, "raw_event": event})
+    logger.info("reconcile triggered", extra={"trigger": trigger.value, "raw_event": raw})
 
     try:
         document = load_policy(trigger is Trigger.POLICY_CHANGE)

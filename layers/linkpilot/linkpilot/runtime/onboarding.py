@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from linkpilot.errors import AwsError
+from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
 from linkpilot.lease import LeasePort, LeaseTiming, OwnClock, SharedClock, lease_held, new_owner
 from linkpilot.outcome import conclude, retry_for
 from linkpilot.provider.plan import SharingMode
@@ -170,7 +171,7 @@ def handle_event(
     """One pass and the provider's view after it. Returns the summary, or raises as the pass's outcome says
     (:func:`linkpilot.outcome.conclude`): throttling, service errors and a busy lease retry the invocation;
     an unusable list or share is reported (``OnboardingConfigErrors``) and returns."""
-    logger.info("onboarding triggered", extra={"raw_event": event})
+    logger.info("onboarding triggered", extra={"raw_event": bound_tree(event, MESSAGE_FIELD_BYTES)})
     parts = function.collaborators()
     try:
         report = _one_pass_at_a_time(function, parts)
