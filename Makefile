@@ -132,13 +132,15 @@ props: venv
 	  tests/reliability/test_properties.py tests/reliability/test_association_properties.py
 
 # The locks: one hashed file per environment. The dev lock is universal (any OS a developer uses); the
-# layer's lock is for the Lambda runtime (python3.13 on arm64). The local distributions are not in it.
+# layer's lock is for the Lambda runtime (python3.13 on arm64); the CLI's lock (requirements/cli.txt) is the
+# operator CLI installed alone, at the layer's versions plus click and rich. The local distributions are not in them.
 COMPILE = $(UV) pip compile -q --generate-hashes --python-version 3.13 --custom-compile-command "make lock"
 lock: tools
 	$(COMPILE) $(LOCKFLAGS) --python-platform aarch64-manylinux2014 layers/linkpilot/requirements.in \
 	  -o layers/linkpilot/requirements.txt
 	$(COMPILE) $(LOCKFLAGS) --universal --no-emit-package linkpilot --no-emit-package linkpilot-local \
 	  requirements/dev.in -o requirements/dev.txt
+	$(COMPILE) $(LOCKFLAGS) --universal --no-emit-package linkpilot requirements/cli.in -o requirements/cli.txt
 	$(COMPILE) $(LOCKFLAGS) --universal requirements/sam.in -o requirements/sam.txt
 	$(COMPILE) $(LOCKFLAGS) --universal requirements/checkov.in -o requirements/checkov.txt
 	$(COMPILE) $(LOCKFLAGS) --universal requirements/tools.in -o requirements/tools.txt

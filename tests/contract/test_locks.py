@@ -85,6 +85,10 @@ LOCKS: dict[str, dict[str, list[Requirement]]] = {
         "linkpilot-local": pyproject_requirements(ROOT / "devtools/pyproject.toml"),
         "-r requirements/dev.in": requirements_in(ROOT / "requirements/dev.in"),
     },
+    "requirements/cli.txt": {
+        "linkpilot": pyproject_requirements(ROOT / "pyproject.toml"),
+        "-r requirements/cli.in": requirements_in(ROOT / "requirements/cli.in"),
+    },
     **{
         f"requirements/{env}.txt": {
             f"-r requirements/{env}.in": requirements_in(ROOT / f"requirements/{env}.in")
@@ -145,15 +149,23 @@ def test_every_direct_lock_entry_is_still_declared(lock: str) -> None:
     assert not problems, f"{lock} keeps what is no longer declared; run `make lock`:\n" + "\n".join(problems)
 
 
-def test_the_dev_environment_runs_the_layers_versions() -> None:
+@pytest.mark.parametrize("lock", ["requirements/dev.txt", "requirements/cli.txt"])
+def test_the_environment_runs_the_layers_versions(lock: str) -> None:
     layer = {name: {p.version for p in pins} for name, pins in read_lock(LAYER_LOCK).items()}
-    dev = {name: {p.version for p in pins} for name, pins in read_lock(ROOT / "requirements/dev.txt").items()}
+    env = {name: {p.version for p in pins} for name, pins in read_lock(ROOT / lock).items()}
     differ = {
-        name: (versions, dev[name])
+        name: (versions, env[name])
         for name, versions in layer.items()
-        if name in dev and dev[name] != versions
+        if name in env and env[name] != versions
     }
-    assert not differ, f"the dev lock and the layer's lock pin different versions: {differ}"
+    assert not differ, f"{lock} and the layer's lock pin different versions: {differ}"
+
+
+def test_the_cli_framework_stays_out_of_the_layer() -> None:
+    """click and rich are the operator CLI's; the functions never import them, so the layer never ships them."""
+    layer = read_lock(LAYER_LOCK)
+    assert not {"click", "rich"} & set(layer), "the Lambda layer's lock pins the CLI's framework"
+    assert {"click", "rich"} <= set(read_lock(ROOT / "requirements/cli.txt"))
 
 
 def test_a_declaration_edited_without_relocking_is_caught(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 The local AWS and the demo are a distribution of their own (devtools/pyproject.toml, ``linkpilot-local``)
 that adds ``linkpilot local`` and ``linkpilot demo`` through the ``linkpilot.commands`` entry-point group.
-This test installs the project into a fresh venv from the layer's lock, offline from uv's cache (which
+This test installs the project into a fresh venv from the CLI's lock (requirements/cli.txt: the layer's pins
+plus click and rich), offline from uv's cache (which
 ``make venv`` filled), without linkpilot-local, and runs what a user of that install would.
 """
 
@@ -28,7 +29,7 @@ def cli_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     steps = [
         [str(UV), "venv", "-q", "--python", str(ROOT / ".venv" / "bin" / "python"), str(venv)],
         [str(UV), "pip", "install", "-q", "--offline", "--python", str(python), "--require-hashes",
-         "-r", str(ROOT / "layers/linkpilot/requirements.txt")],
+         "-r", str(ROOT / "requirements/cli.txt")],
         [str(UV), "pip", "install", "-q", "--offline", "--python", str(python), "--no-deps", str(ROOT)],
     ]  # fmt: skip
     for step in steps:
