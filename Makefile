@@ -133,7 +133,7 @@ props: venv
 
 # The locks: one hashed file per environment. The dev lock is universal (any OS a developer uses); the
 # layer's lock is for the Lambda runtime (python3.13 on arm64); the CLI's lock (requirements/cli.txt) is the
-# operator CLI installed alone, at the layer's versions plus click and rich. The local distributions are not in them.
+# operator CLI installed alone, at the layer's versions plus click, rich and pyyaml. The local distributions are not in them.
 COMPILE = $(UV) pip compile -q --generate-hashes --python-version 3.13 --custom-compile-command "make lock"
 lock: tools
 	$(COMPILE) $(LOCKFLAGS) --python-platform aarch64-manylinux2014 layers/linkpilot/requirements.in \
