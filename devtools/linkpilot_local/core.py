@@ -82,6 +82,7 @@ class LocalAws:
         from moto import mock_aws
 
         moto_compat.check_version()
+        moto_compat.apply_settings()
         with _ACTIVE_LOCK:
             if _ACTIVE:
                 raise RuntimeError("a LocalAws is already active in this process")

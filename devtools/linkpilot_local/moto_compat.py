@@ -61,6 +61,7 @@ import copy
 import functools
 import importlib
 import inspect
+import os
 import re
 from collections.abc import Callable, Mapping
 from importlib import metadata
@@ -154,6 +155,23 @@ def unsupported_message(version: str) -> str:
         f"linkpilot local AWS: moto {version} is not supported (checked: {SUPPORTED}); "
         "install from the lock: make venv"
     )
+
+
+# moto's documented settings (environment variables, public API) the local AWS starts with, unless the
+# environment already sets them. ``MOTO_EC2_LOAD_DEFAULT_AMIS``: moto otherwise builds its catalogue of
+# about 1,300 public AMIs for every account and Region whose EC2 backend it creates (0.13 s each, most of
+# a local-AWS test's set-up: six backends per consumer-and-provider test); nothing Linkpilot emulates
+# describes or launches a public AMI (the provider's sample instance takes its image id from an SSM
+# parameter, which moto does not check against the catalogue).
+MOTO_SETTINGS: dict[str, str] = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+
+
+def apply_settings() -> None:
+    """Set ``MOTO_SETTINGS`` in the process environment, keeping any value already there; moto reads
+    them when it creates a backend, so call this before the first call (``LocalAws.start()`` and
+    ``LocalAwsServer.start()`` do)."""
+    for name, value in MOTO_SETTINGS.items():
+        os.environ.setdefault(name, value)
 
 
 def check_version(version: str | None = None) -> str:

@@ -69,6 +69,7 @@ class LocalAwsServer:
         from werkzeug.serving import make_server
 
         moto_compat.check_version()
+        moto_compat.apply_settings()
         self._moto_app = moto_compat.moto_wsgi_app()
         self.emulation.datapath.start()
         self._server = make_server(

@@ -455,3 +455,17 @@ def test_moto_wsgi_app_answers_a_signed_request_and_the_backends_warm_up():
     assert b"<Account>" in response.get_data()
     assert moto_compat.warm_up_backends() == []
     assert all(module in sys.modules for module in moto_compat.WARM_UP_MODULES)
+
+
+def test_the_local_aws_starts_moto_without_its_public_ami_catalogue(monkeypatch):
+    """``apply_settings``: moto's documented ``MOTO_EC2_LOAD_DEFAULT_AMIS`` is off (each EC2 backend would
+    otherwise build ~1,300 AMIs), and a value the environment already sets is kept."""
+    monkeypatch.delenv("MOTO_EC2_LOAD_DEFAULT_AMIS", raising=False)
+    with LocalAws(region="us-east-1") as aws:
+        ec2 = aws.session("222222222222").client("ec2")
+        assert ec2.describe_images(Owners=["amazon"])["Images"] == []
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "true")
+    moto_compat.apply_settings()
+    with LocalAws(region="us-east-1") as aws:
+        ec2 = aws.session("222222222222").client("ec2")
+        assert ec2.describe_images(Owners=["amazon"])["Images"]
