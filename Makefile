@@ -112,7 +112,10 @@ validate: samvenv checkovvenv
 	  $(CHECKOV) -f $$t --framework cloudformation --compact --quiet --skip-download || exit 1; \
 	done
 
-test: lint typecheck validate unit
+# The four checks run side by side (their output interleaved by line): pytest's workers spend part of the run
+# waiting (sockets, injected hangs, retry back-off), and ruff, mypy and the template validators fill that time.
+test:
+	@$(MAKE) --no-print-directory -j4 --output-sync=line lint typecheck validate unit
 
 build: samvenv
 	PATH="$(SAMPATH)" $(SAM) build --template-file template.yaml --build-dir .aws-sam/build
