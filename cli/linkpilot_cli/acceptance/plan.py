@@ -1,0 +1,164 @@
+"""An acceptance run's options, and what a run on real accounts creates and costs (``--plan`` prints it).
+
+The cost is an estimate at us-east-1 list prices when this was written (the rates are named in the plan;
+docs/cost.md has the method): partial hours are billed as whole hours, so a run of about an hour and a half
+is priced at two hours of everything billed by the hour. Rates the repository has no public source for are
+marked as assumed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+TAG_KEY: Final = "linkpilot:acceptance"
+BILLED_HOURS: Final = 2  # a run takes about 75 minutes; each partial hour is billed whole
+DEFAULT_REGION: Final = "us-east-1"
+ZONES: Final = 2  # the run's VPCs have two subnets in two Availability Zones
+
+
+class OptionError(ValueError):
+    """Unusable options: one line, exit 2, nothing called."""
+
+
+@dataclass(frozen=True)
+class AcceptanceOptions:
+    aws: bool = False
+    provider_profile: str = ""
+    consumer_profile: str = ""
+    region: str = ""
+    yes: bool = False
+    plan: bool = False
+    record: Path | None = None
+    report_root: Path = Path(".acceptance")
+    run_id: str = ""  # a fresh one when empty
+
+
+def check_options(options: AcceptanceOptions) -> None:
+    if options.aws and not (options.provider_profile and options.consumer_profile):
+        raise OptionError("--aws needs both --provider-profile and --consumer-profile")
+    if not options.aws and (options.provider_profile or options.consumer_profile or options.region):
+        raise OptionError("--provider-profile, --consumer-profile and --region go with --aws")
+    if options.aws and options.provider_profile == options.consumer_profile:
+        raise OptionError("--provider-profile and --consumer-profile must name two different accounts")
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """``<UTC time>-<6 hex>``: unique, sortable, usable in stack names and tag values."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Item:
+    account: str  # "provider" | "consumer"
+    what: str
+    hourly_usd: float = 0.0  # per unit, for BILLED_HOURS
+    units: int = 1
+    rate: str = "no hourly charge"  # where the rate comes from, or that it is assumed
+
+    @property
+    def cost(self) -> float:
+        return self.hourly_usd * self.units * BILLED_HOURS
+
+
+@dataclass(frozen=True)
+class Plan:
+    run_id: str
+    region: str
+    provider_stack: str
+    consumer_stack: str
+    items: tuple[Item, ...]
+    fixed_usd: float  # per-run charges that are not hourly (requests, metrics, logs): an upper bound
+
+    @property
+    def total_usd(self) -> float:
+        return sum(i.cost for i in self.items) + self.fixed_usd
+
+
+def stack_names(run_id: str) -> tuple[str, str]:
+    return f"linkpilot-acc-{run_id}-provider", f"linkpilot-acc-{run_id}-consumer"
+
+
+def aws_plan(options: AcceptanceOptions, run_id: str) -> Plan:
+    provider_stack, consumer_stack = stack_names(run_id)
+    endpoint_rate = "$0.01 per endpoint per AZ-hour (assumed: the interface endpoint rate)"
+    items = (
+        Item("provider", "VPC with 2 subnets in 2 AZs, no internet gateway, no NAT (run-made, tagged)"),
+        Item(
+            "provider",
+            f"stack {provider_stack} (sam deploy): resource gateway, resource configuration (HTTP 8080), RAM "
+            "share, onboarding function, state and audit tables, SNS topic, alarms",
+        ),
+        Item(
+            "provider",
+            "sample target EC2 instance t4g.nano (the stack's CreateSampleTarget)",
+            0.0042,
+            1,
+            "$0.0042/h",
+        ),
+        Item("provider", "second resource configuration (TCP 22 on the sample target), added to the share"),
+        Item(
+            "provider",
+            "service network + its resource association (a third configuration), shared over RAM",
+            0.025,
+            1,
+            "$0.025/h (assumed: no public rate found for a configuration in a service network)",
+        ),
+        Item("consumer", "VPC with 2 subnets in 2 AZs and a probe security group (run-made, tagged)"),
+        Item("consumer", "3 SSM parameters naming them (the baseline the stack reads)"),
+        Item(
+            "consumer",
+            f"stack {consumer_stack} (sam deploy): controller, probe (in the VPC), schedules, alarms, "
+            "dashboard",
+        ),
+        Item(
+            "consumer", "Resource endpoints made by the controller (web, TCP)", 0.01 * ZONES, 2, endpoint_rate
+        ),
+        Item(
+            "consumer",
+            "ServiceNetwork endpoints made by the controller (before and after the mode switch)",
+            0.01 * ZONES,
+            2,
+            endpoint_rate,
+        ),
+        Item("consumer", "one service-network VPC association (association mode)"),
+        Item("both", "SAM's artifact bucket (aws-sam-cli-managed-default), made once if absent and kept"),
+    )
+    # CloudWatch: ~20 custom metrics at $0.30/month, ~15 alarms at $0.10/month, one dashboard at $3/month,
+    # prorated by the hour; Lambda, DynamoDB on demand, SNS, SSM, EventBridge, S3, CloudWatch Logs: requests
+    # and kilobytes. Together well under this bound.
+    return Plan(run_id, options.region or DEFAULT_REGION, provider_stack, consumer_stack, items, 0.10)
+
+
+FIXED: Final = "CloudWatch metrics/alarms/dashboard, Lambda, DynamoDB, SNS, SSM, logs (prorated, requests)"
+
+
+def render_plan(plan: Plan) -> list[str]:
+    lines = [
+        f"linkpilot acceptance on AWS, run {plan.run_id}, Region {plan.region}",
+        f"every resource is tagged {TAG_KEY}={plan.run_id}; all of it is deleted at the end (also on "
+        "failure or Ctrl-C), then both accounts are searched for anything still tagged.",
+        "",
+        f"{'account':9} {'resource':100} est. cost",
+    ]
+    for item in plan.items:
+        cost = f"${item.cost:.2f} ({item.rate})" if item.hourly_usd else "-"
+        lines.append(f"{item.account:9} {item.what:100} {cost}")
+    lines += [
+        f"{'':9} {FIXED:100} < ${plan.fixed_usd:.2f}",
+        "",
+        f"estimated cost: ${plan.total_usd:.2f} at us-east-1 list prices ({BILLED_HOURS} billed hours; "
+        "partial hours are billed whole); check the pricing pages of your Region. Takes about 75 minutes.",
+    ]
+    return lines
+
+
+LOCAL_PLAN: Final = (
+    "linkpilot acceptance against the local AWS (moto + linkpilot_local), in this process, loopback only:",
+    "nothing is created in any AWS account and nothing is billed. Every check is reported 'not reached':",
+    "the local AWS is not evidence of AWS.",
+)

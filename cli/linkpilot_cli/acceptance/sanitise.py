@@ -1,0 +1,104 @@
+"""Sanitising recorded AWS answers before they become fixtures (``linkpilot acceptance --record``).
+
+Account ids, resource ids (``vpce-…``, ``rcfg-…``, ``snva-…``, every ``<prefix>-<8 to 17 hex>``), UUIDs,
+Route 53 zone ids, IP addresses, long hex strings (request ids, hashes), e-mail addresses and access key ids
+become placeholders such as ``<account-1>``, ``<vpce-2>``, ``<address-3>``. One ``Sanitiser`` maps the same
+original to the same placeholder everywhere (in keys and values, in ARNs and DNS names alike), so a recording
+keeps its relations: the endpoint a describe names is the one the create answered. Secrets (keys named like
+``SecretAccessKey``, ``SessionToken``, ``Password``) are replaced whole.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, Final
+
+_UUID: Final = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_ACCESS_KEY: Final = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16}\b")
+_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IPV4: Final = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6_CANDIDATE: Final = re.compile(
+    r"(?<![0-9A-Za-z:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?![0-9A-Za-z:])"
+)
+_LATTICE_HASH: Final = re.compile(r"(?<=\.)[0-9a-f]{7}(?=\.vpc-lattice-rsc\.)")
+_RESOURCE_ID: Final = re.compile(r"\b((?:[a-z][a-z0-9]*-)*?[a-z][a-z0-9]*)-([0-9a-f]{8,17})\b")
+_HOSTED_ZONE: Final = re.compile(r"\bZ(?=[0-9A-Z]*\d)[0-9A-Z]{9,31}\b")
+_ACCOUNT: Final = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_LONG_HEX: Final = re.compile(r"\b[0-9a-fA-F]{16,}\b")
+_SECRET_KEYS: Final = re.compile(r"secret|token|password|credential", re.IGNORECASE)
+_KEEP_TOKEN_KEYS: Final = frozenset({"NextToken", "nextToken", "clientToken", "ClientToken"})
+
+
+class Sanitiser:
+    """Consistent placeholders for one recording (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._maps: dict[str, dict[str, str]] = {}
+
+    def placeholder(self, kind: str, original: str) -> str:
+        table = self._maps.setdefault(kind, {})
+        if original not in table:
+            table[original] = f"<{kind}-{len(table) + 1}>"
+        return table[original]
+
+    @property
+    def replaced(self) -> dict[str, dict[str, str]]:
+        """What was replaced, by kind (never written out: it holds the real values)."""
+        return {k: dict(v) for k, v in self._maps.items()}
+
+    def text(self, value: str) -> str:
+        steps: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+            (_UUID, lambda m: self.placeholder("uuid", m.group(0).lower())),
+            (_ACCESS_KEY, lambda m: self.placeholder("access-key", m.group(0))),
+            (_EMAIL, lambda m: self.placeholder("email", m.group(0))),
+            (_IPV4, self._ipv4),
+            (_IPV6_CANDIDATE, self._ipv6),
+            (_LATTICE_HASH, lambda m: self.placeholder("hash", m.group(0))),
+            (_RESOURCE_ID, lambda m: self.placeholder(m.group(1), m.group(0))),
+            (_HOSTED_ZONE, lambda m: self.placeholder("hosted-zone", m.group(0))),
+            (_ACCOUNT, lambda m: self.placeholder("account", m.group(0))),
+            (_LONG_HEX, lambda m: self.placeholder("hex", m.group(0).lower())),
+        )
+        for pattern, replace in steps:
+            value = pattern.sub(replace, value)
+        return value
+
+    def _ipv4(self, m: re.Match[str]) -> str:
+        try:
+            ipaddress.IPv4Address(m.group(0))
+        except ValueError:
+            return m.group(0)  # a version number or the like
+        return self.placeholder("address", m.group(0))
+
+    def _ipv6(self, m: re.Match[str]) -> str:
+        text = m.group(0)
+        if "::" not in text and text.count(":") < 4:
+            return text  # a time of day (12:34:56) or an ARN's empty fields
+        try:
+            ipaddress.IPv6Address(text)
+        except ValueError:
+            return text
+        return self.placeholder("address", text)
+
+    def tree(self, value: Any, key: str = "") -> Any:  # noqa: PLR0911 - one return per JSON type
+        """A JSON-ready copy of ``value`` with every string (keys too) sanitised."""
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.tree(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.tree(v, key) for v in value]
+        if isinstance(value, str):
+            if key and _SECRET_KEYS.search(key) and key not in _KEEP_TOKEN_KEYS:
+                return "<secret>"
+            return self.text(value)
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            return value
+        if isinstance(value, int):
+            return self.text(str(value)) if _ACCOUNT.fullmatch(str(value)) else value
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, bytes | bytearray):
+            return f"<{len(value)} bytes>"
+        return f"<{type(value).__name__}>"  # a streaming body or the like: never its content

@@ -1,0 +1,287 @@
+"""The AWS calls of ``linkpilot acceptance --aws``: one account's clients (made by ``linkpilot_cli.aws``),
+the reads the story polls, the few things the run makes itself (VPCs, the extra configurations, the service
+network and its share, the baseline parameters), their deletes, and the search for anything left tagged.
+
+Everything made here carries ``linkpilot:acceptance=<run id>``. Deletes treat "not found" as done, so the
+teardown can run any number of times.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Final
+
+from botocore.exceptions import ClientError, WaiterError
+
+from linkpilot_cli.aws import client
+
+TAG_KEY: Final = "linkpilot:acceptance"
+GONE: Final = frozenset(
+    {
+        "InvalidVpcID.NotFound",
+        "InvalidSubnetID.NotFound",
+        "InvalidGroup.NotFound",
+        "ParameterNotFound",
+        "ResourceNotFoundException",
+        "UnknownResourceException",
+        "ValidationError",  # CloudFormation: the stack does not exist
+    }
+)
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class Account:
+    """One account of the run: its session, its id, and the calls the story makes there."""
+
+    def __init__(self, session: Any, run_id: str) -> None:
+        self.session, self.run_id = session, run_id
+        self._clients: dict[str, Any] = {}
+        self.id = str(self.c("sts").get_caller_identity()["Account"])
+        self.region = str(session.region_name)
+
+    def c(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = client(self.session, service)
+        return self._clients[service]
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        return [{"Key": TAG_KEY, "Value": self.run_id}]
+
+    # -- what the run makes -------------------------------------------------------------------------
+
+    def make_vpc(self, cidr: str) -> tuple[str, list[str], str]:
+        """A VPC with two subnets in the Region's first two zones and one security group, all tagged."""
+        ec2 = self.c("ec2")
+        spec = [{"ResourceType": "vpc", "Tags": self.tags}]
+        vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=spec)["Vpc"]["VpcId"]
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+        base = cidr.split("/", 1)[0].rsplit(".", 2)[0]
+        subnets = [
+            ec2.create_subnet(
+                VpcId=vpc,
+                CidrBlock=f"{base}.{i}.0/24",
+                AvailabilityZone=zone,
+                TagSpecifications=[{"ResourceType": "subnet", "Tags": self.tags}],
+            )["Subnet"]["SubnetId"]
+            for i, zone in enumerate(zones)
+        ]
+        sg = ec2.create_security_group(
+            GroupName=f"linkpilot-acc-{self.run_id}",
+            Description="linkpilot acceptance probe",
+            VpcId=vpc,
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": self.tags}],
+        )["GroupId"]
+        return vpc, subnets, sg
+
+    def delete_vpc(self, vpc: str, subnets: list[str], sg: str) -> None:
+        ec2 = self.c("ec2")
+        self._gone(lambda: ec2.delete_security_group(GroupId=sg))
+        for subnet in subnets:
+            self._gone(lambda s=subnet: ec2.delete_subnet(SubnetId=s))
+        self._gone(lambda: ec2.delete_vpc(VpcId=vpc))
+
+    def put_parameter(self, name: str, value: str, kind: str = "String") -> None:
+        self.c("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
+        self.c("ssm").add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=self.tags)
+
+    def set_parameter(self, name: str, value: str) -> None:
+        self.c("ssm").put_parameter(Name=name, Value=value, Overwrite=True)
+
+    def get_parameter(self, name: str) -> str:
+        return str(self.c("ssm").get_parameter(Name=name)["Parameter"]["Value"])
+
+    def delete_parameter(self, name: str) -> None:
+        self._gone(lambda: self.c("ssm").delete_parameter(Name=name))
+
+    def lattice_tags(self) -> dict[str, str]:
+        return {TAG_KEY: self.run_id}
+
+    def delete_stack(self, name: str) -> None:
+        cfn = self.c("cloudformation")
+        self._gone(lambda: cfn.delete_stack(StackName=name))
+        try:
+            cfn.get_waiter("stack_delete_complete").wait(
+                StackName=name, WaiterConfig={"Delay": 15, "MaxAttempts": 120}
+            )
+        except WaiterError as exc:
+            if "does not exist" not in str(exc):
+                raise
+
+    def update_stack_parameter(self, name: str, key: str, value: str) -> None:
+        """A stack update that changes one parameter and keeps the template and the other values."""
+        cfn = self.c("cloudformation")
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        params = [
+            {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+            for p in stack.get("Parameters", [])
+            if p["ParameterKey"] != key
+        ]
+        cfn.update_stack(
+            StackName=name,
+            UsePreviousTemplate=True,
+            Parameters=[*params, {"ParameterKey": key, "ParameterValue": value}],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
+        cfn.get_waiter("stack_update_complete").wait(
+            StackName=name, WaiterConfig={"Delay": 15, "MaxAttempts": 120}
+        )
+
+    def stack_outputs(self, name: str) -> dict[str, str]:
+        stack = self.c("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    def stack_resource(self, name: str, logical: str) -> str:
+        found = self.c("cloudformation").describe_stack_resource(StackName=name, LogicalResourceId=logical)
+        return str(found["StackResourceDetail"]["PhysicalResourceId"])
+
+    def make_configuration(self, name: str, ip: str, gateway: str, port: int, *, shareable: bool) -> str:
+        """A SINGLE TCP configuration of ``ip:port`` on the stack's gateway, tagged; its ARN."""
+        cfg = self.c("vpc-lattice").create_resource_configuration(
+            name=f"lp-acc-{self.run_id}-{name}"[:40],
+            type="SINGLE",
+            protocol="TCP",
+            portRanges=[str(port)],
+            resourceGatewayIdentifier=gateway,
+            resourceConfigurationDefinition={"ipResource": {"ipAddress": ip}},
+            allowAssociationToShareableServiceNetwork=shareable,
+            tags=self.lattice_tags(),
+        )
+        return str(cfg["arn"])
+
+    def delete_configuration(self, arn: str) -> None:
+        lattice = self.c("vpc-lattice")
+        self._gone(lambda: lattice.delete_resource_configuration(resourceConfigurationIdentifier=arn))
+
+    def add_to_share(self, share: str, arn: str) -> list[str]:
+        """The statuses ``AssociateResourceShare`` answers for the resource."""
+        answer = self.c("ram").associate_resource_share(resourceShareArn=share, resourceArns=[arn])
+        return [str(a["status"]) for a in answer["resourceShareAssociations"]]
+
+    def remove_from_share(self, share: str, *, resource: str = "", principal: str = "") -> None:
+        ram = self.c("ram")
+        which = {"resourceArns": [resource]} if resource else {"principals": [principal]}
+        self._gone(lambda: ram.disassociate_resource_share(resourceShareArn=share, **which))
+
+    def make_network(self, configuration: str, consumer: str) -> tuple[str, str, str]:
+        """A service network holding ``configuration``, shared with ``consumer``: (network ARN, resource
+        association id, share ARN), all tagged."""
+        lattice = self.c("vpc-lattice")
+        network = lattice.create_service_network(name=f"lp-acc-{self.run_id}"[:40], tags=self.lattice_tags())
+        snra = lattice.create_service_network_resource_association(
+            serviceNetworkIdentifier=network["id"],
+            resourceConfigurationIdentifier=configuration,
+            tags=self.lattice_tags(),
+        )
+        share = self.c("ram").create_resource_share(
+            name=f"linkpilot-acc-{self.run_id}-network",
+            resourceArns=[network["arn"]],
+            principals=[consumer],
+            allowExternalPrincipals=True,
+            tags=[{"key": TAG_KEY, "value": self.run_id}],
+        )
+        return str(network["arn"]), str(snra["id"]), str(share["resourceShare"]["resourceShareArn"])
+
+    def delete_network(self, network: str, association: str, share: str) -> None:
+        lattice = self.c("vpc-lattice")
+        self._gone(lambda: self.c("ram").delete_resource_share(resourceShareArn=share))
+        self._gone(
+            lambda: lattice.delete_service_network_resource_association(
+                serviceNetworkResourceAssociationIdentifier=association
+            )
+        )
+        wait_for(
+            "the network's resource association deleted",
+            lambda: (
+                not lattice.list_service_network_resource_associations(serviceNetworkIdentifier=network)[
+                    "items"
+                ]
+            ),
+            timeout_s=600,
+        )
+        self._gone(lambda: lattice.delete_service_network(serviceNetworkIdentifier=network))
+
+    def network_dns_entries(self, network: str) -> list[dict[str, Any]]:
+        items = self.c("vpc-lattice").list_service_network_resource_associations(
+            serviceNetworkIdentifier=network
+        )
+        return [dict(i.get("dnsEntry") or {}) for i in items.get("items", [])]
+
+    # -- what the story reads -------------------------------------------------------------------------
+
+    def managed_endpoints(self, vpc: str) -> list[dict[str, Any]]:
+        eps = self.c("ec2").describe_vpc_endpoints(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc]},
+                {"Name": "tag:linkpilot:managed", "Values": ["true"]},
+            ]
+        )["VpcEndpoints"]
+        return [e for e in eps if str(e.get("State", "")).lower() not in {"deleted", "deleting"}]
+
+    def endpoint_rows(self, endpoint_id: str) -> list[dict[str, Any]]:
+        answer = self.c("ec2").describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])
+        return list(answer.get("VpcEndpointAssociations", []))
+
+    def invitations(self, sender: str) -> list[str]:
+        found = self.c("ram").get_resource_share_invitations()["resourceShareInvitations"]
+        return [str(i["status"]) for i in found if i.get("senderAccountId") == sender]
+
+    def alarm_state(self, name: str) -> str:
+        alarms = self.c("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        return str(alarms[0]["StateValue"]) if alarms else "MISSING"
+
+    def probe_inputs(self, group: str) -> list[dict[str, Any]]:
+        scheduler = self.c("scheduler")
+        names = [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]]
+        return [json.loads(scheduler.get_schedule(GroupName=group, Name=n)["Target"]["Input"]) for n in names]
+
+    def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        answer = self.c("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        result: dict[str, Any] = json.loads(answer["Payload"].read() or b"{}")
+        return result
+
+    def vpc_associations(self, vpc: str) -> list[dict[str, Any]]:
+        found = self.c("vpc-lattice").list_service_network_vpc_associations(vpcIdentifier=vpc)
+        return list(found.get("items", []))
+
+    def resource_share_status(self, share: str, resource: str) -> str:
+        rows = self.c("ram").get_resource_share_associations(
+            associationType="RESOURCE", resourceShareArns=[share], resourceArn=resource
+        )["resourceShareAssociations"]
+        return str(rows[0]["status"]) if rows else ""
+
+    def tagged_left(self) -> list[str]:
+        """ARNs the Resource Groups Tagging API still lists with this run's tag (deleted resources can stay
+        listed for a while: the caller waits and asks again)."""
+        pages = self.c("resourcegroupstaggingapi").get_paginator("get_resources")
+        return [
+            str(r["ResourceARN"])
+            for page in pages.paginate(TagFilters=[{"Key": TAG_KEY, "Values": [self.run_id]}])
+            for r in page.get("ResourceTagMappingList", [])
+        ]
+
+    @staticmethod
+    def _gone(call: Any) -> None:
+        """Runs a delete; "not found" is done, anything else propagates."""
+        try:
+            call()
+        except ClientError as exc:
+            if error_code(exc) not in GONE and not error_code(exc).endswith("NotFound"):
+                raise
+
+
+def wait_for(what: str, check: Any, *, timeout_s: float, every_s: float = 15, sleep: Any = time.sleep) -> Any:
+    """Polls ``check`` until it returns something truthy; ``TimeoutError`` naming ``what`` after
+    ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what}: not within {timeout_s:.0f} s")
+        sleep(every_s)

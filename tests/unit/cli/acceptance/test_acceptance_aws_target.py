@@ -1,0 +1,153 @@
+"""The AWS target's control flow, with stand-in accounts and deployer (no AWS): it always tears down, in
+reverse order, on a failed step and on Ctrl-C, and reports what it could not remove; the SAM command lines
+carry the run's stack names, tag, profile and Region."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linkpilot_cli.acceptance.aws_target import run_aws, sam_commands
+from linkpilot_cli.acceptance.checks import Target
+from linkpilot_cli.acceptance.plan import AcceptanceOptions, aws_plan
+from linkpilot_cli.acceptance.run_steps import StepFailed, Steps, Teardown
+from linkpilot_cli.adapters.recorder import Recorder
+
+OPTIONS = AcceptanceOptions(aws=True, provider_profile="prov", consumer_profile="cons", yes=True)
+
+
+class FakeAccount:
+    def __init__(self, name: str, account_id: str, log: list[str], left: list[str] | None = None) -> None:
+        self.name, self.id, self.log, self.left = name, account_id, log, left or []
+
+    def make_vpc(self, cidr: str) -> tuple[str, list[str], str]:
+        self.log.append(f"make vpc {self.name}")
+        return f"vpc-{self.name}", [f"subnet-{self.name}-a", f"subnet-{self.name}-b"], f"sg-{self.name}"
+
+    def delete_vpc(self, vpc: str, subnets: list[str], sg: str) -> None:
+        self.log.append(f"delete {vpc}")
+
+    def delete_stack(self, name: str) -> None:
+        self.log.append(f"delete stack {name.rsplit('-', 1)[-1]}")
+
+    def stack_outputs(self, name: str) -> dict[str, str]:
+        return {
+            "ResourceConfigurationArn": "arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/r"
+        }
+
+    def put_parameter(self, name: str, value: str, kind: str = "String") -> None:
+        self.log.append(f"put {name.rsplit('/', 1)[-1]}")
+
+    def delete_parameter(self, name: str) -> None:
+        self.log.append(f"delete {name.rsplit('/', 1)[-1]}")
+
+    def tagged_left(self) -> list[str]:
+        return self.left
+
+
+def _run(deploy: Any, left: list[str] | None = None) -> tuple[Any, list[str], str]:
+    log: list[str] = []
+    plan = aws_plan(OPTIONS, "r1")
+    out = io.StringIO()
+    accounts = (FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log, left))
+    result = run_aws(
+        OPTIONS,
+        plan,
+        out,
+        Recorder(Target.AWS, "r1"),
+        accounts=lambda: accounts,
+        deploy=deploy,
+        sleep=lambda s: None,
+    )
+    return result, log, out.getvalue()
+
+
+def test_a_failed_step_stops_the_story_and_everything_made_is_undone_in_reverse() -> None:
+    def deploy(which: str, template: str, stack: str, parameters: dict[str, str]) -> None:
+        if which == "consumer":
+            assert parameters["EndpointVpcId"] == "/linkpilot-acceptance/r1/endpoint-vpc-id"
+            assert parameters["TrustedAccounts"] == "111111111111"
+            raise StepFailed("deploy failed (1): CREATE_FAILED")
+
+    result, log, out = _run(deploy)
+    assert [(s.title.split(" ")[0], s.ok) for s in result.steps] == [("provider", True), ("consumer", False)]
+    assert result.error == "deploy failed (1): CREATE_FAILED"
+    made = log.index("put probe-security-group-ids")
+    assert log[made + 1 :] == [
+        "delete stack consumer",
+        "delete probe-security-group-ids",
+        "delete endpoint-subnet-ids",
+        "delete endpoint-vpc-id",
+        "delete vpc-c",
+        "delete stack provider",
+        "delete vpc-p",
+    ]
+    assert result.leftovers == [] and not result.interrupted
+    assert "teardown: stack linkpilot-acc-r1-provider" in out
+
+
+def test_ctrl_c_tears_down_too_and_what_is_left_is_reported() -> None:
+    def deploy(which: str, template: str, stack: str, parameters: dict[str, str]) -> None:
+        raise KeyboardInterrupt
+
+    result, log, _ = _run(deploy, left=["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c"])
+    assert result.interrupted
+    assert log[-2:] == ["delete stack provider", "delete vpc-p"]
+    assert result.leftovers == ["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c (consumer)"]
+
+
+def test_the_same_account_twice_is_refused_before_anything_is_made() -> None:
+    log: list[str] = []
+    same = FakeAccount("p", "111111111111", log)
+    result = run_aws(
+        OPTIONS,
+        aws_plan(OPTIONS, "r1"),
+        io.StringIO(),
+        Recorder(Target.AWS, "r1"),
+        accounts=lambda: (same, same),
+    )
+    assert result.error == "both profiles name the same account" and log == []
+
+
+def test_one_failed_undo_does_not_stop_the_others() -> None:
+    done: list[str] = []
+    teardown = Teardown()
+    teardown.add("first", lambda: done.append("first"))
+
+    def broken() -> None:
+        raise RuntimeError("DependencyViolation")
+
+    teardown.add("second", broken)
+    teardown.add("third", lambda: done.append("third"))
+    teardown.run(io.StringIO())
+    assert done == ["third", "first"]
+    assert teardown.failed == ["second: DependencyViolation"]
+
+
+def test_sam_commands_name_the_stack_the_tag_the_profile_and_the_region(tmp_path: Path) -> None:
+    build, deploy = sam_commands(
+        "sam",
+        Path("provider/template.yaml"),
+        tmp_path,
+        stack="linkpilot-acc-r1-provider",
+        profile="prov",
+        region="eu-west-1",
+        run_id="r1",
+        parameters={"VpcId": "vpc-1", "CreateSampleTarget": "true"},
+    )
+    assert build[:2] == ["sam", "build"] and build[-4:-2] == ["--profile", "prov"]
+    assert deploy[deploy.index("--stack-name") + 1] == "linkpilot-acc-r1-provider"
+    assert deploy[deploy.index("--tags") + 1] == "linkpilot:acceptance=r1"
+    assert deploy[deploy.index("--region") + 1] == "eu-west-1"
+    assert "--no-confirm-changeset" in deploy and "CAPABILITY_AUTO_EXPAND" in deploy
+    assert deploy[-2:] == ["VpcId=vpc-1", "CreateSampleTarget=true"]
+
+
+def test_a_step_that_times_out_is_a_failed_step() -> None:
+    steps = Steps(io.StringIO())
+    with pytest.raises(StepFailed):
+        steps.run("wait", lambda: (_ for _ in ()).throw(TimeoutError("ALARM: not within 720 s")))
+    assert steps.results[0].detail == "ALARM: not within 720 s" and not steps.results[0].ok
