@@ -13,7 +13,6 @@ calls (tests/contract/test_cli_layout.py checks it).
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -21,26 +20,26 @@ from typing import Any
 from linkpilot_cli.output import InvalidInput
 
 
-def add_aws_options(parser: argparse.ArgumentParser, *, default: Any = None) -> None:
-    parser.add_argument(
-        "--region",
-        default=default,
-        help="AWS Region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region)",
-    )
-    parser.add_argument(
-        "--profile",
-        default=default,
-        help="named profile from the AWS config and credentials files (default: AWS_PROFILE)",
-    )
+def endpoint_urls(env: Mapping[str, str]) -> None:
+    """``AWS_ENDPOINT_URL`` and every ``AWS_ENDPOINT_URL_<SERVICE>`` are URLs, or ``InvalidInput``."""
+    from linkpilot_cli.validate import Invalid, check_endpoint_url
+
+    for name, value in sorted(env.items()):
+        if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_"):
+            try:
+                check_endpoint_url(name, value)
+            except Invalid as exc:
+                raise InvalidInput(str(exc)) from None
 
 
-def session_from(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Any:
-    """A ``boto3.Session`` for ``args.region``/``args.profile``; ``InvalidInput`` when either is unusable."""
+def session_from(args: Any, env: Mapping[str, str] | None = None) -> Any:
+    """A ``boto3.Session`` for ``args.region``/``args.profile``; ``InvalidInput`` when either, or an endpoint
+    URL (``AWS_ENDPOINT_URL``...), is unusable. No call is made."""
     import boto3
-    from botocore.exceptions import InvalidRegionError, ProfileNotFound
-    from botocore.utils import validate_region_name
+    from botocore.exceptions import ProfileNotFound
 
     env = os.environ if env is None else env
+    endpoint_urls(env)
     profile = getattr(args, "profile", None) or None
     region = getattr(args, "region", None) or env.get("AWS_REGION") or None
     try:
@@ -54,11 +53,13 @@ def session_from(args: argparse.Namespace, env: Mapping[str, str] | None = None)
     chosen = session.region_name
     if not chosen:
         raise InvalidInput("no AWS Region: pass --region, set AWS_REGION, or set a region in the profile")
+    from linkpilot_cli.validate import Invalid, check_region
+
     try:
-        validate_region_name(chosen)
-    except InvalidRegionError:
+        check_region(chosen)
+    except Invalid as exc:
         source = "--region" if getattr(args, "region", None) else "the configured region"
-        raise InvalidInput(f"{source}: {chosen!r} is not a Region name (like us-east-1)") from None
+        raise InvalidInput(f"{source}: {exc}") from None
     return session
 
 

@@ -2,11 +2,13 @@
 
 - Data goes to stdout; progress and diagnostics go to stderr, so ``linkpilot status --output json | jq``
   always reads clean JSON.
-- ``--output``: ``table`` (aligned columns for people), ``json`` (the full record: one document, or one
-  JSON object per line for commands that report item by item, such as ``probe``) or ``text`` (tab-separated
-  rows, no header, for ``cut``/``awk``). Without it: ``table`` when stdout is a terminal, ``json`` otherwise.
+- ``--output``: ``table`` (aligned columns for people: UPPER-CASE headers, short ids, laid out by rich),
+  ``json`` (the full record, full ARNs included: one pretty-printed document for every command) or ``text``
+  (tab-separated rows, no header, for ``cut``/``awk``). Without it: ``table`` when stdout is a terminal,
+  ``json`` otherwise.
 - Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org) or with ``--no-color``.
-- Every diagnostic is one line that starts with ``linkpilot <command>:``.
+- Every diagnostic is one line that starts with ``linkpilot <command>:`` (the whole command: ``linkpilot
+  provider status:``).
 - Text from other accounts (share names, ARNs, reasons that quote them, AWS error messages) cannot drive the
   terminal or forge a row: every cell of ``table`` and ``text`` output, every summary line and every
   diagnostic goes through ``linkpilot.foreign.escape`` (control, format and separator characters as visible
@@ -58,7 +60,11 @@ VALUE_COLOURS: Final = {
     "reject": "red",
     "FAILED": "red",
     "STOPPED": "red",
+    "missing": "red",
+    "refused": "red",
     "no data": "yellow",
+    "waiting": "yellow",
+    "awaiting-grace": "yellow",
     "planned": "yellow",
     "skipped": "yellow",
     "degraded": "yellow",
@@ -126,22 +132,42 @@ def shown(value: Any, *, limit: int | None = None) -> str:
     return escape(bound(text, limit, size=len) if limit is not None else text)
 
 
-def render_table(table: Table, *, colour: bool = False) -> list[str]:
+def short_id(value: str) -> str:
+    """What a table shows of an ARN: its last path segment (``rcfg-0123``); ``--output json`` has it all."""
+    return value.rsplit("/", 1)[-1] if value.startswith("arn:") and "/" in value else value
+
+
+def render_table(table: Table, *, colour: bool = False, width: int | None = None) -> list[str]:
+    """The one table style: a title line with the row count, UPPER-CASE headers, a verdict's colour on a
+    terminal. rich lays the columns out (imported here, so a command that prints no table never loads it);
+    every cell is escaped and bounded first, and handed to rich as plain text (never as markup)."""
     lines = [paint(f"{escape(table.title)}: {len(table.rows)}", "bold", colour)]
     if not table.rows:
         return [*lines, "  (none)"]
-    cells = [[shown(c, limit=TABLE_CELL_CHARS) for c in row] for row in table.rows]
-    widths = [max(len(r[i]) for r in [list(table.columns), *cells]) for i in range(len(table.columns))]
+    import io
 
-    def line(row: Sequence[str], *, header: bool = False) -> str:
-        parts = []
-        for value, width in zip(row, widths, strict=True):
-            padded = value.ljust(width)
-            style = "dim" if header else VALUE_COLOURS.get(value)
-            parts.append(paint(padded, style, colour))
-        return ("  " + "  ".join(parts)).rstrip()
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
 
-    return [*lines, line(table.columns, header=True), *(line(r) for r in cells)]
+    grid = RichTable(box=None, padding=(0, 2, 0, 0), pad_edge=False, show_edge=False, header_style="bold")
+    for column in table.columns:
+        grid.add_column(Text(column.upper()), no_wrap=width is None, overflow="fold")
+    for row in table.rows:
+        cells = [shown(c, limit=TABLE_CELL_CHARS) for c in row]
+        grid.add_row(*(Text(c, style=VALUE_COLOURS.get(c, "") if colour else "") for c in cells))
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width or 100_000,  # off a terminal no line is wrapped: a row stays one line for grep
+        color_system="standard" if colour else None,
+        force_terminal=colour,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(grid)
+    return [*lines, *("  " + line.rstrip() for line in buffer.getvalue().splitlines())]
 
 
 def render_text(table: Table) -> list[str]:
@@ -172,6 +198,8 @@ class Output:
         if self.format not in FORMATS:
             raise InvalidInput(f"--output must be one of {', '.join(FORMATS)}, got {self.format!r}")
         self.quiet = quiet
+        # on a terminal rich fits a table to its width (a long cell wraps inside its column)
+        self.width = _terminal_width() if on_terminal and self.stdout is sys.stdout else None
         self.colour = colour_allowed(self.stdout, env, disabled=no_colour)
         self.err_colour = colour_allowed(self.stderr, env, disabled=no_colour)
 
@@ -191,7 +219,7 @@ class Output:
             else:
                 if lines:
                     lines.append("")
-                lines.extend(render_table(table, colour=self.colour))
+                lines.extend(self.table_lines(table))
         if summary and self.format == "table":
             lines.extend(
                 ["", *(escape(line) for line in ([summary] if isinstance(summary, str) else summary))]
@@ -206,23 +234,27 @@ class Output:
     def records(
         self, kind: str, title: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]
     ) -> None:
-        """Results that arrive one by one (``probe``): ``json`` is one JSON object per line, written as each
-        record arrives; ``text`` one tab-separated line each; ``table`` aligns them once all have arrived.
-        ``columns`` are keys of each record."""
-        collected: list[tuple[str, ...]] = []
+        """Results judged one by one (``probe``): ``text`` writes a line as each arrives; ``json`` (one pretty
+        document, ``{"results": [...]}``) and ``table`` write once all have arrived. ``columns`` are keys of
+        each record."""
+        collected: list[Mapping[str, Any]] = []
         for record in rows:
-            if self.format == "json":
-                self._write(json.dumps(record, separators=(",", ":"), default=str))
-            elif self.format == "text":
+            if self.format == "text":
                 self._write(render_text(Table(kind, title, tuple(columns), (_row(record, columns),)))[0])
             else:
-                collected.append(_row(record, columns))
-        if self.format == "table":
-            self._write(
-                "\n".join(
-                    render_table(Table(kind, title, tuple(columns), tuple(collected)), colour=self.colour)
-                )
-            )
+                collected.append(record)
+        if self.format == "json":
+            self._write(json.dumps({"results": collected}, indent=2, default=str))
+        elif self.format == "table":
+            table = Table(kind, title, tuple(columns), tuple(_row(r, columns) for r in collected))
+            self._write("\n".join(self.table_lines(table)))
+
+    def table_lines(self, table: Table) -> list[str]:
+        return render_table(table, colour=self.colour, width=self.width)
+
+    def stderr_table(self, table: Table) -> list[str]:
+        """A table for the person at the terminal, not data (what ``cleanup`` will delete, before it asks)."""
+        return render_table(table, colour=self.err_colour)
 
     def _write(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -245,6 +277,12 @@ class Output:
         prefix = paint(f"linkpilot {self.command}:", "yellow", self.err_colour)
         self.stderr.write(f"{prefix} warning: {escape(message)}\n")
         self.stderr.flush()
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return max(shutil.get_terminal_size().columns - 2, 40)
 
 
 def _row(record: Mapping[str, Any], columns: Sequence[str]) -> tuple[str, ...]:

@@ -6,16 +6,18 @@ descriptions). Links inside the Markdown pages themselves are test_docs.py's bus
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from test_docs import anchors, slug
 
-from linkpilot_cli.main import command_parser, commands, top_parser
+from linkpilot_cli.main import ROOT as LINKPILOT
+from linkpilot_cli.main import commands
+from linkpilot_cli.registry import load
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "cli" / "linkpilot_cli"
@@ -33,7 +35,7 @@ _README_SECTION = re.compile(r"\bREADME(?:'s)?[,:]?\s+[\"'“](?P<title>[^\"'”
 def references(text: str) -> Iterator[tuple[str, str | None, str | None]]:
     """(page, anchor, section title) for each page the text names."""
     text = re.sub(r"\n[ \t]*#+[ \t]*", " ", text)  # a comment continued on the next line (YAML, TOML)
-    text = re.sub(r"\s+", " ", text)  # help text wrapped by argparse
+    text = re.sub(r"\s+", " ", text)  # help text wrapped by click
     for match in _PAGE.finditer(text):
         yield match["page"], match["anchor"], match["title"]
     for match in _README_SECTION.finditer(text):
@@ -55,14 +57,16 @@ def problems(source: str, text: str) -> list[str]:
 
 
 def _help_texts() -> Iterator[tuple[str, str]]:
-    yield "linkpilot --help", top_parser().format_help()
-    for name in commands():
-        parser = command_parser(name)
-        yield f"linkpilot {name} --help", parser.format_help()
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub_name, sub in action.choices.items():
-                    yield f"linkpilot {name} {sub_name} --help", sub.format_help()
+    """Every command's and subcommand's rendered ``--help``, by its whole name."""
+    top = click.Context(LINKPILOT, info_name="linkpilot")
+    yield "linkpilot --help", LINKPILOT.get_help(top)
+    todo = [(top, name, load(name)) for name in commands()]
+    while todo:
+        parent, name, command = todo.pop(0)
+        ctx = click.Context(command, info_name=name, parent=parent)
+        yield f"{ctx.command_path} --help", command.get_help(ctx)
+        if isinstance(command, click.Group):
+            todo += [(ctx, sub, c) for sub, c in command.commands.items()]
 
 
 def _string_literals() -> Iterator[tuple[str, str]]:

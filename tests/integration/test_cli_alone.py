@@ -50,8 +50,12 @@ def _run(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _listed(help_text: str) -> list[str]:
-    section = help_text.split("commands:\n", 1)[1].split("\n\n", 1)[0]
-    return [line.split()[0] for line in section.splitlines() if line.strip()]
+    section = help_text.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    return [
+        line.split()[0]
+        for line in section.splitlines()
+        if line.startswith("  ") and line.strip()[:1].isalpha() and line[2] != " "
+    ]
 
 
 def test_moto_and_the_devtools_are_not_installed(cli_alone: Path) -> None:
@@ -69,14 +73,19 @@ def test_the_cli_alone_lists_only_the_commands_it_can_run(cli_alone: Path) -> No
     top = _run(cli_alone, "--help")
     assert top.returncode == 0, top.stderr
     listed = _listed(top.stdout)
-    assert listed == ["reconcile", "probe", "status", "cleanup", "provider", "stackset"]
+    assert listed == [
+        "reconcile", "probe", "status", "cleanup", "provider", "stackset", "policy", "init", "completion"
+    ]  # fmt: skip
     for name in listed:
         shown = _run(cli_alone, name, "--help")
         assert shown.returncode == 0, f"linkpilot {name} --help: {shown.stderr}"
         assert f"linkpilot {name}" in shown.stdout
     unknown = _run(cli_alone, "demo")
     assert unknown.returncode == 2
-    assert "unknown command 'demo'" in unknown.stderr
+    assert (
+        unknown.stderr.startswith("linkpilot: unknown command 'demo'")
+        and len(unknown.stderr.splitlines()) == 1
+    )
 
 
 def test_the_cli_alone_runs_commands_that_need_no_aws(cli_alone: Path) -> None:
@@ -85,12 +94,20 @@ def test_the_cli_alone_runs_commands_that_need_no_aws(cli_alone: Path) -> None:
     assert json.loads(schema.stdout)["type"] == "object"
     refused = _run(cli_alone, "probe", "ftp://example.invalid/")  # rejected before any connection
     assert refused.returncode == 2, refused.stderr
+    policy = cli_alone / "policy.yaml"
+    policy.write_text("trusted_accounts: ['111111111111']\nendpoint: {vpc_id: vpc-0123456789abcdef0, "
+                      "subnet_ids: [subnet-0123456789abcdef0]}\n")  # fmt: skip
+    checked = _run(cli_alone, "policy", "validate", str(policy))  # YAML: the CLI's own pyyaml
+    assert checked.returncode == 0, checked.stderr
+    assert "complete -o" in _run(cli_alone, "completion", "bash").stdout
 
 
 def test_the_dev_install_adds_local_and_demo_through_the_entry_point_group() -> None:
     from linkpilot_cli import main as cli
+    from linkpilot_cli.registry import load
 
     found = cli.commands()
-    assert found["local"].module == "linkpilot_local.cli"
-    assert found["demo"].module == "linkpilot_demo.cli"
+    assert found["local"] == "linkpilot_local.cli"
+    assert found["demo"] == "linkpilot_demo.cli"
     assert list(found)[: len(cli.BUILTIN_COMMANDS)] == list(cli.BUILTIN_COMMANDS)
+    assert load("local").name == "local" and load("demo").name == "demo"

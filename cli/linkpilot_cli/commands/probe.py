@@ -7,21 +7,27 @@ and client as the Lambda handler: every address the name resolves to is probed, 
 verdict (ok, degraded, down, cert_expiring; not_probed when the prober itself ran short of file descriptors),
 the per-address results and, for tls/https, the certificate's days to expiry. Exit status 0 only if every
 target is ok, 1 otherwise, 2 for bad input (one line on stderr naming it; nothing is probed).
+``--output json`` is one pretty-printed document (``{"results": [...]}``) like every other command's.
 ``--resolve HOST:IP`` (repeatable, as with curl; repeat a HOST for several addresses; ``HOST:PORT:IP`` is
 accepted too) routes a name, e.g. an endpoint DNS name to loopback.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import click
 
 from linkpilot.probe import InvalidTarget, default_resolver, parse_target, probe_event
 from linkpilot.probe import contract as c
 from linkpilot.probe.model import is_ip_literal
+from linkpilot_cli.framework import Invocation, command
+from linkpilot_cli.output import InvalidInput
+from linkpilot_cli.registry import exit_codes
 
 if TYPE_CHECKING:
     import ssl
@@ -36,40 +42,6 @@ class BadUrl(ValueError):
     """A URL that cannot be a probe target; the message names it and says why."""
 
 
-def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "urls", nargs="+", metavar="URL", help="http://, https://, tcp:// or tls:// URL to probe"
-    )
-    parser.add_argument("--expect-status", type=int, default=200, metavar="N", help="expected status (200)")
-    parser.add_argument("--expect-body", metavar="TEXT", help="text the body must contain")
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="S", help="per-target deadline (5)")
-    parser.add_argument("--host-header", metavar="H", help="Host header to send instead of the URL's host")
-    parser.add_argument("--server-name", metavar="NAME", help="TLS server name (SNI and certificate check)")
-    parser.add_argument(
-        "--cacert", metavar="FILE", help="trust these CA certificates instead of the system's"
-    )
-    parser.add_argument(
-        "--cert-expiry-days",
-        type=int,
-        metavar="N",
-        help=f"a certificate expiring within N days is cert_expiring ({c.DEFAULT_CERT_EXPIRY_DAYS})",
-    )
-    parser.add_argument(
-        "--family",
-        choices=c.ADDRESS_FAMILIES,
-        default=c.DUALSTACK,
-        help="which of the name's addresses to probe (dualstack: all)",
-    )
-    parser.add_argument(
-        "--resolve",
-        action="append",
-        default=[],
-        type=_resolve_entry,
-        metavar="HOST:IP",
-        help="resolve HOST to IP (repeatable, also per HOST for several addresses; HOST:PORT:IP accepted)",
-    )
-
-
 def _resolve_entry(text: str) -> tuple[str, str]:
     host, sep, rest = text.partition(":")
     if sep and host:
@@ -78,7 +50,7 @@ def _resolve_entry(text: str) -> tuple[str, str]:
         port, sep2, ip = rest.partition(":")
         if sep2 and port.isdigit() and is_ip_literal(ip.strip("[]")):
             return host.lower(), ip.strip("[]")
-    raise argparse.ArgumentTypeError(f"expected HOST:IP or HOST:PORT:IP, got {text!r}")
+    raise click.BadParameter(f"expected HOST:IP or HOST:PORT:IP, got {text!r}")
 
 
 def url_target(url: str) -> dict[str, Any]:
@@ -111,7 +83,7 @@ def url_target(url: str) -> dict[str, Any]:
     return entry
 
 
-def build_event(args: argparse.Namespace) -> dict[str, Any]:
+def build_event(args: Any) -> dict[str, Any]:
     """The probe input for the command line. Raises :class:`BadUrl` for the first unusable URL."""
     defaults: dict[str, Any] = {
         "expected_status": args.expect_status,
@@ -145,26 +117,80 @@ def mapped_resolver(entries: Sequence[tuple[str, str]]) -> Resolver:
     return resolve
 
 
-def run(args: argparse.Namespace) -> int:
+DESCRIPTION = """\
+Probe each URL with the probe function's own code: http:// and https:// (a GET judged on status and body),
+tcp://HOST:PORT (connect), tls://HOST:PORT (handshake, certificate verified for the name). Every address the
+name resolves to is probed (--resolve HOST:IP routes a name, as with curl)."""
+
+
+@command(
+    "probe",
+    summary="probe tcp/tls/http/https targets the way the probe function does",
+    description=DESCRIPTION,
+    examples=(
+        "linkpilot probe https://api.example.com/health --expect-body ok",
+        "linkpilot probe tcp://db.internal:5432 tls://mq.internal:5671 --timeout 2",
+        "linkpilot probe https://rcfg.example/ --resolve rcfg.example:127.0.0.1 --output json",
+    ),
+    exit_codes=exit_codes(
+        "every target is ok",
+        "a URL or an option is invalid; nothing was probed",
+        failed="a target is not ok (degraded, down, certificate expiring, invalid)",
+    ),
+    output=True,
+)
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@click.option(
+    "--expect-status", type=click.IntRange(100, 599), default=200, metavar="N", help="expected status (200)"
+)
+@click.option("--expect-body", metavar="TEXT", help="text the body must contain")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, c.MAX_TIMEOUT_S, min_open=True),
+    default=5.0,
+    metavar="S",
+    help="per-target deadline in seconds (5)",
+)
+@click.option("--host-header", metavar="H", help="Host header to send instead of the URL's host")
+@click.option("--server-name", metavar="NAME", help="TLS server name (SNI and certificate check)")
+@click.option("--cacert", metavar="FILE", help="trust these CA certificates instead of the system's")
+@click.option(
+    "--cert-expiry-days",
+    type=click.IntRange(0),
+    metavar="N",
+    help=f"a certificate expiring within N days is cert_expiring ({c.DEFAULT_CERT_EXPIRY_DAYS})",
+)
+@click.option(
+    "--family",
+    type=click.Choice(c.ADDRESS_FAMILIES),
+    default=c.DUALSTACK,
+    help="which of the name's addresses to probe (dualstack: all)",
+)
+@click.option(
+    "--resolve",
+    multiple=True,
+    metavar="HOST:IP",
+    callback=lambda _ctx, _param, values: tuple(_resolve_entry(v) for v in values),
+    help="resolve HOST to IP (repeatable, also per HOST for several addresses; HOST:PORT:IP accepted)",
+)
+def COMMAND(call: Invocation, urls: tuple[str, ...], cacert: str | None, **options: Any) -> int:
     try:
-        event = build_event(args)
+        event = build_event(SimpleNamespace(urls=urls, **options))
     except BadUrl as exc:
-        args.out.error(str(exc))
-        return 2
+        raise InvalidInput(str(exc)) from None
     context: ssl.SSLContext | None = None
-    if args.cacert:
+    if cacert:
         import ssl
 
         try:
-            context = ssl.create_default_context(cafile=args.cacert)
+            context = ssl.create_default_context(cafile=cacert)
         except (OSError, ssl.SSLError) as exc:
-            args.out.error(f"--cacert {args.cacert!r}: {exc}")
-            return 2
-    results = probe_event(event, resolver=mapped_resolver(args.resolve), ssl_context=context)
-    # json: one object per line, as each result is judged (the probe function's log line shape)
+            raise InvalidInput(f"--cacert {cacert!r}: {exc}") from None
+    out = call.out
+    results = probe_event(event, resolver=mapped_resolver(options["resolve"]), ssl_context=context)
     columns = ["target", "verdict", "reason", "kind", "status_code", "cert_days_left", "failed_addresses"]
-    rows = (r.to_dict() if args.out.format == "json" else _row(r) for r in results)
-    args.out.records("result", "Probe results", columns, rows)
+    rows = (r.to_dict() if out.format == "json" else _row(r) for r in results)
+    out.records("result", "Probe results", columns, rows)
     return 0 if results and all(r.ok for r in results) else 1
 
 

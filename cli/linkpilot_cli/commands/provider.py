@@ -10,19 +10,25 @@ says so instead of guessing it from the association status.
 
 The share is ``--share-arn``, or the provider stack's share found by its tag (``linkpilot:role =
 provider-share``); the configurations are the share's resources (RAM ``ListResources``, resourceOwner SELF).
-Read-only. Exit status: 0; 2 bad arguments or no share found; 3 reading AWS failed.
+Read-only; each read is announced on stderr as it starts (progress, like the other commands; --quiet
+silences it). Exit status: 0; 2 bad arguments (a --share-arn that is not a RAM share ARN: before any call)
+or no share found; 3 reading AWS failed.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from linkpilot_cli.output import EXIT_OK, Table
+import click
+
+from linkpilot_cli import validate
+from linkpilot_cli.framework import Invocation, command, group
+from linkpilot_cli.output import EXIT_OK, InvalidInput, Table, short_id
 from linkpilot_cli.output import render_table as render_rows
+from linkpilot_cli.registry import READ_FAILED, exit_codes
 
 if TYPE_CHECKING:
     from linkpilot.aws.ram_provider import RamShareAdmin
@@ -42,51 +48,87 @@ share, the consumer accounts with an endpoint on it, each account's share associ
 consumers with no endpoint yet. Read-only: changes nothing."""
 
 
-def register(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    status = sub.add_parser("status", help="consumer endpoints on the provider's configurations")
-    status.add_argument("--share-arn", help="the provider's resource share (default: found by its tag)")
-    status.add_argument(
-        "--consumer-list-parameter",
-        default="/linkpilot/provider/consumers",
-        help="SSM parameter with the declared consumers",
-    )
-    status.add_argument(
-        "--sharing-mode",
-        choices=["accounts", "organization"],
-        default="accounts",
-        help="what the consumer list names: account ids (default) or organization / OU ARNs",
-    )
-    status.add_argument(
-        "--overdue-hours",
-        type=int,
-        default=0,
-        metavar="H",
-        help="mark declared consumers on the share for more than H hours without an endpoint",
-    )
-    status.add_argument(
-        "--json", dest="output", action="store_const", const="json", help="same as --output json"
-    )
+CODES = exit_codes(
+    "the view was read (whatever it says)",
+    "an option is invalid, or no single share was found (name one with --share-arn)",
+    read=READ_FAILED,
+)
+COMMAND = group(
+    "provider",
+    summary="the provider's view: consumer endpoints on its shared configurations",
+    description=DESCRIPTION,
+    examples=(
+        "linkpilot provider status",
+        "linkpilot provider status --share-arn arn:aws:ram:...:resource-share/ID",
+    ),
+    exit_codes=CODES,
+)
 
 
-def run(args: argparse.Namespace) -> int:
-    from linkpilot_cli.aws import session_from
+@command(
+    "status",
+    summary="consumer endpoints on the provider's configurations",
+    description=DESCRIPTION,
+    examples=(
+        "linkpilot provider status",
+        "linkpilot provider status --overdue-hours 24",
+        "linkpilot provider status --output json \\\n"
+        "      --share-arn arn:aws:ram:us-east-1:111111111111:resource-share/EXAMPLE",
+    ),
+    exit_codes=CODES,
+    aws=True,
+    output=True,
+)
+@click.option(
+    "--share-arn",
+    metavar="ARN",
+    callback=validate.arn_of("ram", "resource-share"),
+    help="the provider's resource share (default: found by its tag)",
+)
+@click.option(
+    "--consumer-list-parameter",
+    default="/linkpilot/provider/consumers",
+    help="SSM parameter with the declared consumers",
+)
+@click.option(
+    "--sharing-mode",
+    type=click.Choice(["accounts", "organization"]),
+    default="accounts",
+    help="what the consumer list names: account ids (default) or organization / OU ARNs",
+)
+@click.option(
+    "--overdue-hours",
+    type=click.IntRange(0),
+    default=0,
+    metavar="H",
+    help="mark declared consumers on the share for more than H hours without an endpoint",
+)
+@click.option("--json", "as_json", is_flag=True, help="same as --output json")
+def status(
+    call: Invocation,
+    *,
+    share_arn: str | None,
+    consumer_list_parameter: str,
+    sharing_mode: str,
+    overdue_hours: int,
+    as_json: bool,
+) -> int:
     from linkpilot_cli.outcome import Retry, attempt, stopped
-    from linkpilot_cli.output import InvalidInput, Output
 
-    out: Output = args.out
-    if args.overdue_hours < 0:
-        raise InvalidInput("--overdue-hours must be 0 or more")
-    session = session_from(args)
+    out = call.out
+    if as_json:
+        out.format = "json"
+    session = call.session()
     try:
         view = attempt(
             lambda: collect_view(
                 session,
-                share_arn=args.share_arn,
-                consumer_list_parameter=args.consumer_list_parameter,
-                sharing_mode=args.sharing_mode,
-                overdue_hours=args.overdue_hours,
-                warn=out.progress,
+                share_arn=share_arn,
+                consumer_list_parameter=consumer_list_parameter,
+                sharing_mode=sharing_mode,
+                overdue_hours=overdue_hours,
+                warn=out.warning,
+                progress=out.progress,
             )
         )
     except NoShare as exc:
@@ -95,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         return stopped(out, view, failure="reading AWS failed")
     out.document(view.to_json(), provider_tables(view))
     return EXIT_OK
+
+
+COMMAND.add_command(status)
 
 
 def _find_share(ram: RamShareAdmin) -> str:
@@ -117,6 +162,7 @@ def collect_view(
     overdue_hours: int = 0,
     now: datetime | None = None,
     warn: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+    progress: Callable[[str], None] = lambda _: None,
 ) -> ProviderView:
     """Reads the share, its configurations, the declared list and the consumer endpoints through the adapters
     (RAM, SSM, VPC Lattice); builds the view.
@@ -132,9 +178,13 @@ def collect_view(
     from linkpilot_cli.aws import client
 
     ram = RamShareAdmin(client(session, "ram"))
+    if not share_arn:
+        progress(f"finding the provider's share (tag {SHARE_TAG[0]}={SHARE_TAG[1]})")
     share = share_arn or _find_share(ram)
+    progress(f"reading the configurations on {short_id(share)}")
     configurations = ram.shared_resources(share, CONFIGURATION_TYPE)
     declared = None
+    progress(f"reading the declared consumers ({consumer_list_parameter})")
     try:
         raw = SsmParameter(client(session, "ssm"), consumer_list_parameter).read()
         declared = parse_consumer_list(
@@ -143,7 +193,9 @@ def collect_view(
     except (ConsumerListUnavailable, ConsumerListError) as exc:
         warn(f"consumer list ignored: {exc}")
     lattice = LatticeConsumerEndpoints(client(session, "vpc-lattice"))
+    progress(f"reading the consumer endpoints of {len(configurations)} configuration(s)")
     endpoints = [e for arn in configurations for e in lattice.consumer_endpoints(arn)]
+    progress("reading the share's principal associations")
     return build_view(
         share_arn=share,
         configurations=configurations,
@@ -159,11 +211,11 @@ def provider_tables(view: ProviderView) -> list[Table]:
     """The view as rows: consumer endpoints per configuration, then one row per account."""
     endpoints = Table(
         "endpoint",
-        f"Consumer endpoints on the share's configurations ({view.share_arn})",
+        f"Consumer endpoints on the share's configurations ({short_id(view.share_arn)})",
         ("CONFIGURATION", "ACCOUNT", "ENDPOINT", "SINCE", "DECLARED"),
         tuple(
             (
-                arn.rsplit("/", 1)[-1],
+                short_id(arn),
                 row.account,
                 e.endpoint_id,
                 e.created_at.isoformat(timespec="seconds") if e.created_at else "-",

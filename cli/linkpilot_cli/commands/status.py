@@ -2,26 +2,50 @@
 probe verdict, and pending invitations the policy does not accept. Read-only.
 
 Every read goes through an adapter: endpoints (EC2), service-network VPC associations (VPC Lattice),
-invitations (RAM), the newest ``ProbeSuccess`` datapoint (CloudWatch) and the probe function's log line
-saying which addresses failed (CloudWatch Logs). This module assembles the report and renders it.
+invitations (RAM), the endpoint directory's SSM parameters (``GetParametersByPath``: a name is shown as
+published only when it was read; one the controller should have written but did not is marked missing), the
+newest ``ProbeSuccess`` datapoint (CloudWatch) and the probe function's log line saying which addresses
+failed (CloudWatch Logs). This module assembles the report and renders it.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from linkpilot_cli.output import EXIT_OK, InvalidInput, Output, Table
-from linkpilot_cli.output import render_table as render_rows
+import click
+
+from linkpilot_cli.framework import Invocation, command
+from linkpilot_cli.output import EXIT_OK, InvalidInput
+from linkpilot_cli.registry import READ_FAILED, exit_codes
+from linkpilot_cli.status_report import (
+    EndpointRow,
+    InvitationRow,
+    NameRow,
+    StatusReport,
+    build_status,
+    render_table,
+    status_tables,
+)
+
+__all__ = [  # the report lives in linkpilot_cli.status_report; the demo and the tests find it here too
+    "COMMAND",
+    "EndpointRow",
+    "InvitationRow",
+    "NameRow",
+    "StatusReport",
+    "build_status",
+    "collect_status",
+    "render_table",
+    "status_tables",
+]
 
 if TYPE_CHECKING:
-    from linkpilot.consumer.models import Endpoint, InvitationDecision
+    from linkpilot.consumer.models import InvitationDecision
     from linkpilot.consumer.policy import TrustPolicy
-    from linkpilot_cli.probe_verdicts import ProbeDetail, ProbeVerdict
+    from linkpilot_cli.probe_verdicts import ProbeDetail
 
 DESCRIPTION = """\
 Show the resource endpoints Linkpilot manages in this account and Region, with their state and the last
@@ -29,52 +53,78 @@ probe verdict (the newest ProbeSuccess datapoint within --window minutes), and t
 that the trust policy (--policy) would not accept. Read-only: changes nothing."""
 
 
-def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--policy", metavar="FILE", help="trust policy: judge pending invitations by it")
-    parser.add_argument(
-        "--json",
-        dest="output",
-        action="store_const",
-        const="json",
-        help="same as --output json (kept for compatibility)",
-    )
-    parser.add_argument("--window", type=int, default=15, metavar="MIN", help="probe verdict look-back (15)")
-    parser.add_argument(
-        "--namespace",
-        default=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot"),
-        help="CloudWatch namespace of the probe metrics (default: POWERTOOLS_METRICS_NAMESPACE or Linkpilot)",
-    )
-    parser.add_argument("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
-    parser.add_argument(
-        "--probe-log-group",
-        default=os.environ.get("LINKPILOT_PROBE_LOG_GROUP"),
-        metavar="NAME",
-        help="the probe function's log group, for the failed addresses (default: found by name; '' skips)",
-    )
+MAX_WINDOW_MINUTES = 1440  # a day: the probe runs every few minutes, and an older verdict says nothing now
 
 
-def run(args: argparse.Namespace) -> int:
-    from linkpilot.consumer.policy import PolicyError, load_policy_file
-    from linkpilot_cli.aws import session_from
+@command(
+    "status",
+    summary="managed endpoints, their state and last probe verdict",
+    description=DESCRIPTION,
+    examples=(
+        "linkpilot status",
+        "linkpilot status --policy policy.yaml --window 60",
+        "linkpilot status --output json | jq .summary",
+    ),
+    exit_codes=exit_codes(
+        "the status was read (whatever it says)", "the policy or an option is invalid", read=READ_FAILED
+    ),
+    aws=True,
+    output=True,
+)
+@click.option("--policy", metavar="FILE", help="trust policy (YAML or JSON): judge pending invitations by it")
+@click.option("--json", "as_json", is_flag=True, help="same as --output json (kept for compatibility)")
+@click.option(
+    "--window",
+    type=click.IntRange(1, MAX_WINDOW_MINUTES),
+    default=15,
+    metavar="MIN",
+    help=f"probe verdict look-back in minutes, 1 to {MAX_WINDOW_MINUTES} (15)",
+)
+@click.option(
+    "--namespace",
+    default=lambda: os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Linkpilot"),
+    help="CloudWatch namespace of the probe metrics (default: POWERTOOLS_METRICS_NAMESPACE or Linkpilot)",
+)
+@click.option("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
+@click.option(
+    "--probe-log-group",
+    default=lambda: os.environ.get("LINKPILOT_PROBE_LOG_GROUP"),
+    metavar="NAME",
+    help="the probe function's log group, for the failed addresses (default: found by name; '' skips)",
+)
+def COMMAND(
+    call: Invocation,
+    *,
+    policy: str | None,
+    as_json: bool,
+    window: int,
+    namespace: str,
+    probe_service: str,
+    probe_log_group: str | None,
+) -> int:
+    from linkpilot.consumer.policy import PolicyError
     from linkpilot_cli.outcome import Retry, attempt, stopped
+    from linkpilot_cli.policy_files import load_policy
 
-    out: Output = args.out
-    policy = None
-    if args.policy:
+    out = call.out
+    if as_json:
+        out.format = "json"
+    trust = None
+    if policy:
         try:
-            policy = load_policy_file(args.policy)
+            trust = load_policy(policy)
         except PolicyError as exc:
             raise InvalidInput(str(exc)) from None
-    session = session_from(args)
+    session = call.session()
     report = attempt(
         lambda: collect_status(
             session,
-            policy,
-            namespace=args.namespace,
-            probe_service=args.probe_service,
-            window=timedelta(minutes=args.window),
+            trust,
+            namespace=namespace,
+            probe_service=probe_service,
+            window=timedelta(minutes=window),
             progress=out.progress,
-            probe_log_group=args.probe_log_group,
+            probe_log_group=probe_log_group,
         )
     )
     if isinstance(report, Retry):
@@ -130,6 +180,13 @@ def collect_status(
             progress(f"reading the probe's failures from {group}")
             since = min(v.at for v in verdicts.values())
             details = logs.last_probe_details(group, since=since, now=now or datetime.now(UTC))
+    published: set[str] | None = None
+    if endpoints:
+        from linkpilot.aws.ssm_directory import SsmEndpointDirectory
+        from linkpilot.consumer.directory import PREFIX
+
+        progress("reading the endpoint directory (SSM parameters)")
+        published = set(SsmEndpointDirectory(client(session, "ssm"), PREFIX).published())
     progress("reading pending invitations")
     ram = RamConsumer(client(session, "ram"))
     rows: list[InvitationRow | InvitationDecision] = []
@@ -143,158 +200,4 @@ def collect_status(
         decision = decide_invitation(shares, inv, ram.pending_resources(inv))
         if decision is not None and decision.refused_by_policy:
             rows.append(decision)
-    return build_status(endpoints, verdicts, rows, details)
-
-
-# ------------------------------------------------------------------------------------------- the report
-@dataclass(frozen=True)
-class NameRow:
-    parameter: str
-    dns_name: str
-    private_dns_name: str
-    accessibility: str
-    state: str
-
-
-@dataclass(frozen=True)
-class EndpointRow:
-    endpoint_id: str
-    state: str
-    resource_configuration_arn: str
-    share_arn: str
-    dns_name: str
-    probe: str  # ok | degraded | down | cert_expiring | no data
-    probe_at: str | None
-    last_error: str
-    failed_addresses: tuple[str, ...] = ()  # from the probe's log line of the same run
-    probe_error: str | None = None
-    # what the controller publishes for applications (SSM parameter, names, accessibility), per association
-    names: tuple[NameRow, ...] = ()
-
-
-@dataclass(frozen=True)
-class InvitationRow:
-    invitation_arn: str
-    share_name: str
-    sender_account_id: str
-    decision: str  # what the policy would do: ignore | reject | accept | unknown (no policy given)
-    reason: str
-
-    @classmethod
-    def of(cls, d: InvitationDecision) -> InvitationRow:
-        return cls(d.invitation_arn, d.share_name, d.sender_account_id, d.verdict.value, d.reason)
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    endpoints: tuple[EndpointRow, ...]
-    invitations: tuple[InvitationRow, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "endpoints": [asdict(e) for e in self.endpoints],
-            "pending_invitations": [asdict(i) for i in self.invitations],
-            "summary": {
-                "managed_endpoints": len(self.endpoints),
-                "probing_ok": sum(e.probe == "ok" for e in self.endpoints),
-                "probing_failing": sum(e.probe in ("degraded", "down") for e in self.endpoints),
-                "pending_invitations": len(self.invitations),
-            },
-        }
-
-
-def build_status(
-    endpoints: Sequence[Endpoint],
-    verdicts: Mapping[str, ProbeVerdict],
-    invitations: Sequence[InvitationRow | InvitationDecision],
-    details: Mapping[str, ProbeDetail] | None = None,
-) -> StatusReport:
-    """Rows for managed endpoints (sorted by configuration) and for pending, not-accepted invitations."""
-    from linkpilot.consumer.directory import records_from_endpoints
-    from linkpilot.consumer.models import SHARE_TAG
-    from linkpilot_cli.probe_verdicts import probe_cells
-
-    names: dict[str, list[NameRow]] = {}
-    for record in records_from_endpoints(endpoints):
-        waiting = record.endpoint_state == "pending"
-        names.setdefault(record.endpoint_id, []).append(
-            NameRow(
-                parameter="" if waiting else record.parameter,
-                dns_name=record.dns_name,
-                private_dns_name=record.private_dns_name,
-                accessibility=record.accessibility or "unknown",
-                state="pending" if waiting else record.state,
-            )
-        )
-    rows = [
-        EndpointRow(
-            endpoint_id=ep.endpoint_id,
-            state=ep.state,
-            resource_configuration_arn=ep.managed_configuration_arn,
-            share_arn=ep.tags.get(SHARE_TAG, ""),
-            dns_name=ep.dns_name,
-            last_error=ep.last_error,
-            names=tuple(names.get(ep.endpoint_id, ())),
-            **probe_cells(verdicts.get(ep.endpoint_id), (details or {}).get(ep.endpoint_id)),
-        )
-        for ep in sorted(endpoints, key=lambda e: (e.resource_configuration_arn, e.endpoint_id))
-        if ep.managed  # status speaks only of what Linkpilot owns
-    ]
-    pending = [i if isinstance(i, InvitationRow) else InvitationRow.of(i) for i in invitations]
-    return StatusReport(tuple(rows), tuple(sorted(pending, key=lambda i: i.invitation_arn)))
-
-
-# ------------------------------------------------------------------------------------------- rendering
-def _short_arn(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
-
-
-def status_tables(report: StatusReport) -> list[Table]:
-    """The report as rows: managed endpoints, the names they publish, pending invitations not accepted."""
-    endpoints = Table(
-        "endpoint",
-        "Managed resource endpoints",
-        ("ENDPOINT", "STATE", "CONFIGURATION", "SHARE", "PROBE", "PROBED AT", "FAILED ADDRESSES"),
-        tuple(
-            (
-                e.endpoint_id,
-                e.state,
-                _short_arn(e.resource_configuration_arn),
-                _short_arn(e.share_arn),
-                e.probe,
-                e.probe_at or "-",
-                ", ".join(e.failed_addresses) or "-",
-            )
-            for e in report.endpoints
-        ),
-    )
-    invitations = Table(
-        "invitation",
-        "Pending invitations not accepted",
-        ("INVITATION", "SHARE", "SENDER", "POLICY", "REASON"),
-        tuple(
-            (_short_arn(i.invitation_arn), i.share_name, i.sender_account_id, i.decision, i.reason)
-            for i in report.invitations
-        ),
-    )
-    names = Table(
-        "name",
-        "Names applications find (SSM Parameter Store)",
-        ("ENDPOINT", "SSM PARAMETER", "DNS NAME", "PRIVATE DNS NAME", "ACCESSIBILITY"),
-        tuple(
-            (e.endpoint_id, n.parameter or "-", n.dns_name or "-", n.private_dns_name or "-", n.accessibility)
-            for e in report.endpoints
-            for n in e.names
-        ),
-    )
-    return [endpoints, names, invitations]
-
-
-def render_table(report: StatusReport, *, colour: bool = False) -> str:
-    """A table for people (the demo prints it); ``--output json`` gives the full record for machines."""
-    lines: list[str] = []
-    for table in status_tables(report):
-        if lines:
-            lines.append("")
-        lines.extend(render_rows(table, colour=colour))
-    return "\n".join(lines)
+    return build_status(endpoints, verdicts, rows, details, published)

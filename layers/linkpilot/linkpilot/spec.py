@@ -207,7 +207,11 @@ def _read(
         else:
             problems.append(f"{_join(path, f.name)}: Field required")
     names = {f.name for f in fields}
-    problems.extend(f"{_join(path, key)}: Extra inputs are not permitted" for key in data if key not in names)
+    problems.extend(
+        f"{_join(path, key)}: Extra inputs are not permitted{_did_you_mean(key, names)}"
+        for key in data
+        if key not in names
+    )
     if len(problems) == start:
         problems.extend(f"{path or DOCUMENT}: {problem}" for problem in cls.cross_check(values))
     return values if len(problems) == start else None
@@ -319,6 +323,14 @@ def _number_problem(rule: Spec, value: float) -> str | None:
 
 def _wrong(problems: list[str], path: str, message: str) -> None:
     problems.append(f"{path or DOCUMENT}: {message}")
+
+
+def _did_you_mean(key: object, names: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest field name; difflib is imported only for an unknown key."""
+    import difflib
+
+    close = difflib.get_close_matches(str(key), sorted(names), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _alternatives(choices: tuple[Any, ...]) -> str:

@@ -41,7 +41,7 @@ def consumer_env(local_aws: Any, tmp_path, monkeypatch) -> dict[str, Any]:
 
 
 KINDS = {
-    "reconcile": {"decision", "action", "orphaned"},
+    "reconcile": {"decision", "action", "not-acted-on"},
     "status": {"endpoint", "invitation"},
     "stackset": {"stackset", "operation", "failure", "untargeted-ou"},
 }
@@ -97,6 +97,18 @@ def test_every_command_follows_the_output_convention(name, consumer_env, capsys)
     assert cli.main([*argv, "--output", "table"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].rstrip().endswith(tuple("0123456789")), out
+
+
+def test_the_reconcile_table_says_why_nothing_was_done(consumer_env, capsys):
+    """An accepted share whose resources RAM does not list yet: no action, and the table says so (the
+    reason used to be in the JSON only, under "Actions: 0")."""
+    assert cli.main([*_commands(consumer_env)["reconcile"], "--output", "table"]) == 0
+    out = capsys.readouterr().out
+    section = out.split("Not acted on: ", 1)[1]
+    assert not section.startswith("0"), out
+    lines = section.splitlines()
+    assert lines[1].split() == ["STATE", "SUBJECT", "REASON"]
+    assert lines[2].split()[0] == "waiting" and "RAM does not list its resources yet" in " ".join(section.split())
 
 
 @pytest.mark.parametrize("name", ["reconcile", "status", "stackset"])

@@ -326,7 +326,7 @@ def test_linkpilot_cleanup_removes_associations_only_with_the_flag(world, monkey
     assert cli.main(["cleanup", "--dry-run", "--associations"]) == 0
     listed = json.loads(capsys.readouterr().out)["managed_endpoints"]
     assert [(e["endpoint_id"], e["kind"]) for e in listed] == [(assoc["id"], "association")]
-    assert cli.main(["cleanup", "--associations"]) == 0
+    assert cli.main(["cleanup", "--associations", "--yes"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"] == [assoc["id"]]
     aws.clock.advance(seconds=1)
     assert associations(consumer) == []

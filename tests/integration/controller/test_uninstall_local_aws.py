@@ -46,11 +46,52 @@ def test_cleanup_lists_with_dry_run_then_removes_only_managed_endpoints(world, m
     assert len(listed["managed_endpoints"]) == 2 and listed["deleted"] == []
     assert len(consumer.endpoints(managed_only=True)) == 2
 
-    assert cli.main(["cleanup"]) == 0
+    assert cli.main(["cleanup", "--yes"]) == 0
     done = json.loads(capsys.readouterr().out)
     assert sorted(done["deleted"]) == sorted(e["endpoint_id"] for e in listed["managed_endpoints"])
     aws.clock.advance(seconds=5)
     assert [e["VpcEndpointId"] for e in consumer.endpoints()] == [theirs]
+
+
+def test_cleanup_lists_what_it_will_delete_asks_and_deletes_only_what_was_confirmed(world, monkeypatch, capsys):
+    import click
+
+    aws, consumer, theirs, _provider = world
+    consumer.use_credentials(monkeypatch)
+    managed = sorted(e["VpcEndpointId"] for e in consumer.endpoints(managed_only=True))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    asked: list[str] = []
+
+    def answer(reply: bool):
+        def confirm(question: str, **_: object) -> bool:
+            asked.append(question)
+            return reply
+
+        return confirm
+
+    monkeypatch.setattr(click, "confirm", answer(False))
+    assert cli.main(["cleanup", "--output", "json"]) == 1  # declined
+    captured = capsys.readouterr()
+    assert asked == ["Delete these 2 managed endpoint(s)?"] and captured.out == ""
+    assert all(endpoint in captured.err for endpoint in managed)  # the list, before the question
+    assert "declined: nothing deleted" in captured.err
+    assert sorted(e["VpcEndpointId"] for e in consumer.endpoints(managed_only=True)) == managed
+
+    monkeypatch.setattr(click, "confirm", answer(True))
+    assert cli.main(["cleanup", "--output", "json"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)["deleted"]) == managed
+    aws.clock.advance(seconds=5)
+    assert [e["VpcEndpointId"] for e in consumer.endpoints()] == [theirs]
+
+
+def test_cleanup_without_a_terminal_and_without_yes_deletes_nothing(world, monkeypatch, capsys):
+    _aws, consumer, _theirs, _provider = world
+    consumer.use_credentials(monkeypatch)
+    before = consumer.endpoints(managed_only=True)
+    assert cli.main(["cleanup"]) == 2  # pytest's stdin is no terminal
+    err = capsys.readouterr().err
+    assert err.startswith("linkpilot cleanup: deleting asks for confirmation") and err.count("\n") == 1
+    assert consumer.endpoints(managed_only=True) == before
 
 
 class PutRecorder:

@@ -3,7 +3,7 @@ and the offline translation of the real consumer template (with the SAM CLI's ve
 
 from __future__ import annotations
 
-import argparse
+from types import SimpleNamespace
 import json
 import os
 import re
@@ -31,13 +31,11 @@ TEMPLATE = {
 }
 
 
-def args(tmp_path: Path, **overrides: Any) -> argparse.Namespace:
+def args(tmp_path: Path, **overrides: Any) -> SimpleNamespace:
     template = tmp_path / "template.json"
     template.write_text(json.dumps(overrides.pop("template", TEMPLATE)))
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"Label": "v1"}))
-    parser = argparse.ArgumentParser()
-    stackset.register(parser)
     argv = [
         "deploy",
         "--template",
@@ -54,7 +52,7 @@ def args(tmp_path: Path, **overrides: Any) -> argparse.Namespace:
         "0",
         *overrides.pop("extra", []),
     ]
-    return parser.parse_args(argv)
+    return stackset.parse(argv)
 
 
 @pytest.fixture
@@ -249,11 +247,9 @@ def test_real_consumer_template_rolls_out_to_ous_with_per_account_values_from_ea
         acct2: write_account_baseline(account_session(acct2), "10.2.0.0/16"),
     }
     argv = ["--template", str(template), "--parameters", str(params), "--regions", "us-east-1"]
-    parser = argparse.ArgumentParser()
-    stackset.register(parser)
     deploy = ["deploy", "--name", "linkpilot-consumer", "--poll-seconds", "0", *argv]
-    assert stackset.run(parser.parse_args([*deploy, "--ou-ids", ou1]), session=org["session"]) == 0
-    assert stackset.run(parser.parse_args([*deploy, "--ou-ids", f"{ou1},{ou2}"]), session=org["session"]) == 0
+    assert stackset.run(stackset.parse([*deploy, "--ou-ids", ou1]), session=org["session"]) == 0
+    assert stackset.run(stackset.parse([*deploy, "--ou-ids", f"{ou1},{ou2}"]), session=org["session"]) == 0
     reports = [json.loads(part) for part in re.split(r"\n(?=\{)", capsys.readouterr().out.strip())]
     assert [r["action"] for r in reports] == ["created", "updated"] and all(r["ok"] for r in reports)
     described = org["session"].client("cloudformation").describe_stack_set(StackSetName="linkpilot-consumer")

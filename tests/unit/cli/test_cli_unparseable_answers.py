@@ -92,7 +92,7 @@ def test_stackset_on_an_unparseable_answer_before_any_change_is_read_failed(answ
     answers(NOT_XML)
     template = tmp_path / "template.json"
     template.write_text(json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}))
-    argv = ["stackset", "deploy", "--template", str(template), "--name", "n", "--ou-ids", "o"]
+    argv = ["stackset", "deploy", "--template", str(template), "--name", "n", "--ou-ids", "r-ab12"]
     assert cli.main([*argv, "--regions", "us-east-1", "--output", "json", "--quiet"]) == 3
     assert "reading the StackSet failed, nothing changed" in _one_line(capsys.readouterr().err)
 

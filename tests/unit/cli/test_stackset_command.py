@@ -302,14 +302,10 @@ def test_waiting_reports_progress_with_instance_counts() -> None:
 
 
 def test_a_read_error_before_any_change_is_exit_3_and_a_change_error_exit_1(tmp_path: Path, capsys) -> None:
-    import argparse
-
     from linkpilot_cli.commands import stackset
 
     template = write(tmp_path, "t.json", {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
-    parser = argparse.ArgumentParser()
-    stackset.register(parser)
-    args = parser.parse_args(
+    args = stackset.parse(
         [
             "deploy",
             "--template",
@@ -317,9 +313,9 @@ def test_a_read_error_before_any_change_is_exit_3_and_a_change_error_exit_1(tmp_
             "--name",
             "linkpilot-consumer",
             "--ou-ids",
-            "o",
+            "ou-ab12-abcdefgh",
             "--regions",
-            "r",
+            "us-east-1",
         ]
     )
     args.output = "json"

@@ -225,9 +225,10 @@ def test_cli_refuses_a_bad_url_in_one_line_probing_nothing(url, says, capsys):
 
 
 def test_cli_options_become_defaults():
-    parser = __import__("argparse").ArgumentParser()
-    probe_cmd.register(parser)
-    args = parser.parse_args(
+    from linkpilot_cli.framework import parse
+
+    args = parse(
+        probe_cmd.COMMAND,
         [
             "http://a.example/",
             "--expect-status",

@@ -24,6 +24,7 @@ from linkpilot.spec import Document, Spec, SpecError, spec
 RESOURCE_CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
 SERVICE_NETWORK_TYPE = "vpc-lattice:ServiceNetwork"
 SCHEMA_ID = "https://linkpilot.dev/policy.schema.json"
+SCHEMA_KEY = "$schema"  # a policy may name its schema, so that editors complete and validate it
 
 ACCOUNT_ID = Spec(pattern=r"^\d{12}$", description="12-digit AWS account id")
 ARN_GLOB = Spec(
@@ -289,6 +290,13 @@ class TrustPolicy(Document):
         description="shared service networks to take; absent: service-network shares are refused",
     )
 
+    @classmethod
+    def normalise(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """A ``$schema`` key names the schema for editors (docs/policy.schema.json); it is not a setting."""
+        if isinstance(data.get(SCHEMA_KEY), str):
+            del data[SCHEMA_KEY]
+        return data
+
 
 class PolicyError(SpecError):
     """The policy did not load or validate. ``problems`` names each wrong field: ``"field.path: message"``."""
@@ -310,7 +318,9 @@ def parse_policy(document: str | bytes, source: str = "policy") -> TrustPolicy:
 def load_policy_file(path: str | Path) -> TrustPolicy:
     """The CLI's loader: read ``path`` and validate it."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(
+            encoding="utf-8-sig"
+        )  # a BOM (some Windows editors write one) is not text
     except OSError as exc:
         raise PolicyError([f"(document): cannot read {path}: {exc.strerror or exc}"], str(path)) from None
     except UnicodeDecodeError as exc:
@@ -322,4 +332,9 @@ def policy_json_schema() -> dict[str, Any]:
     """The JSON schema of the policy document (``linkpilot reconcile --print-schema``)."""
     from linkpilot.spec_schema import json_schema
 
-    return json_schema(TrustPolicy, title="Linkpilot trust policy", **{"$id": SCHEMA_ID})
+    schema = json_schema(TrustPolicy, title="Linkpilot trust policy", **{"$id": SCHEMA_ID})
+    schema["properties"] = {
+        SCHEMA_KEY: {"type": "string", "description": "the schema this policy follows (for editors)"},
+        **schema["properties"],
+    }
+    return schema

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,14 +64,23 @@ class CleanupReport:
 
 
 def remove_managed_endpoints(
-    ec2: Ec2Port, *, dry_run: bool, associations: AssociationsPort | None = None
+    ec2: Ec2Port,
+    *,
+    dry_run: bool,
+    associations: AssociationsPort | None = None,
+    only: Collection[str] | None = None,
 ) -> CleanupReport:
     """List the managed endpoints (and associations, given VPC Lattice access) and, unless ``dry_run``,
-    delete them; refusals are reported per id."""
+    delete them; refusals are reported per id. ``only``: the ids a person confirmed (``linkpilot cleanup``
+    lists, asks, then deletes): one that appeared since the listing is neither listed nor deleted."""
     found = ec2.managed_endpoints()
     if associations is not None:
         found = [*found, *associations.managed_associations(ec2.vpc_ids())]
-    endpoints = tuple(e for e in found if e.managed and e.state not in {"deleting", "deleted"})
+    endpoints = tuple(
+        e
+        for e in found
+        if e.managed and e.state not in {"deleting", "deleted"} and (only is None or e.endpoint_id in only)
+    )
     if dry_run or not endpoints:
         return CleanupReport(endpoints, dry_run)
     outcome: dict[str, Refused | None] = {}
@@ -93,6 +102,7 @@ def cleanup_under_lease(
     shared: SharedClock,
     sleep: Callable[[float], None],
     associations: AssociationsPort | None = None,
+    only: Collection[str] | None = None,
 ) -> CleanupReport:
     """The cleanup with the reconcile lease held (when configured). ``hold``: keep it afterwards, for an hour
     (stack delete); else give it back. ``shared``: the clock the lease runs on (the controller's
@@ -107,7 +117,7 @@ def cleanup_under_lease(
         sleep=sleep,
         give_back=GiveBack.NO if hold else GiveBack.YES,
     ):
-        return remove_managed_endpoints(ec2, dry_run=dry_run, associations=associations)
+        return remove_managed_endpoints(ec2, dry_run=dry_run, associations=associations, only=only)
 
 
 # --- the custom resource ---------------------------------------------------------------------------
