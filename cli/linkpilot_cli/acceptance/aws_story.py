@@ -16,9 +16,9 @@ from functools import partial
 from typing import Any, Final
 
 from linkpilot_cli.acceptance import observe
+from linkpilot_cli.acceptance.run_steps import StepFailed, Steps, Teardown
 from linkpilot_cli.acceptance.checks import Observation
 from linkpilot_cli.acceptance.plan import Plan
-from linkpilot_cli.acceptance.run_steps import StepFailed, Steps, Teardown
 from linkpilot_cli.adapters.acceptance_aws import Account, wait_for
 
 MINUTES: Final = 60.0
@@ -281,22 +281,11 @@ class AwsStory:
         return "deleted after the grace"
 
     def uninstall(self) -> str:
-        # the consumer stack first: its custom resource deletes the managed endpoints
-        self.c.delete_stack(self.plan.consumer_stack)
-        managed = self.c.managed_endpoints(
-            self.c_vpc
-        )  # what `linkpilot cleanup --dry-run` lists, in the run's VPC
-        if managed:
-            raise StepFailed(
-                f"managed endpoints left after the stack delete: {[e['VpcEndpointId'] for e in managed]}"
-            )
-        self.teardown.run(
-            self.steps.out
-        )  # the rest, in reverse order: the run's objects, the provider stack, VPCs
+        self.teardown.run(self.steps.out)  # stacks, the run's own objects, the VPCs: in reverse order
         if self.teardown.failed:
             raise StepFailed(f"the teardown failed: {self.teardown.failed}")
-        self._wait("nothing tagged left", lambda: not self.left_tagged(), 10)
-        return "no managed endpoint after the stack delete; nothing tagged left"
+        left = self._wait("nothing tagged left", lambda: self.left_tagged() == [] or None, 10) and []
+        return f"nothing tagged left{left or ''}"
 
     def left_tagged(self) -> list[str]:
         return [
