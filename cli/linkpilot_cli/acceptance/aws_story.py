@@ -16,9 +16,9 @@ from functools import partial
 from typing import Any, Final
 
 from linkpilot_cli.acceptance import observe
-from linkpilot_cli.acceptance.run_steps import StepFailed, Steps, Teardown
 from linkpilot_cli.acceptance.checks import Observation
 from linkpilot_cli.acceptance.plan import Plan
+from linkpilot_cli.acceptance.run_steps import StepFailed, Steps, Teardown
 from linkpilot_cli.adapters.acceptance_aws import Account, wait_for
 
 MINUTES: Final = 60.0
@@ -241,55 +241,44 @@ class AwsStory:
                 "kind": "tcp",
                 "port": PORT,
             }
-            row = self._probe({"defaults": inputs[0].get("defaults", {}), "targets": [target]}).get(
-                assoc["id"], {}
-            )
-            self._see(
-                Observation(
-                    "association-client-dns-name",
-                    f"tcp probe of the association's dnsEntry name from the VPC: {row.get('verdict')}",
-                    bool(row.get("ok")),
-                )
-            )
+            event = {"defaults": inputs[0].get("defaults", {}), "targets": [target]}
+            row = self._probe(event).get(assoc["id"], {})
+            seen = f"tcp probe of the association's dnsEntry name from the VPC: {row.get('verdict')}"
+            self._see(Observation("association-client-dns-name", seen, bool(row.get("ok"))))
         return str(assoc["id"])
 
     def unshare(self) -> str:
         self.p.set_parameter(self.out["ConsumerListParameterName"], "[]")
-        self.p.c("ram").disassociate_resource_share(
-            resourceShareArn=self.network_share, principals=[self.c.id]
-        )
+        self.p.remove_from_share(self.network_share, principal=self.c.id)
         self.sleep(60)
         listed = bool(self.c.vpc_associations(self.c_vpc))
-        self._see(
-            Observation(
-                "association-listed-after-unshare",
-                f"listed by VPC a minute after the unshare: {listed}",
-                listed,
-            )
-        )
+        seen = f"listed by VPC a minute after the unshare: {listed}"
+        self._see(Observation("association-listed-after-unshare", seen, listed))
         self._wait("no managed endpoint", lambda: not self.c.managed_endpoints(self.c_vpc), 15)
         self._see(observe.endpoint_deletes([], 3))  # deleted by the controller's own role
-        self._wait(
-            "no VPC association",
-            lambda: (
-                not [
-                    a for a in self.c.vpc_associations(self.c_vpc) if a.get("status") != "DELETE_IN_PROGRESS"
-                ]
-            ),
-            10,
-        )
+        self._wait("no VPC association", lambda: not self._live_associations(), 10)
         return "deleted after the grace"
 
+    def _live_associations(self) -> list[dict[str, Any]]:
+        return [a for a in self.c.vpc_associations(self.c_vpc) if a.get("status") != "DELETE_IN_PROGRESS"]
+
     def uninstall(self) -> str:
-        self.teardown.run(self.steps.out)  # stacks, the run's own objects, the VPCs: in reverse order
+        # the consumer stack first: its custom resource deletes the managed endpoints; then what
+        # `linkpilot cleanup --dry-run` would list (in the run's VPC) must be nothing
+        self.c.delete_stack(self.plan.consumer_stack)
+        if managed := [e["VpcEndpointId"] for e in self.c.managed_endpoints(self.c_vpc)]:
+            raise StepFailed(f"managed endpoints left after the stack delete: {managed}")
+        self.teardown.run(self.steps.out)  # the rest in reverse order: the run's objects, the provider stack
         if self.teardown.failed:
             raise StepFailed(f"the teardown failed: {self.teardown.failed}")
-        left = self._wait("nothing tagged left", lambda: self.left_tagged() == [] or None, 10) and []
-        return f"nothing tagged left{left or ''}"
+        self._wait("nothing tagged left", lambda: not left_tagged(self.p, self.c), 10)
+        return "no managed endpoint after the stack delete; nothing tagged left"
 
-    def left_tagged(self) -> list[str]:
-        return [
-            f"{arn} ({who})"
-            for who, account in (("provider", self.p), ("consumer", self.c))
-            for arn in account.tagged_left()
-        ]
+
+def left_tagged(provider: Account, consumer: Account) -> list[str]:
+    """What the Resource Groups Tagging API still lists with the run's tag, in either account."""
+    return [
+        f"{arn} ({who})"
+        for who, account in (("provider", provider), ("consumer", consumer))
+        for arn in account.tagged_left()
+    ]

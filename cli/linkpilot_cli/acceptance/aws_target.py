@@ -124,7 +124,9 @@ def run_aws(
     finally:
         teardown.run(out)
         if story is not None:
-            result.leftovers = teardown.failed + story.left_tagged()
+            from linkpilot_cli.acceptance.aws_story import left_tagged
+
+            result.leftovers = teardown.failed + left_tagged(story.p, story.c)
         else:
             result.leftovers = list(teardown.failed)
     result.steps = steps.results

@@ -100,7 +100,7 @@ def aws_plan(options: AcceptanceOptions, run_id: str) -> Plan:
             1,
             "$0.0042/h",
         ),
-        Item("provider", "second resource configuration (TCP 22 on the sample target), added to the share"),
+        Item("provider", "second resource configuration (TCP 8080 on the sample target), added to the share"),
         Item(
             "provider",
             "service network + its resource association (a third configuration), shared over RAM",
@@ -120,9 +120,9 @@ def aws_plan(options: AcceptanceOptions, run_id: str) -> Plan:
         ),
         Item(
             "consumer",
-            "ServiceNetwork endpoints made by the controller (before and after the mode switch)",
+            "a ServiceNetwork endpoint made by the controller (endpoint mode)",
             0.01 * ZONES,
-            2,
+            1,
             endpoint_rate,
         ),
         Item("consumer", "one service-network VPC association (association mode)"),
