@@ -41,6 +41,7 @@ KNOWN_VARIABLES: Final = frozenset(
         "LINKPILOT_TRUSTED_ACCOUNTS",
         # the CLI's own
         "LINKPILOT_PROBE_LOG_GROUP",
+        "LINKPILOT_SAM",  # linkpilot acceptance: the SAM CLI to deploy with
         # the development tooling (tests, benchmarks, scripts)
         "LINKPILOT_IAM_CALLS",
         "LINKPILOT_IAM_RECORD_DIR",
@@ -54,8 +55,11 @@ def unknown_variables(env: Mapping[str, str]) -> list[str]:
     """One warning per ``LINKPILOT_*`` name Linkpilot does not read, with the closest known name."""
     from linkpilot_cli.suggest import suggestion
 
+    # compared without the prefix every name shares, which would make any two names look alike
+    known = sorted(name.removeprefix(PREFIX) for name in KNOWN_VARIABLES)
     return [
-        f"{name} is not a Linkpilot variable and is ignored{suggestion(name, sorted(KNOWN_VARIABLES))}"
+        f"{name} is not a Linkpilot variable and is ignored"
+        + suggestion(name.removeprefix(PREFIX), known).replace("mean '", f"mean '{PREFIX}")
         for name in sorted(env)
         if name.startswith(PREFIX) and name not in KNOWN_VARIABLES
     ]

@@ -190,7 +190,9 @@ def command(
         @functools.wraps(f)
         def callback(**given: Any) -> int:
             ctx = click.get_current_context()
-            globals_given = {k: given.pop(k) for k in GLOBAL_OPTIONS if k in given}
+            added = {"no_color", "quiet", "debug"} | ({"output"} if output else set())
+            added |= {"region", "profile"} if aws else set()  # else a --region is the command's own
+            globals_given = {k: given.pop(k) for k in added if k in given}
             return f(_invocation(ctx, globals_given, aws=aws, output=output), **given)
 
         made = click.command(

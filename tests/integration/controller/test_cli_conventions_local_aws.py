@@ -108,7 +108,8 @@ def test_the_reconcile_table_says_why_nothing_was_done(consumer_env, capsys):
     assert not section.startswith("0"), out
     lines = section.splitlines()
     assert lines[1].split() == ["STATE", "SUBJECT", "REASON"]
-    assert lines[2].split()[0] == "waiting" and "RAM does not list its resources yet" in " ".join(section.split())
+    assert lines[2].split()[0] == "waiting"
+    assert "RAM does not list its resources yet" in " ".join(section.split())
 
 
 @pytest.mark.parametrize("name", ["reconcile", "status", "stackset"])

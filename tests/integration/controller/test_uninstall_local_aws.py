@@ -53,7 +53,7 @@ def test_cleanup_lists_with_dry_run_then_removes_only_managed_endpoints(world, m
     assert [e["VpcEndpointId"] for e in consumer.endpoints()] == [theirs]
 
 
-def test_cleanup_lists_what_it_will_delete_asks_and_deletes_only_what_was_confirmed(world, monkeypatch, capsys):
+def test_cleanup_lists_what_it_will_delete_asks_then_deletes_what_was_confirmed(world, monkeypatch, capsys):
     import click
 
     aws, consumer, theirs, _provider = world

@@ -145,7 +145,18 @@ def test_cli_finds_the_share_by_its_tag_and_prints_json(
     monkeypatch.setenv("AWS_SESSION_TOKEN", creds.token)
     capsys.readouterr()
     assert cli.main(["provider", "status", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    # progress like every other command: one line on stderr as each read starts
+    assert captured.err.splitlines() == [
+        "… finding the provider's share (tag linkpilot:role=provider-share)",
+        f"… reading the configurations on {provider.share_arn.rsplit('/', 1)[-1]}",
+        "… reading the declared consumers (/linkpilot/provider/consumers)",
+        "… reading the consumer endpoints of 1 configuration(s)",
+        "… reading the share's principal associations",
+    ]
+    assert cli.main(["provider", "status", "--json", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
     assert data["share_arn"] == provider.share_arn
     (configuration,) = data["configurations"]
     assert [e["vpc_endpoint_id"] for e in configuration["consumer_endpoints"]] == [endpoint_id]

@@ -3,13 +3,13 @@ and the offline translation of the real consumer template (with the SAM CLI's ve
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 import json
 import os
 import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3

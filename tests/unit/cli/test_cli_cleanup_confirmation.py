@@ -1,6 +1,6 @@
 """``linkpilot cleanup`` asks before deleting: without a terminal and without ``--yes`` it stops before any
-AWS call (the session is never made); ``--dry-run`` and ``--yes`` need no terminal.
-(The list-ask-delete round against the local AWS: tests/integration/controller/test_uninstall_local_aws.py.)"""
+AWS call (the session is never made); ``--dry-run`` and ``--yes`` need no terminal. The list-ask-delete round
+against the local AWS: tests/integration/controller/test_uninstall_local_aws.py."""
 
 from __future__ import annotations
 

@@ -272,3 +272,72 @@ def test_status_shows_the_names_the_controller_publishes():
     text = render_table(report)
     assert "Names applications find" in text and published.parameter in text and ep.dns_name in text
     assert report.to_json()["endpoints"][0]["names"][0]["parameter"] == published.parameter
+
+
+def test_status_marks_the_parameters_it_did_not_find_and_claims_none_it_did_not_read():
+    from dataclasses import replace
+
+    from linkpilot.consumer.directory import records_from_endpoints
+
+    def with_name(endpoint_id: str) -> Endpoint:
+        row = EndpointAssociation(
+            association_id=f"{endpoint_id}-asc-0123456789abcdef0",
+            endpoint_id=endpoint_id,
+            associated_resource_arn=CFG,
+            dns_name=f"{endpoint_id}.x.vpc-lattice-rsc.us-east-1.on.aws",
+            accessibility="accessible",
+        )
+        return replace(endpoint(endpoint_id), associations=(row,))
+
+    found, lost = with_name("vpce-a"), with_name("vpce-b")
+    (found_name,) = (r.parameter for r in records_from_endpoints([found]))
+    report = build_status([found, lost], {}, [], published={found_name})
+    names = {e.endpoint_id: e.names[0] for e in report.endpoints}
+    assert (names["vpce-a"].published, names["vpce-b"].published) == (True, False)
+    rows = {
+        line.split()[0]: line.split() for line in render_table(report).splitlines() if "/linkpilot/" in line
+    }
+    assert rows["vpce-a"][2] == "yes" and rows["vpce-b"][2] == "missing"
+    unread = build_status([found], {}, [])  # nothing read from SSM: nothing claimed
+    assert unread.endpoints[0].names[0].published is None
+    assert "not read" in render_table(unread)
+
+
+def test_status_reads_the_endpoint_directory_from_ssm():
+    from linkpilot_cli.commands import status
+
+    class Session:
+        def __init__(self) -> None:
+            self.clients: dict[str, object] = {}
+
+        def client(self, service: str) -> object:
+            return self.clients.setdefault(service, boto3.client(service, region_name="us-east-1"))
+
+    session = Session()
+    ec2, ssm, ram, cw = (session.client(s) for s in ("ec2", "ssm", "ram", "cloudwatch"))
+    said: list[str] = []
+    with Stubber(ec2) as e, Stubber(ssm) as s, Stubber(ram) as r, Stubber(cw) as c:
+        c.add_response("get_metric_data", {"MetricDataResults": []}, None)
+        tags = [
+            {"Key": "linkpilot:managed", "Value": "true"},
+            {"Key": "linkpilot:resource-configuration-arn", "Value": CFG},
+        ]
+        found = {
+            "VpcEndpointId": "vpce-a",
+            "VpcEndpointType": "Resource",
+            "VpcId": "vpc-1",
+            "State": "available",
+            "ResourceConfigurationArn": CFG,
+            "Tags": tags,
+        }
+        e.add_response("describe_vpc_endpoints", {"VpcEndpoints": [found]}, None)
+        e.add_response("describe_vpc_endpoint_associations", {"VpcEndpointAssociations": []}, None)
+        s.add_response(
+            "get_parameters_by_path",
+            {"Parameters": [{"Name": "/linkpilot/endpoints/vpce-a/x", "Value": "{}"}]},
+            {"Path": "/linkpilot/endpoints", "Recursive": True},
+        )
+        r.add_response("get_resource_share_invitations", {"resourceShareInvitations": []}, None)
+        report = status.collect_status(session, None, now=NOW, progress=said.append, probe_log_group="")
+    assert "reading the endpoint directory (SSM parameters)" in said
+    assert [e.endpoint_id for e in report.endpoints] == ["vpce-a"]
