@@ -25,10 +25,12 @@ export UV_PYTHON_DOWNLOADS := never
 export AWS_DEFAULT_REGION ?= $(REGION)
 
 .PHONY: help demo test unit lint fmt typecheck validate build bench props clean sysdeps venv samvenv checkovvenv \
-	tools lock upgrade
+	tools lock upgrade acceptance acceptance-aws
 
 help:
 	@echo "make demo    offline end-to-end demo against the local AWS (the main job)"
+	@echo "make acceptance   the acceptance story against the local AWS, with its verdict table"
+	@echo "make acceptance-aws PROVIDER_PROFILE=P CONSUMER_PROFILE=C   the same on two real accounts (asks first)"
 	@echo "make test    ruff, mypy, pytest, sam validate --lint, cfn-lint, checkov (what CI runs)"
 	@echo "make build   sam build (no container): python3.13 / arm64 artifacts"
 	@echo "make bench   benchmark report (table + bench/results.json)"
@@ -124,6 +126,18 @@ build: samvenv
 
 demo: venv sysdeps
 	$(VENV)/bin/linkpilot demo
+
+# The acceptance story (docs/aws-behaviour.md, "Settling the unverified rows"): against the local AWS by
+# default; acceptance-aws deploys into two real accounts (it prints the plan and its cost, then asks), with
+# the SAM CLI of samvenv and python3.13 on PATH for sam build, as `make build` has them.
+acceptance: venv sysdeps
+	$(VENV)/bin/linkpilot acceptance
+
+acceptance-aws: venv samvenv
+	@test -n "$(PROVIDER_PROFILE)" -a -n "$(CONSUMER_PROFILE)" || \
+	  { echo "make acceptance-aws: set PROVIDER_PROFILE and CONSUMER_PROFILE"; exit 2; }
+	PATH="$(SAMPATH)" LINKPILOT_SAM="$(CURDIR)/$(SAM)" $(VENV)/bin/linkpilot acceptance --aws \
+	  --provider-profile $(PROVIDER_PROFILE) --consumer-profile $(CONSUMER_PROFILE) --region $(REGION)
 
 bench: venv sysdeps
 	$(VENV)/bin/python -m bench

@@ -62,6 +62,8 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "policy": "linkpilot_cli.commands.policy",
     "init": "linkpilot_cli.commands.init",
     "completion": "linkpilot_cli.commands.completion",
+    "doctor": "linkpilot_cli.commands.doctor",
+    "acceptance": "linkpilot_cli.commands.acceptance",
 }
 
 # Other distributions add commands through this entry-point group: the development tooling (linkpilot-local,

@@ -17,7 +17,10 @@ import botocore.session
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
 FIXTURES = Path(__file__).parent / "fixtures"
-KINDS = {"aws-cli-example", "aws-docs", "terraform-acceptance", "botocore-model"}
+# "linkpilot-acceptance": an answer recorded by `linkpilot acceptance --aws --record` on real accounts and
+# promoted by hand (docs/aws-behaviour.md, "Promoting a recording"); a recording of the local AWS
+# ("local-emulation") is never evidence and is refused here.
+KINDS = {"aws-cli-example", "aws-docs", "terraform-acceptance", "botocore-model", "linkpilot-acceptance"}
 
 
 @dataclass(frozen=True)

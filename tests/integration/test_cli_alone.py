@@ -74,7 +74,8 @@ def test_the_cli_alone_lists_only_the_commands_it_can_run(cli_alone: Path) -> No
     assert top.returncode == 0, top.stderr
     listed = _listed(top.stdout)
     assert listed == [
-        "reconcile", "probe", "status", "cleanup", "provider", "stackset", "policy", "init", "completion"
+        "reconcile", "probe", "status", "cleanup", "provider", "stackset", "policy", "init", "completion",
+        "doctor", "acceptance",
     ]  # fmt: skip
     for name in listed:
         shown = _run(cli_alone, name, "--help")

@@ -150,7 +150,7 @@ def test_stackset_deploy_has_a_description(capsys):
 def test_aws_commands_take_region_and_profile_and_the_others_do_not():
     for name, command in _leaves().items():
         options = {o for p in command.params for o in p.opts}
-        takes_aws = name.split()[1] in {"reconcile", "status", "cleanup", "provider", "stackset"}
+        takes_aws = name.split()[1] in {"reconcile", "status", "cleanup", "provider", "stackset", "doctor"}
         assert ({"--region", "--profile"} <= options) == takes_aws, name
         assert "--debug" in options and "--quiet" in options and "--no-color" in options
 

@@ -1,0 +1,76 @@
+"""``linkpilot doctor``: checks an account before the first deploy (``linkpilot_cli.doctor``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from linkpilot_cli.framework import Invocation, command
+from linkpilot_cli.output import Table
+from linkpilot_cli.registry import READ_FAILED, exit_codes
+
+DESCRIPTION = """\
+Checks an account before the first deploy, read-only: VPC Lattice resource configurations in the Region;
+consumer side, the endpoint subnets (--subnet-ids, else the account baseline's SSM parameters) lie in one
+VPC and cover its zones, and resource endpoints are left under the per-VPC quota; provider side, RAM sharing
+with the organization where the stack relies on it (--within-organization: AllowExternalPrincipals=false);
+the StackSet roles; the deploying principal's permissions (EC2 DryRun, IAM's policy simulator). Each check
+is printed with its fix; --output json gives them as a list."""
+
+
+@command(
+    "doctor",
+    summary="check an account before the first deploy (consumer or provider side)",
+    description=DESCRIPTION,
+    examples=(
+        "linkpilot doctor",
+        "linkpilot doctor --side consumer --vpc-id vpc-0abc --subnet-ids subnet-0a,subnet-0b",
+        "linkpilot doctor --side provider --within-organization --output json",
+    ),
+    exit_codes=exit_codes(
+        "no check failed (warnings may remain)",
+        "an option is invalid",
+        failed="a check failed",
+        read=READ_FAILED,
+    ),
+    aws=True,
+    output=True,
+)
+@click.option(
+    "--side",
+    type=click.Choice(["consumer", "provider"]),
+    default="consumer",
+    show_default=True,
+    help="which stack the account gets",
+)
+@click.option(
+    "--vpc-id", default="", metavar="VPC", help="the endpoint VPC (consumer) or the stack's VpcId (provider)"
+)
+@click.option(
+    "--subnet-ids", default="", metavar="IDS", help="consumer: the endpoint subnets, comma separated"
+)
+@click.option(
+    "--within-organization",
+    is_flag=True,
+    help="provider: the stack shares only inside the organization (AllowExternalPrincipals=false)",
+)
+def COMMAND(call: Invocation, *, side: str, vpc_id: str, subnet_ids: str, within_organization: bool) -> int:
+    from linkpilot_cli.adapters.doctor_reads import DoctorReads
+    from linkpilot_cli.doctor import FAIL, DoctorOptions, diagnose
+
+    options = DoctorOptions(
+        side=side,
+        vpc_id=vpc_id,
+        subnet_ids=tuple(s for s in subnet_ids.split(",") if s),
+        allow_external=not within_organization,
+    )
+    out, session = call.out, call.session()  # a bad Region or profile stops here, before any output
+    out.progress(f"checking this account for the {side} stack")
+    findings = diagnose(DoctorReads(session), options)
+    if out.format == "json":
+        out.json([asdict(f) for f in findings])
+    else:
+        rows = tuple((f.status, f.name, f.detail, f.fix) for f in findings)
+        out.document({}, [Table("check", f"Doctor ({side})", ("status", "check", "observed", "fix"), rows)])
+    return 1 if any(f.status == FAIL for f in findings) else 0
