@@ -88,3 +88,25 @@ def test_the_provider_side_and_the_table(local_aws) -> None:
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("ok      lattice-resource-configurations")
     assert any(line.strip().startswith("fix: ") for line in lines)
+
+
+def test_the_command_with_the_accounts_credentials(local_aws, monkeypatch, capsys) -> None:
+    from linkpilot_cli import main as cli
+
+    session = local_aws.session(CONSUMER)
+    vpc, subnets = make_vpc(session, "10.1.0.0/16")
+    creds = session.get_credentials().get_frozen_credentials()
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", creds.access_key),
+        ("AWS_SECRET_ACCESS_KEY", creds.secret_key),
+        ("AWS_SESSION_TOKEN", creds.token),
+    ):
+        monkeypatch.setenv(name, value)
+    argv = ["doctor", "--vpc-id", vpc, "--subnet-ids", ",".join(subnets), "--region", "us-east-1"]
+    assert cli.main([*argv, "--output", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert isinstance(found, list) and found[0]["name"] == "lattice-resource-configurations"
+    assert {f["side"] for f in found} == {"consumer"}
+    assert cli.main([*argv, "--output", "text"]) == 0
+    assert "check\tok\tsubnets-cover-zones" in capsys.readouterr().out
