@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from linkpilot_cli.acceptance.checks import CATALOGUE
+from linkpilot_cli.acceptance.catalogue import CATALOGUE
 from linkpilot_cli.acceptance.plan import AcceptanceOptions
 from linkpilot_cli.acceptance.runner import run_acceptance
 

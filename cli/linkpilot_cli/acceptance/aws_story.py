@@ -1,10 +1,7 @@
-"""The acceptance story on two real accounts, step by step (``AwsStory.run``), and what each step observes
-for the checks. Every thing made is tagged and its undo registered with the teardown as soon as it exists.
-
-The controller, the probe and the onboarding function run in Lambda on their own triggers (RAM and SSM
-events, schedules): the story changes what a person would change, then polls until AWS shows the outcome.
-The consumer stack is deployed with a one-minute reconcile schedule and a two-minute unshare grace so that
-the run takes about an hour and a quarter.
+"""The acceptance story on two real accounts (``AwsStory.run``) and what each step observes for the checks.
+Everything made is tagged, its undo registered with the teardown as soon as it exists. The functions run in
+Lambda on their own triggers: the story changes what a person would, then polls until AWS shows the outcome
+(the consumer stack reconciles every minute, with a two-minute unshare grace: about 75 minutes a run).
 """
 
 from __future__ import annotations
@@ -103,6 +100,7 @@ class AwsStory:
             self.teardown.add(
                 f"parameter {prefix}/{name}", partial(self.c.delete_parameter, f"{prefix}/{name}")
             )
+        doctor = self._doctor(vpc, subnets)
         stack = self.plan.consumer_stack
         self.teardown.add(f"stack {stack}", lambda: self.c.delete_stack(stack))
         self.deploy(
@@ -124,7 +122,19 @@ class AwsStory:
             },
         )
         self.out.update({f"consumer:{k}": v for k, v in self.c.stack_outputs(stack).items()})
-        return stack
+        return f"{stack}; {doctor}"
+
+    def _doctor(self, vpc: str, subnets: list[str]) -> str:
+        """``linkpilot doctor`` on the consumer account, as a person would run it before the deploy."""
+        from linkpilot_cli.adapters.doctor_reads import DoctorReads
+        from linkpilot_cli.doctor import DoctorOptions, diagnose
+
+        try:  # advisory here: what it says goes into the step's line, a failure of its own stops nothing
+            found = diagnose(DoctorReads(self.c.session), DoctorOptions("consumer", vpc, tuple(subnets)))
+        except Exception as exc:  # noqa: BLE001 - reported in the step's detail
+            return f"doctor could not run: {exc!r}"
+        self._see(observe.doctor_quota(found))
+        return observe.doctor_summary(found)
 
     def share_and_accept(self) -> str:
         self.p.set_parameter(self.out["ConsumerListParameterName"], json.dumps([self.c.id]))
@@ -263,6 +273,12 @@ class AwsStory:
         return [a for a in self.c.vpc_associations(self.c_vpc) if a.get("status") != "DELETE_IN_PROGRESS"]
 
     def uninstall(self) -> str:
+        kinds = {arn.split(":")[2] for arn in left_tagged(self.p, self.c)}
+        seen, holds = (
+            f"services listed by the run's tag: {sorted(kinds)}",
+            {"ec2", "ssm", "vpc-lattice", "ram"} <= kinds,
+        )
+        self._see(Observation("tagging-api-lists-run-resources", seen, holds))
         # the consumer stack first: its custom resource deletes the managed endpoints; then what
         # `linkpilot cleanup --dry-run` would list (in the run's VPC) must be nothing
         self.c.delete_stack(self.plan.consumer_stack)

@@ -104,6 +104,19 @@ def lag(check: str, what: str, start: str, end: str, holds: bool | None) -> Obse
     return Observation(check, f"{what}: {seconds:.0f} s", holds)
 
 
+def doctor_quota(findings: Sequence[Any]) -> Observation:
+    """Whether ``linkpilot doctor`` read the endpoint quota from Service Quotas (else it used its default)."""
+    detail = next((f.detail for f in findings if f.name == "endpoint-quota"), "the doctor read no quota")
+    return Observation(
+        "endpoint-quota-in-service-quotas", detail, True if "(applied quota)" in detail else None
+    )
+
+
+def doctor_summary(findings: Sequence[Any]) -> str:
+    counts = {s: sum(f.status == s for f in findings) for s in ("ok", "warn", "fail", "skipped")}
+    return "doctor: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+
+
 def first(exchanges: Iterable[Exchange], operation: str, predicate: Any = None) -> Exchange | None:
     for ex in exchanges:
         if ex.operation == operation and ex.status < 300 and (predicate is None or predicate(ex)):

@@ -51,9 +51,10 @@ class Steps:
         print(f"… {title}", file=self.out, flush=True)
         try:
             detail = body() or ""
-        except (StepFailed, TimeoutError) as exc:
-            self.results.append(StepResult(title, False, str(exc)))
-            print(f"✗ {title}: {exc}", file=self.out, flush=True)
-            raise StepFailed(str(exc)) from None
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, StepFailed | TimeoutError) else repr(exc)
+            self.results.append(StepResult(title, False, why))
+            print(f"✗ {title}: {why}", file=self.out, flush=True)
+            raise StepFailed(why) from exc
         self.results.append(StepResult(title, True, detail))
         print(f"✓ {title}" + (f": {detail}" if detail else ""), file=self.out, flush=True)

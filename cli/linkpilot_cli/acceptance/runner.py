@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from linkpilot_cli.acceptance.checks import Target, verdicts
+from linkpilot_cli.acceptance.catalogue import verdicts
+from linkpilot_cli.acceptance.checks import Target
 from linkpilot_cli.acceptance.plan import (
     LOCAL_PLAN,
     AcceptanceOptions,

@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 from linkpilot_cli.acceptance.aws_target import run_aws
-from linkpilot_cli.acceptance.checks import Target, Verdict, verdicts
+from linkpilot_cli.acceptance.catalogue import verdicts
+from linkpilot_cli.acceptance.checks import Target, Verdict
 from linkpilot_cli.acceptance.plan import AcceptanceOptions, aws_plan
 from linkpilot_cli.adapters.recorder import Recorder
 

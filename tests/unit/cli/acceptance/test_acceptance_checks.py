@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from linkpilot_cli.acceptance.checks import CATALOGUE, CHECKS, Observation, Target, Verdict, verdicts
+from linkpilot_cli.acceptance.catalogue import CATALOGUE, CHECKS, verdicts
+from linkpilot_cli.acceptance.checks import Observation, Target, Verdict
 from linkpilot_cli.acceptance.report import Report, StepResult
 
 DOCS = Path(__file__).resolve().parents[4] / "docs"
