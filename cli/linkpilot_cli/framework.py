@@ -80,10 +80,8 @@ class Invocation:
 
 
 def state(ctx: click.Context) -> RunState:
-    found = ctx.find_object(RunState)
-    if found is None:  # a command invoked on its own (a test's CliRunner): a run of its own
-        found = ctx.ensure_object(RunState)
-    return found
+    """The run's state (``main`` makes it; a command invoked on its own, by a test runner, gets one)."""
+    return ctx.ensure_object(RunState)
 
 
 def epilog(examples: Sequence[str], codes: Mapping[int, str]) -> str:

@@ -38,12 +38,21 @@ def read_document(path: str | Path) -> tuple[Any, str]:
     import yaml
 
     try:
-        return yaml.safe_load(text), "yaml"
+        document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" (line {where.line + 1}, column {where.column + 1})" if where is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise PolicyError([f"{DOCUMENT}: Invalid YAML{at}: {problem}"], source) from None
+    if isinstance(document, dict):
+        return document, "yaml"
+    # not a mapping: judged as the controller judges it, as JSON (`null`, `[]` parse; `a = b` does not)
+    try:
+        return json.loads(text), "json"
+    except (ValueError, RecursionError) as exc:
+        raise PolicyError(
+            [f"{DOCUMENT}: Invalid JSON ({exc}), and not a YAML mapping of keys either"], source
+        ) from None
 
 
 def load_policy(path: str | Path) -> TrustPolicy:

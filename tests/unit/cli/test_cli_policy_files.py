@@ -123,3 +123,21 @@ def test_the_published_schema_is_the_generated_one(capsys):
     assert "$schema" in published["properties"] and published["additionalProperties"] is False
     assert cli.main(["policy", "schema"]) == 0
     assert json.loads(capsys.readouterr().out) == published
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("", "(document): Invalid JSON (Expecting value"),
+        ("trusted_accounts = [1]", "(document): Invalid JSON (Expecting value"),
+        ("null", "(document): Input should be an object"),  # as the controller says it
+        ("[]", "(document): Input should be an object"),
+    ],
+)
+def test_a_document_that_is_no_mapping_is_judged_as_the_controller_judges_it(tmp_path, content, says):
+    with pytest.raises(PolicyError) as raised:
+        load_policy(_write(tmp_path, "p.policy", content))
+    assert raised.value.problems[0].startswith(says), raised.value.problems
+    with pytest.raises(PolicyError) as controller:
+        parse_policy(content)
+    assert controller.value.problems[0].split(" (")[0].split(":")[:2] == says.split(" (")[0].split(":")[:2]
