@@ -14,13 +14,12 @@ from typing import Any, Final
 
 from linkpilot_cli.acceptance import observe
 from linkpilot_cli.acceptance.checks import Observation
-from linkpilot_cli.acceptance.plan import Plan
+from linkpilot_cli.acceptance.plan import Plan, consumer_baseline, consumer_parameters, provider_parameters
 from linkpilot_cli.acceptance.run_steps import StepFailed, Steps, Teardown
 from linkpilot_cli.adapters.acceptance_aws import Account, wait_for
 
 MINUTES: Final = 60.0
 PORT: Final = 8080
-BODY: Final = "Hello, World!"
 
 
 class AwsStory:
@@ -66,61 +65,30 @@ class AwsStory:
     # -- the steps -----------------------------------------------------------------------------------
 
     def provider(self) -> str:
-        vpc, subnets, sg = self.p.make_vpc("10.80.0.0/16")
-        self.teardown.add("provider VPC", lambda: self.p.delete_vpc(vpc, subnets, sg))
+        vpc, subnets, _ = self.p.make_vpc("10.80.0.0/16")
+        self.teardown.add("provider VPC", lambda: self.p.delete_vpc(vpc, subnets))
         stack = self.plan.provider_stack
         self.teardown.add(f"stack {stack}", lambda: self.p.delete_stack(stack))
         self.deploy(
-            "provider",
-            "provider/template.yaml",
-            stack,
-            {
-                "VpcId": vpc,
-                "SubnetIds": ",".join(subnets),
-                "CreateSampleTarget": "true",
-                "AllowExternalPrincipals": "true",
-                "ResourceShareName": f"linkpilot-acc-{self.run_id}",
-            },
+            "provider", "provider/template.yaml", stack, provider_parameters(self.run_id, vpc, subnets)
         )
         self.out = self.p.stack_outputs(stack)
         return f"configuration {self.out['ResourceConfigurationArn'].rsplit('/', 1)[-1]}"
 
     def consumer_stack(self) -> str:
-        self.c_vpc, subnets, sg = self.c.make_vpc("10.81.0.0/16")
+        # the probe goes in the VPC's default group, which the endpoints get too (no EndpointSecurityGroupIds)
+        self.c_vpc, subnets, default_sg = self.c.make_vpc("10.81.0.0/16")
         vpc = self.c_vpc
-        self.teardown.add("consumer VPC", lambda: self.c.delete_vpc(vpc, subnets, sg))
-        prefix = f"/linkpilot-acceptance/{self.run_id}"
-        values = {
-            "endpoint-vpc-id": (vpc, "String"),
-            "endpoint-subnet-ids": (",".join(subnets), "StringList"),
-        }
-        values["probe-security-group-ids"] = (sg, "StringList")
-        for name, (value, kind) in values.items():
-            self.c.put_parameter(f"{prefix}/{name}", value, kind)
-            self.teardown.add(
-                f"parameter {prefix}/{name}", partial(self.c.delete_parameter, f"{prefix}/{name}")
-            )
+        self.teardown.add("consumer VPC", lambda: self.c.delete_vpc(vpc, subnets))
+        baseline = consumer_baseline(self.run_id, vpc, subnets, default_sg)
+        for name, (value, kind) in baseline.items():
+            self.c.put_parameter(name, value, kind)
+            self.teardown.add(f"parameter {name}", partial(self.c.delete_parameter, name))
         doctor = self._doctor(vpc, subnets)
         stack = self.plan.consumer_stack
         self.teardown.add(f"stack {stack}", lambda: self.c.delete_stack(stack))
-        self.deploy(
-            "consumer",
-            "template.yaml",
-            stack,
-            {
-                "EndpointVpcId": f"{prefix}/endpoint-vpc-id",
-                "EndpointSubnetIds": f"{prefix}/endpoint-subnet-ids",
-                "ProbeSecurityGroupIds": f"{prefix}/probe-security-group-ids",
-                "TrustedAccounts": self.p.id,
-                "AllowedServiceNetworkArns": (
-                    f"arn:aws:vpc-lattice:{self.plan.region}:{self.p.id}:servicenetwork/*"
-                ),
-                "ProbeExpectedBody": BODY,
-                "DeleteEndpointsOnStackDelete": "true",
-                "UnshareGraceMinutes": "2",
-                "ReconcileSchedule": "rate(1 minute)",
-            },
-        )
+        params = consumer_parameters(self.run_id, self.p.id, self.plan.region)
+        self.deploy("consumer", "template.yaml", stack, params)
         self.out.update({f"consumer:{k}": v for k, v in self.c.stack_outputs(stack).items()})
         return f"{stack}; {doctor}"
 
@@ -139,7 +107,12 @@ class AwsStory:
     def share_and_accept(self) -> str:
         self.p.set_parameter(self.out["ConsumerListParameterName"], json.dumps([self.c.id]))
         started = time.monotonic()
-        self._wait("the invitation ACCEPTED", lambda: self.c.invitations(self.p.id) == ["ACCEPTED"], 10)
+        # an invitation to accept, or none inside an organization with RAM sharing on: the endpoint then comes
+        self._wait(
+            "the invitation ACCEPTED (or, inside an organization, the endpoint)",
+            lambda: self.c.invitations(self.p.id) == ["ACCEPTED"] or self.c.managed_endpoints(self.c_vpc),
+            10,
+        )
         accepted = time.monotonic()
         eps = self._wait("a managed endpoint", lambda: self.c.managed_endpoints(self.c_vpc), 10)
         made = time.monotonic()

@@ -51,7 +51,8 @@ def sam_commands(
     parameters: dict[str, str],
 ) -> list[list[str]]:
     """The ``sam build`` and ``sam deploy`` command lines of one stack."""
-    overrides = [f"{k}={v}" for k, v in parameters.items()]
+    # sam splits an override's value at a space unless it is quoted ("rate(1 minute)", "Hello, World!")
+    overrides = [f'{k}="{v}"' if " " in v else f"{k}={v}" for k, v in parameters.items()]
     common = ["--profile", profile, "--region", region]
     return [
         [sam, "build", "--template-file", str(template), "--build-dir", str(build_dir), *common],

@@ -108,7 +108,7 @@ def aws_plan(options: AcceptanceOptions, run_id: str) -> Plan:
             1,
             "$0.025/h (assumed: no public rate found for a configuration in a service network)",
         ),
-        Item("consumer", "VPC with 2 subnets in 2 AZs and a probe security group (run-made, tagged)"),
+        Item("consumer", "VPC with 2 subnets in 2 AZs (run-made, tagged); the probe uses its default group"),
         Item("consumer", "3 SSM parameters naming them (the baseline the stack reads)"),
         Item(
             "consumer",
@@ -152,9 +152,51 @@ def render_plan(plan: Plan) -> list[str]:
         f"{'':9} {FIXED:100} < ${plan.fixed_usd:.2f}",
         "",
         f"estimated cost: ${plan.total_usd:.2f} at us-east-1 list prices ({BILLED_HOURS} billed hours; "
-        "partial hours are billed whole); check the pricing pages of your Region. Takes about 75 minutes.",
+        "partial hours are billed whole); check the pricing pages of your Region.",
+        "Takes about 75 minutes, and up to 45 more at the end while AWS releases the probe function's",
+        "network interfaces (the consumer VPC can go only then; nothing billed meanwhile).",
     ]
     return lines
+
+
+def provider_parameters(run_id: str, vpc: str, subnets: list[str]) -> dict[str, str]:
+    """The provider stack's parameters: the sample target (HTTP 8080), sharing outside the organization."""
+    return {
+        "VpcId": vpc,
+        "SubnetIds": ",".join(subnets),
+        "CreateSampleTarget": "true",
+        "AllowExternalPrincipals": "true",
+        "ResourceShareName": f"linkpilot-acc-{run_id}",
+    }
+
+
+def consumer_baseline(
+    run_id: str, vpc: str, subnets: list[str], probe_group: str
+) -> dict[str, tuple[str, str]]:
+    """The account baseline the consumer stack reads: SSM parameter name → (value, type), under the run."""
+    prefix = f"/linkpilot-acceptance/{run_id}"
+    return {
+        f"{prefix}/endpoint-vpc-id": (vpc, "String"),
+        f"{prefix}/endpoint-subnet-ids": (",".join(subnets), "StringList"),
+        f"{prefix}/probe-security-group-ids": (probe_group, "StringList"),
+    }
+
+
+def consumer_parameters(run_id: str, provider: str, region: str) -> dict[str, str]:
+    """The consumer stack's parameters: the run's baseline, the provider trusted, its networks allowed, a
+    one-minute reconcile and a two-minute grace (the run's pace), the endpoints deleted with the stack."""
+    prefix = f"/linkpilot-acceptance/{run_id}"
+    return {
+        "EndpointVpcId": f"{prefix}/endpoint-vpc-id",
+        "EndpointSubnetIds": f"{prefix}/endpoint-subnet-ids",
+        "ProbeSecurityGroupIds": f"{prefix}/probe-security-group-ids",
+        "TrustedAccounts": provider,
+        "AllowedServiceNetworkArns": f"arn:aws:vpc-lattice:{region}:{provider}:servicenetwork/*",
+        "ProbeExpectedBody": "Hello, World!",
+        "DeleteEndpointsOnStackDelete": "true",
+        "UnshareGraceMinutes": "2",
+        "ReconcileSchedule": "rate(1 minute)",
+    }
 
 
 LOCAL_PLAN: Final = (

@@ -55,7 +55,8 @@ class Account:
     # -- what the run makes -------------------------------------------------------------------------
 
     def make_vpc(self, cidr: str) -> tuple[str, list[str], str]:
-        """A VPC with two subnets in the Region's first two zones and one security group, all tagged."""
+        """A VPC with two subnets in the Region's first two zones, tagged: (VPC, subnets, its default
+        security group)."""
         ec2 = self.c("ec2")
         spec = [{"ResourceType": "vpc", "Tags": self.tags}]
         vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=spec)["Vpc"]["VpcId"]
@@ -70,20 +71,28 @@ class Account:
             )["Subnet"]["SubnetId"]
             for i, zone in enumerate(zones)
         ]
-        sg = ec2.create_security_group(
-            GroupName=f"linkpilot-acc-{self.run_id}",
-            Description="linkpilot acceptance probe",
-            VpcId=vpc,
-            TagSpecifications=[{"ResourceType": "security-group", "Tags": self.tags}],
-        )["GroupId"]
-        return vpc, subnets, sg
+        groups = ec2.describe_security_groups(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"]
+        return vpc, subnets, str(groups[0]["GroupId"])
 
-    def delete_vpc(self, vpc: str, subnets: list[str], sg: str) -> None:
+    def delete_vpc(self, vpc: str, subnets: list[str], *, timeout_s: float = 2700) -> None:
+        """Deletes the subnets and the VPC, retrying while something still holds them: a deleted VPC Lambda
+        function releases its network interfaces only after a while (the probe's, here)."""
         ec2 = self.c("ec2")
-        self._gone(lambda: ec2.delete_security_group(GroupId=sg))
-        for subnet in subnets:
-            self._gone(lambda s=subnet: ec2.delete_subnet(SubnetId=s))
-        self._gone(lambda: ec2.delete_vpc(VpcId=vpc))
+
+        def gone() -> bool:
+            try:
+                for subnet in subnets:
+                    self._gone(lambda s=subnet: ec2.delete_subnet(SubnetId=s))
+                self._gone(lambda: ec2.delete_vpc(VpcId=vpc))
+            except ClientError as exc:
+                if error_code(exc) != "DependencyViolation":
+                    raise
+                return False
+            return True
+
+        wait_for(f"{vpc} deleted", gone, timeout_s=timeout_s, every_s=30)
 
     def put_parameter(self, name: str, value: str, kind: str = "String") -> None:
         self.c("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)

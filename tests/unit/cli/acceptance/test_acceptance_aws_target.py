@@ -27,7 +27,7 @@ class FakeAccount:
         self.log.append(f"make vpc {self.name}")
         return f"vpc-{self.name}", [f"subnet-{self.name}-a", f"subnet-{self.name}-b"], f"sg-{self.name}"
 
-    def delete_vpc(self, vpc: str, subnets: list[str], sg: str) -> None:
+    def delete_vpc(self, vpc: str, subnets: list[str]) -> None:
         self.log.append(f"delete {vpc}")
 
     def delete_stack(self, name: str) -> None:
@@ -136,14 +136,14 @@ def test_sam_commands_name_the_stack_the_tag_the_profile_and_the_region(tmp_path
         profile="prov",
         region="eu-west-1",
         run_id="r1",
-        parameters={"VpcId": "vpc-1", "CreateSampleTarget": "true"},
+        parameters={"VpcId": "vpc-1", "CreateSampleTarget": "true", "ReconcileSchedule": "rate(1 minute)"},
     )
     assert build[:2] == ["sam", "build"] and build[-4:-2] == ["--profile", "prov"]
     assert deploy[deploy.index("--stack-name") + 1] == "linkpilot-acc-r1-provider"
     assert deploy[deploy.index("--tags") + 1] == "linkpilot:acceptance=r1"
     assert deploy[deploy.index("--region") + 1] == "eu-west-1"
     assert "--no-confirm-changeset" in deploy and "CAPABILITY_AUTO_EXPAND" in deploy
-    assert deploy[-2:] == ["VpcId=vpc-1", "CreateSampleTarget=true"]
+    assert deploy[-3:] == ["VpcId=vpc-1", "CreateSampleTarget=true", 'ReconcileSchedule="rate(1 minute)"']
 
 
 def test_a_step_that_times_out_is_a_failed_step() -> None:
