@@ -72,6 +72,7 @@ class AwsStory:
         self.deploy(
             "provider", "provider/template.yaml", stack, provider_parameters(self.run_id, vpc, subnets)
         )
+        self._retained(self.p, stack)
         self.out = self.p.stack_outputs(stack)
         return f"configuration {self.out['ResourceConfigurationArn'].rsplit('/', 1)[-1]}"
 
@@ -89,8 +90,14 @@ class AwsStory:
         self.teardown.add(f"stack {stack}", lambda: self.c.delete_stack(stack))
         params = consumer_parameters(self.run_id, self.p.id, self.plan.region)
         self.deploy("consumer", "template.yaml", stack, params)
+        self._retained(self.c, stack)
         self.out.update({f"consumer:{k}": v for k, v in self.c.stack_outputs(stack).items()})
         return f"{stack}; {doctor}"
+
+    def _retained(self, account: Account, stack: str) -> None:
+        """The audit table outlives its stack by design (DeletionPolicy Retain): the run deletes it."""
+        table = account.stack_resource(stack, "AuditTable")
+        self.teardown.add(f"audit table {table} (the stack keeps it)", lambda: account.delete_table(table))
 
     def _doctor(self, vpc: str, subnets: list[str]) -> str:
         """``linkpilot doctor`` on the consumer account, as a person would run it before the deploy."""

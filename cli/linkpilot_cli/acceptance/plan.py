@@ -126,6 +126,10 @@ def aws_plan(options: AcceptanceOptions, run_id: str) -> Plan:
             endpoint_rate,
         ),
         Item("consumer", "one service-network VPC association (association mode)"),
+        Item(
+            "both",
+            "the stacks' audit tables: a stack delete keeps them (DeletionPolicy Retain); the run deletes them",
+        ),
         Item("both", "SAM's artifact bucket (aws-sam-cli-managed-default), made once if absent and kept"),
     )
     # CloudWatch: ~20 custom metrics at $0.30/month, ~15 alarms at $0.10/month, one dashboard at $3/month,

@@ -121,6 +121,9 @@ class Account:
             if "does not exist" not in str(exc):
                 raise
 
+    def delete_table(self, name: str) -> None:
+        self._gone(lambda: self.c("dynamodb").delete_table(TableName=name))
+
     def update_stack_parameter(self, name: str, key: str, value: str) -> None:
         """A stack update that changes one parameter and keeps the template and the other values."""
         cfn = self.c("cloudformation")

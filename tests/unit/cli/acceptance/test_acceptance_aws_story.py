@@ -99,7 +99,10 @@ class Account:
         }
 
     def stack_resource(self, name: str, logical: str) -> str:
-        return "i-1"
+        return {"SampleTargetInstance": "i-1", "AuditTable": f"audit-{name[-8:]}"}[logical]
+
+    def delete_table(self, name: str) -> None:
+        self.w.log.append(f"delete {name}")
 
     def set_parameter(self, name: str, value: str) -> None:
         if name == "/consumers":
@@ -212,4 +215,14 @@ def test_the_story_runs_in_order_and_settles_what_it_reaches() -> None:
         ]
     )
     assert by_name["invitation-expiry"].verdict is Verdict.NOT_REACHED
-    assert result.leftovers == [] and world.endpoints == [] and world.log == ["delete vpc 2", "delete vpc 1"]
+    assert (
+        result.leftovers == []
+        and world.endpoints == []
+        and world.log
+        == [
+            "delete audit-consumer",
+            "delete vpc 2",
+            "delete audit-provider",
+            "delete vpc 1",
+        ]
+    )

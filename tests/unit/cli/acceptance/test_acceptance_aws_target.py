@@ -30,6 +30,12 @@ class FakeAccount:
     def delete_vpc(self, vpc: str, subnets: list[str]) -> None:
         self.log.append(f"delete {vpc}")
 
+    def stack_resource(self, name: str, logical: str) -> str:
+        return f"{logical} of {name.rsplit('-', 1)[-1]}"
+
+    def delete_table(self, name: str) -> None:
+        self.log.append(f"delete {name}")
+
     def delete_stack(self, name: str) -> None:
         self.log.append(f"delete stack {name.rsplit('-', 1)[-1]}")
 
@@ -82,6 +88,7 @@ def test_a_failed_step_stops_the_story_and_everything_made_is_undone_in_reverse(
         "delete endpoint-subnet-ids",
         "delete endpoint-vpc-id",
         "delete vpc-c",
+        "delete AuditTable of provider",
         "delete stack provider",
         "delete vpc-p",
     ]
