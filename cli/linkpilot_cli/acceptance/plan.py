@@ -128,7 +128,7 @@ def aws_plan(options: AcceptanceOptions, run_id: str) -> Plan:
         Item("consumer", "one service-network VPC association (association mode)"),
         Item(
             "both",
-            "the stacks' audit tables: a stack delete keeps them (DeletionPolicy Retain); the run deletes them",
+            "the stacks' audit tables: a stack delete keeps them (DeletionPolicy Retain); the run deletes",
         ),
         Item("both", "SAM's artifact bucket (aws-sam-cli-managed-default), made once if absent and kept"),
     )
