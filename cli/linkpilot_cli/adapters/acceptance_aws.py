@@ -17,16 +17,10 @@ from botocore.exceptions import ClientError, WaiterError
 from linkpilot_cli.aws import client
 
 TAG_KEY: Final = "linkpilot:acceptance"
+# "not found" in each service's words (CloudFormation's ValidationError: the stack does not exist; EC2's
+# Invalid<Thing>.NotFound codes end with NotFound and are matched so)
 GONE: Final = frozenset(
-    {
-        "InvalidVpcID.NotFound",
-        "InvalidSubnetID.NotFound",
-        "InvalidGroup.NotFound",
-        "ParameterNotFound",
-        "ResourceNotFoundException",
-        "UnknownResourceException",
-        "ValidationError",  # CloudFormation: the stack does not exist
-    }
+    {"ParameterNotFound", "ResourceNotFoundException", "UnknownResourceException", "ValidationError"}
 )
 
 
@@ -178,6 +172,13 @@ class Account:
         ram = self.c("ram")
         which = {"resourceArns": [resource]} if resource else {"principals": [principal]}
         self._gone(lambda: ram.disassociate_resource_share(resourceShareArn=share, **which))
+        if resource:  # asynchronous: the configuration can be deleted once it is out of the share
+            wait_for(
+                "the resource out of the share",
+                lambda: self.resource_share_status(share, resource) in {"", "DISASSOCIATED"},
+                timeout_s=300,
+                every_s=10,
+            )
 
     def make_network(self, configuration: str, consumer: str) -> tuple[str, str, str]:
         """A service network holding ``configuration``, shared with ``consumer``: (network ARN, resource
@@ -286,9 +287,9 @@ class Account:
                 raise
 
 
-def wait_for(what: str, check: Any, *, timeout_s: float, every_s: float = 15, sleep: Any = time.sleep) -> Any:
-    """Polls ``check`` until it returns something truthy; ``TimeoutError`` naming ``what`` after
-    ``timeout_s``."""
+def wait_for(what: str, check: Any, *, timeout_s: float, every_s: float = 15, sleep: Any = None) -> Any:
+    """Polls ``check`` until it returns something truthy, sleeping ``every_s`` between tries (``sleep``, else
+    ``time.sleep``); ``TimeoutError`` naming ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:
         got = check()
@@ -296,4 +297,4 @@ def wait_for(what: str, check: Any, *, timeout_s: float, every_s: float = 15, sl
             return got
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what}: not within {timeout_s:.0f} s")
-        sleep(every_s)
+        (sleep or time.sleep)(every_s)
