@@ -103,3 +103,9 @@ def test_run_ids_are_unique_and_fit_a_stack_name() -> None:
     ids = {new_run_id() for _ in range(20)}
     assert len(ids) == 20
     assert all(len(f"linkpilot-acc-{i}-consumer") <= 128 for i in ids)
+
+
+def test_the_cost_model_states_the_plans_estimate() -> None:
+    plan = aws_plan(AcceptanceOptions(aws=True, provider_profile="p", consumer_profile="c"), "r1")
+    cost_md = (Path(__file__).resolve().parents[4] / "docs" / "cost.md").read_text()
+    assert f"**≈ ${plan.total_usd:.2f}**" in cost_md
