@@ -333,11 +333,11 @@ def test_cli_probes_the_netcat_target_through_a_resolved_endpoint_name(netcat_ke
         f"{name}:{LOOPBACK}",
     ]
     assert cli.main(argv) == 0
-    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (row,) = json.loads(capsys.readouterr().out)["results"]
     assert (row["target"], row["verdict"], row["status_code"]) == (argv[1], "ok", 200)
     down = f"http://{LOOPBACK}:{free_port()}/"
     assert cli.main([argv[0], down, *argv[1:], "--timeout", "1"]) == 1
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = json.loads(capsys.readouterr().out)["results"]
     assert [(r["target"], r["verdict"], r["reason"]) for r in rows] == [
         (down, "down", "connect"),
         (argv[1], "ok", None),
