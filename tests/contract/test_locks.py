@@ -162,7 +162,7 @@ def test_the_environment_runs_the_layers_versions(lock: str) -> None:
 
 
 def test_the_cli_framework_stays_out_of_the_layer() -> None:
-    """click, rich and pyyaml are the operator CLI's; the functions never import them, so the layer never ships them."""
+    """click, rich and pyyaml are the CLI's: the functions never import them, the layer never ships them."""
     layer = read_lock(LAYER_LOCK)
     assert not {"click", "rich", "pyyaml"} & set(layer), "the Lambda layer's lock pins what only the CLI uses"
     assert {"click", "rich", "pyyaml"} <= set(read_lock(ROOT / "requirements/cli.txt"))

@@ -241,7 +241,7 @@ def test_cli_options_become_defaults():
             "app.internal",
             "--resolve",
             "a.example:127.0.0.1",
-        ]
+        ],
     )
     event = probe_cmd.build_event(args)
     assert event["defaults"] == {
