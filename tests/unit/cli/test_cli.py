@@ -91,22 +91,29 @@ def test_version_is_the_package_version(capsys):
     assert capsys.readouterr().out.strip() == f"linkpilot {version('linkpilot')}"
 
 
-def test_version_takes_under_a_third_of_a_second():
-    """The whole process, as a shell runs it, less the interpreter's own start (the machine running the
-    tests may be busy: best of five of each, the same way). Measured on a quiet machine: 0.12 s in all."""
-    import time
-
-    def best(argv: list[str]) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, *argv], check=True, capture_output=True)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    bare = best(["-c", "pass"])
-    own = best(["-m", "linkpilot_cli.main", "--version"]) - bare
-    assert own < 0.3 - 0.05, f"--version costs {own:.3f} s on top of the interpreter's {bare:.3f} s"
+def test_version_loads_no_command_no_rich_and_no_boto3():
+    """What keeps ``linkpilot --version`` within its 0.3 s (the time itself is a benchmark:
+    ``python -m bench --only cli``): a fresh interpreter answering it imports no command module, no rich,
+    no boto3 and no click extras it does not need."""
+    snippet = (
+        "import sys\n"
+        "from linkpilot_cli.main import main\n"
+        "try:\n"
+        "    code = main(['--version'])\n"
+        "except SystemExit as exit_:\n"
+        "    code = exit_.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'rich', 'boto3', 'botocore', 'yaml'}\n"
+        "               or m.startswith('linkpilot_cli.commands.'))\n"
+        "print(code, ','.join(heavy) or '-')\n"
+    )
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", snippet], check=True, capture_output=True, text=True, timeout=60
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert out == "0 -", out
 
 
 def test_top_level_help_is_written_for_people(capsys):
