@@ -63,7 +63,7 @@ def validate(call: Invocation, file: str) -> int:
     )
     out.document(
         {"file": file, "valid": True, "policy": document},
-        [Table("policy", f"{file}: valid", ("SETTING", "VALUE"), rows)],
+        [Table("policy", f"{file} is valid; settings", ("SETTING", "VALUE"), rows)],
     )
     return EXIT_OK
 
