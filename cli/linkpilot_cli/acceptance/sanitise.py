@@ -1,8 +1,11 @@
 """Sanitising recorded AWS answers before they become fixtures (``linkpilot acceptance --record``).
 
 Account ids, resource ids (``vpce-…``, ``rcfg-…``, ``snva-…``, every ``<prefix>-<8 to 17 hex>``), UUIDs,
-Route 53 zone ids, IP addresses, long hex strings (request ids, hashes), e-mail addresses and access key ids
-become placeholders such as ``<account-1>``, ``<vpce-2>``, ``<address-3>``. One ``Sanitiser`` maps the same
+Route 53 zone ids, IP addresses (also inside EC2 host names: ``ec2-54-1-2-3…``, ``ip-10-1-2-3…``), long hex
+strings (request ids, hashes), e-mail addresses, access key ids and IAM unique ids (``AROA…``, ``AIDA…``),
+the random suffix CloudFormation gives a physical name (``…-ControllerRole-AbC12dEf34Gh``) and an endpoint's
+DNS label (``vpce-…-4kq3vbw7.``) become placeholders such as ``<account-1>``, ``<vpce-2>``, ``<address-3>``;
+the signature, credential and token of a presigned URL become ``<secret>``. One ``Sanitiser`` maps the same
 original to the same placeholder everywhere (in keys and values, in ARNs and DNS names alike), so a recording
 keeps its relations: the endpoint a describe names is the one the create answered. Secrets (keys named like
 ``SecretAccessKey``, ``SessionToken``, ``Password``) are replaced whole.
@@ -17,7 +20,15 @@ from datetime import date, datetime
 from typing import Any, Final
 
 _UUID: Final = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-_ACCESS_KEY: Final = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16}\b")
+_ACCESS_KEY: Final = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+# IAM unique ids (users, roles, groups, policies, instance profiles, certificates): 21 characters
+_UNIQUE_ID: Final = re.compile(r"\b(?:AIDA|AROA|AGPA|ANPA|ANVA|AIPA|ABIA|ACCA|ASCA|APKA)[0-9A-Z]{16,17}\b")
+_PRESIGNED: Final = re.compile(
+    r"(?i)\b(X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential|Signature|AWSAccessKeyId)=[^&\s\"'<>]+"
+)
+_EC2_HOST: Final = re.compile(r"\b(ec2|ip)-(\d{1,3}(?:-\d{1,3}){3})\b")
+_ENDPOINT_LABEL: Final = re.compile(r"(<vpce-\d+>)-([a-z0-9]{8})(?=\.)")
+_CFN_SUFFIX: Final = re.compile(r"(?<=-)[0-9A-Za-z]{12,13}(?![0-9A-Za-z])")
 _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IPV4: Final = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6_CANDIDATE: Final = re.compile(
@@ -51,13 +62,18 @@ class Sanitiser:
 
     def text(self, value: str) -> str:
         steps: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+            (_PRESIGNED, lambda m: f"{m.group(1)}=<secret>"),
             (_UUID, lambda m: self.placeholder("uuid", m.group(0).lower())),
             (_ACCESS_KEY, lambda m: self.placeholder("access-key", m.group(0))),
+            (_UNIQUE_ID, lambda m: self.placeholder("unique-id", m.group(0))),
             (_EMAIL, lambda m: self.placeholder("email", m.group(0))),
             (_IPV4, self._ipv4),
+            (_EC2_HOST, self._ec2_host),
             (_IPV6_CANDIDATE, self._ipv6),
             (_LATTICE_HASH, lambda m: self.placeholder("hash", m.group(0))),
-            (_RESOURCE_ID, lambda m: self.placeholder(m.group(1), m.group(0))),
+            (_RESOURCE_ID, self._resource_id),
+            (_ENDPOINT_LABEL, lambda m: f"{m.group(1)}-{self.placeholder('dns-label', m.group(2))}"),
+            (_CFN_SUFFIX, self._cfn_suffix),
             (_HOSTED_ZONE, lambda m: self.placeholder("hosted-zone", m.group(0))),
             (_ACCOUNT, lambda m: self.placeholder("account", m.group(0))),
             (_LONG_HEX, lambda m: self.placeholder("hex", m.group(0).lower())),
@@ -72,6 +88,29 @@ class Sanitiser:
         except ValueError:
             return m.group(0)  # a version number or the like
         return self.placeholder("address", m.group(0))
+
+    def _ec2_host(self, m: re.Match[str]) -> str:
+        """``ec2-54-1-2-3`` / ``ip-10-1-2-3``: the address of the host name, named as the address itself."""
+        dotted = m.group(2).replace("-", ".")
+        try:
+            ipaddress.IPv4Address(dotted)
+        except ValueError:
+            return m.group(0)
+        return f"{m.group(1)}-{self.placeholder('address', dotted)}"
+
+    def _resource_id(self, m: re.Match[str]) -> str:
+        prefix, suffix = m.group(1), m.group(2)
+        if _ACCOUNT.fullmatch(suffix):  # ``<name>-<account id>`` (a bucket): the account's placeholder
+            return f"{prefix}-{self.placeholder('account', suffix)}"
+        return self.placeholder(prefix, m.group(0))
+
+    def _cfn_suffix(self, m: re.Match[str]) -> str:
+        """The random suffix of a physical name CloudFormation made: mixed letters with at least one digit and
+        one capital (``AbC12dEf34Gh``, ``1ABCDEF2GHIJ``); a word (``ProbeFunction``) has no digit."""
+        text = m.group(0)
+        if not (any(c.isdigit() for c in text) and any(c.isupper() for c in text)):
+            return text
+        return self.placeholder("name-suffix", text)
 
     def _ipv6(self, m: re.Match[str]) -> str:
         text = m.group(0)

@@ -175,3 +175,62 @@ def test_a_local_recording_says_it_is_the_emulation() -> None:
     (fixture,) = recorder.fixtures().values()
     assert fixture["source"]["kind"] == "local-emulation"
     assert recorder.exchanges[0].date == "Sat, 05 Dec 2026 03:40:51 GMT"
+
+
+PUBLIC_HOST = "ec2-54-239-28-85.compute-1.amazonaws.com"
+ADVERSARIAL = {
+    # an ARN inside a JSON string inside JSON (a policy document, an SSM value)
+    "Policy": json.dumps(
+        {"Resource": f"arn:aws:vpc-lattice:us-east-1:{OTHER}:resourceconfiguration/{CONFIG}", "Sid": "x"}
+    ),
+    "Bucket": f"aws-sam-cli-managed-default-samclisourcebucket-{ACCOUNT}",  # an account id in a name
+    "RoleId": "AROA3XFRBF535PLBIFPI4",  # IAM unique ids are 21 characters
+    "UserId": "AROA3XFRBF535PLBIFPI4:botocore-session-1",
+    "PrincipalId": "AIDAJQABLZS4A3QDU576Q",
+    "Location": (  # a presigned URL: its token, credential and signature
+        "https://b.s3.amazonaws.com/k?X-Amz-Security-Token=IQoJb3JpZ2luX2VjEJr%2F%2FwEa"
+        "&X-Amz-Credential=ASIAIOSFODNN7EXAMPLE%2F20261205%2Fus-east-1%2Fs3%2Faws4_request"
+        "&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    ),
+    "PublicDnsName": PUBLIC_HOST,
+    "PrivateDnsName": "ip-10-1-2-3.ec2.internal",
+    "Ipv6": ["[2600:1f18:4a3:6902::12]:443", "2600:1F18:04A3:6902::/56", "::ffff:54.239.28.85"],
+    "HostedZone": "/hostedzone/Z03265862FOUNWMZOKUF4",
+    "Url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q?arn%3Aaws%3Alambda%3Aus-east-1%3A{OTHER}%3Afunction",
+    "DnsName": f"{ENDPOINT}-4kq3vbw7.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com",
+    "FunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:lp-acc-ControllerFunction-ZXvQ8MF5nNjV",
+}
+ADVERSARIAL_REAL = [
+    "AROA3XFRBF535PLBIFPI4",
+    "AIDAJQABLZS4A3QDU576Q",
+    "IQoJb3JpZ2luX2VjEJr",
+    "ASIAIOSFODNN7EXAMPLE",
+    "54-239-28-85",
+    "54.239.28.85",
+    "10-1-2-3",
+    "2600:1f18:4a3:6902::12",
+    "2600:1F18:04A3:6902::",
+    "Z03265862FOUNWMZOKUF4",
+    "4kq3vbw7",
+    "ZXvQ8MF5nNjV",
+]
+
+
+def test_adversarial_inputs_leave_no_account_address_or_id() -> None:
+    s = Sanitiser()
+    text = json.dumps(s.tree(ADVERSARIAL))
+    assert [r for r in [*REAL, *ADVERSARIAL_REAL] if r in text] == []
+    assert re.search(r"(?<!\d)\d{12}(?!\d)", text) is None
+    assert "<secret>" in text and "ControllerFunction-<name-suffix-1>" in text
+
+
+def test_an_account_id_is_one_placeholder_wherever_it_appears() -> None:
+    s = Sanitiser()
+    owner = s.text(ACCOUNT)
+    assert s.text(f"linkpilot-audit-{ACCOUNT}") == f"linkpilot-audit-{owner}"  # in a name: the same one
+    assert s.text(f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q").endswith(f"/{owner}/q")
+    # an address and the EC2 host name built from it share their placeholder
+    address = s.text("54.239.28.85")
+    assert s.text(PUBLIC_HOST) == f"ec2-{address}.compute-1.amazonaws.com"
+    kept = ["lp-acc-ProbeFunction", "linkpilot:resource-configuration-arn", "t4g.nano", "03:40:51Z"]
+    assert [s.text(k) for k in kept] == kept  # words and times, not ids
