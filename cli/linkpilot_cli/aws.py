@@ -6,9 +6,9 @@ boto3 itself reads only ``AWS_DEFAULT_REGION`` and the profile (botocore's ``con
 else ``AWS_PROFILE``, else the default credential chain. Every problem is ``InvalidInput`` (exit 2) with one
 line that names the value.
 
-This is the one module of the CLI that makes boto3 sessions and clients (``session_from``, ``client``);
-the commands hand the clients to adapters (``linkpilot.aws``, ``linkpilot_cli.adapters``), which make the
-calls (tests/contract/test_cli_layout.py checks it).
+This is the one module of the CLI that makes boto3 sessions and clients (``session_from``, ``client``,
+``Clients``); the commands hand the clients to adapters (``linkpilot.aws``, ``linkpilot_cli.adapters``), which
+make the calls (tests/contract/test_cli_layout.py checks it).
 """
 
 from __future__ import annotations
@@ -66,3 +66,17 @@ def session_from(args: Any, env: Mapping[str, str] | None = None) -> Any:
 def client(session: Any, service: str) -> Any:
     """The boto3 client of ``service`` for a session from ``session_from`` (or a test's stand-in)."""
     return session.client(service)
+
+
+class Clients:
+    """One boto3 client per service for a session, made the first time it is asked for: what an adapter
+    that calls several services holds (``clients("sts")``)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._made: dict[str, Any] = {}
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._made:
+            self._made[service] = client(self.session, service)
+        return self._made[service]

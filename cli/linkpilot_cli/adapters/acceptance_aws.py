@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any, Final
 
 from botocore.exceptions import ClientError, WaiterError
 
-from linkpilot_cli.aws import client
+from linkpilot_cli.aws import Clients
 
 TAG_KEY: Final = "linkpilot:acceptance"
 # "not found" in each service's words (CloudFormation's ValidationError: the stack does not exist; EC2's
@@ -33,14 +34,9 @@ class Account:
 
     def __init__(self, session: Any, run_id: str) -> None:
         self.session, self.run_id = session, run_id
-        self._clients: dict[str, Any] = {}
+        self.c = Clients(session)
         self.id = str(self.c("sts").get_caller_identity()["Account"])
         self.region = str(session.region_name)
-
-    def c(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = client(self.session, service)
-        return self._clients[service]
 
     @property
     def tags(self) -> list[dict[str, str]]:
@@ -48,22 +44,33 @@ class Account:
 
     # -- what the run makes -------------------------------------------------------------------------
 
-    def make_vpc(self, cidr: str) -> tuple[str, list[str], str]:
-        """A VPC with two subnets in the Region's first two zones, tagged: (VPC, subnets, its default
-        security group)."""
+    def zone_ids(self) -> list[str]:
+        """The ids (``use1-az1``) of the Region's available Availability Zones, sorted. Ids, not names: a
+        zone's name maps to a different zone in each account, and an endpoint must share a zone with the
+        resource gateway."""
+        zones = self.c("ec2").describe_availability_zones(
+            Filters=[
+                {"Name": "zone-type", "Values": ["availability-zone"]},
+                {"Name": "state", "Values": ["available"]},
+            ]
+        )["AvailabilityZones"]
+        return sorted(str(z["ZoneId"]) for z in zones)
+
+    def make_vpc(self, cidr: str, zone_ids: Sequence[str]) -> tuple[str, list[str], str]:
+        """A VPC with one subnet in each of ``zone_ids`` (zone ids, the same in both accounts), tagged:
+        (VPC, subnets, its default security group)."""
         ec2 = self.c("ec2")
         spec = [{"ResourceType": "vpc", "Tags": self.tags}]
         vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=spec)["Vpc"]["VpcId"]
-        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
         base = cidr.split("/", 1)[0].rsplit(".", 2)[0]
         subnets = [
             ec2.create_subnet(
                 VpcId=vpc,
                 CidrBlock=f"{base}.{i}.0/24",
-                AvailabilityZone=zone,
+                AvailabilityZoneId=zone,
                 TagSpecifications=[{"ResourceType": "subnet", "Tags": self.tags}],
             )["Subnet"]["SubnetId"]
-            for i, zone in enumerate(zones)
+            for i, zone in enumerate(zone_ids)
         ]
         groups = ec2.describe_security_groups(
             Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
@@ -239,9 +246,15 @@ class Account:
         answer = self.c("ec2").describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])
         return list(answer.get("VpcEndpointAssociations", []))
 
-    def invitations(self, sender: str) -> list[str]:
-        found = self.c("ram").get_resource_share_invitations()["resourceShareInvitations"]
-        return [str(i["status"]) for i in found if i.get("senderAccountId") == sender]
+    def invitations(self, share: str) -> list[str]:
+        """The statuses of the invitations to ``share`` (the run's; other shares' invitations, from the same
+        account too, are not the run's), every page."""
+        pages = self.c("ram").get_paginator("get_resource_share_invitations")
+        return [
+            str(i["status"])
+            for page in pages.paginate(resourceShareArns=[share])
+            for i in page.get("resourceShareInvitations", [])
+        ]
 
     def alarm_state(self, name: str) -> str:
         alarms = self.c("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from linkpilot_cli.aws import client
+from linkpilot_cli.aws import Clients
 
 DENIED: Final = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
@@ -31,12 +31,7 @@ class DoctorReads:
     def __init__(self, session: Any) -> None:
         self.session = session
         self.region = str(session.region_name)
-        self._clients: dict[str, Any] = {}
-
-    def c(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = client(self.session, service)
-        return self._clients[service]
+        self.c = Clients(session)
 
     def caller(self) -> tuple[str, str]:
         who = self.c("sts").get_caller_identity()
