@@ -1,5 +1,5 @@
-"""``linkpilot_cli.aws.Clients``: the one client cache the CLI's adapters share (doctor's reads, the acceptance
-run's account): one client per service, made when first asked for."""
+"""``linkpilot_cli.aws.Clients``: the one client cache the CLI's adapters share (doctor's reads, the
+acceptance run's account): one client per service, made when first asked for."""
 
 from __future__ import annotations
 
