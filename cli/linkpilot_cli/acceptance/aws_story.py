@@ -42,6 +42,7 @@ class AwsStory:
         self.run_id = plan.run_id
         self.out: dict[str, str] = {}
         self.c_vpc = ""
+        self.zones: list[str] = []
 
     def run(self) -> None:
         s = self.steps.run
@@ -65,7 +66,11 @@ class AwsStory:
     # -- the steps -----------------------------------------------------------------------------------
 
     def provider(self) -> str:
-        vpc, subnets, _ = self.p.make_vpc("10.80.0.0/16")
+        # zone ids both accounts have (names differ per account): the endpoints must share the gateway's zones
+        self.zones = sorted(set(self.p.zone_ids()) & set(self.c.zone_ids()))[:2]
+        if len(self.zones) < 2:
+            raise StepFailed(f"the two accounts share fewer than two zone ids in {self.plan.region}")
+        vpc, subnets, _ = self.p.make_vpc("10.80.0.0/16", self.zones)
         self.teardown.add("provider VPC", lambda: self.p.delete_vpc(vpc, subnets))
         stack = self.plan.provider_stack
         self.teardown.add(f"stack {stack}", lambda: self.p.delete_stack(stack))
@@ -78,7 +83,7 @@ class AwsStory:
 
     def consumer_stack(self) -> str:
         # the probe goes in the VPC's default group, which the endpoints get too (no EndpointSecurityGroupIds)
-        self.c_vpc, subnets, default_sg = self.c.make_vpc("10.81.0.0/16")
+        self.c_vpc, subnets, default_sg = self.c.make_vpc("10.81.0.0/16", self.zones)
         vpc = self.c_vpc
         self.teardown.add("consumer VPC", lambda: self.c.delete_vpc(vpc, subnets))
         baseline = consumer_baseline(self.run_id, vpc, subnets, default_sg)
@@ -117,7 +122,10 @@ class AwsStory:
         # an invitation to accept, or none inside an organization with RAM sharing on: the endpoint then comes
         self._wait(
             "the invitation ACCEPTED (or, inside an organization, the endpoint)",
-            lambda: self.c.invitations(self.p.id) == ["ACCEPTED"] or self.c.managed_endpoints(self.c_vpc),
+            lambda: (
+                self.c.invitations(self.out["ResourceShareArn"]) == ["ACCEPTED"]
+                or self.c.managed_endpoints(self.c_vpc)
+            ),
             10,
         )
         accepted = time.monotonic()

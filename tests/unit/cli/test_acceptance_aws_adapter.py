@@ -21,7 +21,7 @@ class Session:
     def __init__(self) -> None:
         real = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1")
         self.clients: dict[str, Any] = {
-            s: real.client(s) for s in ("sts", "ec2", "ssm", "resourcegroupstaggingapi")
+            s: real.client(s) for s in ("sts", "ec2", "ssm", "resourcegroupstaggingapi", "ram")
         }
         self.stubs = {s: Stubber(c) for s, c in self.clients.items()}
         self.stubs["sts"].add_response(
@@ -94,3 +94,67 @@ def test_the_tag_search_follows_every_page() -> None:
 def test_a_wait_that_never_holds_names_what_it_waited_for() -> None:
     with pytest.raises(TimeoutError, match="ALARM: not within 0 s"):
         wait_for("ALARM", lambda: False, timeout_s=0, sleep=lambda s: None)
+
+
+def test_the_run_vpcs_go_in_zones_named_by_id_which_are_the_same_in_both_accounts() -> None:
+    session = Session()
+    account = Account(session, "r1")
+    ec2 = session.stubs["ec2"]
+    zones = [
+        {"ZoneName": "us-east-1b", "ZoneId": "use1-az4"},
+        {"ZoneName": "us-east-1a", "ZoneId": "use1-az2"},
+    ]
+    ec2.add_response(
+        "describe_availability_zones",
+        {"AvailabilityZones": zones},
+        {
+            "Filters": [
+                {"Name": "zone-type", "Values": ["availability-zone"]},
+                {"Name": "state", "Values": ["available"]},
+            ]
+        },
+    )
+    tags = [{"Key": "linkpilot:acceptance", "Value": "r1"}]
+    ec2.add_response(
+        "create_vpc",
+        {"Vpc": {"VpcId": "vpc-1"}},
+        {"CidrBlock": "10.81.0.0/16", "TagSpecifications": [{"ResourceType": "vpc", "Tags": tags}]},
+    )
+    for i, zone in enumerate(["use1-az2", "use1-az4"]):
+        ec2.add_response(
+            "create_subnet",
+            {"Subnet": {"SubnetId": f"subnet-{i}"}},
+            {
+                "VpcId": "vpc-1",
+                "CidrBlock": f"10.81.{i}.0/24",
+                "AvailabilityZoneId": zone,
+                "TagSpecifications": [{"ResourceType": "subnet", "Tags": tags}],
+            },
+        )
+    ec2.add_response("describe_security_groups", {"SecurityGroups": [{"GroupId": "sg-1"}]})
+    assert account.zone_ids() == ["use1-az2", "use1-az4"]
+    assert account.make_vpc("10.81.0.0/16", ["use1-az2", "use1-az4"]) == (
+        "vpc-1",
+        ["subnet-0", "subnet-1"],
+        "sg-1",
+    )
+    ec2.assert_no_pending_responses()
+
+
+def test_the_invitations_read_are_the_run_share_s_on_every_page() -> None:
+    session = Session()
+    account = Account(session, "r1")
+    ram = session.stubs["ram"]
+    share = "arn:aws:ram:us-east-1:111111111111:resource-share/s1"
+    ram.add_response(
+        "get_resource_share_invitations",
+        {"resourceShareInvitations": [{"status": "PENDING"}], "nextToken": "t"},
+        {"resourceShareArns": [share]},
+    )
+    ram.add_response(
+        "get_resource_share_invitations",
+        {"resourceShareInvitations": [{"status": "ACCEPTED"}]},
+        {"resourceShareArns": [share], "nextToken": "t"},
+    )
+    assert account.invitations(share) == ["PENDING", "ACCEPTED"]
+    ram.assert_no_pending_responses()

@@ -69,7 +69,11 @@ class Account:
     def c(self, service: str) -> Any:
         return Ec2(self.w)
 
-    def make_vpc(self, cidr: str) -> tuple[str, list[str], str]:
+    def zone_ids(self) -> list[str]:  # the accounts share use1-az2 and use1-az4 only
+        return ["use1-az1", "use1-az2", "use1-az4"] if self.id == P else ["use1-az2", "use1-az3", "use1-az4"]
+
+    def make_vpc(self, cidr: str, zone_ids: list[str]) -> tuple[str, list[str], str]:
+        self.w.log.append(f"make vpc {self.id[0]} in {','.join(zone_ids)}")
         return f"vpc-{self.id[0]}", ["subnet-a", "subnet-b"], "sg-1"
 
     def delete_vpc(self, *a: Any) -> None:
@@ -116,7 +120,8 @@ class Account:
     def get_parameter(self, name: str) -> str:
         return json.dumps(self.w.policy)
 
-    def invitations(self, sender: str) -> list[str]:
+    def invitations(self, share: str) -> list[str]:
+        assert share == "share-1"  # the run's share, not every invitation the account has
         return ["ACCEPTED"] if self.w.consumers else []
 
     def managed_endpoints(self, vpc: str) -> list[dict[str, Any]]:
@@ -220,6 +225,8 @@ def test_the_story_runs_in_order_and_settles_what_it_reaches() -> None:
         and world.endpoints == []
         and world.log
         == [
+            "make vpc 1 in use1-az2,use1-az4",  # zone ids both accounts have, the same in both
+            "make vpc 2 in use1-az2,use1-az4",
             "delete audit-consumer",
             "delete vpc 2",
             "delete audit-provider",

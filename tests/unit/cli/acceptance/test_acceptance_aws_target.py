@@ -23,7 +23,10 @@ class FakeAccount:
     def __init__(self, name: str, account_id: str, log: list[str], left: list[str] | None = None) -> None:
         self.name, self.id, self.log, self.left = name, account_id, log, left or []
 
-    def make_vpc(self, cidr: str) -> tuple[str, list[str], str]:
+    def zone_ids(self) -> list[str]:
+        return ["use1-az1", "use1-az2"]
+
+    def make_vpc(self, cidr: str, zone_ids: list[str]) -> tuple[str, list[str], str]:
         self.log.append(f"make vpc {self.name}")
         return f"vpc-{self.name}", [f"subnet-{self.name}-a", f"subnet-{self.name}-b"], f"sg-{self.name}"
 
