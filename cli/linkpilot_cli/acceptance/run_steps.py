@@ -16,7 +16,10 @@ class StepFailed(Exception):
 
 @dataclass
 class Teardown:
-    """Undo actions, run last-registered first; each failure is noted and the rest still run."""
+    """Undo actions, run last-registered first; each failure is noted and the rest still run. What failed is
+    tried once more after the others: an undo can fail on something a later one removes (a configuration or
+    a service network still in use by the consumer's endpoints until the consumer stack's delete). Every undo
+    treats "already gone" as done, so running one twice is harmless."""
 
     undo: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -25,19 +28,24 @@ class Teardown:
         self.undo.append((what, action))
 
     def run(self, out: TextIO) -> None:
-        while self.undo:
-            what, action = self.undo.pop()
-            print(f"  teardown: {what}", file=out, flush=True)
-            try:
-                action()
-            except KeyboardInterrupt:
-                self.failed.append(f"{what} (interrupted)")
-                print("  teardown interrupted: the rest is left; run again or delete by tag", file=out)
-                self.failed += [w for w, _ in reversed(self.undo)]
-                self.undo.clear()
-                return
-            except Exception as exc:  # noqa: BLE001 - one failed undo must not stop the others
-                self.failed.append(f"{what}: {exc}")
+        todo = list(reversed(self.undo))
+        self.undo.clear()
+        for attempt in ("teardown", "teardown, again"):
+            again: list[tuple[str, Callable[[], None]]] = []
+            for i, (what, action) in enumerate(todo):
+                print(f"  {attempt}: {what}", file=out, flush=True)
+                try:
+                    action()
+                except KeyboardInterrupt:
+                    print("  teardown interrupted: the rest is left; run again or delete by tag", file=out)
+                    retried = [w for w, _ in again] if attempt == "teardown" else []  # else noted already
+                    self.failed += [*retried, f"{what} (interrupted)", *(w for w, _ in todo[i + 1 :])]
+                    return
+                except Exception as exc:  # noqa: BLE001 - one failed undo must not stop the others
+                    again.append((what, action))
+                    if attempt != "teardown":
+                        self.failed.append(f"{what}: {exc}")
+            todo = again
 
 
 @dataclass

@@ -137,6 +137,40 @@ def test_one_failed_undo_does_not_stop_the_others() -> None:
     assert teardown.failed == ["second: DependencyViolation"]
 
 
+def test_an_undo_that_needs_a_later_one_first_is_tried_again_after_it() -> None:
+    # the service network is deleted before the consumer stack, whose delete removes the endpoint that
+    # still uses it: the first try is refused, the second goes through
+    endpoint_left = [True]
+
+    def delete_network() -> None:
+        if endpoint_left[0]:
+            raise RuntimeError("ConflictException")
+
+    teardown = Teardown()
+    teardown.add("consumer stack", lambda: endpoint_left.__setitem__(0, False))
+    teardown.add("service network", delete_network)
+    out = io.StringIO()
+    teardown.run(out)
+    assert teardown.failed == [] and "teardown, again: service network" in out.getvalue()
+
+
+def test_ctrl_c_in_the_teardown_names_everything_left() -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    def broken() -> None:
+        raise RuntimeError("DependencyViolation")
+
+    done: list[str] = []
+    teardown = Teardown()
+    teardown.add("vpc", lambda: done.append("vpc"))
+    teardown.add("stack", interrupted)
+    teardown.add("table", broken)
+    teardown.run(io.StringIO())
+    assert done == []
+    assert teardown.failed == ["table", "stack (interrupted)", "vpc"]
+
+
 def test_sam_commands_name_the_stack_the_tag_the_profile_and_the_region(tmp_path: Path) -> None:
     build, deploy = sam_commands(
         "sam",
