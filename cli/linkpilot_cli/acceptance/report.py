@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from linkpilot.foreign import bound, escape
+from linkpilot.foreign import bound
 from linkpilot_cli.acceptance.checks import CheckResult, Observation, Target, Verdict
 
 OBSERVED_CHARS: Final = 300  # an observation quotes AWS answers: bounded in the table and the file
@@ -72,11 +72,12 @@ class Report:
         return path
 
     def table(self) -> list[str]:
-        """The verdict table, one row per check; every cell escaped (observations quote AWS answers)."""
-        rows = [(c.name, str(c.verdict), escape(bound(c.observed, OBSERVED_CHARS))) for c in self.checks]
-        widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("check", "verdict"))]
-        lines = [f"{'check':<{widths[0]}}  {'verdict':<{widths[1]}}  observed"]
-        lines += [f"{n:<{widths[0]}}  {v:<{widths[1]}}  {o}" for n, v, o in rows]
+        """The verdict table, one row per check, in the CLI's one table style (``linkpilot_cli.output``,
+        which escapes every cell: observations quote AWS answers); then the count of each verdict."""
+        from linkpilot_cli.output import Table, render_table
+
+        rows = tuple((c.name, str(c.verdict), bound(c.observed, OBSERVED_CHARS)) for c in self.checks)
+        lines = render_table(Table("check", "Checks", ("CHECK", "VERDICT", "OBSERVED"), rows))
         counts = {v: sum(c.verdict is v for c in self.checks) for v in Verdict}
         lines.append(", ".join(f"{n} {v}" for v, n in counts.items()) + f" (target: {self.target})")
         return lines

@@ -98,6 +98,10 @@ def test_the_report_file_and_table(tmp_path: Path) -> None:
     assert data["checks"][0]["verdict"] == "verified" and len(data["checks"][0]["observed"]) < 400
     table = report.table()
     assert "\x1b" not in "\n".join(table)  # an observation quotes AWS: escaped in the table
+    assert table[0] == f"Checks: {len(checks)}"  # the CLI's one table style: a title with the count,
+    assert table[1].split() == ["CHECK", "VERDICT", "OBSERVED"]  # UPPER-CASE headers, the rows under them
+    (row,) = [line.split() for line in table[2:] if line.split()[0] == "endpoint-state-case"]
+    assert row[1] == "verified" and row[2].startswith("\\x1b[31mAvailablexxx")
     assert table[-1].startswith("1 verified, 0 contradicted")
 
 
