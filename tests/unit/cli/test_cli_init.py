@@ -8,7 +8,9 @@ import tomllib
 from pathlib import Path
 
 import click
+import jsonschema
 import pytest
+import yaml
 
 from linkpilot.consumer.policy import policy_json_schema
 from linkpilot_cli import main as cli
@@ -31,6 +33,20 @@ def test_init_writes_a_commented_policy_that_validates_its_schema_and_samconfig(
         "TrustedAccounts=111111111111,222222222222 UntrustedInvitations=ignore AlertEmail=ops@example.com"
     )
     assert cli.main(["policy", "validate", str(tmp_path / "policy.yaml")]) == 0
+
+
+def test_an_editor_validates_the_example_with_the_schema_beside_it(tmp_path):
+    """What an editor does with ``$schema: policy.schema.json``: the schema names its dialect, the example
+    policy passes it, and a misspelt key does not."""
+    assert cli.main(["init", "--directory", str(tmp_path), *FLAGS]) == 0
+    schema = json.loads((tmp_path / "policy.schema.json").read_text())
+    editor = jsonschema.validators.validator_for(schema)(schema)
+    assert isinstance(editor, jsonschema.Draft202012Validator)
+    example = yaml.safe_load((tmp_path / "policy.yaml").read_text())
+    assert example["$schema"] == "policy.schema.json"
+    assert list(editor.iter_errors(example)) == []
+    example["trusted_acounts"] = example.pop("trusted_accounts")
+    assert {e.validator for e in editor.iter_errors(example)} == {"required", "additionalProperties"}
 
 
 def test_the_parameters_init_writes_are_the_consumer_stacks():

@@ -123,6 +123,7 @@ def test_the_published_schema_is_the_generated_one(capsys):
     published = json.loads((ROOT / "docs" / "policy.schema.json").read_text())
     assert published == policy_json_schema(), "regenerate: linkpilot policy schema > docs/policy.schema.json"
     assert "$schema" in published["properties"] and published["additionalProperties"] is False
+    assert published["$schema"] == "https://json-schema.org/draft/2020-12/schema"  # the dialect, for editors
     assert cli.main(["policy", "schema"]) == 0
     assert json.loads(capsys.readouterr().out) == published
 

@@ -24,6 +24,7 @@ from linkpilot.spec import Document, Spec, SpecError, spec
 RESOURCE_CONFIGURATION_TYPE = "vpc-lattice:ResourceConfiguration"
 SERVICE_NETWORK_TYPE = "vpc-lattice:ServiceNetwork"
 SCHEMA_ID = "https://linkpilot.dev/policy.schema.json"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_KEY = "$schema"  # a policy may name its schema, so that editors complete and validate it
 
 ACCOUNT_ID = Spec(pattern=r"^\d{12}$", description="12-digit AWS account id")
@@ -332,7 +333,10 @@ def policy_json_schema() -> dict[str, Any]:
     """The JSON schema of the policy document (``linkpilot reconcile --print-schema``)."""
     from linkpilot.spec_schema import json_schema
 
-    schema = json_schema(TrustPolicy, title="Linkpilot trust policy", **{"$id": SCHEMA_ID})
+    # the dialect named, so an editor reads $defs and anyOf as draft 2020-12 (not its own default draft)
+    schema = json_schema(
+        TrustPolicy, title="Linkpilot trust policy", **{"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID}
+    )
     schema["properties"] = {
         SCHEMA_KEY: {"type": "string", "description": "the schema this policy follows (for editors)"},
         **schema["properties"],
