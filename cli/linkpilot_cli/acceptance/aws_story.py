@@ -66,6 +66,12 @@ class AwsStory:
     # -- the steps -----------------------------------------------------------------------------------
 
     def provider(self) -> str:
+        if found := self.c.linkpilot_already_here():  # before anything is made
+            shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+            raise StepFailed(
+                f"the consumer account already has what Linkpilot manages ({shown}): the run's stack would "
+                "manage it and its delete remove it; use accounts without Linkpilot"
+            )
         # zone ids both accounts have (names differ per account): the endpoints must share the gateway's zones
         self.zones = sorted(set(self.p.zone_ids()) & set(self.c.zone_ids()))[:2]
         if len(self.zones) < 2:

@@ -164,8 +164,11 @@ def render_plan(plan: Plan) -> list[str]:
 
 
 def provider_parameters(run_id: str, vpc: str, subnets: list[str]) -> dict[str, str]:
-    """The provider stack's parameters: the sample target (HTTP 8080), sharing outside the organization."""
+    """The provider stack's parameters: the sample target (HTTP 8080), sharing outside the organization, the
+    consumer list under the run's own name (the default one belongs to an installation the account may have:
+    the stack would fail on it, or the run would change it)."""
     return {
+        "ConsumerListParameterName": f"/linkpilot-acceptance/{run_id}/consumers",
         "VpcId": vpc,
         "SubnetIds": ",".join(subnets),
         "CreateSampleTarget": "true",

@@ -1,6 +1,7 @@
 """The AWS calls of ``linkpilot acceptance --aws``: one account's clients (made by ``linkpilot_cli.aws``),
-the reads the story polls, the few things the run makes itself (VPCs, the extra configurations, the service
-network and its share, the baseline parameters), their deletes, and the search for anything left tagged.
+the reads the story polls, the few things the run makes itself (VPCs, the baseline parameters; the extra
+configurations, the service network and its share: ``acceptance_shares``), their deletes, and the search for
+anything left tagged.
 
 Everything made here carries ``linkpilot:acceptance=<run id>``. Deletes treat "not found" as done, so the
 teardown can run any number of times.
@@ -9,27 +10,19 @@ teardown can run any number of times.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from typing import Any, Final
 
 from botocore.exceptions import ClientError, WaiterError
 
+from linkpilot_cli.acceptance.plan import TAG_KEY
+from linkpilot_cli.adapters.acceptance_shares import SharesAndNetworks, error_code, gone, wait_for
 from linkpilot_cli.aws import Clients
 
-TAG_KEY: Final = "linkpilot:acceptance"
-# "not found" in each service's words (CloudFormation's ValidationError: the stack does not exist; EC2's
-# Invalid<Thing>.NotFound codes end with NotFound and are matched so)
-GONE: Final = frozenset(
-    {"ParameterNotFound", "ResourceNotFoundException", "UnknownResourceException", "ValidationError"}
-)
+MANAGED_TAG: Final = "linkpilot:managed"  # what the consumer stack's controller manages, in any VPC
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-class Account:
+class Account(SharesAndNetworks):
     """One account of the run: its session, its id, and the calls the story makes there."""
 
     def __init__(self, session: Any, run_id: str) -> None:
@@ -82,18 +75,18 @@ class Account:
         function releases its network interfaces only after a while (the probe's, here)."""
         ec2 = self.c("ec2")
 
-        def gone() -> bool:
+        def deleted() -> bool:
             try:
                 for subnet in subnets:
-                    self._gone(lambda s=subnet: ec2.delete_subnet(SubnetId=s))
-                self._gone(lambda: ec2.delete_vpc(VpcId=vpc))
+                    gone(lambda s=subnet: ec2.delete_subnet(SubnetId=s))
+                gone(lambda: ec2.delete_vpc(VpcId=vpc))
             except ClientError as exc:
                 if error_code(exc) != "DependencyViolation":
                     raise
                 return False
             return True
 
-        wait_for(f"{vpc} deleted", gone, timeout_s=timeout_s, every_s=30)
+        wait_for(f"{vpc} deleted", deleted, timeout_s=timeout_s, every_s=30)
 
     def put_parameter(self, name: str, value: str, kind: str = "String") -> None:
         self.c("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
@@ -106,14 +99,11 @@ class Account:
         return str(self.c("ssm").get_parameter(Name=name)["Parameter"]["Value"])
 
     def delete_parameter(self, name: str) -> None:
-        self._gone(lambda: self.c("ssm").delete_parameter(Name=name))
-
-    def lattice_tags(self) -> dict[str, str]:
-        return {TAG_KEY: self.run_id}
+        gone(lambda: self.c("ssm").delete_parameter(Name=name))
 
     def delete_stack(self, name: str) -> None:
         cfn = self.c("cloudformation")
-        self._gone(lambda: cfn.delete_stack(StackName=name))
+        gone(lambda: cfn.delete_stack(StackName=name))
         try:
             cfn.get_waiter("stack_delete_complete").wait(
                 StackName=name, WaiterConfig={"Delay": 15, "MaxAttempts": 120}
@@ -123,7 +113,7 @@ class Account:
                 raise
 
     def delete_table(self, name: str) -> None:
-        self._gone(lambda: self.c("dynamodb").delete_table(TableName=name))
+        gone(lambda: self.c("dynamodb").delete_table(TableName=name))
 
     def update_stack_parameter(self, name: str, key: str, value: str) -> None:
         """A stack update that changes one parameter and keeps the template and the other values."""
@@ -152,86 +142,38 @@ class Account:
         found = self.c("cloudformation").describe_stack_resource(StackName=name, LogicalResourceId=logical)
         return str(found["StackResourceDetail"]["PhysicalResourceId"])
 
-    def make_configuration(self, name: str, ip: str, gateway: str, port: int, *, shareable: bool) -> str:
-        """A SINGLE TCP configuration of ``ip:port`` on the stack's gateway, tagged; its ARN."""
-        cfg = self.c("vpc-lattice").create_resource_configuration(
-            name=f"lp-acc-{self.run_id}-{name}"[:40],
-            type="SINGLE",
-            protocol="TCP",
-            portRanges=[str(port)],
-            resourceGatewayIdentifier=gateway,
-            resourceConfigurationDefinition={"ipResource": {"ipAddress": ip}},
-            allowAssociationToShareableServiceNetwork=shareable,
-            tags=self.lattice_tags(),
-        )
-        return str(cfg["arn"])
-
-    def delete_configuration(self, arn: str) -> None:
-        lattice = self.c("vpc-lattice")
-        self._gone(lambda: lattice.delete_resource_configuration(resourceConfigurationIdentifier=arn))
-
-    def add_to_share(self, share: str, arn: str) -> list[str]:
-        """The statuses ``AssociateResourceShare`` answers for the resource."""
-        answer = self.c("ram").associate_resource_share(resourceShareArn=share, resourceArns=[arn])
-        return [str(a["status"]) for a in answer["resourceShareAssociations"]]
-
-    def remove_from_share(self, share: str, *, resource: str = "", principal: str = "") -> None:
-        ram = self.c("ram")
-        which = {"resourceArns": [resource]} if resource else {"principals": [principal]}
-        self._gone(lambda: ram.disassociate_resource_share(resourceShareArn=share, **which))
-        if resource:  # asynchronous: the configuration can be deleted once it is out of the share
-            wait_for(
-                "the resource out of the share",
-                lambda: self.resource_share_status(share, resource) in {"", "DISASSOCIATED"},
-                timeout_s=300,
-                every_s=10,
-            )
-
-    def make_network(self, configuration: str, consumer: str) -> tuple[str, str, str]:
-        """A service network holding ``configuration``, shared with ``consumer``: (network ARN, resource
-        association id, share ARN), all tagged."""
-        lattice = self.c("vpc-lattice")
-        network = lattice.create_service_network(name=f"lp-acc-{self.run_id}"[:40], tags=self.lattice_tags())
-        snra = lattice.create_service_network_resource_association(
-            serviceNetworkIdentifier=network["id"],
-            resourceConfigurationIdentifier=configuration,
-            tags=self.lattice_tags(),
-        )
-        share = self.c("ram").create_resource_share(
-            name=f"linkpilot-acc-{self.run_id}-network",
-            resourceArns=[network["arn"]],
-            principals=[consumer],
-            allowExternalPrincipals=True,
-            tags=[{"key": TAG_KEY, "value": self.run_id}],
-        )
-        return str(network["arn"]), str(snra["id"]), str(share["resourceShare"]["resourceShareArn"])
-
-    def delete_network(self, network: str, association: str, share: str) -> None:
-        lattice = self.c("vpc-lattice")
-        self._gone(lambda: self.c("ram").delete_resource_share(resourceShareArn=share))
-        self._gone(
-            lambda: lattice.delete_service_network_resource_association(
-                serviceNetworkResourceAssociationIdentifier=association
-            )
-        )
-        wait_for(
-            "the network's resource association deleted",
-            lambda: (
-                not lattice.list_service_network_resource_associations(serviceNetworkIdentifier=network)[
-                    "items"
-                ]
-            ),
-            timeout_s=600,
-        )
-        self._gone(lambda: lattice.delete_service_network(serviceNetworkIdentifier=network))
-
-    def network_dns_entries(self, network: str) -> list[dict[str, Any]]:
-        items = self.c("vpc-lattice").list_service_network_resource_associations(
-            serviceNetworkIdentifier=network
-        )
-        return [dict(i.get("dnsEntry") or {}) for i in items.get("items", [])]
-
     # -- what the story reads -------------------------------------------------------------------------
+
+    def linkpilot_already_here(self) -> list[str]:
+        """What a Linkpilot installation already has in this account: endpoints tagged
+        ``linkpilot:managed=true`` (any VPC), service-network VPC associations so tagged, the endpoint
+        directory's parameters. The run's consumer stack would take them as its own: its controller
+        reconciles every managed endpoint of the account, its directory prunes, and its delete removes them
+        all. The run refuses such an account (it may delete only what it made)."""
+        managed = [{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}]
+        endpoints = [
+            str(e["VpcEndpointId"])
+            for page in self.c("ec2").get_paginator("describe_vpc_endpoints").paginate(Filters=managed)
+            for e in page.get("VpcEndpoints", [])
+            if str(e.get("State", "")).lower() not in {"deleted", "deleting"}
+        ]
+        tagging = self.c("resourcegroupstaggingapi").get_paginator("get_resources")
+        associations = [
+            str(r["ResourceARN"])
+            for page in tagging.paginate(
+                TagFilters=[{"Key": MANAGED_TAG, "Values": ["true"]}],
+                ResourceTypeFilters=["vpc-lattice:servicenetworkvpcassociation"],
+            )
+            for r in page.get("ResourceTagMappingList", [])
+        ]
+        directory = [
+            str(p["Name"])
+            for page in self.c("ssm")
+            .get_paginator("get_parameters_by_path")
+            .paginate(Path="/linkpilot/endpoints", Recursive=True)
+            for p in page.get("Parameters", [])
+        ]
+        return [*endpoints, *associations, *directory]
 
     def managed_endpoints(self, vpc: str) -> list[dict[str, Any]]:
         eps = self.c("ec2").describe_vpc_endpoints(
@@ -270,16 +212,6 @@ class Account:
         result: dict[str, Any] = json.loads(answer["Payload"].read() or b"{}")
         return result
 
-    def vpc_associations(self, vpc: str) -> list[dict[str, Any]]:
-        found = self.c("vpc-lattice").list_service_network_vpc_associations(vpcIdentifier=vpc)
-        return list(found.get("items", []))
-
-    def resource_share_status(self, share: str, resource: str) -> str:
-        rows = self.c("ram").get_resource_share_associations(
-            associationType="RESOURCE", resourceShareArns=[share], resourceArn=resource
-        )["resourceShareAssociations"]
-        return str(rows[0]["status"]) if rows else ""
-
     def tagged_left(self) -> list[str]:
         """ARNs the Resource Groups Tagging API still lists with this run's tag (deleted resources can stay
         listed for a while: the caller waits and asks again)."""
@@ -290,24 +222,5 @@ class Account:
             for r in page.get("ResourceTagMappingList", [])
         ]
 
-    @staticmethod
-    def _gone(call: Any) -> None:
-        """Runs a delete; "not found" is done, anything else propagates."""
-        try:
-            call()
-        except ClientError as exc:
-            if error_code(exc) not in GONE and not error_code(exc).endswith("NotFound"):
-                raise
 
-
-def wait_for(what: str, check: Any, *, timeout_s: float, every_s: float = 15, sleep: Any = None) -> Any:
-    """Polls ``check`` until it returns something truthy, sleeping ``every_s`` between tries (``sleep``, else
-    ``time.sleep``); ``TimeoutError`` naming ``what`` after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{what}: not within {timeout_s:.0f} s")
-        (sleep or time.sleep)(every_s)
+__all__ = ["Account", "error_code", "wait_for"]

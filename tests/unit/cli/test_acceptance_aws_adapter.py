@@ -58,7 +58,7 @@ def test_the_vpc_delete_waits_while_something_still_holds_it(monkeypatch: pytest
     )
     ec2.add_response("delete_vpc", {}, {"VpcId": "vpc-1"})
     slept: list[float] = []
-    monkeypatch.setattr("linkpilot_cli.adapters.acceptance_aws.time.sleep", slept.append)
+    monkeypatch.setattr("linkpilot_cli.adapters.acceptance_shares.time.sleep", slept.append)
     account.delete_vpc("vpc-1", ["subnet-a"])
     assert slept == [30]
     ec2.assert_no_pending_responses()
@@ -158,3 +158,37 @@ def test_the_invitations_read_are_the_run_share_s_on_every_page() -> None:
     )
     assert account.invitations(share) == ["PENDING", "ACCEPTED"]
     ram.assert_no_pending_responses()
+
+
+def test_what_an_installation_already_has_is_found_in_any_vpc_on_every_page() -> None:
+    session = Session()
+    account = Account(session, "r1")
+    ec2, tagging, ssm = (session.stubs[s] for s in ("ec2", "resourcegroupstaggingapi", "ssm"))
+    managed = {"Filters": [{"Name": "tag:linkpilot:managed", "Values": ["true"]}]}
+    ec2.add_response(
+        "describe_vpc_endpoints",
+        {"VpcEndpoints": [{"VpcEndpointId": "vpce-1", "State": "Available"}], "NextToken": "t"},
+        managed,
+    )
+    ec2.add_response(
+        "describe_vpc_endpoints",
+        {"VpcEndpoints": [{"VpcEndpointId": "vpce-2", "State": "Deleted"}]},
+        {**managed, "NextToken": "t"},
+    )
+    association = "arn:aws:vpc-lattice:us-east-1:222222222222:servicenetworkvpcassociation/snva-1"
+    tagging.add_response(
+        "get_resources",
+        {"ResourceTagMappingList": [{"ResourceARN": association}]},
+        {
+            "TagFilters": [{"Key": "linkpilot:managed", "Values": ["true"]}],
+            "ResourceTypeFilters": ["vpc-lattice:servicenetworkvpcassociation"],
+        },
+    )
+    ssm.add_response(
+        "get_parameters_by_path",
+        {"Parameters": [{"Name": "/linkpilot/endpoints/vpce-1/endpoint"}]},
+        {"Path": "/linkpilot/endpoints", "Recursive": True},
+    )
+    assert account.linkpilot_already_here() == ["vpce-1", association, "/linkpilot/endpoints/vpce-1/endpoint"]
+    for stub in (ec2, tagging, ssm):
+        stub.assert_no_pending_responses()

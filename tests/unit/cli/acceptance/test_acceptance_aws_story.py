@@ -69,6 +69,9 @@ class Account:
     def c(self, service: str) -> Any:
         return Ec2(self.w)
 
+    def linkpilot_already_here(self) -> list[str]:
+        return []
+
     def zone_ids(self) -> list[str]:  # the accounts share use1-az2 and use1-az4 only
         return ["use1-az1", "use1-az2", "use1-az4"] if self.id == P else ["use1-az2", "use1-az3", "use1-az4"]
 
@@ -196,6 +199,8 @@ def test_the_story_runs_in_order_and_settles_what_it_reaches() -> None:
         ("provider", "provider/template.yaml"),
         ("consumer", "template.yaml"),
     ]
+    # the consumer list under the run's name, never the default an installation may own
+    assert deployed[0][2]["ConsumerListParameterName"] == "/linkpilot-acceptance/r1/consumers"
     assert (
         deployed[1][2]["DeleteEndpointsOnStackDelete"] == "true"
         and deployed[1][2]["UnshareGraceMinutes"] == "2"

@@ -23,6 +23,11 @@ class FakeAccount:
     def __init__(self, name: str, account_id: str, log: list[str], left: list[str] | None = None) -> None:
         self.name, self.id, self.log, self.left = name, account_id, log, left or []
 
+    present: tuple[str, ...] = ()
+
+    def linkpilot_already_here(self) -> list[str]:
+        return list(self.present)
+
     def zone_ids(self) -> list[str]:
         return ["use1-az1", "use1-az2"]
 
@@ -195,3 +200,22 @@ def test_a_step_that_times_out_is_a_failed_step() -> None:
     with pytest.raises(StepFailed):
         steps.run("wait", lambda: (_ for _ in ()).throw(TimeoutError("ALARM: not within 720 s")))
     assert steps.results[0].detail == "ALARM: not within 720 s" and not steps.results[0].ok
+
+
+def test_an_account_with_linkpilot_already_is_refused_before_anything_is_made() -> None:
+    # its consumer stack would manage the installation's endpoints, and its delete remove them
+    log: list[str] = []
+    provider, consumer = FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log)
+    consumer.present = tuple(f"vpce-0{i}" for i in range(5))
+    deployed: list[str] = []
+    result = run_aws(
+        OPTIONS,
+        aws_plan(OPTIONS, "r1"),
+        io.StringIO(),
+        Recorder(Target.AWS, "r1"),
+        accounts=lambda: (provider, consumer),
+        deploy=lambda which, *_: deployed.append(which),
+        sleep=lambda s: None,
+    )
+    assert "already has what Linkpilot manages (vpce-00, vpce-01, vpce-02 and 2 more)" in result.error
+    assert log == [] and deployed == [] and result.leftovers == []
