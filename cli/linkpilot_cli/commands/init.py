@@ -20,7 +20,7 @@ import click
 
 from linkpilot_cli import validate
 from linkpilot_cli.framework import Invocation, command
-from linkpilot_cli.output import EXIT_OK, InvalidInput
+from linkpilot_cli.output import EXIT_OK, CliError, InvalidInput
 from linkpilot_cli.registry import exit_codes
 
 ACCOUNT = re.compile(r"^\d{12}$")
@@ -150,7 +150,9 @@ parameter_overrides = {json.dumps(joined)}
         "linkpilot init --directory infra/linkpilot --region eu-west-1 --untrusted-invitations reject",
     ),
     exit_codes=exit_codes(
-        "the files were written", "a value is invalid, or a file exists (--force); nothing written"
+        "the files were written",
+        "a value is invalid, a file exists (--force), or the directory cannot be made; nothing written",
+        failed="a file could not be written (the error names it and those written before it)",
     ),
 )
 @click.option(
@@ -252,18 +254,32 @@ def COMMAND(
         untrusted=untrusted,
         email=email,
     )
-    directory.mkdir(parents=True, exist_ok=True)
-    policy_path.write_text(text, encoding="utf-8")
-    schema_path.write_text(json.dumps(policy_json_schema(), indent=2) + "\n", encoding="utf-8")
-    written = [policy_path, schema_path]
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(
+            f"--directory {directory}: cannot create it ({exc.strerror}); nothing written"
+        ) from None
+    written: list[Path] = []
+    _write(policy_path, text, written)
+    _write(schema_path, json.dumps(policy_json_schema(), indent=2) + "\n", written)
     if samconfig_path.exists() and not force:
         call.out.warning(f"{samconfig_path} exists and is left alone: add these lines to it")
         click.echo(samconfig)
     else:
-        samconfig_path.write_text(samconfig, encoding="utf-8")
-        written.append(samconfig_path)
+        _write(samconfig_path, samconfig, written)
     call.out.progress("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
+
+
+def _write(path: Path, text: str, written: list[Path]) -> None:
+    """One file written, or one line saying which could not be and what was written before it."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        before = f"; already written: {', '.join(map(str, written))}" if written else "; nothing written"
+        raise CliError(f"cannot write {path}: {exc.strerror}{before}") from None
+    written.append(path)
 
 
 def _check(text: str) -> None:

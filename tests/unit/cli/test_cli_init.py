@@ -106,3 +106,22 @@ def test_on_a_terminal_it_asks_for_what_no_flag_gave(tmp_path, monkeypatch, caps
     policy = load_policy(tmp_path / "policy.yaml")
     assert policy.trusted_accounts == ("333333333333",) and policy.untrusted_invitations == "reject"
     assert 'region = "us-east-2"' in (tmp_path / "samconfig.toml").read_text()
+
+
+def test_a_directory_that_cannot_be_made_or_written_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert cli.main(["init", "--directory", str(blocker / "sub"), *FLAGS]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        f"linkpilot init: --directory {blocker / 'sub'}: cannot create"
+    )
+    assert err.rstrip().endswith("; nothing written")
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "policy.schema.json").mkdir()  # the second file cannot be written, even with --force
+    assert cli.main(["init", "--directory", str(tmp_path / "out"), *FLAGS, "--force"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unexpected" not in err
+    assert err.startswith(f"linkpilot init: cannot write {tmp_path / 'out' / 'policy.schema.json'}: ")
+    assert err.rstrip().endswith(f"already written: {tmp_path / 'out' / 'policy.yaml'}")
