@@ -252,6 +252,7 @@ class AwsStory:
         return str(assoc["id"])
 
     def unshare(self) -> str:
+        shared = len(self.c.managed_endpoints(self.c_vpc))  # what the controller must delete after the grace
         self.p.set_parameter(self.out["ConsumerListParameterName"], "[]")
         self.p.remove_from_share(self.network_share, principal=self.c.id)
         self.sleep(60)
@@ -259,7 +260,7 @@ class AwsStory:
         seen = f"listed by VPC a minute after the unshare: {listed}"
         self._see(Observation("association-listed-after-unshare", seen, listed))
         self._wait("no managed endpoint", lambda: not self.c.managed_endpoints(self.c_vpc), 15)
-        self._see(observe.endpoint_deletes([], 3))  # deleted by the controller's own role
+        self._see(observe.endpoint_deletes([], shared))  # deleted by the controller's own role
         self._wait("no VPC association", lambda: not self._live_associations(), 10)
         return "deleted after the grace"
 

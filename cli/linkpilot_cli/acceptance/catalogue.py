@@ -40,7 +40,7 @@ CATALOGUE: Final[tuple[Check, ...]] = (
             DocRef(AWSB, "the preference read back when the create names none"),
             DocRef(LIM, "which private DNS preference AWS applies"),
         ),
-        "DnsOptions of a managed endpoint created with private DNS on and no preference",
+        "",  # the story's policy leaves private DNS off (the product's default): nothing to read back
     ),
     Check(
         "resource-association-hosted-zone-case",
@@ -66,7 +66,8 @@ CATALOGUE: Final[tuple[Check, ...]] = (
                 AWSB, "whether the list by VPC still shows an association whose network is no longer shared"
             ),
         ),
-        "",  # the story leaves association mode before the network is unshared
+        "ListServiceNetworkVpcAssociations by the consumer VPC a minute after the provider stops sharing "
+        "the network (association mode)",
     ),
     Check(
         "association-arn-account",

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from linkpilot_cli.acceptance.aws_target import run_aws
-from linkpilot_cli.acceptance.catalogue import verdicts
+from linkpilot_cli.acceptance.catalogue import CATALOGUE, verdicts
 from linkpilot_cli.acceptance.checks import Target, Verdict
 from linkpilot_cli.acceptance.plan import AcceptanceOptions, aws_plan
 from linkpilot_cli.adapters.recorder import Recorder
@@ -225,6 +225,12 @@ def test_the_story_runs_in_order_and_settles_what_it_reaches() -> None:
         ]
     )
     assert by_name["invitation-expiry"].verdict is Verdict.NOT_REACHED
+    # what the catalogue says a run on AWS looks at is what the story observes, no more, no less
+    # (but the doctor's quota read: linkpilot doctor needs a session, which the stand-in has not)
+    looked_at = {c.name for c in CATALOGUE if c.on_aws} - {"endpoint-quota-in-service-quotas"}
+    assert {o.check for o in result.observations} == looked_at
+    deletes = next(o for o in result.observations if o.check == "vpce-service-name-absent-on-delete")
+    assert deletes.seen.startswith("2 managed endpoint delete(s)")  # the two Resource endpoints shared
     assert (
         result.leftovers == []
         and world.endpoints == []

@@ -78,7 +78,7 @@ def test_on_aws_an_observation_settles_its_check_either_way() -> None:
     assert results["association-arn-account"].verdict is Verdict.CONTRADICTED
     assert results["share-usable-lag"].verdict is Verdict.NOT_REACHED
     assert results["invitation-expiry"].observed == "the story does not reach it"
-    assert results["private-dns-preference-default"].observed == "the run stopped before it"
+    assert results["ram-associating-time"].observed == "the run stopped before it"
     assert [r.name for r in results.values()] == [c.name for c in CATALOGUE]
 
 
