@@ -124,6 +124,7 @@ ou_ids = _click(_each(check_ou_id))
 regions = _click(_each(check_region))
 stack_set_name = _click(check_stack_set_name)
 stack_name = _click(check_stack_name)
+optional_region = _click(lambda value: check_region(value) if value else value)  # "": the command's default
 
 
 def arn_of(service: str, resource: str) -> Any:

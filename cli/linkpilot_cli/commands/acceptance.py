@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from linkpilot_cli import validate
 from linkpilot_cli.framework import Invocation, command
 from linkpilot_cli.output import InvalidInput
 from linkpilot_cli.registry import exit_codes
@@ -47,7 +48,13 @@ question, --plan only prints); everything is tagged linkpilot:acceptance=<run id
 @click.option(
     "--consumer-profile", default="", metavar="NAME", help="with --aws: the consumer account's profile"
 )
-@click.option("--region", default="", metavar="REGION", help="with --aws: the Region (default: us-east-1)")
+@click.option(
+    "--region",
+    default="",
+    metavar="REGION",
+    callback=validate.optional_region,
+    help="with --aws: the Region (default: us-east-1)",
+)
 @click.option("--plan", is_flag=True, help="print what the run creates and costs; call nothing")
 @click.option("--yes", "-y", is_flag=True, help="with --aws: do not ask before creating resources")
 @click.option(
@@ -91,4 +98,13 @@ def COMMAND(
         check_options(options)
     except OptionError as exc:
         raise InvalidInput(str(exc)) from None
+    if not plan:  # the run writes there at its end: a folder it cannot make stops it before it starts
+        for flag, folder in (("--record", record), ("--report-dir", report_dir)):
+            try:
+                if folder is not None:
+                    folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"{flag} {folder}: cannot create it ({exc.strerror}); nothing run"
+                ) from None
     return run_acceptance(options, sys.stdout, sys.stderr)
