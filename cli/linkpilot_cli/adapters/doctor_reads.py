@@ -121,8 +121,9 @@ class DoctorReads:
             if _code(exc) in DENIED:
                 return Answer(None, "describing the organization was denied")
             raise
-        try:
-            enabled = orgs.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
+        try:  # every page: an organization trusts many services, a page holds 20 at most
+            pages = orgs.get_paginator("list_aws_service_access_for_organization").paginate()
+            enabled = [p for page in pages for p in page.get("EnabledServicePrincipals", [])]
         except ClientError as exc:
             if _code(exc) in DENIED or _code(exc) == "AccessDeniedException":
                 return Answer(None, "only the management account can list trusted access")

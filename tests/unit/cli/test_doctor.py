@@ -93,3 +93,28 @@ def test_the_json_is_a_list_and_a_failure_exits_1() -> None:
     found = json.loads(out.getvalue())
     assert isinstance(found, list) and set(found[0]) == {"name", "side", "status", "detail", "fix"}
     assert found[0]["status"] == "fail" and "Region" in found[0]["fix"]
+
+
+def test_ram_trusted_access_on_a_later_page_is_found() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from linkpilot_cli.adapters.doctor_reads import DoctorReads
+
+    session = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1")
+    reads = DoctorReads(session)
+    orgs = reads.c("organizations")
+    with Stubber(orgs) as stub:
+        stub.add_response("describe_organization", {"Organization": {"Id": "o-abcdefghij"}})
+        others = [{"ServicePrincipal": f"service{i}.amazonaws.com"} for i in range(20)]
+        stub.add_response(
+            "list_aws_service_access_for_organization", {"EnabledServicePrincipals": others, "NextToken": "t"}
+        )
+        stub.add_response(
+            "list_aws_service_access_for_organization",
+            {"EnabledServicePrincipals": [{"ServicePrincipal": "ram.amazonaws.com"}]},
+            {"NextToken": "t"},
+        )
+        answer = reads.organization_sharing()
+        stub.assert_no_pending_responses()
+    assert answer.ok is True and answer.detail.endswith("is on")
