@@ -62,11 +62,15 @@ class FakeAccount:
         return self.left
 
 
-def _run(deploy: Any, left: list[str] | None = None) -> tuple[Any, list[str], str]:
+def _run(
+    deploy: Any, left: list[str] | None = None, *, present: tuple[str, ...] = ()
+) -> tuple[Any, list[str], str]:
+    """``left``: what the consumer's tag search still finds; ``present``: what Linkpilot has there already."""
     log: list[str] = []
     plan = aws_plan(OPTIONS, "r1")
     out = io.StringIO()
     accounts = (FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log, left))
+    accounts[1].present = present
     result = run_aws(
         OPTIONS,
         plan,
@@ -204,18 +208,8 @@ def test_a_step_that_times_out_is_a_failed_step() -> None:
 
 def test_an_account_with_linkpilot_already_is_refused_before_anything_is_made() -> None:
     # its consumer stack would manage the installation's endpoints, and its delete remove them
-    log: list[str] = []
-    provider, consumer = FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log)
-    consumer.present = tuple(f"vpce-0{i}" for i in range(5))
     deployed: list[str] = []
-    result = run_aws(
-        OPTIONS,
-        aws_plan(OPTIONS, "r1"),
-        io.StringIO(),
-        Recorder(Target.AWS, "r1"),
-        accounts=lambda: (provider, consumer),
-        deploy=lambda which, *_: deployed.append(which),
-        sleep=lambda s: None,
-    )
+    present = tuple(f"vpce-0{i}" for i in range(5))
+    result, log, _ = _run(lambda which, *_: deployed.append(which), present=present)
     assert "already has what Linkpilot manages (vpce-00, vpce-01, vpce-02 and 2 more)" in result.error
     assert log == [] and deployed == [] and result.leftovers == []
