@@ -1,6 +1,7 @@
 """Every value a command sends to AWS, checked here first: a bad one is one line and exit 2, before any call,
-so nothing is created. The click callbacks (``ou_ids``, ``stack_set_name``, ``regions``, ``arn_of``) turn a
-problem into click's usage error, which ``linkpilot_cli.main`` prints as one line naming the whole command.
+so nothing is created. The click callbacks (``ou_ids``, ``stack_set_name``, ``regions``, ``arn_of``,
+``optional_vpc_id``, ...) turn a problem into click's usage error, which ``linkpilot_cli.main`` prints as one
+line naming the whole command.
 
 The patterns are AWS's own (the API reference of each parameter; docs/cli.md#validation-before-any-call
 lists them). A Region must be one botocore knows (``linkpilot_cli.adapters.regions``), so a typo gets a
@@ -23,6 +24,8 @@ OU_ID = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 # CreateStackSet StackSetName: letters, digits and hyphens, starting with a letter, at most 128 characters
 STACK_SET_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+# EC2 resource ids (the policy's own patterns: linkpilot.consumer.policy)
+EC2_ID = {"vpc": re.compile(r"^vpc-[0-9a-f]{8,17}$"), "subnet": re.compile(r"^subnet-[0-9a-f]{8,17}$")}
 # arn:partition:service:region:account-id:resource (the IAM User Guide's "ARN format")
 ARN = re.compile(
     r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12})?:(?P<resource>.+)$"
@@ -69,6 +72,12 @@ def check_region(value: str) -> str:
     known = known_regions()
     if known and value not in known:
         raise Invalid(f"{value!r} is not a Region AWS has{suggestion(value, sorted(known))}")
+    return value
+
+
+def check_ec2_id(value: str, kind: str) -> str:
+    if not EC2_ID[kind].match(value):
+        raise Invalid(f"{value!r} is not a {kind} id ({kind}-0123456789abcdef0)")
     return value
 
 
@@ -125,6 +134,8 @@ regions = _click(_each(check_region))
 stack_set_name = _click(check_stack_set_name)
 stack_name = _click(check_stack_name)
 optional_region = _click(lambda value: check_region(value) if value else value)  # "": the command's default
+optional_vpc_id = _click(lambda value: check_ec2_id(value, "vpc") if value else value)
+optional_subnet_ids = _click(lambda text: _each(lambda v: check_ec2_id(v, "subnet"))(text) if text else ())
 
 
 def arn_of(service: str, resource: str) -> Any:

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import click
 
+from linkpilot_cli import validate
 from linkpilot_cli.framework import Invocation, command
 from linkpilot_cli.output import Table
 from linkpilot_cli.registry import READ_FAILED, exit_codes
@@ -45,29 +46,39 @@ is printed with its fix; --output json gives them as a list."""
     help="which stack the account gets",
 )
 @click.option(
-    "--vpc-id", default="", metavar="VPC", help="the endpoint VPC (consumer) or the stack's VpcId (provider)"
+    "--vpc-id",
+    default="",
+    metavar="VPC",
+    callback=validate.optional_vpc_id,
+    help="the endpoint VPC (consumer) or the stack's VpcId (provider)",
 )
 @click.option(
-    "--subnet-ids", default="", metavar="IDS", help="consumer: the endpoint subnets, comma separated"
+    "--subnet-ids",
+    default="",
+    metavar="IDS",
+    callback=validate.optional_subnet_ids,
+    help="consumer: the endpoint subnets, comma separated",
 )
 @click.option(
     "--within-organization",
     is_flag=True,
     help="provider: the stack shares only inside the organization (AllowExternalPrincipals=false)",
 )
-def COMMAND(call: Invocation, *, side: str, vpc_id: str, subnet_ids: str, within_organization: bool) -> int:
+def COMMAND(
+    call: Invocation, *, side: str, vpc_id: str, subnet_ids: tuple[str, ...], within_organization: bool
+) -> int:
     from linkpilot_cli.adapters.doctor_reads import DoctorReads
     from linkpilot_cli.doctor import FAIL, DoctorOptions, diagnose
+    from linkpilot_cli.outcome import Retry, attempt, stopped
 
     options = DoctorOptions(
-        side=side,
-        vpc_id=vpc_id,
-        subnet_ids=tuple(s for s in subnet_ids.split(",") if s),
-        allow_external=not within_organization,
+        side=side, vpc_id=vpc_id, subnet_ids=subnet_ids, allow_external=not within_organization
     )
     out, session = call.out, call.session()  # a bad Region or profile stops here, before any output
     out.progress(f"checking this account for the {side} stack")
-    findings = diagnose(DoctorReads(session), options)
+    findings = attempt(lambda: diagnose(DoctorReads(session), options))
+    if isinstance(findings, Retry):  # no credentials, no answer: no check could be made
+        return stopped(out, findings, failure="reading AWS failed")
     if out.format == "json":
         out.json([asdict(f) for f in findings])
     else:

@@ -89,6 +89,24 @@ def test_stackset_deploy_with_good_values_gets_as_far_as_the_session(template, s
         (["provider", "status", "--overdue-hours", "-1"], "-1 is not in the range x>=0"),
         (["local", "serve", "--port", "99999"], "99999 is not in the range 0<=x<=65535"),
         (["local", "serve", "--port", "-1"], "-1 is not in the range 0<=x<=65535"),
+        (["doctor", "--vpc-id", "nope"], "'nope' is not a vpc id (vpc-0123456789abcdef0)"),
+        (
+            ["doctor", "--subnet-ids", "subnet-0123456789abcdef0,subnet-x"],
+            "'subnet-x' is not a subnet id (subnet-0123456789abcdef0)",
+        ),
+        (
+            [
+                "acceptance",
+                "--aws",
+                "--provider-profile",
+                "p",
+                "--consumer-profile",
+                "c",
+                "--region",
+                "mars-1",
+            ],
+            "'mars-1' is not a Region name (like us-east-1)",
+        ),
     ],
 )
 def test_other_values_are_refused_before_any_call(argv, says, sessions, capsys):
@@ -97,7 +115,7 @@ def test_other_values_are_refused_before_any_call(argv, says, sessions, capsys):
     assert (
         err.count("\n") == 1
         and says in err
-        and err.startswith(f"linkpilot {' '.join(argv[: 2 if argv[0] != 'status' else 1])}: ")
+        and err.startswith(f"linkpilot {' '.join(argv[: 2 if argv[0] in ('provider', 'local') else 1])}: ")
     )
     assert sessions == []
 
@@ -187,3 +205,17 @@ def test_the_known_variables_are_every_name_the_project_reads():
     }
     assert settings <= KNOWN_VARIABLES, sorted(settings - KNOWN_VARIABLES)
     assert named == set(KNOWN_VARIABLES), (sorted(named - KNOWN_VARIABLES), sorted(KNOWN_VARIABLES - named))
+
+
+def test_doctor_without_credentials_is_a_failed_read_not_a_bug(tmp_path, monkeypatch, capsys):
+    """No credentials anywhere: no check could be made, which is exit 3 (reading AWS failed) in one line."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    assert cli.main(["doctor", "--region", "us-east-1", "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert err == "linkpilot doctor: reading AWS failed: Unable to locate credentials\n"
