@@ -80,10 +80,10 @@ class AwsStory:
         self.teardown.add("provider VPC", lambda: self.p.delete_vpc(vpc, subnets))
         stack = self.plan.provider_stack
         self.teardown.add(f"stack {stack}", lambda: self.p.delete_stack(stack))
+        self._retained(self.p, stack)
         self.deploy(
             "provider", "provider/template.yaml", stack, provider_parameters(self.run_id, vpc, subnets)
         )
-        self._retained(self.p, stack)
         self.out = self.p.stack_outputs(stack)
         return f"configuration {self.out['ResourceConfigurationArn'].rsplit('/', 1)[-1]}"
 
@@ -100,15 +100,19 @@ class AwsStory:
         stack = self.plan.consumer_stack
         self.teardown.add(f"stack {stack}", lambda: self.c.delete_stack(stack))
         params = consumer_parameters(self.run_id, self.p.id, self.plan.region)
-        self.deploy("consumer", "template.yaml", stack, params)
         self._retained(self.c, stack)
+        self.deploy("consumer", "template.yaml", stack, params)
         self.out.update({f"consumer:{k}": v for k, v in self.c.stack_outputs(stack).items()})
         return f"{stack}; {doctor}"
 
     def _retained(self, account: Account, stack: str) -> None:
-        """The audit table outlives its stack by design (DeletionPolicy Retain): the run deletes it."""
-        table = account.stack_resource(stack, "AuditTable")
-        self.teardown.add(f"audit table {table} (the stack keeps it)", lambda: account.delete_table(table))
+        """The audit table outlives its stack by design (DeletionPolicy Retain), also when a failed create
+        rolls back: registered before the deploy, it is looked up when the teardown comes (before the stack's
+        delete) and deleted, if the stack made one."""
+        self.teardown.add(
+            f"the audit table of {stack} (the stack keeps it)",
+            lambda: account.delete_stack_table(stack, "AuditTable"),
+        )
 
     def _doctor(self, vpc: str, subnets: list[str]) -> str:
         """``linkpilot doctor`` on the consumer account, as a person would run it before the deploy."""

@@ -112,8 +112,19 @@ class Account(SharesAndNetworks):
             if "does not exist" not in str(exc):
                 raise
 
-    def delete_table(self, name: str) -> None:
-        gone(lambda: self.c("dynamodb").delete_table(TableName=name))
+    def delete_stack_table(self, stack: str, logical: str) -> None:
+        """Deletes the table ``stack`` made as ``logical`` (one it keeps: DeletionPolicy Retain); nothing when
+        the stack, or the table in it, does not exist (a deploy that failed before it)."""
+        try:
+            found = self.c("cloudformation").describe_stack_resource(
+                StackName=stack, LogicalResourceId=logical
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ValidationError":  # no such stack, or no such resource in it
+                return
+            raise
+        if table := str(found["StackResourceDetail"].get("PhysicalResourceId", "")):
+            gone(lambda: self.c("dynamodb").delete_table(TableName=table))
 
     def update_stack_parameter(self, name: str, key: str, value: str) -> None:
         """A stack update that changes one parameter and keeps the template and the other values."""

@@ -21,7 +21,8 @@ class Session:
     def __init__(self) -> None:
         real = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1")
         self.clients: dict[str, Any] = {
-            s: real.client(s) for s in ("sts", "ec2", "ssm", "resourcegroupstaggingapi", "ram")
+            s: real.client(s)
+            for s in ("sts", "ec2", "ssm", "resourcegroupstaggingapi", "ram", "cloudformation", "dynamodb")
         }
         self.stubs = {s: Stubber(c) for s, c in self.clients.items()}
         self.stubs["sts"].add_response(
@@ -192,3 +193,24 @@ def test_what_an_installation_already_has_is_found_in_any_vpc_on_every_page() ->
     assert account.linkpilot_already_here() == ["vpce-1", association, "/linkpilot/endpoints/vpce-1/endpoint"]
     for stub in (ec2, tagging, ssm):
         stub.assert_no_pending_responses()
+
+
+def test_the_table_a_stack_keeps_is_deleted_and_nothing_when_the_stack_made_none() -> None:
+    session = Session()
+    account = Account(session, "r1")
+    cfn, dynamodb = session.stubs["cloudformation"], session.stubs["dynamodb"]
+    asked = {"StackName": "s", "LogicalResourceId": "AuditTable"}
+    detail = {
+        "LogicalResourceId": "AuditTable",
+        "ResourceType": "AWS::DynamoDB::Table",
+        "LastUpdatedTimestamp": "2026-12-05T04:00:00Z",
+        "ResourceStatus": "DELETE_SKIPPED",
+        "PhysicalResourceId": "s-AuditTable-1ABC",
+    }
+    cfn.add_response("describe_stack_resource", {"StackResourceDetail": detail}, asked)
+    dynamodb.add_response("delete_table", {}, {"TableName": "s-AuditTable-1ABC"})
+    cfn.add_client_error("describe_stack_resource", "ValidationError", expected_params=asked)
+    account.delete_stack_table("s", "AuditTable")  # kept by a rolled-back create: deleted
+    account.delete_stack_table("s", "AuditTable")  # no such stack (or not in it): nothing to do
+    cfn.assert_no_pending_responses()
+    dynamodb.assert_no_pending_responses()

@@ -108,8 +108,8 @@ class Account:
     def stack_resource(self, name: str, logical: str) -> str:
         return {"SampleTargetInstance": "i-1", "AuditTable": f"audit-{name[-8:]}"}[logical]
 
-    def delete_table(self, name: str) -> None:
-        self.w.log.append(f"delete {name}")
+    def delete_stack_table(self, stack: str, logical: str) -> None:
+        self.w.log.append(f"delete {self.stack_resource(stack, logical)}")
 
     def set_parameter(self, name: str, value: str) -> None:
         if name == "/consumers":

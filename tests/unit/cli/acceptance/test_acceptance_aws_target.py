@@ -41,8 +41,8 @@ class FakeAccount:
     def stack_resource(self, name: str, logical: str) -> str:
         return f"{logical} of {name.rsplit('-', 1)[-1]}"
 
-    def delete_table(self, name: str) -> None:
-        self.log.append(f"delete {name}")
+    def delete_stack_table(self, stack: str, logical: str) -> None:
+        self.log.append(f"delete {self.stack_resource(stack, logical)}")
 
     def delete_stack(self, name: str) -> None:
         self.log.append(f"delete stack {name.rsplit('-', 1)[-1]}")
@@ -95,6 +95,7 @@ def test_a_failed_step_stops_the_story_and_everything_made_is_undone_in_reverse(
     assert result.error == "deploy failed (1): CREATE_FAILED"
     made = log.index("put probe-security-group-ids")
     assert log[made + 1 :] == [
+        "delete AuditTable of consumer",  # a failed create's rollback keeps it too (Retain)
         "delete stack consumer",
         "delete probe-security-group-ids",
         "delete endpoint-subnet-ids",
