@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -124,18 +125,39 @@ def run_aws(
         result.error = f"the run stopped on an error: {exc!r}"
     finally:
         teardown.run(out)
+        result.leftovers = list(teardown.failed)
         if story is not None:
-            from linkpilot_cli.acceptance.aws_story import left_tagged
-
-            result.leftovers = teardown.failed + left_tagged(story.p, story.c)
-        else:
-            result.leftovers = list(teardown.failed)
+            result.leftovers += _still_tagged(story, sleep or time.sleep, out)
     result.steps = steps.results
     result.observations = story.observations if story is not None else []
     return result
 
 
 Deploy = Callable[[str, str, str, dict[str, str]], None]  # (provider|consumer, template, stack, parameters)
+TAG_SEARCH_TRIES, TAG_SEARCH_EVERY_S = 20, 30.0
+
+
+def _still_tagged(story: Any, sleep: Callable[[float], None], out: TextIO) -> list[str]:
+    """What both accounts still list with the run's tag, asked again for up to ten minutes: the Resource
+    Groups Tagging API lists a deleted resource for a while. Ctrl-C stops the asking: what was listed last
+    is reported."""
+    from linkpilot_cli.acceptance.aws_story import left_tagged
+
+    left = left_tagged(story.p, story.c)
+    try:
+        for _ in range(TAG_SEARCH_TRIES):
+            if not left:
+                break
+            print(
+                f"  {len(left)} resource(s) still listed with the run's tag: asking again",
+                file=out,
+                flush=True,
+            )
+            sleep(TAG_SEARCH_EVERY_S)
+            left = left_tagged(story.p, story.c)
+    except KeyboardInterrupt:
+        pass
+    return left
 
 
 def _accounts(options: AcceptanceOptions, plan: Plan, recorder: Recorder) -> Callable[[], tuple[Any, Any]]:

@@ -214,3 +214,32 @@ def test_an_account_with_linkpilot_already_is_refused_before_anything_is_made() 
     result, log, _ = _run(lambda which, *_: deployed.append(which), present=present)
     assert "already has what Linkpilot manages (vpce-00, vpce-01, vpce-02 and 2 more)" in result.error
     assert log == [] and deployed == [] and result.leftovers == []
+
+
+def test_what_the_tag_search_lists_for_a_while_after_a_delete_is_not_reported_left() -> None:
+    # the Resource Groups Tagging API lists a deleted resource for a while: asked again, it is gone
+    log: list[str] = []
+    provider, consumer = FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log)
+    answers = [["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c"]] * 2
+    consumer.tagged_left = lambda: answers.pop() if answers else []  # type: ignore[method-assign]
+    slept: list[float] = []
+
+    def deploy(which: str, *_: Any) -> None:
+        raise StepFailed("deploy failed (1)")
+
+    result = run_aws(
+        OPTIONS,
+        aws_plan(OPTIONS, "r1"),
+        io.StringIO(),
+        Recorder(Target.AWS, "r1"),
+        accounts=lambda: (provider, consumer),
+        deploy=deploy,
+        sleep=slept.append,
+    )
+    assert result.leftovers == [] and slept == [30.0, 30.0]
+
+
+def test_what_stays_listed_is_reported_after_ten_minutes_of_asking() -> None:
+    result, _, out = _run(lambda *_: None, left=["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c"])
+    assert result.leftovers == ["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c (consumer)"]
+    assert out.count("still listed with the run's tag") == 20
