@@ -26,7 +26,8 @@ is printed with its fix; --output json gives them as a list."""
     description=DESCRIPTION,
     examples=(
         "linkpilot doctor",
-        "linkpilot doctor --side consumer --vpc-id vpc-0abc --subnet-ids subnet-0a,subnet-0b",
+        "linkpilot doctor --side consumer --vpc-id vpc-0123456789abcdef0 \\\n"
+        "      --subnet-ids subnet-0a1b2c3d,subnet-0e4f5a6b",
         "linkpilot doctor --side provider --within-organization --output json",
     ),
     exit_codes=exit_codes(

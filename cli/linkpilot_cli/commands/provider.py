@@ -59,7 +59,8 @@ COMMAND = group(
     description=DESCRIPTION,
     examples=(
         "linkpilot provider status",
-        "linkpilot provider status --share-arn arn:aws:ram:...:resource-share/ID",
+        "linkpilot provider status --share-arn \\\n"
+        "      arn:aws:ram:us-east-1:111111111111:resource-share/7ab63972-b505-7e2a-420d-6f5d3EXAMPLE",
     ),
     exit_codes=CODES,
 )
