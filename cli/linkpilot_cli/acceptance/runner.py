@@ -24,6 +24,7 @@ from linkpilot_cli.acceptance.plan import (
 )
 from linkpilot_cli.acceptance.report import Report, RunResult
 from linkpilot_cli.adapters.recorder import Recorder
+from linkpilot_cli.output import InvalidInput
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -57,36 +58,67 @@ def run_acceptance(
     target = Target.AWS if options.aws else Target.LOCAL
     recorder = Recorder(target, run_id)
     if target is Target.AWS:
-        plan = aws_plan(options, run_id)
-        for line in render_plan(plan):
-            print(line, file=out)
-        if options.plan:
-            return EXIT_OK
-        if not options.yes and not (confirm or _ask)("Create these resources in the two accounts? [y/N] "):
-            print("linkpilot acceptance: not confirmed; nothing was created", file=err)
-            return EXIT_FAILED
-        if aws_driver is None:
-            from linkpilot_cli.acceptance.aws_target import run_aws
-
-            aws_driver = run_aws
-        result = aws_driver(options, plan, out, recorder)
+        result = _on_aws(options, run_id, recorder, out, err, confirm=confirm, aws_driver=aws_driver)
     else:
-        for line in LOCAL_PLAN:
-            print(line, file=out)
-        if options.plan:
-            return EXIT_OK
-        if local_driver is None:
-            try:
-                local_driver = load_local_driver()
-            except ImportError:
-                print(
-                    "linkpilot acceptance: the local target needs linkpilot-local (pip install -e devtools), "
-                    "or run on two accounts with --aws",
-                    file=err,
-                )
-                return EXIT_INVALID
-        result = local_driver(out, recorder)
+        result = _on_local(options, recorder, out, err, local_driver)
+    if isinstance(result, int):  # stopped before the run: --plan, a refusal, unusable options
+        return result
     return _report(options, Report(target, run_id), result, recorder, out)
+
+
+def _on_aws(
+    options: AcceptanceOptions,
+    run_id: str,
+    recorder: Recorder,
+    out: TextIO,
+    err: TextIO,
+    *,
+    confirm: Callable[[str], bool] | None,
+    aws_driver: AwsDriver | None,
+) -> RunResult | int:
+    plan = aws_plan(options, run_id)
+    if not options.plan and aws_driver is None:  # the real run: profiles and Region usable, else exit 2
+        try:
+            check_sessions(options, plan.region)
+        except InvalidInput as exc:
+            print(f"linkpilot acceptance: {exc}", file=err)
+            return EXIT_INVALID
+    for line in render_plan(plan):
+        print(line, file=out)
+    if options.plan:
+        return EXIT_OK
+    if not options.yes and not (confirm or _ask)("Create these resources in the two accounts? [y/N] "):
+        print("linkpilot acceptance: not confirmed; nothing was created", file=err)
+        return EXIT_FAILED
+    if aws_driver is None:
+        from linkpilot_cli.acceptance.aws_target import run_aws
+
+        aws_driver = run_aws
+    return aws_driver(options, plan, out, recorder)
+
+
+def _on_local(
+    options: AcceptanceOptions,
+    recorder: Recorder,
+    out: TextIO,
+    err: TextIO,
+    local_driver: LocalDriver | None,
+) -> RunResult | int:
+    for line in LOCAL_PLAN:
+        print(line, file=out)
+    if options.plan:
+        return EXIT_OK
+    if local_driver is None:
+        try:
+            local_driver = load_local_driver()
+        except ImportError:
+            print(
+                "linkpilot acceptance: the local target needs linkpilot-local (pip install -e devtools), "
+                "or run on two accounts with --aws",
+                file=err,
+            )
+            return EXIT_INVALID
+    return local_driver(out, recorder)
 
 
 def _report(
@@ -115,6 +147,17 @@ def _report(
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def check_sessions(options: AcceptanceOptions, region: str) -> None:
+    """Both profiles exist and the Region is one (``InvalidInput`` otherwise), before the plan is shown and
+    anything is asked: no AWS call is made."""
+    from types import SimpleNamespace
+
+    from linkpilot_cli.aws import session_from
+
+    for profile in (options.provider_profile, options.consumer_profile):
+        session_from(SimpleNamespace(profile=profile, region=region))
 
 
 def _ask(prompt: str) -> bool:

@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from linkpilot_cli.acceptance.checks import Observation
 from linkpilot_cli.acceptance.plan import AcceptanceOptions, aws_plan, new_run_id, render_plan
 from linkpilot_cli.acceptance.report import RunResult, StepResult
@@ -109,3 +111,21 @@ def test_the_cost_model_states_the_plans_estimate() -> None:
     plan = aws_plan(AcceptanceOptions(aws=True, provider_profile="p", consumer_profile="c"), "r1")
     cost_md = (Path(__file__).resolve().parents[4] / "docs" / "cost.md").read_text()
     assert f"**≈ ${plan.total_usd:.2f}**" in cost_md
+
+
+def test_a_profile_that_does_not_exist_exits_2_with_one_line_before_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile prov]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    options = AcceptanceOptions(
+        aws=True, provider_profile="prov", consumer_profile="cons", yes=True, report_root=tmp_path / "r"
+    )
+    code, out, err = _run(options)  # the real driver: stopped before it is called
+    assert code == 2 and out == ""
+    assert err == (
+        "linkpilot acceptance: --profile: profile 'cons' is not in the AWS config or credentials files\n"
+    )
+    assert not (tmp_path / "r").exists()
