@@ -142,18 +142,23 @@ FIXED: Final = "CloudWatch metrics/alarms/dashboard, Lambda, DynamoDB, SNS, SSM,
 
 
 def render_plan(plan: Plan) -> list[str]:
+    """The plan as the CLI's one table (``linkpilot_cli.output``), between what the run promises and what it
+    costs."""
+    from linkpilot_cli.output import Table, render_table
+
+    rows = [
+        (item.account, item.what, f"${item.cost:.2f} ({item.rate})" if item.hourly_usd else "-")
+        for item in plan.items
+    ]
+    rows.append(("both", FIXED, f"< ${plan.fixed_usd:.2f}"))
     lines = [
         f"linkpilot acceptance on AWS, run {plan.run_id}, Region {plan.region}",
         f"every resource is tagged {TAG_KEY}={plan.run_id}; all of it is deleted at the end (also on "
         "failure or Ctrl-C), then both accounts are searched for anything still tagged.",
         "",
-        f"{'account':9} {'resource':100} est. cost",
-    ]
-    for item in plan.items:
-        cost = f"${item.cost:.2f} ({item.rate})" if item.hourly_usd else "-"
-        lines.append(f"{item.account:9} {item.what:100} {cost}")
-    lines += [
-        f"{'':9} {FIXED:100} < ${plan.fixed_usd:.2f}",
+        *render_table(
+            Table("item", "What the run creates", ("ACCOUNT", "RESOURCE", "EST. COST"), tuple(rows))
+        ),
         "",
         f"estimated cost: ${plan.total_usd:.2f} at us-east-1 list prices ({BILLED_HOURS} billed hours; "
         "partial hours are billed whole); check the pricing pages of your Region.",

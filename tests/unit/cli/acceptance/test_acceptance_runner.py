@@ -56,6 +56,10 @@ def test_the_estimate_adds_up() -> None:
     assert plan.total_usd == hourly * 2 + plan.fixed_usd
     assert 0.1 < plan.total_usd < 1.0  # about $0.40: the plan's figure, not a bill
     assert any(f"${plan.total_usd:.2f}" in line for line in render_plan(plan))
+    lines = render_plan(plan)
+    title = lines.index(f"What the run creates: {len(plan.items) + 1}")  # the one table style, its count
+    assert lines[title + 1].split() == ["ACCOUNT", "RESOURCE", "EST.", "COST"]
+    assert lines[title + 2].split()[0] == plan.items[0].account
 
 
 def test_a_declined_confirmation_creates_nothing(tmp_path: Path) -> None:
