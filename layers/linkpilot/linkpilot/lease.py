@@ -59,6 +59,17 @@ from linkpilot.errors import AwsError, Transient
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A run the lease's last holder arranged for later (``linkpilot.consumer.follow_ups``), as the lease item
+    records it: when it is due, the token its message carries, why. Recorded with the lease, it is read and
+    written by the calls a run makes anyway (the peek, the take, the give-back) and changed only under it."""
+
+    due_at: datetime
+    token: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Lease:
     """A lease this process holds (or, as ``holder`` in ``LeasePort``, the one another holds)."""
 
@@ -68,6 +79,8 @@ class Lease:
     acquired_at: datetime | None = None
     # the item's last change (a take, or a give-back's time): a take that began before it is refused
     changed_at: datetime | None = None
+    # the pending follow-up the item records: carried over by a take, replaced by the holder's give-back
+    follow_up: FollowUp | None = None
 
     def remaining_s(self, now: datetime) -> float:
         return (self.expires_at - now).total_seconds()
@@ -186,7 +199,8 @@ def acquire(
             first = (seen,)
             if callable(since):  # on the shared clock, after the first reading: later than the trigger
                 since = since()
-        mine = Lease(name, owner, now + timedelta(seconds=timing.ttl_s), now)
+        carried = seen.follow_up if seen is not None else None  # the take keeps the item's follow-up
+        mine = Lease(name, owner, now + timedelta(seconds=timing.ttl_s), now, follow_up=carried)
         if seen is not None and seen.expires_at >= now:
             holder = seen  # held, on the shared clock: nothing is written
         else:  # free, given back or expired
@@ -239,15 +253,17 @@ def lease_held(
     sleep: Callable[[float], None],
     coalesce: bool = False,
     give_back: GiveBack = GiveBack.YES,
+    give_back_as: Callable[[Lease], Lease] | None = None,
 ) -> Iterator[Lease | Covered | None]:
     """One run under the lease ``name``: the one way a reconcile, a cleanup and an onboarding pass take it.
 
     Begins the run's own reading of the shared ``clock`` (none carried over from an earlier run), takes the
     lease as :func:`acquire` does (``LeaseBusy`` when it stays held longer than ``timing.wait_s``), yields
     it, and at the end gives it back as ``give_back`` says, at the clock's ``latest`` (so a take sent before
-    the give-back cannot land after it). ``port`` None (no state table, or a run that only reads): nothing is
-    taken, yields None. ``coalesce`` (a trigger that is only a hint): yields ``Covered``, having taken
-    nothing, when a run that took the lease after this one's first reading of the clock covers it.
+    the give-back cannot land after it); ``give_back_as`` gives back the lease it returns for the one held
+    (a reconcile records its follow-up so). ``port`` None (no state table, or a run that only reads):
+    nothing is taken, yields None. ``coalesce`` (a trigger that is only a hint): yields ``Covered``, having
+    taken nothing, when a run that took the lease after this one's first reading of the clock covers it.
     """
     clock.begin()
     if port is None:
@@ -270,11 +286,12 @@ def lease_held(
     try:
         yield lease
     finally:
+        returned = give_back_as(lease) if give_back_as is not None else lease
         if give_back is GiveBack.BEST_EFFORT:
             with contextlib.suppress(AwsError):
-                port.release(lease, clock.latest())
+                port.release(returned, clock.latest())
         elif give_back is GiveBack.YES:
-            port.release(lease, clock.latest())
+            port.release(returned, clock.latest())
 
 
 # --- the shared clock ------------------------------------------------------------------------------

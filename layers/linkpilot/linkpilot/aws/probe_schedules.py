@@ -7,6 +7,7 @@ input set, so reading shard 0 (one ``ListSchedules`` + one ``GetSchedule``) says
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,6 +75,27 @@ class ProbeSchedules:
         expected = [self.name(i) for i in range(int(found.group(2)))] if found else []
         digest = found.group(1) if found and names == expected else None
         return PublishedInputs(tuple(names), digest)
+
+    def published_targets(self, names: Sequence[str]) -> frozenset[tuple[str, str]]:
+        """(endpoint id, DNS name) of every target the schedules ``names`` carry: one ``GetSchedule`` each,
+        made only when the target set changed and new targets may be probed at once. A schedule gone since
+        it was listed, or an input that is not ours, carries none."""
+        found: set[tuple[str, str]] = set()
+        for name in names:
+            try:
+                answer = self._scheduler.get_schedule(GroupName=self._group, Name=name)
+            except ClientError as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    continue
+                raise
+            try:
+                targets = json.loads(answer.get("Target", {}).get("Input", "") or "{}").get("targets", [])
+            except (ValueError, AttributeError):
+                continue
+            for t in targets if isinstance(targets, list) else []:
+                if isinstance(t, dict):
+                    found.add((str(t.get("endpoint_id", "")), str(t.get("dns_name", ""))))
+        return frozenset(found)
 
     def publish(self, inputs: Sequence[str], digest: str, existing: Sequence[str]) -> None:
         """Make the schedules carry exactly ``inputs``: update or create each shard, delete extra ones.

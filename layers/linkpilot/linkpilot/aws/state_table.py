@@ -2,7 +2,9 @@
 
 - ``lease#<name>``: who holds the run lease and until when (``linkpilot.lease``). Taken with one conditional
   ``PutItem`` (free or expired, and last changed before the take began; or already ours), given back with
-  another (expiry 0, the release's time as the last change). Conditional writes are
+  another (expiry 0, the release's time as the last change). The item also records the pending follow-up
+  run (``follow_up_at``, ``follow_up_token``, ``follow_up_reason``): a take carries it over, the give-back
+  writes the holder's. Conditional writes are
   strongly consistent (DynamoDB developer guide, "Condition expressions"), so two runs can never both
   succeed. ``expires_at`` (the table's TTL) clears a stale item a day after its expiry.
 - ``grace#endpoints``: when each managed endpoint was first seen without its configuration (one map).
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from linkpilot.aws.errors import error_code, translates_errors
-from linkpilot.lease import Lease, ReadingClock
+from linkpilot.lease import FollowUp, Lease, ReadingClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -54,7 +56,17 @@ def _holder(name: str, item: Mapping[str, AttributeValueTypeDef]) -> Lease:
         datetime.fromtimestamp(expires, UTC),
         datetime.fromisoformat(acquired) if acquired else None,
         datetime.fromtimestamp(float(str(changed)), UTC) if changed is not None else None,
+        _follow_up(item),
     )
+
+
+def _follow_up(item: Mapping[str, AttributeValueTypeDef]) -> FollowUp | None:
+    due = item.get("follow_up_at", {}).get("N")
+    token = str(item.get("follow_up_token", {}).get("S", ""))
+    if due is None or not token:
+        return None
+    reason = str(item.get("follow_up_reason", {}).get("S", ""))
+    return FollowUp(datetime.fromtimestamp(float(str(due)), UTC), token, reason)
 
 
 def _changed(lease: Lease) -> datetime:
@@ -197,7 +209,7 @@ class StateTable:
     ) -> dict[str, AttributeValueTypeDef]:
         """The lease item: held until ``expires`` (None: given back, expiry 0), last change ``changed``."""
         acquired = lease.acquired_at or changed
-        return {
+        item: dict[str, AttributeValueTypeDef] = {
             "pk": {"S": f"lease#{lease.name}"},
             "owner": {"S": lease.owner},
             "lease_expires": {"N": _epoch(expires) if expires is not None else "0"},
@@ -205,6 +217,11 @@ class StateTable:
             "acquired_epoch": {"N": _epoch(changed)},
             "expires_at": {"N": str(int(lease.expires_at.timestamp()) + STALE_ITEM_DAYS * 86400)},
         }
+        if lease.follow_up is not None:  # the reason is bounded by whoever made it (follow_ups.coalesce)
+            item["follow_up_at"] = {"N": _epoch(lease.follow_up.due_at)}
+            item["follow_up_token"] = {"S": lease.follow_up.token}
+            item["follow_up_reason"] = {"S": lease.follow_up.reason or "-"}
+        return item
 
     def _put_if_free_or_ours(self, lease: Lease, now: datetime, expires: datetime | None) -> None:
         acquired = lease.acquired_at or now

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from linkpilot.consumer.follow_ups import FollowUpStatus, follow_up_reason
 from linkpilot.consumer.models import ActionKind, Outcome, Verdict
 from linkpilot.foreign import AUDIT_FIELDS, MESSAGE_FIELD_BYTES, OTHER_BYTES, bound_fields, bound_tree
 
@@ -120,6 +121,15 @@ def audit_records(report: ReconcileReport, retention_days: int) -> tuple[list[Re
             resource_configuration_arn=arn,
             share_arn=share,
             reason=why,
+        )
+    follow_up = report.follow_up
+    if follow_up.status is FollowUpStatus.ARRANGED and follow_up.record is not None:
+        # "next run at … because …": why the controller will run again before its schedule
+        add(
+            f"run#{report.run_id}",
+            "follow-up",
+            reason=follow_up_reason(follow_up),
+            next_run_at=follow_up.record.due_at.isoformat(),
         )
     for err in report.side_errors:
         add(f"run#{report.run_id}", "error", detail=err)

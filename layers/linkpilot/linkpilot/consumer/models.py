@@ -296,6 +296,10 @@ class Waiting:
     share_arn: str
     resource_configuration_arn: str  # '' when the share's contents are not known (accepted earlier)
     reason: str
+    # since when it waits on something only time completes (an accept RAM has not finished): the run that
+    # accepted knows it exactly; a later run only the invitation's time. None: time alone will not end it
+    # (a status RAM may keep, a VPC another association holds), so no follow-up run is arranged for it.
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from linkpilot.consumer.memory import ControllerMemory
@@ -17,7 +17,7 @@ from linkpilot.consumer.models import Endpoint, Invitation, InvitationOutcome, S
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
 from linkpilot.errors import Refused
-from linkpilot.lease import LeasePort, LeaseTiming, OwnClock, SharedClock
+from linkpilot.lease import FollowUp, LeasePort, LeaseTiming, OwnClock, SharedClock
 
 
 class RamPort(Protocol):
@@ -66,6 +66,21 @@ class SchedulesPort(Protocol):
     def key(self) -> str: ...
     def published(self) -> PublishedInputsLike: ...
     def publish(self, inputs: Sequence[str], digest: str, existing: Sequence[str]) -> None: ...
+    # (endpoint id, DNS name) of every target the schedules ``names`` carry (read only when the set changed)
+    def published_targets(self, names: Sequence[str]) -> frozenset[tuple[str, str]]: ...
+
+
+class ProbeNowPort(Protocol):
+    """The probe function, invoked at once (asynchronously) with an input of new targets only."""
+
+    def invoke(self, payload: str) -> None: ...
+
+
+class FollowUpPort(Protocol):
+    """Where a follow-up run is arranged: a message to the controller function, delivered ``delay_s``
+    seconds later."""
+
+    def send(self, follow_up: FollowUp, delay_s: int) -> None: ...
 
 
 class GraceMarksPort(Protocol):
@@ -119,6 +134,10 @@ class Ports:
     # service-network VPC associations: read and written only when configured (the stack grants VPC
     # Lattice only when it takes service networks); None: a policy in association mode is refused
     associations: AssociationsPort | None = None
+    # follow-up runs (an SQS delay message to the function) and the first probe of new targets (the probe
+    # function invoked at once): the function's, not a one-shot CLI run's
+    follow_ups: FollowUpPort | None = None
+    probe_now: ProbeNowPort | None = None
     memory: ControllerMemory = field(default_factory=ControllerMemory)
 
     @property
@@ -137,6 +156,9 @@ class ReconcileOptions:
     # stack's TrustedAccounts, ``LINKPILOT_TRUSTED_ACCOUNTS``); None: no such ceiling (CLI use)
     trust_ceiling: frozenset[str] | None = None
     lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
+    # a grace that ends within this gets a follow-up run at its end: the reconcile schedule's interval (a
+    # later end is for a later scheduled run to arrange)
+    follow_up_horizon: timedelta = timedelta(minutes=5)
 
 
 @dataclass

@@ -12,10 +12,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from linkpilot.consumer.directory import refresh_directory
+from linkpilot.consumer.follow_ups import (
+    FollowUpInputs,
+    FollowUpReport,
+    FollowUpStatus,
+    arrange_follow_up,
+    is_current,
+    waits_of,
+)
 from linkpilot.consumer.models import (
     CREATE_KINDS,
     DELETE_KINDS,
@@ -105,6 +114,20 @@ def _observe_associations(vpc_id: str, controller: Controller) -> tuple[list[End
 LEASE_NAME = "reconcile"
 
 
+def stale_follow_up(controller: Controller, token: str) -> str | None:
+    """Why a follow-up message carrying ``token`` is stale (no longer the follow-up the lease item records:
+    replaced by an earlier one, cleared because nothing waits, a duplicate delivery), or None when it is
+    the pending one, or when there is no lease to tell. One read of the lease item, nothing taken."""
+    if controller.ports.lease is None:
+        return None
+    held = controller.ports.lease.peek(LEASE_NAME)
+    pending = held.follow_up if held is not None else None
+    if is_current(pending, token):
+        return None
+    now = "none" if pending is None else f"the one due at {pending.due_at.isoformat()}"
+    return f"a stale follow-up (the pending follow-up is {now}): nothing read or changed"
+
+
 def reconcile(
     policy: TrustPolicy,
     controller: Controller,
@@ -112,8 +135,12 @@ def reconcile(
     dry_run: bool = False,
     trigger: str = "manual",
     coalesce: bool = False,
+    follow_up_token: str | None = None,
 ) -> ReconcileReport:
-    """Take the account's lease (when configured; a dry run only reads), then read, plan, act, record.
+    """Take the account's lease (when configured; a dry run only reads), then read, plan, act, record, and
+    arrange the next run when work only time will finish waits (``linkpilot.consumer.follow_ups``; the
+    follow-up is recorded with the lease at its give-back). ``follow_up_token``: the follow-up that triggered
+    this run (it has fired).
 
     Read errors raise (nothing was changed); action errors are in the report; ``LeaseBusy`` raises when
     another run held the lease longer than this one could wait (nothing was read or changed). ``coalesce``
@@ -124,6 +151,13 @@ def reconcile(
     (``controller.clock.shared_time``: AWS's, from the state table), never the runner's own clock.
     """
     shared = controller.clock.shared_time
+    finished: list[ReconcileReport] = []
+
+    def with_follow_up(lease: Lease) -> Lease:
+        """The lease as given back: recording the follow-up the run leaves pending (unchanged if it ended
+        before deciding)."""
+        return replace(lease, follow_up=finished[0].follow_up.record) if finished else lease
+
     with lease_held(
         None if dry_run else controller.ports.lease,
         name=LEASE_NAME,
@@ -134,6 +168,7 @@ def reconcile(
         coalesce=coalesce,
         # not given back (AWS refused or failed): it expires by itself within its ttl; the next run waits
         give_back=GiveBack.BEST_EFFORT,
+        give_back_as=with_follow_up,
     ) as lease:
         if isinstance(lease, Covered):
             began = shared.stamp()
@@ -148,12 +183,23 @@ def reconcile(
                 plan=Plan(),
                 results=(),
                 probe=covered,
+                follow_up=FollowUpReport(FollowUpStatus.SKIPPED, detail="covered by another run"),
             )
-        return _reconcile(policy, controller, lease, dry_run=dry_run, trigger=trigger)
+        report = _reconcile(
+            policy, controller, lease, dry_run=dry_run, trigger=trigger, follow_up_token=follow_up_token
+        )
+        finished.append(report)
+        return report
 
 
 def _reconcile(
-    policy: TrustPolicy, controller: Controller, lease: Lease | None, *, dry_run: bool, trigger: str
+    policy: TrustPolicy,
+    controller: Controller,
+    lease: Lease | None,
+    *,
+    dry_run: bool,
+    trigger: str,
+    follow_up_token: str | None = None,
 ) -> ReconcileReport:
     shared = controller.clock.shared_time
     # before the reads, on the shared clock (AWS's second of the lease take): what was created after it is
@@ -173,6 +219,7 @@ def _reconcile(
             dry_run=True,
             results=results,
             probe=probe_plan(plan, controller),
+            follow_up=FollowUpReport(FollowUpStatus.SKIPPED, detail="dry run"),
         )
         return report
 
@@ -186,12 +233,14 @@ def _reconcile(
         # may hold the lease by now, so it is left for the next run, like any late phase
         skipped = ProbeRefresh(ProbeStatus.SKIPPED, len(plan.probe_targets), detail=_LEASE_RUNNING_OUT)
         late = (f"grace marks, probe schedules, endpoint directory: {_LEASE_RUNNING_OUT}",)
+        pending = lease.follow_up if lease is not None else None
         report = this_run(
             dry_run=False,
             results=results,
             probe=skipped,
             side_errors=late,
             directory=DirectoryRefresh(DirectoryStatus.SKIPPED),
+            follow_up=FollowUpReport(FollowUpStatus.SKIPPED, pending, detail=_LEASE_RUNNING_OUT),
         )
         return record_run(report, controller)
     side: tuple[str, ...] = ()
@@ -205,15 +254,53 @@ def _reconcile(
         r.action.endpoint_id for r in results if r.action.kind in DELETE_KINDS and r.outcome is Outcome.DONE
     ]
     directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
-    errors = (*side, *probe_error, *directory_error)
+    follow_up = _follow_up(
+        controller, plan, state, results, started=started, lease=lease, token=follow_up_token
+    )
+    failed = follow_up.status is FollowUpStatus.FAILED
+    follow_up_error = (f"follow-up run: {follow_up.detail}",) if failed else ()
+    errors = (*side, *probe_error, *directory_error, *follow_up_error)
     report = this_run(
         dry_run=False,
         results=results,
         probe=probe,
         side_errors=errors,
         directory=directory,
+        follow_up=follow_up,
     )
     return record_run(report, controller)
+
+
+def _follow_up(
+    controller: Controller,
+    plan: Plan,
+    state: ObservedState,
+    results: Sequence[ActionResult],
+    *,
+    started: datetime,
+    lease: Lease | None,
+    token: str | None,
+) -> FollowUpReport:
+    """The run's next run, if work only time will finish waits. Only under the lease: it is what keeps an
+    account's follow-ups to one (a one-shot run without a state table arranges none). The pending follow-up
+    has fired if it triggered this run, or was due before this run began (this run covers it)."""
+    if lease is None:
+        return FollowUpReport(FollowUpStatus.NOT_CONFIGURED, detail="no run lease (no state table)")
+    done = [r for r in results if r.outcome is Outcome.DONE]
+    created = {r.endpoint_id for r in done if r.action.kind in CREATE_KINDS}
+    gone = {r.action.endpoint_id for r in done if r.action.kind in DELETE_KINDS}
+    endpoints = [e for e in state.endpoints if e.endpoint_id not in gone]
+    waits = waits_of(
+        plan.waiting,
+        endpoints,
+        created=created,
+        awaiting_grace=plan.awaiting_grace,
+        now=started,
+        horizon=controller.options.follow_up_horizon,
+    )
+    pending = lease.follow_up
+    consumed = pending is not None and (pending.token == token or pending.due_at <= started)
+    return arrange_follow_up(controller, FollowUpInputs(waits, pending, consumed), started)
 
 
 def _confirm_deletes(controller: Controller, plan: Plan, started: datetime) -> dict[str, str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from linkpilot.consumer.follow_ups import FollowUpReport, FollowUpStatus
 from linkpilot.consumer.models import DELETE_KINDS, ActionKind, ActionResult, Outcome, Plan, Verdict
 from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
 from linkpilot.outcome import Done, Retry, RetryWhy
@@ -46,6 +47,7 @@ class ProbeRefresh:
     targets: int = 0
     shards: int = 0
     detail: str = ""
+    probed_now: int = 0  # new targets the probe function was invoked for at once
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", ProbeStatus(self.status))  # given as its text: checked
@@ -79,6 +81,8 @@ class ReconcileReport:
     # failures outside the plan's actions (probe schedules, audit, notification): all retryable
     side_errors: tuple[str, ...] = ()
     directory: DirectoryRefresh = DirectoryRefresh(DirectoryStatus.NOT_CONFIGURED)
+    # the next run this one arranged (or kept, or cleared): linkpilot.consumer.follow_ups
+    follow_up: FollowUpReport = field(default_factory=lambda: FollowUpReport(FollowUpStatus.NOT_CONFIGURED))
 
     @property
     def failed_results(self) -> tuple[ActionResult, ...]:
@@ -126,6 +130,9 @@ class ReconcileReport:
             "DeletesCancelled": sum(
                 1 for r in self.results if r.action.kind in DELETE_KINDS and r.outcome is Outcome.SKIPPED
             ),
+            "FollowUpsArranged": int(self.follow_up.status is FollowUpStatus.ARRANGED),
+            # work waiting on AWS far longer than AWS takes (an endpoint pending for 15 minutes): alarmed
+            "WaitsOverdue": len(self.follow_up.overdue),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -203,6 +210,7 @@ class ReconcileReport:
                 "targets": self.probe.targets,
                 "shards": self.probe.shards,
                 "detail": self.probe.detail or None,
+                "probed_now": self.probe.probed_now,
                 "unprobed": [
                     {
                         "endpoint_id": u.endpoint_id,
@@ -219,6 +227,7 @@ class ReconcileReport:
                 "events": self.directory.events,
                 "detail": self.directory.detail or None,
             },
+            "follow_up": self.follow_up.to_json(),
             "errors": self.errors(),
             "metrics": self.metrics(),
         }

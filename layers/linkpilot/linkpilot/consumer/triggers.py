@@ -5,6 +5,8 @@ trigger and ignores anything else.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +18,7 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     POLICY_CHANGE = "policy-change"
     MANUAL = "manual"
+    FOLLOW_UP = "follow-up"  # a run an earlier run arranged (linkpilot.consumer.follow_ups)
 
 
 # What every EventBridge event carries (the envelope AWS documents); anything else is not one.
@@ -56,10 +59,33 @@ def _eventbridge(event: object) -> _Envelope | None:
     return _Envelope(event["source"], event["detail-type"], event["detail"])
 
 
+# The body of a follow-up message (linkpilot.aws.follow_up_queue): {"linkpilot": "follow-up", "token", ...}
+FOLLOW_UP_KIND = "follow-up"
+TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def follow_up_token(event: object) -> str | None:
+    """The token of a follow-up: an SQS event (as Lambda's event source mapping delivers it) of one record
+    whose body is a follow-up message; None for anything else. The token is all that is taken from it."""
+    if not isinstance(event, dict) or set(event) != {"Records"} or not isinstance(event["Records"], list):
+        return None
+    records = event["Records"]
+    if len(records) != 1 or not isinstance(records[0], dict) or records[0].get("eventSource") != "aws:sqs":
+        return None
+    try:
+        body = json.loads(str(records[0].get("body", "")))
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("linkpilot") != FOLLOW_UP_KIND:
+        return None
+    token = body.get("token")
+    return token if isinstance(token, str) and TOKEN.fullmatch(token) else None
+
+
 def classify_event(event: object, policy_parameter: str | None) -> Trigger | None:
     """Which trigger an event is; None for anything else (the event is only ever a hint to reconcile)."""
-    if event == MANUAL_EVENT:
-        return Trigger.MANUAL
+    if event == MANUAL_EVENT or follow_up_token(event) is not None:
+        return Trigger.MANUAL if event == MANUAL_EVENT else Trigger.FOLLOW_UP
     parsed = _eventbridge(event)
     if parsed is None:
         return None

@@ -17,18 +17,20 @@ Neither boto3 nor Powertools is imported here at module level: the CLI imports t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from linkpilot.consumer.follow_ups import MAX_DELAY_S, FollowUpStatus, follow_up_reason
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller, Ports, ReconcileOptions, RunClock
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
-from linkpilot.consumer.reconcile import reconcile
+from linkpilot.consumer.reconcile import reconcile, stale_follow_up
 from linkpilot.consumer.record import record_read_failure
-from linkpilot.consumer.triggers import Trigger, classify_event
+from linkpilot.consumer.triggers import Trigger, classify_event, follow_up_token
 from linkpilot.consumer.uninstall import STACK_ID_PATTERN, is_custom_resource_event
 from linkpilot.errors import AwsError
 from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound_tree
@@ -87,6 +89,11 @@ class ControllerSettings(EnvSettings):
     state_table_name: str | None = setting(None, env="state_table")
     lease_seconds: int = setting(330, ge=30, le=3600)
     lease_wait_seconds: int = setting(60, ge=0, le=900)
+    # the stack's follow-up queue (linkpilot.consumer.follow_ups): a run that leaves work only time will
+    # finish sends itself a delayed message there. Unset (the CLI): no follow-up runs.
+    follow_up_queue_url: str | None = setting(None, env="follow_up_queue")
+    # the stack's ReconcileSchedule: a grace that ends within its interval gets a follow-up at its end
+    reconcile_schedule: str = setting("rate(5 minutes)", pattern=r"(rate|cron)\(.+\)")
 
     def options(self) -> ReconcileOptions:
         """What the reconcile takes of these settings."""
@@ -96,11 +103,26 @@ class ControllerSettings(EnvSettings):
             audit_retention_days=self.audit_retention_days,
             trust_ceiling=self.trust_ceiling,
             lease_timing=LeaseTiming(ttl_s=self.lease_seconds, wait_s=self.lease_wait_seconds),
+            follow_up_horizon=schedule_interval(self.reconcile_schedule),
         )
 
     @property
     def probe_configured(self) -> bool:
         return bool(self.probe_schedule_group and self.probe_function_arn and self.probe_scheduler_role_arn)
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+
+
+def schedule_interval(expression: str) -> timedelta:
+    """The interval of a ``rate(...)`` expression, at most 15 minutes (SQS's longest delay); a ``cron(...)``
+    schedule's is taken as those 15 minutes."""
+    found = _RATE.fullmatch(expression.strip())
+    longest = timedelta(seconds=MAX_DELAY_S)
+    if found is None:
+        return longest
+    unit = {"minute": 60, "hour": 3600, "day": 86400}[found.group(2).rstrip("s")]
+    return min(longest, timedelta(seconds=int(found.group(1)) * unit))
 
 
 def build_controller(
@@ -112,8 +134,10 @@ def build_controller(
     from linkpilot.aws.audit import AuditTable
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.events import EventBridgeEvents
+    from linkpilot.aws.follow_up_queue import FollowUpQueue
     from linkpilot.aws.lattice_associations import LatticeAssociations
     from linkpilot.aws.notify import SnsNotifier
+    from linkpilot.aws.probe_now import ProbeNow
     from linkpilot.aws.probe_schedules import ProbeSchedules
     from linkpilot.aws.ram_consumer import RamConsumer
     from linkpilot.aws.ssm_directory import SsmEndpointDirectory
@@ -164,6 +188,16 @@ def build_controller(
         associations=(
             LatticeAssociations(session.client("vpc-lattice", config=config))
             if settings.service_network_associations == "true"
+            else None
+        ),
+        follow_ups=(
+            FollowUpQueue(session.client("sqs", config=config), settings.follow_up_queue_url)
+            if settings.follow_up_queue_url
+            else None
+        ),
+        probe_now=(
+            ProbeNow(session.client("lambda", config=config), str(settings.probe_function_arn))
+            if settings.probe_configured
             else None
         ),
     )
@@ -327,10 +361,15 @@ def _run(
     metrics.add_metric(name="PolicyErrors", unit=COUNT, value=0)
 
     ctl = controller()
+    token = follow_up_token(event) if trigger is Trigger.FOLLOW_UP else None
     try:
-        # an event or the schedule is only a hint: a run that began after it covers it
-        hint = trigger in {Trigger.RAM_EVENT, Trigger.SCHEDULE}
-        report = reconcile(policy, ctl, trigger=trigger.value, coalesce=hint)
+        stale = stale_follow_up(ctl, token) if token is not None else None
+        if stale is not None:
+            logger.info("follow-up ignored", extra={"reason": stale})
+            return Done(), {"status": "ignored", "reason": stale}
+        # an event, the schedule or a follow-up is only a hint: a run that began after it covers it
+        hint = trigger in {Trigger.RAM_EVENT, Trigger.SCHEDULE, Trigger.FOLLOW_UP}
+        report = reconcile(policy, ctl, trigger=trigger.value, coalesce=hint, follow_up_token=token)
     except AwsError as exc:
         stopped = retry_for(exc)
         if stopped.why is RetryWhy.BUSY:
@@ -350,4 +389,6 @@ def _run(
     # 256 KB event size (cut there, the line is no longer JSON) nor the invocation's result
     summary = bound_tree(report.to_json(), MESSAGE_FIELD_BYTES)
     logger.info("reconcile finished", extra={"summary": summary})
+    if report.follow_up.status is FollowUpStatus.ARRANGED:
+        logger.info(follow_up_reason(report.follow_up), extra={"follow_up": report.follow_up.to_json()})
     return report.outcome, {"status": "failed" if report.failed else "ok", "summary": summary}

@@ -36,7 +36,7 @@ from linkpilot.consumer.planning.rules import PlanRules, compile_rules
 def plan_actions(rules: PlanRules, state: ObservedState, now: datetime) -> Plan:
     """Everything one reconcile should do, in the order it should do it, each with its reason."""
     decisions, answers = answer_invitations(rules.shares, state)
-    wanted, refused, waiting = wanted_configurations(rules.shares, state, decisions)
+    wanted, refused, waiting = wanted_configurations(rules.shares, state, decisions, now)
     split = split_service_networks(rules.associations, state, wanted)
     shared = {r.arn for r in state.shared_resources}
     ep = plan_endpoints(

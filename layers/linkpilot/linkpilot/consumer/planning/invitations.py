@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from linkpilot.consumer.models import (
     Action,
@@ -180,7 +181,7 @@ def _invitation_action(kind: ActionKind, d: InvitationDecision, token: str) -> A
 
 
 def wanted_configurations(
-    rules: ShareRules, state: ObservedState, decisions: Iterable[InvitationDecision]
+    rules: ShareRules, state: ObservedState, decisions: Iterable[InvitationDecision], now: datetime
 ) -> tuple[dict[str, Wanted], list[tuple[str, str, str]], list[Waiting]]:
     """The allowed configurations RAM lists as shared with this account, the refused ones, and what is
     accepted but not usable yet (acceptance is asynchronous: only ``ListResources`` says when to create)."""
@@ -201,7 +202,7 @@ def wanted_configurations(
         if res.arn not in wanted or (res.status.upper() == "AVAILABLE" and not wanted[res.arn].creatable):
             # the same configuration can arrive through several shares: an AVAILABLE one wins
             wanted[res.arn] = Wanted(res.arn, res.share_arn, res.status)
-    return wanted, refused, _waiting(rules, state, wanted, decisions)
+    return wanted, refused, _waiting(rules, state, wanted, decisions, now)
 
 
 def _waiting(
@@ -209,8 +210,11 @@ def _waiting(
     state: ObservedState,
     wanted: dict[str, Wanted],
     decisions: Iterable[InvitationDecision],
+    now: datetime,
 ) -> list[Waiting]:
-    """Accepted (in this run or earlier) or shared, but not usable yet."""
+    """Accepted (in this run or earlier) or shared, but not usable yet. What only RAM's asynchronous accept
+    holds back says since when it waits (``Waiting.since``): this run's start for an accept it makes, the
+    invitation's time for one accepted earlier (the accept came later: an estimate that errs early)."""
     waiting: list[Waiting] = []
     for w in wanted.values():
         if not w.creatable:
@@ -226,11 +230,11 @@ def _waiting(
         if d.verdict is Verdict.ACCEPT:
             for res in state.pending_resources.get(d.invitation_arn, ()):
                 if res.type in ENDPOINT_TYPES and res.arn not in wanted:
-                    waiting.append(Waiting(d.share_arn, res.arn, _SHARE_NOT_VISIBLE))
+                    waiting.append(Waiting(d.share_arn, res.arn, _SHARE_NOT_VISIBLE, since=now))
     for inv in state.invitations:
         trusted = distrust_reason(rules, inv.sender_account_id, state.trust_ceiling) is None
         if inv.status == "ACCEPTED" and trusted and inv.share_arn not in listed_shares:
-            waiting.append(Waiting(inv.share_arn, "", _SHARE_NOT_VISIBLE))
+            waiting.append(Waiting(inv.share_arn, "", _SHARE_NOT_VISIBLE, since=inv.invited_at or now))
     return waiting
 
 
