@@ -13,6 +13,7 @@ import boto3
 
 from . import moto_compat
 from .clock import Clock
+from .delays import Delays
 from .emulation import Emulation
 from .faults import Faults
 from .http_date import date_botocore_answers
@@ -63,13 +64,23 @@ class LocalAws:
 
     Only one ``LocalAws`` can be active in a process (moto's mock is process-wide).
 
-    ``settle`` is how long (on ``clock``) new gateways and configurations stay CREATE_IN_PROGRESS,
-    new endpoints stay pending, and deletions stay in progress; ``clock.advance(seconds=1)`` skips it.
+    ``delays`` (:class:`~linkpilot_local.delays.Delays`): how long an accepted share takes to be listed, a
+    new endpoint stays pending and a new service-network VPC association CREATE_IN_PROGRESS (AWS-like values
+    for ``python -m bench --only ready``). ``settle`` is how long (on ``clock``) new gateways and
+    configurations stay CREATE_IN_PROGRESS, new endpoints stay pending (unless ``delays`` says otherwise),
+    and deletions stay in progress; ``clock.advance(seconds=1)`` skips it.
     """
 
-    def __init__(self, region: str = "us-east-1", *, settle: timedelta = timedelta(seconds=0.2)) -> None:
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        *,
+        settle: timedelta = timedelta(seconds=0.2),
+        delays: Delays | None = None,
+    ) -> None:
         self.region = region
         self._settle = settle
+        self._delays = delays
         self._emu: Emulation | None = None
         self._mock: Any = None
         self._sessions: dict[tuple[str, str], boto3.Session] = {}
@@ -90,7 +101,7 @@ class LocalAws:
         try:
             self._mock = mock_aws()
             self._mock.start()
-            emu = Emulation(region=self.region, settle=self._settle)
+            emu = Emulation(region=self.region, settle=self._settle, delays=self._delays)
             emu.datapath.start()
             self._emu = emu
 
@@ -100,6 +111,7 @@ class LocalAws:
             # moto's one interception point for every botocore client: answer first, else moto.
             moto_compat.intercept_botocore(answer)
             date_botocore_answers(emu.clock)  # every answer dated by the emulation's clock, as AWS dates its
+            moto_compat.sqs_on_clock(emu.clock.time)  # SQS message timers on the same clock
         except BaseException:
             self.stop()
             raise
@@ -107,6 +119,7 @@ class LocalAws:
 
     def stop(self) -> None:
         moto_compat.release_botocore()
+        moto_compat.sqs_on_clock(None)
         if self._emu is not None:
             self._emu.datapath.stop()
         if self._mock is not None:

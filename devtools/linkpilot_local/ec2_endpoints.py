@@ -159,7 +159,9 @@ class ResourceEndpoint(VpcEndpointModel):
             return "deleting"
         if self._forced_state is not None:
             return self._forced_state
-        if self._emu.clock.now() < self.creation_timestamp + self._emu.settle:
+        pending = self._emu.delays.endpoint_pending
+        lasts = self._emu.settle if pending is None else pending
+        if self._emu.clock.now() < self.creation_timestamp + lasts:
             return "pending"
         return "available"
 

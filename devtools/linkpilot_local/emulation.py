@@ -7,12 +7,13 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from . import ec2_endpoints, lattice, moto_compat, ram, sn_endpoints
+from . import ec2_endpoints, lambda_invokes, lattice, moto_compat, ram, sn_endpoints
 from .clock import Clock
 from .datapath import DataPath
+from .delays import Delays
 from .dispatch import Call, Handler, Response, identify, parse_params, serialize
 from .errors import AwsError
 from .faults import Faults, fault_error
@@ -25,6 +26,7 @@ HANDLERS: dict[tuple[str, str], Handler[Emulation]] = {
     **{("vpc-lattice", op): fn for op, fn in lattice.HANDLERS.items()},
     **{("ram", op): fn for op, fn in ram.HANDLERS.items()},
     **{("ec2", op): fn for op, fn in sn_endpoints.HANDLERS.items()},
+    **{("lambda", op): fn for op, fn in lambda_invokes.HANDLERS.items()},
 }
 
 
@@ -35,13 +37,22 @@ def _ec2_transformers() -> dict[str, Any]:
 class Emulation:
     """All state the emulation adds to moto, guarded by one lock."""
 
-    def __init__(self, *, region: str = "us-east-1", settle: timedelta = timedelta(seconds=0.2)) -> None:
+    def __init__(
+        self,
+        *,
+        region: str = "us-east-1",
+        settle: timedelta = timedelta(seconds=0.2),
+        delays: Delays | None = None,
+    ) -> None:
         self.region = region
         self.settle = settle
+        self.delays = delays or Delays()
         self.clock = Clock()
         self.lock = threading.RLock()
         self.call_log: list[tuple[str, str, str]] = []
         self.events: list[dict[str, Any]] = []
+        # asynchronous Lambda invocations, for whoever runs the functions (lambda_invokes.py)
+        self.invocations: list[lambda_invokes.Invocation] = []
         self.drop_events = False
         self.faults = Faults()
         self.lattice = lattice.LatticeStore()
@@ -87,6 +98,11 @@ class Emulation:
         self.datapath.refresh()
 
     # -- housekeeping -----------------------------------------------------------------------------
+
+    def next_change(self) -> datetime | None:
+        """The next time the emulation changes state by itself with an effect someone can see at once (an
+        accept completing, with its event; an invitation expiring): for a poller that skips idle time."""
+        return self.ram._due
 
     def sweep(self) -> None:
         with self.lock:
@@ -134,6 +150,8 @@ class Emulation:
             return serialize(request, ident.service, operation, err, request_id=call.request_id)
         if result is None:
             return None
+        if isinstance(result, tuple):  # a raw answer (Lambda's 202 with no body)
+            return result
         return serialize(
             request, ident.service, operation, result, request_id=call.request_id, transformers=transformers
         )

@@ -49,6 +49,9 @@ The internals, and why each is needed:
   applied to the emulation's EC2 answers too so they match moto's.
 - ``moto.events.models.events_backends``: RAM state-change events go to the rules of an account's
   default bus (moto's PutEvents path would drop the event's ``account``).
+- ``moto.sqs.models.unix_time`` / ``unix_time_millis``: the clock moto's SQS reads, set to the emulation's
+  (``sqs_on_clock``), so message timers (``DelaySeconds``) run on the simulated clock; its queues'
+  messages (``sqs_backends``, ``Queue._messages``), for when the next one becomes receivable.
 - ``moto.moto_server.werkzeug_app`` (``DomainDispatcherApplication``, ``create_backend_app``): moto's
   WSGI app, behind the emulation's front door in server mode.
 - ``moto.ec2.models``, ``moto.sts.models``, ``moto.events.models``, ``moto.sqs.models``: imported ahead
@@ -320,6 +323,42 @@ def release_botocore() -> None:
     from moto.core.models import botocore_stubber
 
     botocore_stubber.__dict__.pop("process_request", None)
+
+
+# ----------------------------------------------------------------------------------------------- SQS
+
+
+def sqs_on_clock(clock_time: Callable[[], float] | None) -> None:
+    """Make moto's SQS read the time from ``clock_time`` (epoch seconds; None: moto's own again): its
+    message timers (``DelaySeconds``), visibility timeouts and timestamps read ``moto.sqs.models.unix_time``
+    and ``unix_time_millis``, so a delayed message becomes visible when the emulation's clock says so."""
+    import moto.sqs.models as sqs_models
+    from moto.core import utils
+
+    if clock_time is None:
+        sqs_models.unix_time = utils.unix_time  # type: ignore[attr-defined]
+        sqs_models.unix_time_millis = utils.unix_time_millis  # type: ignore[attr-defined]
+        return
+
+    def seconds(dt: Any = None) -> float:
+        return utils.unix_time(dt) if dt is not None else clock_time()
+
+    def millis(dt: Any = None) -> float:
+        return seconds(dt) * 1000.0
+
+    sqs_models.unix_time = seconds  # type: ignore[attr-defined]
+    sqs_models.unix_time_millis = millis  # type: ignore[attr-defined]
+
+
+def sqs_message_times(account: str, region: str, queue_name: str) -> list[float]:
+    """When each message of a queue becomes receivable (epoch seconds on the clock moto's SQS reads: its
+    timer and its visibility), for a local poller that waits for the next one instead of polling."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[account][region].queues.get(queue_name)
+    if queue is None:
+        return []
+    return [max(m.delayed_until, m.visible_at) / 1000.0 for m in list(queue._messages)]
 
 
 # ----------------------------------------------------------------------------------------------- EC2

@@ -5,7 +5,7 @@ they name what they read of it here instead of importing :class:`~linkpilot_loca
 (which imports them), so no import circle runs through them, not even one made only for type checking.
 ``Emulation`` satisfies these Protocols structurally; mypy checks it where the emulation is passed
 (``RamStore(self)``, ``lattice.purge(self)``). The handler modules' view, which names these stores' types,
-is :mod:`linkpilot_local.context`. This module imports nothing of the emulation but its clock.
+is :mod:`linkpilot_local.context`. This module imports nothing of the emulation but its clock and its delays.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from .clock import Clock
+from .delays import Delays
 
 
 class Settling(Protocol):
@@ -24,6 +25,9 @@ class Settling(Protocol):
 
     @property
     def settle(self) -> timedelta: ...
+
+    @property
+    def delays(self) -> Delays: ...
 
 
 class LatticeHost[StoreT](Settling, Protocol):

@@ -53,6 +53,8 @@ FUNCTION_CODE: dict[str, tuple[str, ...]] = {
         _PKG + "aws/ec2_endpoints.py",
         _PKG + "aws/lattice_associations.py",
         _PKG + "aws/probe_schedules.py",
+        _PKG + "aws/probe_now.py",
+        _PKG + "aws/follow_up_queue.py",
         _PKG + "aws/ssm_directory.py",
         _PKG + "aws/events.py",
     ),
@@ -105,7 +107,12 @@ def function_of_stack() -> str | None:
     return None
 
 
+# API operations whose IAM action has another name (IAM service authorization reference)
+IAM_ACTION = {("lambda", "Invoke"): "InvokeFunction"}
+
+
 def record(service: str, operation: str) -> None:
+    operation = IAM_ACTION.get((service, operation), operation)
     function = function_of_stack()
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     with _lock:

@@ -17,6 +17,8 @@ class FunctionSpec:
     environment: dict[str, str]
     inbox_queue_url: str | None = None
     schedules: list[str] = field(default_factory=list)
+    # SQS queues Lambda's event source mappings read for the function (AWS::Lambda::EventSourceMapping)
+    queue_sources: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -97,6 +97,18 @@ def _rule(t: Target, name: str, queue_url: str, *, pattern: dict[str, Any]) -> N
     events.put_targets(Rule=name, Targets=[{"Id": "inbox", "Arn": arn}])
 
 
+def _event_source_mapping(t: Target, logical: str, props: dict[str, Any]) -> None:
+    """An SQS queue read for a function: recorded on its :class:`FunctionSpec` (the caller polls the queue and
+    invokes the handler with the records, as Lambda's poller does)."""
+    name, arn = str(props["FunctionName"]), str(props["EventSourceArn"])
+    spec = next((f for f in t.stack.functions.values() if name in {f.name, f.arn}), None)
+    if spec is None or not arn.startswith("arn:aws:sqs:"):
+        raise DeployError(f"{logical}: only SQS mappings to a function of the stack are emulated")
+    url = t.client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+    spec.queue_sources.append(url)
+    t.record(logical, f"{logical}-local")
+
+
 def _ssm_parameter(t: Target, logical: str, props: dict[str, Any]) -> None:
     name = props.get("Name") or f"/{t.stack.name}/{logical}"
     t.client("ssm").put_parameter(
@@ -107,7 +119,12 @@ def _ssm_parameter(t: Target, logical: str, props: dict[str, Any]) -> None:
 
 def _sqs_queue(t: Target, logical: str, props: dict[str, Any]) -> None:
     name = props.get("QueueName") or t.name(logical, 80)
-    url = t.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    attributes: dict[str, str] = {
+        key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props
+    }
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    url = t.client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = f"arn:aws:sqs:{t.stack.region}:{t.stack.account}:{name}"
     t.record(logical, url, Arn=arn, QueueName=name, QueueUrl=url)
 
@@ -257,6 +274,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::Logs::LogGroup": _log_group,
     "AWS::EC2::Instance": _ec2_instance,
     "AWS::Serverless::Function": _function,
+    "AWS::Lambda::EventSourceMapping": _event_source_mapping,
     "AWS::SSM::Parameter": _ssm_parameter,
     "AWS::SQS::Queue": _sqs_queue,
     "AWS::DynamoDB::Table": _dynamodb_table,

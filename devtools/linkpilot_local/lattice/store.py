@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..util import short_hash
@@ -167,11 +167,15 @@ class LatticeStore:
         self.domain_verifications: dict[str, DomainVerification] = {}
 
 
-def lifecycle_status(emu: Settling, created: datetime, deleted: datetime | None) -> str:
+def lifecycle_status(
+    emu: Settling, created: datetime, deleted: datetime | None, creating: timedelta | None = None
+) -> str:
+    """CREATE_IN_PROGRESS for ``creating`` (default: the emulation's settle), then ACTIVE; DELETE_IN_PROGRESS
+    once deleted."""
     now = emu.clock.now()
     if deleted is not None:
         return "DELETE_IN_PROGRESS"
-    if now < created + emu.settle:
+    if now < created + (creating if creating is not None else emu.settle):
         return "CREATE_IN_PROGRESS"
     return "ACTIVE"
 

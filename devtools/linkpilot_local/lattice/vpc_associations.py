@@ -46,7 +46,7 @@ KIND = "servicenetworkvpcassociation"
 
 
 def _status(emu: EmulationContext, assoc: VpcAssociation) -> str:
-    return lifecycle_status(emu, assoc.created_at, assoc.deleted_at)
+    return lifecycle_status(emu, assoc.created_at, assoc.deleted_at, emu.delays.association_creating)
 
 
 def _visible(emu: EmulationContext, call: Call, assoc: VpcAssociation) -> bool:

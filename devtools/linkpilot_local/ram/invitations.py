@@ -15,7 +15,6 @@ from .common import (
     resource_view,
 )
 from .store import (
-    ACCEPT_COMPLETES_AFTER,
     INVITATION_ARN,
     PURGE_AFTER,
     Invitation,
@@ -100,7 +99,7 @@ def _respond(emu: EmulationContext, call: Call, action: str) -> dict[str, Any]:
             # asynchronous, like RAM: the share is visible and usable only once the accept completes
             # (``RamStore.sweep`` on the emulation's clock); until then the association stays ASSOCIATING
             assoc.status, assoc.updated, assoc.message = "ASSOCIATING", now, None
-            assoc.completes = now + ACCEPT_COMPLETES_AFTER
+            assoc.completes = now + emu.delays.share_listed
             emu.ram.note_due(assoc.completes)
         else:
             assoc.status, assoc.updated, assoc.message = "FAILED", now, "Invitation rejected"

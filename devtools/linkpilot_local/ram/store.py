@@ -16,10 +16,6 @@ if TYPE_CHECKING:
 
 INVITATION_TTL = timedelta(hours=12)
 PURGE_AFTER = timedelta(days=7)
-# RAM completes an accept asynchronously: terraform's aws_ram_resource_share_accepter waits for the
-# invitation to be ACCEPTED, then retries until the share and its resources are visible. The delay itself is
-# not documented (UNVERIFIED); the emulation makes the share usable this long after the accept, on its clock.
-ACCEPT_COMPLETES_AFTER = timedelta(seconds=10)
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 INVITATION_ARN = re.compile(r"^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share-invitation/[0-9a-f-]{36}$")
 SHARE_ARN = re.compile(r"^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share/[0-9a-f-]{36}$")
