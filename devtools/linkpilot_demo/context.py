@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # names for the annotations only: importing this module impor
     from linkpilot_demo.lambdas import LocalFunction
     from linkpilot_demo.reference_target import DatabaseStandIn, ReferenceTarget
     from linkpilot_demo.timeline import Step, Timeline
+    from linkpilot_demo.triggers import LocalLambda
     from linkpilot_local.core import LocalAws
     from linkpilot_local.deploy.model import LocalStack
 
@@ -64,6 +65,9 @@ class DemoContext(Protocol):
     def controller(self) -> LocalFunction: ...
 
     @property
+    def service(self) -> LocalLambda: ...
+
+    @property
     def share_arn(self) -> str: ...
 
     @property
@@ -79,6 +83,8 @@ class DemoContext(Protocol):
     def schedule_inputs(self) -> list[dict[str, Any]]: ...
 
     def deliver_ram_events(self, s: Step) -> int: ...
+
+    def note_runs(self, s: Step, first: int) -> None: ...
 
     def probe_round(self) -> dict[str, Any]: ...
 

@@ -3,14 +3,16 @@ a database probed with tcp → a zone failing (degraded) and recovering → untr
 unshare → cleanup. Every step checks what it expects to see in the local AWS;
 the steps are :class:`linkpilot_demo.steps.DemoRun`'s, run here in order.
 
-Simulated time: the local AWS clock is moved forward minute by minute so that minutes of probing and alarm
-evaluation take seconds. Probe and controller metrics (EMF lines on the functions' stdout) are given the
-simulated time of their run when they are ingested, as CloudWatch Logs would stamp them.
+Simulated time: the local AWS clock is moved forward so that minutes of AWS's own delays, probing and alarm
+evaluation take seconds. The controller runs on its real triggers only (``linkpilot_demo.triggers``): RAM
+events, the reconcile schedule and its own follow-up runs; AWS's delays are the bench's AWS-like
+assumptions. Probe and controller metrics (EMF lines on the functions' stdout) are given the simulated time
+of their run when they are ingested, as CloudWatch Logs would stamp them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from linkpilot_demo.world import CONSUMER, PROVIDER, UNTRUSTED, DemoOptions
@@ -26,10 +28,19 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     from linkpilot_demo.steps import DemoRun
     from linkpilot_demo.timeline import ExpectationFailed, Timeline
     from linkpilot_local import LocalAws
+    from linkpilot_local.delays import Delays
 
     sink = LogSink(options.log_path)
     target = reference_target()
-    aws = LocalAws()
+    # AWS-like, as python -m bench --only ready assumes them (not measured on AWS yet): an accepted share is
+    # listed 30 s after the accept, an endpoint pending 90 s, a service-network VPC association creating 60 s
+    aws = LocalAws(
+        delays=Delays(
+            share_listed=timedelta(seconds=30),
+            endpoint_pending=timedelta(seconds=90),
+            association_creating=timedelta(seconds=60),
+        )
+    )
     started = False
     run: DemoRun | None = None
     tl = Timeline(out, sim_now=lambda: aws.clock.now() if started else datetime.now(UTC), color=options.color)

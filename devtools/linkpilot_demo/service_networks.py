@@ -9,6 +9,7 @@ The step takes the :class:`linkpilot_demo.steps.DemoRun`, whose helpers and stat
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from linkpilot_demo.world import (
@@ -17,7 +18,6 @@ from linkpilot_demo.world import (
     REPO,
     TARGET_PORT,
     parameter_change_event,
-    scheduled_event,
 )
 from linkpilot_local.deploy.stack import render_property
 
@@ -49,11 +49,13 @@ def share_service_network(run: DemoContext) -> None:
         )["resourceShare"]["resourceShareArn"]
         s.note(f"network {network['id']} holds {cfg['id']} → {NETWORK_DOMAIN}:{TARGET_PORT}")
         before = {e["VpcEndpointId"] for e in run.managed_endpoints()}
+        first = len(run.service.invocations)
         run.deliver_ram_events(s)
-        aws.clock.advance(seconds=30)  # RAM lists the accepted share
-        for _ in range(2):  # the run that creates the endpoint, then one that sees it available
-            run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))
-            aws.clock.advance(seconds=5)
+        # RAM lists the accepted share; the endpoint is created, then published once available
+        run.service.run_for(
+            timedelta(minutes=6), stop=lambda: network["arn"] in json.dumps(run.schedule_inputs())
+        )
+        run.note_runs(s, first)
         new = [e for e in run.managed_endpoints() if e["VpcEndpointId"] not in before]
         s.expect(
             [(e["VpcEndpointType"], e.get("ServiceNetworkArn")) for e in new]
@@ -91,13 +93,10 @@ def switch_to_association(run: DemoContext) -> None:
     """The operator updates the stack to ``ServiceNetworkMode=association``, then back to ``endpoint``: the
     stack update rewrites the trust policy parameter (rendered here from the template, as CloudFormation
     would), whose change event reconciles at once."""
-    aws, lattice = run.aws, run.c_sess.client("vpc-lattice")
+    lattice = run.c_sess.client("vpc-lattice")
     with run.tl.step(
         "ServiceNetworkMode=association → the network's endpoint goes, the VPC is associated; and back"
     ) as s:
-        # the controller keeps time on the simulated clock, as the local AWS stamps endpoints with it (a
-        # resource made after a run's observation began is never deleted by that run)
-        run.controller.module().FUNCTION.clock = aws.clock.now
         network = run.network_arn
         result = _update_mode(run, "association")
         assocs = lattice.list_service_network_vpc_associations(vpcIdentifier=run.c_vpc)["items"]
@@ -114,10 +113,19 @@ def switch_to_association(run: DemoContext) -> None:
         s.expect(gone == [], f"the network's ServiceNetwork endpoint {run.sn_endpoint_id} is deleted")
         done = [(a["action"], a["outcome"]) for a in result["summary"]["actions"]]
         s.note(f"controller: {done}")
-        aws.clock.advance(seconds=5)
-        summary = run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))["summary"]
         ids = {a["id"] for a in assocs}
-        unprobed = [u for u in summary["probe_targets"]["unprobed"] if u["endpoint_id"] in ids]
+
+        def unprobed_now() -> list[dict[str, Any]]:
+            runs = run.service.of("ControllerFunction")
+            summary = (runs[-1].result or {}).get("summary") or {} if runs else {}
+            rows = (summary.get("probe_targets") or {}).get("unprobed", [])
+            return [u for u in rows if u["endpoint_id"] in ids]
+
+        # CREATE_IN_PROGRESS, then ACTIVE: a follow-up run finds it so and lists it unprobed
+        first = len(run.service.invocations)
+        run.service.run_for(timedelta(minutes=5), stop=lambda: bool(unprobed_now()))
+        run.note_runs(s, first)
+        unprobed = unprobed_now()
         s.expect(
             len(unprobed) == 1 and "UNVERIFIED" in unprobed[0]["reason"],
             "it is listed unprobed, with the reason (no public evidence of the DNS name clients use)",
@@ -125,8 +133,14 @@ def switch_to_association(run: DemoContext) -> None:
         s.note(f"{assocs[0]['id'] if assocs else '-'}: {unprobed[0]['reason'] if unprobed else '-'}")
 
         _update_mode(run, "endpoint")
-        aws.clock.advance(seconds=5)
-        run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))
+        first = len(run.service.invocations)
+
+        def endpoint_back() -> bool:
+            return any(e.get("ServiceNetworkArn") == network for e in run.managed_endpoints())
+
+        # the association's delete must finish first: the reconcile schedule's run makes the endpoint
+        run.service.run_for(timedelta(minutes=6), stop=endpoint_back)
+        run.note_runs(s, first)
         left = [
             a
             for a in lattice.list_service_network_vpc_associations(vpcIdentifier=run.c_vpc)["items"]

@@ -18,6 +18,7 @@ from linkpilot_demo import service_networks, zones
 from linkpilot_demo.lambdas import LocalFunction, LogSink
 from linkpilot_demo.reference_target import DatabaseStandIn, ReferenceTarget
 from linkpilot_demo.timeline import Step, Timeline
+from linkpilot_demo.triggers import LocalLambda, describe_runs
 from linkpilot_demo.world import (
     CONSUMER,
     EXPECTED_BODY,
@@ -29,14 +30,12 @@ from linkpilot_demo.world import (
     DemoOptions,
     make_demo_vpc,
     parameter_change_event,
-    scheduled_event,
 )
 from linkpilot_local import LocalAws
 from linkpilot_local.cloudwatch_alarms import evaluate_alarms, put_emf_records
 from linkpilot_local.deploy import (
     LocalStack,
     deploy_stack,
-    drain_inbox,
     stackset_instance_stack_name,
     write_baseline,
 )
@@ -50,7 +49,7 @@ class DemoRun:
     onboarding: LocalFunction
     controller: LocalFunction
     probe: LocalFunction
-    controller_inbox: str
+    service: LocalLambda  # the controller's and the probe's triggers (linkpilot_demo.triggers)
     consumers_param: str
     cfg_arn: str
     share_arn: str
@@ -207,9 +206,15 @@ class DemoRun:
             consumer.functions["ControllerFunction"], self.c_sess, self.region, self.sink
         )
         self.probe = LocalFunction(consumer.functions["ProbeFunction"], self.c_sess, self.region, self.sink)
-        controller_inbox = consumer.functions["ControllerFunction"].inbox_queue_url
-        assert controller_inbox is not None
-        self.controller_inbox = controller_inbox
+        # the controller keeps time on the simulated clock, as the local AWS stamps endpoints with it (a
+        # resource made after a run's observation began is never deleted by that run)
+        self.controller.module().FUNCTION.clock = self.aws.clock.now
+        # From here on the controller runs on its real triggers only: RAM events as they arrive, the
+        # reconcile schedule, its own follow-up runs, and it invokes the probe for new targets (the probe's
+        # minutes are the demo's: probe_round stands in for the probe schedule, with CloudWatch's evaluation).
+        self.service = LocalLambda(self.aws, phase=timedelta(minutes=4))
+        self.service.add(self.controller, self.c_sess)
+        self.service.add(self.probe, self.c_sess, resolver=self.aws.resolver)
 
     # --------------------------------------------------------------------------------------- onboarding
 
@@ -230,6 +235,7 @@ class DemoRun:
     def accept_share_and_create_endpoint(self) -> None:
         accepted = "RAM event → controller accepts the trusted share (no endpoint in the same run)"
         with self.tl.step(accepted) as s:
+            first = len(self.service.invocations)
             s.expect(
                 self.deliver_ram_events(s) >= 1,
                 "the invitation's aws.ram event reached the controller's rule",
@@ -239,9 +245,11 @@ class DemoRun:
                 self.managed_endpoints() == [],
                 "no endpoint yet: RAM accepts asynchronously, the endpoint waits until RAM lists the share",
             )
-        with self.tl.step("RAM lists the accepted share → scheduled reconcile creates the endpoint") as s:
-            self.aws.clock.advance(seconds=30)
-            self.controller.invoke(scheduled_event(CONSUMER, self.region, self.aws.clock.now()))
+            self.note_runs(s, first)
+        with self.tl.step("RAM lists the accepted share → its RAM event's run creates the endpoint") as s:
+            first = len(self.service.invocations)
+            self.service.run_for(timedelta(minutes=2), stop=lambda: bool(self.managed_endpoints()))
+            self.note_runs(s, first)
             eps = self.managed_endpoints()
             s.expect(len(eps) == 1, "exactly one managed resource endpoint")
             ep = eps[0]
@@ -261,9 +269,20 @@ class DemoRun:
 
     def publish_probe_target(self) -> None:
         aws = self.aws
-        with self.tl.step("endpoint available → scheduled reconcile publishes the probe target") as s:
-            aws.clock.advance(seconds=5)
-            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+        with self.tl.step(
+            "endpoint available → a follow-up run publishes the target and probes it at once"
+        ) as s:
+            first = len(self.service.invocations)
+            self.service.run_for(timedelta(minutes=5), stop=lambda: bool(self.service.of("ProbeFunction")))
+            self.note_runs(s, first)
+            probed = self.service.of("ProbeFunction", "async")
+            s.expect(probed, "the controller invoked the probe for the new target at once")
+            rows = [r for i in probed for r in (i.result or {}).get("results", [])]
+            s.expect(
+                [r.get("target") for r in rows] == [self.endpoint_id],
+                "the first probe checked the new endpoint only",
+            )
+            s.note(f"first probe verdict: {rows[0].get('verdict')} at {probed[0].ended:%H:%M:%S}")
             self.inputs = self.schedule_inputs()
             targets = [t for i in self.inputs for t in i.get("targets", [])]
             s.expect(
@@ -411,10 +430,8 @@ class DemoRun:
     def unshare(self) -> None:
         aws, consumers_param = self.aws, self.consumers_param
         with self.tl.step(
-            "provider removes the consumer → 15-minute grace → controller deletes the endpoint"
+            "provider removes the consumer → 15-minute grace → follow-up: controller deletes the endpoints"
         ) as s:
-            # the controller keeps time on the simulated clock here, as the local AWS stamps endpoints with it
-            self.controller.module().FUNCTION.clock = aws.clock.now
             before = len(self.managed_endpoints())  # the web target's and the database's
             self.p_sess.client("ssm").put_parameter(Name=consumers_param, Value="[]", Overwrite=True)
             self.onboarding.invoke(
@@ -426,25 +443,23 @@ class DemoRun:
                 )
             shared = self.c_ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]
             s.expect(self.cfg_arn not in [r["arn"] for r in shared], "the configuration is no longer shared")
+            first = len(self.service.invocations)
             self.deliver_ram_events(s)
             missing_at = aws.clock.now()
-            aws.clock.advance(seconds=5)
-            s.expect(
-                len(self.managed_endpoints()) == before,
-                "a configuration missing once is not gone: the endpoints are kept for the grace (15 min)",
-            )
-            aws.clock.advance(minutes=10)
-            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+            self.service.run_for(timedelta(minutes=10))
             kept = len(self.managed_endpoints()) == before
             s.expect(kept, "10 minutes later, still within the grace: kept")
-            aws.clock.advance(minutes=5)
-            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
-            aws.clock.advance(seconds=5)
+            self.service.run_for(timedelta(minutes=10), stop=lambda: self.managed_endpoints() == [])
+            deleted_at = aws.clock.now()
+            self.note_runs(s, first)
             s.expect(
                 self.managed_endpoints() == [], "15 minutes after going missing: the endpoints are deleted"
             )
-            s.note(f"missing since {missing_at:%H:%M:%S} (simulated), deleted at {aws.clock.now():%H:%M:%S}")
-            self.controller.invoke(scheduled_event(CONSUMER, self.region, aws.clock.now()))
+            s.expect(
+                deleted_at - missing_at < timedelta(minutes=15, seconds=30),
+                "deleted when the grace ends, not at the next scheduled run",
+            )
+            s.note(f"missing since {missing_at:%H:%M:%S} (simulated), deleted at {deleted_at:%H:%M:%S}")
             left = [t for i in self.schedule_inputs() for t in i.get("targets", [])]
             s.expect(left == [], "no probe targets remain")
             published = self.c_sess.client("ssm").get_parameters_by_path(
@@ -512,14 +527,21 @@ class DemoRun:
         return [json.loads(t["Input"]) for t in targets]
 
     def deliver_ram_events(self, s: Step) -> int:
-        events = drain_inbox(self.c_sess, self.controller_inbox)
-        for event in events:
-            self.controller.invoke(event)
+        """The aws.ram events the controller's rule matched, delivered now (with whatever else is due)."""
+        first = len(self.service.invocations)
+        self.service.run_until(self.aws.clock.now())
+        events = [i.event for i in self.service.invocations[first:] if i.trigger == "event"]
         s.note(
             f"{len(events)} aws.ram event(s) delivered to the controller: "
             f"{sorted({e['detail'].get('event', '?') for e in events})}"
         )
         return len(events)
+
+    def note_runs(self, s: Step, first: int) -> None:
+        """One line per controller run since invocation ``first``: when, what triggered it, what it did, and
+        the next run it arranged."""
+        for line in describe_runs(self.service.invocations[first:]):
+            s.note(line)
 
     def probe_round(self) -> dict[str, Any]:
         """One scheduled probe run in its own simulated minute, then CloudWatch's evaluation."""
@@ -528,12 +550,12 @@ class DemoRun:
         while run_at < aws.clock.now():  # a step spent time between runs: the next scheduled minute
             self.minute += 1
             run_at += timedelta(minutes=1)
-        aws.clock.advance(run_at - aws.clock.now())
+        self.service.run_until(run_at)  # the controller's own triggers meanwhile
         (event,) = self.inputs  # one endpoint: one schedule, invoked with its input as is
         result = self.probe.invoke(event, resolver=aws.resolver)  # every address of each name
         self.emf_in(self.c_sess, run_at)
         self.minute += 1
-        aws.clock.advance(self.base + timedelta(minutes=self.minute) - aws.clock.now())
+        self.service.run_until(self.base + timedelta(minutes=self.minute))
         evaluate_alarms(self.c_cw, aws.clock.now(), self.c_sess.client("sns"))
         self.rows = {r["target"]: r for r in result["results"]}
         return self.rows[self.endpoint_id]  # the web target's

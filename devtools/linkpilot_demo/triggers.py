@@ -54,6 +54,7 @@ class Invoked:
     trigger: str  # event | schedule | scheduler | queue | async
     started: datetime
     ended: datetime
+    event: Any = None
     result: Any = None
     error: str = ""
 
@@ -90,8 +91,8 @@ class LocalLambda:
         self._scheduler_groups.append((session, group))
 
     # --- running ------------------------------------------------------------------------------------
-    def run_for(self, delta: timedelta) -> None:
-        self.run_until(self.aws.clock.now() + delta)
+    def run_for(self, delta: timedelta, stop: Callable[[], bool] = lambda: False) -> None:
+        self.run_until(self.aws.clock.now() + delta, stop)
 
     def run_until(self, end: datetime, stop: Callable[[], bool] = lambda: False) -> None:
         """Deliver every trigger due until ``end`` (or until ``stop()`` holds after a delivery)."""
@@ -137,13 +138,13 @@ class LocalLambda:
                 continue
             if kind == "schedule":
                 name, expression = key.split("|", 1)
-                self._next_fire[(kind, key)] = at + rate_period(expression)
+                self._next_fire[(kind, key)] = _after(at, rate_period(expression), now)
                 d = next(d for d in self._functions if d.fn.spec.name == name)
                 account = d.fn.spec.arn.split(":")[4]
                 if "schedule" not in self.paused:
                     self._invoke(d, scheduled_event(account, self.aws.region, now), "schedule")
             else:
-                self._next_fire[(kind, key)] = at + timedelta(minutes=1)
+                self._next_fire[(kind, key)] = _after(at, timedelta(minutes=1), now)
                 if "scheduler" not in self.paused:
                     self._fire_scheduler_group(key)
 
@@ -208,7 +209,7 @@ class LocalLambda:
     def _invoke(self, d: _Deployed, event: Any, trigger: str) -> bool:
         clock = self.aws.clock
         started = clock.now()
-        record = Invoked(d.fn.spec.logical_id, trigger, started, started)
+        record = Invoked(d.fn.spec.logical_id, trigger, started, started, event)
         try:
             record.result = d.fn.invoke(event, **d.extra)
         except Exception as exc:  # noqa: BLE001 - a failed invocation is recorded, as Lambda records it
@@ -224,3 +225,49 @@ class LocalLambda:
 
 def _queue_arn(region: str, account: str, url: str) -> str:
     return f"arn:aws:sqs:{region}:{account}:{url.rsplit('/', 1)[1]}"
+
+
+def _after(at: datetime, period: timedelta, now: datetime) -> datetime:
+    """The next tick after ``now`` (a tick missed while the clock was moved without the service: one run, as a
+    schedule that was not running would not catch up either)."""
+    while at <= now:
+        at += period
+    return at
+
+
+TRIGGERS = {"event": "RAM event", "schedule": "reconcile schedule", "queue": "follow-up", "async": "invoked"}
+
+
+def describe_runs(invocations: list[Invoked]) -> list[str]:
+    """One line per controller run: when (simulated), its trigger, what it did, the next run it arranged."""
+    lines = []
+    for i in invocations:
+        if i.function != "ControllerFunction":
+            continue
+        summary = (i.result or {}).get("summary") or {}
+        done = [f"{a['action']} {a['outcome']}" for a in summary.get("actions", [])]
+        if (i.result or {}).get("status") == "ignored":
+            done = ["nothing: " + str(i.result.get("reason", ""))[:60]]
+        probe = summary.get("probe_targets") or {}
+        if probe.get("probed_now"):
+            done.append(f"probe target published, probed at once ({probe['probed_now']})")
+        follow_up = summary.get("follow_up") or {}
+        then = ""
+        if follow_up.get("status") == "arranged" and follow_up.get("next_run_at"):
+            at = datetime.fromisoformat(follow_up["next_run_at"])
+            then = f" → follow-up at {at:%H:%M:%S} ({_because(str(follow_up.get('because') or ''))})"
+        if follow_up.get("status") == "kept":
+            then = " → follow-up kept"
+        what = ", ".join(done) or (i.error or "no change")
+        lines.append(f"{i.started:%H:%M:%S} {TRIGGERS.get(i.trigger, i.trigger)}: {what}{then}")
+    return lines
+
+
+def _because(reason: str) -> str:
+    """A follow-up's reason, short: what waits, not its ARN."""
+    what = reason.split(": ", 1)[-1].split(" since ", maxsplit=1)[0]
+    if what.startswith("waiting for the share"):
+        return "share not listed yet"
+    if what.startswith("its unshare grace ends"):
+        return "grace ends"
+    return what.replace("created by this run: pending", "endpoint pending")

@@ -7,6 +7,7 @@ recovering. Each step takes the :class:`linkpilot_demo.steps.DemoRun`, whose hel
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from linkpilot_demo.reference_target import DatabaseStandIn
@@ -15,7 +16,6 @@ from linkpilot_demo.world import (
     DATABASE_DOMAIN,
     DATABASE_PORT,
     parameter_change_event,
-    scheduled_event,
 )
 
 if TYPE_CHECKING:
@@ -47,10 +47,13 @@ def add_database(run: DemoContext) -> None:
         override = {"match": cfg["arn"], "kind": "tcp", "port": DATABASE_PORT}
         edit_policy(run, lambda doc: doc["probe"].setdefault("overrides", []).append(override))
         s.note(f"configuration {cfg['id']} → {DATABASE_DOMAIN}:{DATABASE_PORT}; override {override}")
+        first = len(run.service.invocations)
         run.deliver_ram_events(s)
-        for _ in range(2):  # the run that creates the endpoint, then one that sees it available
-            aws.clock.advance(seconds=5)
-            run.controller.invoke(scheduled_event(CONSUMER, run.region, aws.clock.now()))
+        # the run its RAM event triggers creates the endpoint; follow-up runs publish it once available
+        run.service.run_for(
+            timedelta(minutes=5), stop=lambda: cfg["arn"] in json.dumps(run.schedule_inputs()) or False
+        )
+        run.note_runs(s, first)
         eps = {
             t["Value"]: e["VpcEndpointId"]
             for e in run.managed_endpoints()

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .clock import Clock
 
 if TYPE_CHECKING:
     from .dispatch import Call, Response
-    from .emulation import Emulation
+
+
+class InvocationSink(Protocol):
+    """What this module uses of the emulation: its clock and where invocations are kept."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def invocations(self) -> list[Invocation]: ...
 
 
 @dataclass(frozen=True)
@@ -24,7 +35,7 @@ class Invocation:
     at: datetime
 
 
-def invoke(emu: Emulation, call: Call) -> Response | None:
+def invoke(emu: InvocationSink, call: Call) -> Response | None:
     if str(call.params.get("InvocationType", "RequestResponse")) != "Event":
         return None
     payload = call.params.get("Payload") or b""

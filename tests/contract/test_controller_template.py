@@ -49,7 +49,11 @@ _CLIENTS = {
     "_ssm": "ssm",
     "_events": "events",
     "_lattice": "vpc-lattice",
+    "_sqs": "sqs",
+    "_lambda": "lambda",
 }
+# API operations whose IAM action has another name
+_IAM_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
 _CONTROLLER_ADAPTERS = [
     "ram_consumer.py",
     "ec2_endpoints.py",
@@ -60,6 +64,8 @@ _CONTROLLER_ADAPTERS = [
     "ssm_directory.py",
     "events.py",
     "state_table.py",
+    "follow_up_queue.py",
+    "probe_now.py",
 ]
 
 
@@ -75,7 +81,8 @@ def _adapter_calls() -> set[str]:
             if op != "get_paginator"
         ]
         for attr, op in found:
-            calls.add(f"{_CLIENTS[attr]}:{''.join(p.title() for p in op.split('_'))}")
+            call = f"{_CLIENTS[attr]}:{''.join(p.title() for p in op.split('_'))}"
+            calls.add(_IAM_NAMES.get(call, call))
     return calls
 
 
@@ -94,6 +101,10 @@ def test_controller_grants_exactly_the_calls_it_makes(template):
         "vpc-lattice:CreateServiceNetworkVpcEndpointAssociation",
         # the tags given to CreateServiceNetworkVpcAssociation are authorized as TagResource
         "vpc-lattice:TagResource",
+        # what Lambda's event source mapping reads the follow-up queue with, on the function's behalf
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
     }
     assert made <= granted, made - granted
     assert granted - made == dependent
@@ -365,7 +376,9 @@ def test_only_the_stacks_rules_schedule_and_cloudformation_can_be_granted_invoke
     """Issue 22.1: no resource policy of the template lets anyone else invoke a function. The controller's
     only events are EventBridge rules and a schedule (SAM gives each a Lambda permission for
     events.amazonaws.com with SourceArn = that rule); no function URL, no other event source, no explicit
-    permission; the only IAM grant of lambda:InvokeFunction is the probe scheduler role's, on the probe."""
+    permission; the only IAM grants of lambda:InvokeFunction are on the probe: the probe scheduler role's and
+    the controller's (new targets probed at once). The controller's follow-up queue reaches it through an
+    event source mapping of the stack's own (Lambda polls with the function's role: no resource policy)."""
     resources = template["Resources"]
     controller = resources["ControllerFunction"]["Properties"]
     assert {e["Type"] for e in controller["Events"].values()} == {"EventBridgeRule", "Schedule"}
@@ -387,8 +400,20 @@ def test_only_the_stacks_rules_schedule_and_cloudformation_can_be_granted_invoke
                     if isinstance(st, dict) and "lambda:" in str(st.get("Action", "")):
                         grants.append((name, st["Action"], st["Resource"]))
     assert grants == [
-        ("ProbeSchedulerRole", "lambda:InvokeFunction", {"Fn::GetAtt": ["ProbeFunction", "Arn"]})
+        ("ControllerFunction", "lambda:InvokeFunction", {"Fn::GetAtt": ["ProbeFunction", "Arn"]}),
+        ("ProbeSchedulerRole", "lambda:InvokeFunction", {"Fn::GetAtt": ["ProbeFunction", "Arn"]}),
     ]
+    mappings = {
+        k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    }
+    assert mappings == {
+        "FollowUpRuns": {
+            "EventSourceArn": {"Fn::GetAtt": ["FollowUpQueue", "Arn"]},
+            "FunctionName": {"Ref": "ControllerFunction"},
+            "BatchSize": 1,
+            "Enabled": True,
+        }
+    }
 
 
 def test_service_network_endpoints_are_deleted_by_their_tag_and_need_a_grant_only_with_networks(template):

@@ -20,7 +20,9 @@ def test_demo_story_holds_end_to_end(untrusted, tmp_path):
     assert "✗" not in text
     for milestone in (
         "controller accepts the trusted share (no endpoint in the same run)",
-        "scheduled reconcile creates the endpoint",
+        "its RAM event's run creates the endpoint",
+        "a follow-up run publishes the target and probes it at once",
+        "follow-up run",
         "alarm goes to ALARM",
         "alarm back to OK",
         "policy override kind tcp → endpoint probed",

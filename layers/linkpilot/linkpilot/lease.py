@@ -56,17 +56,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from linkpilot.errors import AwsError, Transient
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """A run the lease's last holder arranged for later (``linkpilot.consumer.follow_ups``), as the lease item
-    records it: when it is due, the token its message carries, why. Recorded with the lease, it is read and
-    written by the calls a run makes anyway (the peek, the take, the give-back) and changed only under it."""
-
-    due_at: datetime
-    token: str
-    reason: str
+from linkpilot.follow_up import FollowUp
 
 
 @dataclass(frozen=True)

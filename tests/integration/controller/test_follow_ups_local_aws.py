@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 from controller_world import Consumer, Provider
 
-from linkpilot.consumer.reconcile import LEASE_NAME, reconcile, stale_follow_up
+from linkpilot.consumer.follow_ups import stale_follow_up as stale
+from linkpilot.consumer.reconcile import LEASE_NAME, reconcile
 from linkpilot.runtime.controller import ControllerSettings
 
 pytestmark = pytest.mark.integration
@@ -60,8 +61,8 @@ def test_an_accept_arranges_a_follow_up_that_creates_the_endpoint_and_probes_it_
     local_aws.clock.advance(seconds=follow_up.delay_s)
     (body,) = messages(consumer, url)
     assert body["token"] == follow_up.record.token
-    assert stale_follow_up(consumer.controller(), body["token"]) is None
-    assert stale_follow_up(consumer.controller(), "f" * 32) is not None  # another token: stale
+    assert stale(consumer.controller(), body["token"], LEASE_NAME) is None
+    assert stale(consumer.controller(), "f" * 32, LEASE_NAME) is not None  # another token: stale
 
     created = reconcile(policy, consumer.controller(), trigger="follow-up", follow_up_token=body["token"])
     assert [r.action.kind.value for r in created.results] == ["create-endpoint"]
@@ -101,6 +102,6 @@ def test_an_earlier_need_replaces_the_pending_follow_up_and_the_replaced_one_is_
     second = reconcile(policy, consumer.controller()).follow_up
     assert second.status == "arranged" and second.record is not None
     assert second.record.token not in {first.token, later.token}
-    assert stale_follow_up(consumer.controller(), later.token) is not None
+    assert stale(consumer.controller(), later.token, LEASE_NAME) is not None
     local_aws.clock.advance(seconds=20)
     assert len(messages(consumer, url)) == 2  # two messages, one of them current

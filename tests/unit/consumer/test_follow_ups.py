@@ -21,7 +21,7 @@ from linkpilot.consumer.follow_ups import (
 )
 from linkpilot.consumer.models import MANAGED_TAG, Endpoint, GraceEndpoint, Waiting
 from linkpilot.consumer.triggers import Trigger, classify_event, follow_up_token
-from linkpilot.lease import FollowUp
+from linkpilot.follow_up import FollowUp
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 CAP = BACKOFF_S[-1]

@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 from linkpilot.aws.errors import translates_errors
-from linkpilot.lease import FollowUp
+from linkpilot.follow_up import FollowUp
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from linkpilot.aws.errors import error_code, translates_errors
-from linkpilot.lease import FollowUp, Lease, ReadingClock
+from linkpilot.follow_up import FollowUp
+from linkpilot.lease import Lease, ReadingClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

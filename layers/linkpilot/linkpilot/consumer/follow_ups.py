@@ -12,7 +12,7 @@ When to look next (``plan_follow_up``, pure): a grace's end exactly; anything el
 from when it began to wait: 15, 30, 60, then every 120 s (checks at +15, +45, +105, +225, +345, … s), and no
 more follow-ups once it has waited ``OVERDUE`` (15 minutes, far beyond what AWS takes): from then on the
 reconcile schedule alone looks at it, and the ``WaitsOverdue`` metric (alarmed) says something is stuck. So a
-fault that keeps an endpoint pending forever costs at most 9 follow-up runs, never a loop.
+fault that keeps an endpoint pending forever costs at most 10 follow-up runs, never a loop.
 
 At most one follow-up is pending per account (``coalesce``, under the run lease): the lease item records the
 pending one (``FollowUp``: when, its token, why). A run keeps it when it comes no later than what the run
@@ -30,10 +30,22 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from linkpilot.consumer.models import Endpoint, GraceEndpoint, Waiting
+from linkpilot.consumer.models import (
+    CREATE_KINDS,
+    DELETE_KINDS,
+    SHARE_TAG,
+    ActionResult,
+    Endpoint,
+    GraceEndpoint,
+    ObservedState,
+    Outcome,
+    Plan,
+    Waiting,
+)
 from linkpilot.errors import AwsError
+from linkpilot.follow_up import FollowUp
 from linkpilot.foreign import MESSAGE_FIELD_BYTES, bound
-from linkpilot.lease import FollowUp
+from linkpilot.lease import Lease
 
 if TYPE_CHECKING:
     from linkpilot.consumer.ports import Controller
@@ -70,7 +82,10 @@ class Wait:
         while offset <= age:
             offset += BACKOFF_S[min(step, len(BACKOFF_S) - 1)]
             step += 1
-        return self.since + timedelta(seconds=offset)
+        at = self.since + timedelta(seconds=offset)
+        # an estimated start (an invitation's time, before the accept) never asks for a look sooner than
+        # the first step from now: the run that accepted knew the start exactly and asked for that
+        return at if self.known else max(at, now + timedelta(seconds=BACKOFF_S[0]))
 
     def overdue(self, now: datetime) -> bool:
         return self.known and self.since is not None and now - self.since >= OVERDUE
@@ -89,10 +104,13 @@ def waits_of(
     associations still pending (``endpoints``, as read; ``created``: ids this run created, waiting since
     ``now``), and grace ends within ``horizon`` (the reconcile schedule's interval: a later end is for a
     later scheduled run to arrange)."""
+    # an accepted share RAM no longer lists whose endpoints we made was listed once: it was unshared (its
+    # invitation stays ACCEPTED for days), not accepted recently, and time will not bring it back
+    onboarded = {e.tags.get(SHARE_TAG, "") for e in endpoints if e.managed}
     waits = [
         Wait(w.resource_configuration_arn or w.share_arn, w.reason, since=w.since)
         for w in waiting
-        if w.since is not None
+        if w.since is not None and (w.resource_configuration_arn or w.share_arn not in onboarded)
     ]
     made = set(created)
     for e in endpoints:
@@ -222,6 +240,55 @@ def arrange_follow_up(controller: Controller, inputs: FollowUpInputs, now: datet
         failed = FollowUpStatus.FAILED
         return FollowUpReport(failed, inputs.pending, overdue, str(exc), waits=len(inputs.waits))
     return FollowUpReport(status, record, overdue, delay_s=delay, waits=len(inputs.waits))
+
+
+def run_follow_up(
+    controller: Controller,
+    plan: Plan,
+    state: ObservedState,
+    results: Sequence[ActionResult],
+    *,
+    started: datetime,
+    lease: Lease | None,
+    token: str | None,
+) -> FollowUpReport:
+    """A reconcile's next run, if work only time will finish waits. Only under the lease: it is what keeps
+    an account's follow-ups to one (a one-shot run without a state table arranges none). The pending
+    follow-up has fired if it triggered this run (``token``), or was due before this run began (``started``:
+    this run covers it)."""
+    if lease is None:
+        return FollowUpReport(FollowUpStatus.NOT_CONFIGURED, detail="no run lease (no state table)")
+    done = [r for r in results if r.outcome is Outcome.DONE]
+    created = {r.endpoint_id for r in done if r.action.kind in CREATE_KINDS}
+    gone = {r.action.endpoint_id for r in done if r.action.kind in DELETE_KINDS}
+    waits = waits_of(
+        plan.waiting,
+        [e for e in state.endpoints if e.endpoint_id not in gone],
+        created=created,
+        awaiting_grace=plan.awaiting_grace,
+        now=started,
+        horizon=controller.options.follow_up_horizon,
+    )
+    pending = lease.follow_up
+    consumed = pending is not None and (pending.token == token or pending.due_at <= started)
+    # now as late as AWS's time can be (``started`` is rounded down): a run woken at a check never asks for
+    # that same check again
+    now = controller.clock.shared_time.latest()
+    return arrange_follow_up(controller, FollowUpInputs(waits, pending, consumed), now)
+
+
+def stale_follow_up(controller: Controller, token: str, lease_name: str) -> str | None:
+    """Why a follow-up message carrying ``token`` is stale (no longer the follow-up the lease item records:
+    replaced by an earlier one, cleared because nothing waits, a duplicate delivery), or None when it is
+    the pending one, or when there is no lease to tell. One read of the lease item, nothing taken."""
+    if controller.ports.lease is None:
+        return None
+    held = controller.ports.lease.peek(lease_name)
+    pending = held.follow_up if held is not None else None
+    if is_current(pending, token):
+        return None
+    now = "none" if pending is None else f"the one due at {pending.due_at.isoformat()}"
+    return f"a stale follow-up (the pending follow-up is {now}): nothing read or changed"
 
 
 def is_current(pending: FollowUp | None, token: str) -> bool:

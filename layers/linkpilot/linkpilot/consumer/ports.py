@@ -17,7 +17,8 @@ from linkpilot.consumer.models import Endpoint, Invitation, InvitationOutcome, S
 from linkpilot.consumer.policy import EndpointPlacement
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
 from linkpilot.errors import Refused
-from linkpilot.lease import FollowUp, LeasePort, LeaseTiming, OwnClock, SharedClock
+from linkpilot.follow_up import FollowUp
+from linkpilot.lease import LeasePort, LeaseTiming, OwnClock, SharedClock
 
 
 class RamPort(Protocol):

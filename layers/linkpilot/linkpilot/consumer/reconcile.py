@@ -17,14 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from linkpilot.consumer.directory import refresh_directory
-from linkpilot.consumer.follow_ups import (
-    FollowUpInputs,
-    FollowUpReport,
-    FollowUpStatus,
-    arrange_follow_up,
-    is_current,
-    waits_of,
-)
+from linkpilot.consumer.follow_ups import FollowUpReport, FollowUpStatus, run_follow_up
 from linkpilot.consumer.models import (
     CREATE_KINDS,
     DELETE_KINDS,
@@ -112,20 +105,6 @@ def _observe_associations(vpc_id: str, controller: Controller) -> tuple[list[End
 
 
 LEASE_NAME = "reconcile"
-
-
-def stale_follow_up(controller: Controller, token: str) -> str | None:
-    """Why a follow-up message carrying ``token`` is stale (no longer the follow-up the lease item records:
-    replaced by an earlier one, cleared because nothing waits, a duplicate delivery), or None when it is
-    the pending one, or when there is no lease to tell. One read of the lease item, nothing taken."""
-    if controller.ports.lease is None:
-        return None
-    held = controller.ports.lease.peek(LEASE_NAME)
-    pending = held.follow_up if held is not None else None
-    if is_current(pending, token):
-        return None
-    now = "none" if pending is None else f"the one due at {pending.due_at.isoformat()}"
-    return f"a stale follow-up (the pending follow-up is {now}): nothing read or changed"
 
 
 def reconcile(
@@ -254,7 +233,7 @@ def _reconcile(
         r.action.endpoint_id for r in results if r.action.kind in DELETE_KINDS and r.outcome is Outcome.DONE
     ]
     directory, directory_error = refresh_directory(controller, state.endpoints, deleted)
-    follow_up = _follow_up(
+    follow_up = run_follow_up(
         controller, plan, state, results, started=started, lease=lease, token=follow_up_token
     )
     failed = follow_up.status is FollowUpStatus.FAILED
@@ -269,38 +248,6 @@ def _reconcile(
         follow_up=follow_up,
     )
     return record_run(report, controller)
-
-
-def _follow_up(
-    controller: Controller,
-    plan: Plan,
-    state: ObservedState,
-    results: Sequence[ActionResult],
-    *,
-    started: datetime,
-    lease: Lease | None,
-    token: str | None,
-) -> FollowUpReport:
-    """The run's next run, if work only time will finish waits. Only under the lease: it is what keeps an
-    account's follow-ups to one (a one-shot run without a state table arranges none). The pending follow-up
-    has fired if it triggered this run, or was due before this run began (this run covers it)."""
-    if lease is None:
-        return FollowUpReport(FollowUpStatus.NOT_CONFIGURED, detail="no run lease (no state table)")
-    done = [r for r in results if r.outcome is Outcome.DONE]
-    created = {r.endpoint_id for r in done if r.action.kind in CREATE_KINDS}
-    gone = {r.action.endpoint_id for r in done if r.action.kind in DELETE_KINDS}
-    endpoints = [e for e in state.endpoints if e.endpoint_id not in gone]
-    waits = waits_of(
-        plan.waiting,
-        endpoints,
-        created=created,
-        awaiting_grace=plan.awaiting_grace,
-        now=started,
-        horizon=controller.options.follow_up_horizon,
-    )
-    pending = lease.follow_up
-    consumed = pending is not None and (pending.token == token or pending.due_at <= started)
-    return arrange_follow_up(controller, FollowUpInputs(waits, pending, consumed), started)
 
 
 def _confirm_deletes(controller: Controller, plan: Plan, started: datetime) -> dict[str, str]:

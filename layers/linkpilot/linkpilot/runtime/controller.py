@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from linkpilot.consumer.follow_ups import MAX_DELAY_S, FollowUpStatus, follow_up_reason
+from linkpilot.consumer.follow_ups import MAX_DELAY_S, FollowUpStatus, follow_up_reason, stale_follow_up
 from linkpilot.consumer.memory import ControllerMemory
 from linkpilot.consumer.policy import PolicyError, TrustPolicy, parse_policy
 from linkpilot.consumer.ports import Controller, Ports, ReconcileOptions, RunClock
 from linkpilot.consumer.probe_inputs import DEFAULT_MAX_INPUT_CHARS
-from linkpilot.consumer.reconcile import reconcile, stale_follow_up
+from linkpilot.consumer.reconcile import LEASE_NAME, reconcile
 from linkpilot.consumer.record import record_read_failure
 from linkpilot.consumer.triggers import Trigger, classify_event, follow_up_token
 from linkpilot.consumer.uninstall import STACK_ID_PATTERN, is_custom_resource_event
@@ -363,7 +363,7 @@ def _run(
     ctl = controller()
     token = follow_up_token(event) if trigger is Trigger.FOLLOW_UP else None
     try:
-        stale = stale_follow_up(ctl, token) if token is not None else None
+        stale = stale_follow_up(ctl, token, LEASE_NAME) if token is not None else None
         if stale is not None:
             logger.info("follow-up ignored", extra={"reason": stale})
             return Done(), {"status": "ignored", "reason": stale}
