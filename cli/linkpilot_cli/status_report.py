@@ -16,6 +16,7 @@ from linkpilot_cli.output import render_table as render_rows
 
 if TYPE_CHECKING:
     from linkpilot.consumer.models import Endpoint, InvitationDecision
+    from linkpilot.follow_up import FollowUp
     from linkpilot_cli.probe_verdicts import ProbeDetail, ProbeVerdict
 
 
@@ -60,14 +61,31 @@ class InvitationRow:
 
 
 @dataclass(frozen=True)
+class NextRun:
+    """The controller's pending follow-up run (``at`` None: none pending, the reconcile schedule is next)."""
+
+    at: str | None
+    because: str
+
+    @classmethod
+    def of(cls, follow_up: FollowUp | None) -> NextRun:
+        if follow_up is None:
+            return cls(None, "no follow-up run pending: the reconcile schedule")
+        return cls(follow_up.due_at.isoformat(), follow_up.reason)
+
+
+@dataclass(frozen=True)
 class StatusReport:
     endpoints: tuple[EndpointRow, ...]
     invitations: tuple[InvitationRow, ...]
+    # the controller's next run, when the state table was read (None: not read)
+    next_run: NextRun | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "endpoints": [asdict(e) for e in self.endpoints],
             "pending_invitations": [asdict(i) for i in self.invitations],
+            "next_run": asdict(self.next_run) if self.next_run is not None else None,
             "summary": {
                 "managed_endpoints": len(self.endpoints),
                 "probing_ok": sum(e.probe == "ok" for e in self.endpoints),
@@ -167,7 +185,11 @@ def status_tables(report: StatusReport) -> list[Table]:
             for n in e.names
         ),
     )
-    return [endpoints, names, invitations]
+    if report.next_run is None:
+        return [endpoints, names, invitations]
+    run = report.next_run
+    next_run = Table("next-run", "Next controller run", ("AT", "BECAUSE"), ((run.at or "-", run.because),))
+    return [endpoints, names, invitations, next_run]
 
 
 def _found(name: NameRow) -> str:

@@ -143,7 +143,8 @@ def status_report(run: DemoContext) -> StatusReport:
 
     ssm, name = run.c_sess.client("ssm"), run.consumer.physical["PolicyParameter"]
     policy = parse_policy(ssm.get_parameter(Name=name)["Parameter"]["Value"])
-    return collect_status(run.c_sess, policy, now=run.aws.clock.now())
+    state_table = run.consumer.physical["StateTable"]  # the controller's next run, as the lease records it
+    return collect_status(run.c_sess, policy, now=run.aws.clock.now(), state_table=state_table)
 
 
 def _endpoint_lines(report: StatusReport) -> list[str]:

@@ -16,10 +16,3 @@ def pending_follow_up(session: Any, state_table: str) -> FollowUp | None:
 
     held = StateTable(client(session, "dynamodb"), state_table).peek(LEASE_NAME)
     return held.follow_up if held is not None else None
-
-
-def next_run_line(follow_up: FollowUp | None) -> str:
-    """"Next run: at … because …" (the reason may quote another account's ARN: the renderer escapes it)."""
-    if follow_up is None:
-        return "Next run: the reconcile schedule (no follow-up run pending)"
-    return f"Next run: at {follow_up.due_at.isoformat()} because {follow_up.reason}"

@@ -24,6 +24,7 @@ from linkpilot_cli.status_report import (
     EndpointRow,
     InvitationRow,
     NameRow,
+    NextRun,
     StatusReport,
     build_status,
     render_table,
@@ -87,6 +88,12 @@ MAX_WINDOW_MINUTES = 1440  # a day: the probe runs every few minutes, and an old
 )
 @click.option("--probe-service", default="linkpilot-probe", help="the probe's service dimension")
 @click.option(
+    "--state-table",
+    default=lambda: os.environ.get("LINKPILOT_STATE_TABLE"),
+    metavar="NAME",
+    help="the stack's state table, for the controller's next follow-up run (default: LINKPILOT_STATE_TABLE)",
+)
+@click.option(
     "--probe-log-group",
     default=lambda: os.environ.get("LINKPILOT_PROBE_LOG_GROUP"),
     metavar="NAME",
@@ -101,6 +108,7 @@ def COMMAND(
     namespace: str,
     probe_service: str,
     probe_log_group: str | None,
+    state_table: str | None,
 ) -> int:
     from linkpilot.consumer.policy import PolicyError
     from linkpilot_cli.outcome import Retry, attempt, stopped
@@ -125,6 +133,7 @@ def COMMAND(
             window=timedelta(minutes=window),
             progress=out.progress,
             probe_log_group=probe_log_group,
+            state_table=state_table,
         )
     )
     if isinstance(report, Retry):
@@ -143,10 +152,12 @@ def collect_status(
     now: datetime | None = None,
     progress: Callable[[str], None] = lambda _: None,
     probe_log_group: str | None = None,
+    state_table: str | None = None,
 ) -> StatusReport:
     """Reads endpoints, invitations, probe metrics and log lines through the adapters; assembles the report.
     With a policy that takes service networks, its managed service-network VPC associations are listed too.
-    ``probe_log_group``: None finds the probe function's group by name, '' skips the log."""
+    ``probe_log_group``: None finds the probe function's group by name, '' skips the log. ``state_table``:
+    the controller's pending follow-up run is read there (the next run: "at … because …")."""
     from linkpilot.aws.ec2_endpoints import Ec2Endpoints
     from linkpilot.aws.ram_consumer import RamConsumer
     from linkpilot.consumer.planning import compile_rules, decide_invitation
@@ -200,4 +211,12 @@ def collect_status(
         decision = decide_invitation(shares, inv, ram.pending_resources(inv))
         if decision is not None and decision.refused_by_policy:
             rows.append(decision)
-    return build_status(endpoints, verdicts, rows, details, published)
+    report = build_status(endpoints, verdicts, rows, details, published)
+    if not state_table:
+        return report
+    from dataclasses import replace
+
+    from linkpilot_cli.adapters.follow_ups import pending_follow_up
+
+    progress("reading the controller's next follow-up run")
+    return replace(report, next_run=NextRun.of(pending_follow_up(session, state_table)))

@@ -13,6 +13,7 @@ from controller_world import Consumer, Provider
 from linkpilot.consumer.follow_ups import stale_follow_up as stale
 from linkpilot.consumer.reconcile import LEASE_NAME, reconcile
 from linkpilot.runtime.controller import ControllerSettings
+from linkpilot_cli.commands.status import collect_status, status_tables
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +58,10 @@ def test_an_accept_arranges_a_follow_up_that_creates_the_endpoint_and_probes_it_
     assert held is not None and held.follow_up == follow_up.record  # recorded with the lease
     assert messages(consumer, url) == []  # not before it is due
     assert any(a["record"] == "follow-up" and "next run at" in a["reason"] for a in consumer.audit())
+    status = collect_status(consumer.session, None, state_table="linkpilot-state", probe_log_group="")
+    assert status.next_run is not None and status.next_run.at == follow_up.record.due_at.isoformat()
+    assert status.to_json()["next_run"]["because"] == follow_up.record.reason
+    assert status_tables(status)[-1].rows == ((status.next_run.at, follow_up.record.reason),)
 
     local_aws.clock.advance(seconds=follow_up.delay_s)
     (body,) = messages(consumer, url)

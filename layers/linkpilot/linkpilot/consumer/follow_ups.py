@@ -108,7 +108,8 @@ def waits_of(
     # invitation stays ACCEPTED for days), not accepted recently, and time will not bring it back
     onboarded = {e.tags.get(SHARE_TAG, "") for e in endpoints if e.managed}
     waits = [
-        Wait(w.resource_configuration_arn or w.share_arn, w.reason, since=w.since)
+        # since this run's start: the accept this run made (exact); else the invitation's time (an estimate)
+        Wait(w.resource_configuration_arn or w.share_arn, w.reason, since=w.since, known=w.since == now)
         for w in waiting
         if w.since is not None and (w.resource_configuration_arn or w.share_arn not in onboarded)
     ]
