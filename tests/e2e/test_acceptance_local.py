@@ -26,7 +26,8 @@ def test_the_acceptance_story_holds_against_the_local_aws(tmp_path):
     for milestone in (
         "provider stack deployed",
         "consumer stack deployed",
-        "scheduled reconcile creates the endpoint",
+        "its RAM event's run creates the endpoint",
+        "a follow-up run publishes the target and probes it at once",
         "alarm goes to ALARM",
         "alarm back to OK",
         "policy override kind tcp → endpoint probed",
