@@ -42,8 +42,9 @@ class Teardown:
                     self.failed += [*retried, f"{what} (interrupted)", *(w for w, _ in todo[i + 1 :])]
                     return
                 except Exception as exc:  # noqa: BLE001 - one failed undo must not stop the others
-                    again.append((what, action))
-                    if attempt != "teardown":
+                    if attempt == "teardown" and not isinstance(exc, TimeoutError):
+                        again.append((what, action))  # a wait that ran out has waited enough
+                    else:
                         self.failed.append(f"{what}: {exc}")
             todo = again
 

@@ -164,6 +164,19 @@ def test_an_undo_that_needs_a_later_one_first_is_tried_again_after_it() -> None:
     assert teardown.failed == [] and "teardown, again: service network" in out.getvalue()
 
 
+def test_an_undo_whose_wait_ran_out_is_not_waited_for_twice() -> None:
+    tries: list[str] = []
+
+    def vpc() -> None:
+        tries.append("vpc")
+        raise TimeoutError("vpc-1 deleted: not within 2700 s")
+
+    teardown = Teardown()
+    teardown.add("consumer VPC", vpc)
+    teardown.run(io.StringIO())
+    assert tries == ["vpc"] and teardown.failed == ["consumer VPC: vpc-1 deleted: not within 2700 s"]
+
+
 def test_ctrl_c_in_the_teardown_names_everything_left() -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt
