@@ -9,6 +9,7 @@ teardown can run any number of times.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from typing import Any, Final
@@ -56,18 +57,23 @@ class Account(SharesAndNetworks):
         spec = [{"ResourceType": "vpc", "Tags": self.tags}]
         vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=spec)["Vpc"]["VpcId"]
         base = cidr.split("/", 1)[0].rsplit(".", 2)[0]
-        subnets = [
-            ec2.create_subnet(
-                VpcId=vpc,
-                CidrBlock=f"{base}.{i}.0/24",
-                AvailabilityZoneId=zone,
-                TagSpecifications=[{"ResourceType": "subnet", "Tags": self.tags}],
-            )["Subnet"]["SubnetId"]
-            for i, zone in enumerate(zone_ids)
-        ]
-        groups = ec2.describe_security_groups(
-            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
-        )["SecurityGroups"]
+        subnets: list[str] = []
+        try:
+            for i, zone in enumerate(zone_ids):
+                made = ec2.create_subnet(
+                    VpcId=vpc,
+                    CidrBlock=f"{base}.{i}.0/24",
+                    AvailabilityZoneId=zone,
+                    TagSpecifications=[{"ResourceType": "subnet", "Tags": self.tags}],
+                )
+                subnets.append(str(made["Subnet"]["SubnetId"]))
+            groups = ec2.describe_security_groups(
+                Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+            )["SecurityGroups"]
+        except BaseException:  # half made (Ctrl-C too): the teardown knows nothing of it yet, so undo it here
+            with contextlib.suppress(Exception):
+                self.delete_vpc(vpc, subnets, timeout_s=0)
+            raise
         return vpc, subnets, str(groups[0]["GroupId"])
 
     def delete_vpc(self, vpc: str, subnets: list[str], *, timeout_s: float = 2700) -> None:
@@ -89,8 +95,8 @@ class Account(SharesAndNetworks):
         wait_for(f"{vpc} deleted", deleted, timeout_s=timeout_s, every_s=30)
 
     def put_parameter(self, name: str, value: str, kind: str = "String") -> None:
-        self.c("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
-        self.c("ssm").add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=self.tags)
+        # tagged as it is made (Tags excludes Overwrite: the run's names are its own, new)
+        self.c("ssm").put_parameter(Name=name, Value=value, Type=kind, Tags=self.tags)
 
     def set_parameter(self, name: str, value: str) -> None:
         self.c("ssm").put_parameter(Name=name, Value=value, Overwrite=True)

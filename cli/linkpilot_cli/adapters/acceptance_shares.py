@@ -6,6 +6,7 @@ and the helpers every delete and wait of the run uses: ``gone`` ("not found" is 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Final
 
@@ -95,28 +96,39 @@ class SharesAndNetworks:
         association id, share ARN), all tagged."""
         lattice = self.c("vpc-lattice")
         network = lattice.create_service_network(name=f"lp-acc-{self.run_id}"[:40], tags=self.lattice_tags())
-        snra = lattice.create_service_network_resource_association(
-            serviceNetworkIdentifier=network["id"],
-            resourceConfigurationIdentifier=configuration,
-            tags=self.lattice_tags(),
-        )
-        share = self.c("ram").create_resource_share(
-            name=f"linkpilot-acc-{self.run_id}-network",
-            resourceArns=[network["arn"]],
-            principals=[consumer],
-            allowExternalPrincipals=True,
-            tags=[{"key": TAG_KEY, "value": self.run_id}],
-        )
-        return str(network["arn"]), str(snra["id"]), str(share["resourceShare"]["resourceShareArn"])
+        association = ""
+        try:
+            association = str(
+                lattice.create_service_network_resource_association(
+                    serviceNetworkIdentifier=network["id"],
+                    resourceConfigurationIdentifier=configuration,
+                    tags=self.lattice_tags(),
+                )["id"]
+            )
+            share = self.c("ram").create_resource_share(
+                name=f"linkpilot-acc-{self.run_id}-network",
+                resourceArns=[network["arn"]],
+                principals=[consumer],
+                allowExternalPrincipals=True,
+                tags=[{"key": TAG_KEY, "value": self.run_id}],
+            )
+        except BaseException:  # half made (Ctrl-C too): the teardown knows nothing of it yet, so undo it here
+            with contextlib.suppress(Exception):
+                self.delete_network(str(network["arn"]), association, "")
+            raise
+        return str(network["arn"]), association, str(share["resourceShare"]["resourceShareArn"])
 
     def delete_network(self, network: str, association: str, share: str) -> None:
+        """Deletes the share, the resource association and the network; an empty id: never made."""
         lattice = self.c("vpc-lattice")
-        gone(lambda: self.c("ram").delete_resource_share(resourceShareArn=share))
-        gone(
-            lambda: lattice.delete_service_network_resource_association(
-                serviceNetworkResourceAssociationIdentifier=association
+        if share:
+            gone(lambda: self.c("ram").delete_resource_share(resourceShareArn=share))
+        if association:
+            gone(
+                lambda: lattice.delete_service_network_resource_association(
+                    serviceNetworkResourceAssociationIdentifier=association
+                )
             )
-        )
         wait_for(
             "the network's resource association deleted",
             lambda: (

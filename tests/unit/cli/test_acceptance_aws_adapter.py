@@ -214,3 +214,35 @@ def test_the_table_a_stack_keeps_is_deleted_and_nothing_when_the_stack_made_none
     account.delete_stack_table("s", "AuditTable")  # no such stack (or not in it): nothing to do
     cfn.assert_no_pending_responses()
     dynamodb.assert_no_pending_responses()
+
+
+def test_a_vpc_made_half_is_deleted_before_the_error_goes_on() -> None:
+    # the teardown learns of a VPC only once make_vpc returns: a failure in between must not leave it
+    session = Session()
+    account = Account(session, "r1")
+    ec2 = session.stubs["ec2"]
+    ec2.add_response("create_vpc", {"Vpc": {"VpcId": "vpc-1"}})
+    ec2.add_response("create_subnet", {"Subnet": {"SubnetId": "subnet-0"}})
+    ec2.add_client_error("create_subnet", "InsufficientFreeAddressesInSubnet")
+    ec2.add_response("delete_subnet", {}, {"SubnetId": "subnet-0"})
+    ec2.add_response("delete_vpc", {}, {"VpcId": "vpc-1"})
+    with pytest.raises(ClientError, match="InsufficientFreeAddressesInSubnet"):
+        account.make_vpc("10.81.0.0/16", ["use1-az2", "use1-az4"])
+    ec2.assert_no_pending_responses()
+
+
+def test_the_baseline_parameters_are_tagged_as_they_are_made() -> None:
+    session = Session()
+    account = Account(session, "r1")
+    session.stubs["ssm"].add_response(
+        "put_parameter",
+        {"Version": 1},
+        {
+            "Name": "/linkpilot-acceptance/r1/endpoint-vpc-id",
+            "Value": "vpc-1",
+            "Type": "String",
+            "Tags": [{"Key": "linkpilot:acceptance", "Value": "r1"}],
+        },
+    )
+    account.put_parameter("/linkpilot-acceptance/r1/endpoint-vpc-id", "vpc-1")
+    session.stubs["ssm"].assert_no_pending_responses()
