@@ -60,6 +60,10 @@ class Steps:
         print(f"… {title}", file=self.out, flush=True)
         try:
             detail = body() or ""
+        except KeyboardInterrupt:  # the report names the step Ctrl-C stopped; the run tears down
+            self.results.append(StepResult(title, False, "interrupted (Ctrl-C)"))
+            print(f"✗ {title}: interrupted", file=self.out, flush=True)
+            raise
         except Exception as exc:
             why = str(exc) if isinstance(exc, StepFailed | TimeoutError) else repr(exc)
             self.results.append(StepResult(title, False, why))

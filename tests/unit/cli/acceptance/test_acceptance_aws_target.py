@@ -115,6 +115,7 @@ def test_ctrl_c_tears_down_too_and_what_is_left_is_reported() -> None:
 
     result, log, _ = _run(deploy, left=["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c"])
     assert result.interrupted
+    assert [(s.ok, s.detail) for s in result.steps] == [(False, "interrupted (Ctrl-C)")]  # in the report
     assert log[-2:] == ["delete stack provider", "delete vpc-p"]
     assert result.leftovers == ["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c (consumer)"]
 
