@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.parsers import ResponseParserError
 
 from linkpilot_cli.aws import Clients
 
@@ -95,7 +96,9 @@ class DoctorReads:
                             return int(applied["Quota"]["Value"])
                         except ClientError:
                             return int(q["Value"])
-        except (ClientError, BotoCoreError, NotImplementedError):  # the last: a stand-in (moto) without it
+        # the last two: a stand-in without the simulator (moto: in process it raises, behind `linkpilot local
+        # serve` it answers an HTML page botocore cannot parse)
+        except (ClientError, BotoCoreError, NotImplementedError, ResponseParserError):
             return None
         return None
 
@@ -148,6 +151,8 @@ class DoctorReads:
         """``iam:SimulatePrincipalPolicy`` decisions per action; None when the simulation is refused."""
         try:
             found = self.c("iam").simulate_principal_policy(PolicySourceArn=principal, ActionNames=actions)
-        except (ClientError, BotoCoreError, NotImplementedError):  # the last: a stand-in (moto) without it
+        # the last two: a stand-in without the simulator (moto: in process it raises, behind `linkpilot local
+        # serve` it answers an HTML page botocore cannot parse)
+        except (ClientError, BotoCoreError, NotImplementedError, ResponseParserError):
             return None
         return {str(r["EvalActionName"]): str(r["EvalDecision"]) for r in found.get("EvaluationResults", [])}

@@ -118,3 +118,25 @@ def test_ram_trusted_access_on_a_later_page_is_found() -> None:
         answer = reads.organization_sharing()
         stub.assert_no_pending_responses()
     assert answer.ok is True and answer.detail.endswith("is on")
+
+
+def test_a_simulator_that_answers_nothing_parseable_is_no_answer() -> None:
+    """Behind ``linkpilot local serve`` the IAM simulator answers an HTML error page: doctor skips the
+    simulated check (it said so) rather than stopping with 'reading AWS failed'."""
+    from botocore.parsers import ResponseParserError
+
+    from linkpilot_cli.adapters.doctor_reads import DoctorReads
+
+    class Iam:
+        def simulate_principal_policy(self, **_: Any) -> Any:
+            raise ResponseParserError("Unable to parse response, invalid XML received: b'<!doctype html>'")
+
+    class Session:
+        region_name = "us-east-1"
+
+        def client(self, service: str) -> Any:
+            assert service == "iam"
+            return Iam()
+
+    reads = DoctorReads(Session())
+    assert reads.simulate("arn:aws:iam::111111111111:role/ops", ["iam:PassRole"]) is None
