@@ -30,7 +30,8 @@ _EC2_HOST: Final = re.compile(r"\b(ec2|ip)-(\d{1,3}(?:-\d{1,3}){3})\b")
 _ENDPOINT_LABEL: Final = re.compile(r"(<vpce-\d+>)-([a-z0-9]{8})(?=\.)")
 _CFN_SUFFIX: Final = re.compile(r"(?<=-)[0-9A-Za-z]{12,13}(?![0-9A-Za-z])")
 _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_IPV4: Final = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+# an address may end a sentence ("… 54.1.2.3."); a fifth number ("1.2.3.4.5") makes it a version, not one
+_IPV4: Final = re.compile(r"(?<!\d)(?<!\d\.)(?:\d{1,3}\.){3}\d{1,3}(?!\d)(?!\.\d)")
 _IPV6_CANDIDATE: Final = re.compile(
     r"(?<![0-9A-Za-z:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?![0-9A-Za-z:])"
 )

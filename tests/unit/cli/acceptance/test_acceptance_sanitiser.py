@@ -199,8 +199,12 @@ ADVERSARIAL = {
     "Url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q?arn%3Aaws%3Alambda%3Aus-east-1%3A{OTHER}%3Afunction",
     "DnsName": f"{ENDPOINT}-4kq3vbw7.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com",
     "FunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:lp-acc-ControllerFunction-ZXvQ8MF5nNjV",
+    "Error": "timed out connecting to 54.239.28.86.",  # an address ending a sentence
+    "Reverse": "87.28.239.54.in-addr.arpa",
 }
 ADVERSARIAL_REAL = [
+    "54.239.28.86",
+    "87.28.239.54",
     "AROA3XFRBF535PLBIFPI4",
     "AIDAJQABLZS4A3QDU576Q",
     "IQoJb3JpZ2luX2VjEJr",
