@@ -63,14 +63,22 @@ class FakeAccount:
 
 
 def _run(
-    deploy: Any, left: list[str] | None = None, *, present: tuple[str, ...] = ()
+    deploy: Any,
+    left: list[str] | None = None,
+    *,
+    present: tuple[str, ...] = (),
+    tag_search: Any = None,
+    sleep: Any = None,
 ) -> tuple[Any, list[str], str]:
-    """``left``: what the consumer's tag search still finds; ``present``: what Linkpilot has there already."""
+    """``left``: what the consumer's tag search still finds (``tag_search``: its answers one after the other
+    instead); ``present``: what Linkpilot has there already."""
     log: list[str] = []
     plan = aws_plan(OPTIONS, "r1")
     out = io.StringIO()
     accounts = (FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log, left))
     accounts[1].present = present
+    if tag_search is not None:
+        accounts[1].tagged_left = tag_search  # type: ignore[method-assign]
     result = run_aws(
         OPTIONS,
         plan,
@@ -78,7 +86,7 @@ def _run(
         Recorder(Target.AWS, "r1"),
         accounts=lambda: accounts,
         deploy=deploy,
-        sleep=lambda s: None,
+        sleep=sleep or (lambda s: None),
     )
     return result, log, out.getvalue()
 
@@ -232,24 +240,13 @@ def test_an_account_with_linkpilot_already_is_refused_before_anything_is_made() 
 
 def test_what_the_tag_search_lists_for_a_while_after_a_delete_is_not_reported_left() -> None:
     # the Resource Groups Tagging API lists a deleted resource for a while: asked again, it is gone
-    log: list[str] = []
-    provider, consumer = FakeAccount("p", "111111111111", log), FakeAccount("c", "222222222222", log)
     answers = [["arn:aws:ec2:us-east-1:222222222222:vpc/vpc-c"]] * 2
-    consumer.tagged_left = lambda: answers.pop() if answers else []  # type: ignore[method-assign]
     slept: list[float] = []
 
     def deploy(which: str, *_: Any) -> None:
         raise StepFailed("deploy failed (1)")
 
-    result = run_aws(
-        OPTIONS,
-        aws_plan(OPTIONS, "r1"),
-        io.StringIO(),
-        Recorder(Target.AWS, "r1"),
-        accounts=lambda: (provider, consumer),
-        deploy=deploy,
-        sleep=slept.append,
-    )
+    result, _, _ = _run(deploy, tag_search=lambda: answers.pop() if answers else [], sleep=slept.append)
     assert result.leftovers == [] and slept == [30.0, 30.0]
 
 
