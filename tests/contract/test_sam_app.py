@@ -42,6 +42,9 @@ SAR_LISTED = {
     "AWS::Events::Rule",
     "AWS::IAM::Role",
     "AWS::Lambda::EventInvokeConfig",
+    # what SAM's own SQS, Kinesis and DynamoDB events translate to (the follow-up queue's mapping is declared
+    # as one so that SAM attaches no policy on "*")
+    "AWS::Lambda::EventSourceMapping",
     "AWS::Lambda::Function",
     "AWS::Lambda::LayerVersion",
     "AWS::Lambda::Permission",
