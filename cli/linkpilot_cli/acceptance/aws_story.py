@@ -98,6 +98,7 @@ class AwsStory:
             self.teardown.add(f"parameter {name}", partial(self.c.delete_parameter, name))
         doctor = self._doctor(vpc, subnets)
         stack = self.plan.consumer_stack
+        self.teardown.add("the endpoint directory of the run's endpoints", self.c.delete_directory)
         self.teardown.add(f"stack {stack}", lambda: self.c.delete_stack(stack))
         params = consumer_parameters(self.run_id, self.p.id, self.plan.region)
         self._retained(self.c, stack)

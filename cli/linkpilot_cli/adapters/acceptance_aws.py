@@ -30,6 +30,7 @@ class Account(SharesAndNetworks):
         self.session, self.run_id = session, run_id
         self.c = Clients(session)
         self.id = str(self.c("sts").get_caller_identity()["Account"])
+        self.seen_endpoints: set[str] = set()
         self.region = str(session.region_name)
 
     @property
@@ -193,13 +194,27 @@ class Account(SharesAndNetworks):
         return [*endpoints, *associations, *directory]
 
     def managed_endpoints(self, vpc: str) -> list[dict[str, Any]]:
+        """The managed endpoints of the run's VPC (each one seen is remembered: ``delete_directory``)."""
         eps = self.c("ec2").describe_vpc_endpoints(
             Filters=[
                 {"Name": "vpc-id", "Values": [vpc]},
                 {"Name": "tag:linkpilot:managed", "Values": ["true"]},
             ]
         )["VpcEndpoints"]
+        self.seen_endpoints.update(str(e["VpcEndpointId"]) for e in eps)
         return [e for e in eps if str(e.get("State", "")).lower() not in {"deleted", "deleting"}]
+
+    def delete_directory(self) -> None:
+        """The endpoint directory's parameters (``/linkpilot/endpoints/<endpoint id>/…``) of the endpoints
+        the run saw in its VPC, and no others: the controller deletes them with the endpoints it deletes, but
+        the stack's delete, which removes the endpoints left, does not."""
+        ssm = self.c("ssm")
+        for endpoint in sorted(self.seen_endpoints):
+            pages = ssm.get_paginator("get_parameters_by_path").paginate(
+                Path=f"/linkpilot/endpoints/{endpoint}", Recursive=True
+            )
+            for name in [str(p["Name"]) for page in pages for p in page.get("Parameters", [])]:
+                gone(lambda n=name: ssm.delete_parameter(Name=n))
 
     def endpoint_rows(self, endpoint_id: str) -> list[dict[str, Any]]:
         answer = self.c("ec2").describe_vpc_endpoint_associations(VpcEndpointIds=[endpoint_id])

@@ -246,3 +246,28 @@ def test_the_baseline_parameters_are_tagged_as_they_are_made() -> None:
     )
     account.put_parameter("/linkpilot-acceptance/r1/endpoint-vpc-id", "vpc-1")
     session.stubs["ssm"].assert_no_pending_responses()
+
+
+def test_the_directory_deleted_is_the_run_s_endpoints_and_no_others() -> None:
+    session = Session()
+    account = Account(session, "r1")
+    ec2, ssm = session.stubs["ec2"], session.stubs["ssm"]
+    ec2.add_response(
+        "describe_vpc_endpoints",
+        {"VpcEndpoints": [{"VpcEndpointId": "vpce-1", "State": "Available"}]},
+        {
+            "Filters": [
+                {"Name": "vpc-id", "Values": ["vpc-run"]},
+                {"Name": "tag:linkpilot:managed", "Values": ["true"]},
+            ]
+        },
+    )
+    account.managed_endpoints("vpc-run")
+    ssm.add_response(
+        "get_parameters_by_path",
+        {"Parameters": [{"Name": "/linkpilot/endpoints/vpce-1/endpoint"}]},
+        {"Path": "/linkpilot/endpoints/vpce-1", "Recursive": True},
+    )
+    ssm.add_response("delete_parameter", {}, {"Name": "/linkpilot/endpoints/vpce-1/endpoint"})
+    account.delete_directory()  # only what lies under the one endpoint the run saw
+    ssm.assert_no_pending_responses()

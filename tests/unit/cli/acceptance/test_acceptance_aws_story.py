@@ -108,6 +108,9 @@ class Account:
     def stack_resource(self, name: str, logical: str) -> str:
         return {"SampleTargetInstance": "i-1", "AuditTable": f"audit-{name[-8:]}"}[logical]
 
+    def delete_directory(self) -> None:
+        self.w.log.append("delete the directory of the endpoints seen")
+
     def delete_stack_table(self, stack: str, logical: str) -> None:
         self.w.log.append(f"delete {self.stack_resource(stack, logical)}")
 
@@ -239,6 +242,7 @@ def test_the_story_runs_in_order_and_settles_what_it_reaches() -> None:
             "make vpc 1 in use1-az2,use1-az4",  # zone ids both accounts have, the same in both
             "make vpc 2 in use1-az2,use1-az4",
             "delete audit-consumer",
+            "delete the directory of the endpoints seen",  # after the consumer stack's delete
             "delete vpc 2",
             "delete audit-provider",
             "delete vpc 1",

@@ -41,6 +41,9 @@ class FakeAccount:
     def stack_resource(self, name: str, logical: str) -> str:
         return f"{logical} of {name.rsplit('-', 1)[-1]}"
 
+    def delete_directory(self) -> None:
+        self.log.append("delete directory")
+
     def delete_stack_table(self, stack: str, logical: str) -> None:
         self.log.append(f"delete {self.stack_resource(stack, logical)}")
 
@@ -105,6 +108,7 @@ def test_a_failed_step_stops_the_story_and_everything_made_is_undone_in_reverse(
     assert log[made + 1 :] == [
         "delete AuditTable of consumer",  # a failed create's rollback keeps it too (Retain)
         "delete stack consumer",
+        "delete directory",  # what the controller published of the run's endpoints
         "delete probe-security-group-ids",
         "delete endpoint-subnet-ids",
         "delete endpoint-vpc-id",
