@@ -30,6 +30,7 @@ class World:
         self.alarm = "OK"
         self.stacks: set[str] = set()
         self.log: list[str] = []
+        self.organization = False  # shared inside an organization: no invitation
 
     def react(self) -> None:  # the controller's reconcile, in one go
         if self.consumers and not any(e["VpcEndpointType"] == "Resource" for e in self.endpoints):
@@ -128,7 +129,7 @@ class Account:
 
     def invitations(self, share: str) -> list[str]:
         assert share == "share-1"  # the run's share, not every invitation the account has
-        return ["ACCEPTED"] if self.w.consumers else []
+        return ["ACCEPTED"] if self.w.consumers and not self.w.organization else []
 
     def managed_endpoints(self, vpc: str) -> list[dict[str, Any]]:
         return list(self.w.endpoints)
@@ -248,3 +249,19 @@ def test_the_story_runs_in_order_and_settles_what_it_reaches() -> None:
             "delete vpc 1",
         ]
     )
+
+
+def test_inside_an_organization_there_is_no_lag_to_measure() -> None:
+    world = World()
+    world.organization = True
+    result = run_aws(
+        OPTIONS,
+        aws_plan(OPTIONS, "r1"),
+        io.StringIO(),
+        Recorder(Target.AWS, "r1"),
+        accounts=lambda: (Account(world, P), Account(world, C)),
+        deploy=lambda *_: None,
+        sleep=lambda s: None,
+    )
+    lag = next(r for r in verdicts(Target.AWS, result.observations) if r.name == "share-usable-lag")
+    assert lag.verdict is Verdict.NOT_REACHED and lag.observed.startswith("no invitation")
