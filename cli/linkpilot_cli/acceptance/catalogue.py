@@ -124,6 +124,20 @@ CATALOGUE: Final[tuple[Check, ...]] = (
         "the time from the invitation's ACCEPTED to the controller's first managed endpoint",
     ),
     Check(
+        "accept-endpoint-association-delays",
+        "how long an accepted share takes to be listed AVAILABLE, a new endpoint to leave `pending` and a "
+        "service-network VPC association to leave `CREATE_IN_PROGRESS` (the emulation's delays assume them)",
+        (DocRef(AWSB, "all three times (the bench's figures assume them)"),),
+        "",  # the story waits on each but times only the accept's lag (share-usable-lag)
+    ),
+    Check(
+        "ram-accept-event",
+        "RAM sends `Resource Share Association` / `associated` to the consumer's bus when an accept "
+        "completes",
+        (DocRef(AWSB, "RAM sends `Resource Share Association` / `associated`"),),
+        "",  # the runner reads neither the consumer's bus nor the controller's logs
+    ),
+    Check(
         "group-default-port-ranges",
         "a GROUP configuration created without port ranges reads back `1-65535`",
         (DocRef(AWSB, "the port ranges a GROUP without them reads back"),),
