@@ -39,9 +39,9 @@ def run_local(out: TextIO, recorder: Recorder, *, log_path: Path | None = None) 
     """Runs the story against a fresh local AWS in this process; ``recorder`` receives every answer."""
     from linkpilot_demo.lambdas import LogSink
     from linkpilot_demo.reference_target import reference_target
-    from linkpilot_demo.scenario import loopback_only
+    from linkpilot_demo.scenario import loopback_only, play
     from linkpilot_demo.steps import DemoRun
-    from linkpilot_demo.timeline import ExpectationFailed, Timeline
+    from linkpilot_demo.timeline import Timeline
     from linkpilot_local import LocalAws
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -53,25 +53,11 @@ def run_local(out: TextIO, recorder: Recorder, *, log_path: Path | None = None) 
     with recorder.attach_to_new_sessions():
         aws = LocalAws()
         tl = Timeline(out, sim_now=lambda: aws.clock.now())  # noqa: PLW0108 - no clock before start
-        run: DemoRun | None = None
-        try:
-            aws.start()
-            run = DemoRun(options, aws, tl, sink, target)
-            for step in _story(run):
-                step()
-        except ExpectationFailed:
-            pass
-        except Exception as exc:  # noqa: BLE001 - a crash ends the run, reported with its cause
-            result.error = f"the run stopped on an error: {exc!r} (log: {sink.path})"
-            import traceback
-
-            traceback.print_exc(file=sink)
-        finally:
-            target.stop()
-            if run is not None and run.database is not None:
-                run.database.stop()
-            aws.stop()
-            sink.close()
+        crash = play(
+            lambda: DemoRun(options, aws, tl, sink, target), _story, aws=aws, target=target, sink=sink
+        )
+        if crash is not None:
+            result.error = f"the run stopped on an error: {crash} (log: {sink.path})"
     result.steps = [
         StepResult(s.title, not s.failures, "; ".join(s.failures) or "; ".join(s.details[:2]))
         for s in tl.steps

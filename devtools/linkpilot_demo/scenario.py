@@ -12,12 +12,54 @@ of their run when they are ingested, as CloudWatch Logs would stamp them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from linkpilot_demo.world import CONSUMER, PROVIDER, UNTRUSTED, DemoOptions
 
-__all__ = ["DemoOptions", "loopback_only", "run_demo"]
+if TYPE_CHECKING:
+    from linkpilot_demo.lambdas import LogSink
+    from linkpilot_demo.reference_target import ReferenceTarget
+    from linkpilot_demo.steps import DemoRun
+    from linkpilot_local import LocalAws
+
+__all__ = ["DemoOptions", "loopback_only", "play", "run_demo"]
+
+
+def play(
+    make_run: Callable[[], DemoRun],
+    story: Callable[[DemoRun], Iterable[Callable[[], None]]],
+    *,
+    aws: LocalAws,
+    target: ReferenceTarget,
+    sink: LogSink,
+) -> str | None:
+    """Start the local AWS, make the run and play its story's steps in order; whatever happens, stop the
+    targets and the local AWS and close the log. A failed expectation ends the story (the timeline holds
+    it); a crash does too, and is returned as one line (its traceback goes to the log); else None."""
+    from linkpilot_demo.timeline import ExpectationFailed
+
+    run: DemoRun | None = None
+    try:
+        aws.start()
+        run = make_run()
+        for step in story(run):
+            step()
+    except ExpectationFailed:
+        pass
+    except Exception as exc:  # noqa: BLE001 - a crash is a failed story, reported with its cause
+        import traceback
+
+        traceback.print_exc(file=sink)
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        target.stop()
+        if run is not None and run.database is not None:
+            run.database.stop()
+        aws.stop()
+        sink.close()
+    return None
 
 
 def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
@@ -26,7 +68,7 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     from linkpilot_demo.lambdas import LogSink
     from linkpilot_demo.reference_target import reference_target
     from linkpilot_demo.steps import DemoRun
-    from linkpilot_demo.timeline import ExpectationFailed, Timeline
+    from linkpilot_demo.timeline import Timeline
     from linkpilot_local import LocalAws
     from linkpilot_local.delays import Delays
 
@@ -42,7 +84,6 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         )
     )
     started = False
-    run: DemoRun | None = None
     tl = Timeline(out, sim_now=lambda: aws.clock.now() if started else datetime.now(UTC), color=options.color)
     tl.say("Linkpilot demo: offline, against the local AWS (moto + linkpilot_local), simulated clock")
     tl.say(f"  provider {PROVIDER} · consumer {CONSUMER} · untrusted {UNTRUSTED}")
@@ -50,26 +91,16 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
         f"  reference target: {target.kind} responder on {target.host}:{target.port}; full log: {sink.path}"
     )
     tl.say(f"\n{'wall':>8}  {'sim':8}  step")
-    try:
-        aws.start()
-        started = True
-        run = DemoRun(options, aws, tl, sink, target)
-        for step in run.steps():
-            step()
-    except ExpectationFailed:
-        pass
-    except Exception as exc:  # noqa: BLE001 - a crash is a failed demo, reported with its cause
-        tl.say(f"\nthe demo stopped on an error: {exc!r} (see {sink.path})")
-        import traceback
 
-        traceback.print_exc(file=sink)
+    def make_run() -> DemoRun:
+        nonlocal started
+        started = True
+        return DemoRun(options, aws, tl, sink, target)
+
+    crash = play(make_run, lambda run: run.steps(), aws=aws, target=target, sink=sink)
+    if crash is not None:
+        tl.say(f"\nthe demo stopped on an error: {crash} (see {sink.path})")
         return False
-    finally:
-        target.stop()
-        if run is not None and run.database is not None:
-            run.database.stop()
-        aws.stop()
-        sink.close()
     verdict = "every expectation held" if tl.ok else "an expectation FAILED"
     tl.say(f"\n{len(tl.steps)} steps, {tl.checks} checks, {tl.elapsed():.1f} s: {verdict}")
     return tl.ok

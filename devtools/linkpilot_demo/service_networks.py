@@ -12,6 +12,7 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from linkpilot_demo.timeline import quoted
 from linkpilot_demo.world import (
     CONSUMER,
     NETWORK_DOMAIN,
@@ -64,7 +65,7 @@ def share_service_network(run: DemoContext) -> None:
         )
         run.sn_endpoint_id = endpoint_id = new[0]["VpcEndpointId"] if new else ""
         run.network_arn = network["arn"]
-        s.note(f"notifications: {[n['subject'] for n in run.notifications()]}")
+        s.note(f"notifications: {quoted(n['subject'] for n in run.notifications())}")
         ssm = run.c_sess.client("ssm")
         found = ssm.get_parameters_by_path(Path=f"/linkpilot/endpoints/{endpoint_id}", Recursive=True)
         values = [json.loads(p["Value"]) for p in found["Parameters"]]
@@ -151,7 +152,7 @@ def switch_to_association(run: DemoContext) -> None:
             left == [] and len(back) == 1, "back to endpoint mode: the association goes, an endpoint again"
         )
         run.sn_endpoint_id = back[0]["VpcEndpointId"] if back else ""
-        s.note(f"notifications: {[n['subject'] for n in run.notifications()][-2:]}")
+        s.note(f"notifications: {quoted([n['subject'] for n in run.notifications()][-2:])}")
 
 
 def _update_mode(run: DemoContext, mode: str) -> dict[str, Any]:

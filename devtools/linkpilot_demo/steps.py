@@ -17,7 +17,7 @@ from typing import Any
 from linkpilot_demo import service_networks, zones
 from linkpilot_demo.lambdas import LocalFunction, LogSink
 from linkpilot_demo.reference_target import DatabaseStandIn, ReferenceTarget
-from linkpilot_demo.timeline import Step, Timeline
+from linkpilot_demo.timeline import Step, Timeline, quoted
 from linkpilot_demo.triggers import LocalLambda, describe_runs
 from linkpilot_demo.world import (
     CONSUMER,
@@ -263,7 +263,7 @@ class DemoRun:
                 "the endpoint is tagged with its share",
             )
             subjects = [n["subject"] for n in self.notifications()]
-            s.note(f"notifications: {subjects}")
+            s.note(f"notifications: {quoted(subjects)}")
             s.expect(subjects, "the accept/create was notified on the alerts topic")
         self.endpoint_id = ep["VpcEndpointId"]
 
@@ -364,7 +364,8 @@ class DemoRun:
 
     def ignore_untrusted_share(self) -> None:
         untrusted = self.options.untrusted_invitations
-        with self.tl.step(f"an untrusted account shares with the consumer → {untrusted}d") as s:
+        outcome = {"reject": "rejected", "ignore": "ignored"}.get(untrusted, untrusted)
+        with self.tl.step(f"an untrusted account shares with the consumer → {outcome}") as s:
             u_vpc, u_subnets, _ = make_demo_vpc(self.u_sess, "10.2.0.0/16")
             rogue = deploy_stack(
                 self.u_sess,
@@ -472,7 +473,7 @@ class DemoRun:
             )["Parameters"]
             s.expect(published == [], "the endpoint's SSM parameter is gone")
             subjects = [n["subject"] for n in self.notifications()]
-            s.note(f"notifications: {subjects}")
+            s.note(f"notifications: {quoted(subjects)}")
         self.emf_in(self.c_sess, aws.clock.now())
 
     # ---------------------------------------------------------------------- what the steps look at
@@ -538,7 +539,7 @@ class DemoRun:
         events = [i.event for i in self.service.invocations[first:] if i.trigger == "event"]
         s.note(
             f"{len(events)} aws.ram event(s) delivered to the controller: "
-            f"{sorted({e['detail'].get('event', '?') for e in events})}"
+            f"{', '.join(sorted({str(e['detail'].get('event', '?')) for e in events})) or 'none'}"
         )
         return len(events)
 

@@ -4,7 +4,7 @@ and the expectations each step checks. The run passes only if every expectation 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +15,11 @@ from linkpilot.foreign import escape
 
 class ExpectationFailed(AssertionError):
     pass
+
+
+def quoted(items: Iterable[str]) -> str:
+    """Strings as a reader sees them in a line: each in double quotes, comma-separated ("none" if none)."""
+    return ", ".join(f'"{item}"' for item in items) or "none"
 
 
 @dataclass

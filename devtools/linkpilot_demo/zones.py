@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from linkpilot_demo.reference_target import DatabaseStandIn
+from linkpilot_demo.timeline import quoted
 from linkpilot_demo.world import (
     CONSUMER,
     DATABASE_DOMAIN,
@@ -46,7 +47,10 @@ def add_database(run: DemoContext) -> None:
         )
         override = {"match": cfg["arn"], "kind": "tcp", "port": DATABASE_PORT}
         edit_policy(run, lambda doc: doc["probe"].setdefault("overrides", []).append(override))
-        s.note(f"configuration {cfg['id']} → {DATABASE_DOMAIN}:{DATABASE_PORT}; override {override}")
+        s.note(
+            f"configuration {cfg['id']} → {DATABASE_DOMAIN}:{DATABASE_PORT}; "
+            f"policy probe override: {json.dumps(override)}"
+        )
         first = len(run.service.invocations)
         run.deliver_ram_events(s)
         # the run its RAM event triggers creates the endpoint; follow-up runs publish it once available
@@ -99,7 +103,7 @@ def zone_fails(run: DemoContext) -> None:
         down = run.consumer.physical["ProbeTargetsDownAlarm"]
         s.expect(run.alarm_state(down) == "OK", "the down alarm stays OK (clients still connect)")
         subjects = [n["subject"] for n in run.notifications()]
-        s.expect(any("ALARM" in x and "Degraded" in x for x in subjects), f"notified: {subjects}")
+        s.expect(any("ALARM" in x and "Degraded" in x for x in subjects), f"notified: {quoted(subjects)}")
         report = status_report(run)
         for line in _endpoint_lines(report):
             s.note(line, rendered=True)
