@@ -13,11 +13,11 @@ does this for you).
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
+from linkpilot_cli.confirm import can_ask, confirmed, must_ask, yes_option
 from linkpilot_cli.framework import Invocation, command
 from linkpilot_cli.output import EXIT_FAILED, InvalidInput, Output, Table, short_id
 from linkpilot_cli.registry import exit_codes
@@ -54,7 +54,7 @@ NEEDS_CONFIRMATION = (
     output=True,
 )
 @click.option("--dry-run", is_flag=True, help="list the managed endpoints; delete nothing")
-@click.option("--yes", "-y", is_flag=True, help="delete without asking (what scripts and CI pass)")
+@yes_option("delete without asking (what scripts and CI pass)")
 @click.option(
     "--associations",
     is_flag=True,
@@ -72,8 +72,8 @@ def COMMAND(call: Invocation, *, dry_run: bool, yes: bool, associations: bool) -
     from linkpilot_cli.outcome import Retry, attempt, stopped
 
     out = call.out
-    ask = not dry_run and not yes
-    if ask and not sys.stdin.isatty():
+    ask = must_ask(dry_run=dry_run, yes=yes)
+    if ask and not can_ask():
         raise InvalidInput(NEEDS_CONFIRMATION)
     try:
         settings = ControllerSettings.from_env()
@@ -97,7 +97,7 @@ def COMMAND(call: Invocation, *, dry_run: bool, yes: bool, associations: bool) -
             )
         )
 
-    confirmed = None
+    only = None
     if ask:
         out.progress("listing managed endpoints")
         listed = run(listing=True)
@@ -105,16 +105,12 @@ def COMMAND(call: Invocation, *, dry_run: bool, yes: bool, associations: bool) -
             return stopped(out, listed, failure="AWS failed, nothing deleted")
         if not listed.endpoints:
             return _render(out, listed)
-        lines = out.stderr_table(cleanup_table(listed.to_json()))
-        out.stderr.write("\n".join(lines) + "\n")
-        if not click.confirm(
-            f"Delete these {len(listed.endpoints)} managed endpoint(s)?", default=False, err=True
-        ):
-            out.warning("declined: nothing deleted")
+        question = f"Delete these {len(listed.endpoints)} managed endpoint(s)?"
+        if not confirmed(out, cleanup_table(listed.to_json()), question, declined="nothing deleted"):
             return EXIT_FAILED
-        confirmed = frozenset(e.endpoint_id for e in listed.endpoints)
+        only = frozenset(e.endpoint_id for e in listed.endpoints)
     out.progress("listing managed endpoints" if dry_run else "deleting managed endpoints")
-    report = run(listing=dry_run, only=confirmed)
+    report = run(listing=dry_run, only=only)
     if isinstance(report, Retry):
         return stopped(out, report, failure="AWS failed")
     return _render(out, report)

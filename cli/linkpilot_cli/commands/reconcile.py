@@ -1,8 +1,13 @@
-"""``linkpilot reconcile --policy FILE [--dry-run]``: one reconcile from an operator's shell.
+"""``linkpilot reconcile --policy FILE [--dry-run] [--yes]``: one reconcile from an operator's shell.
 
-Same reconcile as the Lambda function, with standard AWS credentials and environment. Exit status: 0 all
-done; 1 an action failed; 2 the policy, settings or an option is invalid (nothing changed); 3 reading AWS
-failed (nothing changed); 4 another run held the account's lease (nothing read or changed).
+Same reconcile as the Lambda function, with standard AWS credentials and environment. A run that would
+delete asks first (``linkpilot_cli.confirm``, as ``cleanup`` does): it plans (reads only), lists the deletes
+and asks; the run then deletes only what was confirmed (the layer's ``confirmed_deletes``: a delete planned
+after the question is skipped, never done). ``--yes`` runs as the function does, without a limit.
+
+Exit status: 0 all done; 1 an action failed, or the deletes were declined (nothing changed); 2 the policy,
+settings or an option is invalid, or deletes need a yes and there is no terminal (nothing changed); 3
+reading AWS failed (nothing changed); 4 another run held the account's lease (nothing read or changed).
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from typing import Any
 
 import click
 
+from linkpilot_cli.confirm import can_ask, confirmed, must_ask, yes_option
 from linkpilot_cli.framework import Invocation, command
-from linkpilot_cli.output import InvalidInput, Table, short_id
+from linkpilot_cli.output import EXIT_FAILED, InvalidInput, Output, Table, short_id
 from linkpilot_cli.registry import READ_FAILED, exit_codes
 
 DESCRIPTION = """\
@@ -22,7 +28,30 @@ accept or reject invitations and create or delete resource endpoints. --dry-run 
 plan. The report lists each decision and action, and every item it did not act on with the reason
 (waiting, refused, awaiting grace, unmanaged, orphaned); json: the full report, as the function logs it.
 The policy is YAML or JSON (linkpilot policy validate checks it). The controller's settings come from
-LINKPILOT_* environment variables, as in the function."""
+LINKPILOT_* environment variables, as in the function.
+
+A run that would delete endpoints (a share gone after its grace, a failed endpoint, a duplicate) asks first,
+as sam delete and terraform apply do: it plans (AWS is read, nothing written), lists what it would delete and
+asks; only what was confirmed is deleted (a delete planned after the question is skipped and reported). A plan
+that deletes nothing runs without a question. --yes (-y) skips the question. Without a terminal and without
+--yes, a plan that deletes stops the command (exit 2) after those reads, before any write."""
+
+NO_TERMINAL = (
+    "would delete {count} endpoint(s) ({ids}) and there is no terminal to ask on; AWS was read, nothing "
+    "was changed; pass --yes to allow it, or --dry-run to see the plan"
+)
+
+
+def deletes_table(deletes: list[Any]) -> Table:
+    """What the run would delete (the plan's delete actions), for the question."""
+    return Table(
+        "delete",
+        "Would delete",
+        ("ENDPOINT", "ACTION", "CONFIGURATION", "REASON"),
+        tuple(
+            (a.endpoint_id, a.kind.value, short_id(a.resource_configuration_arn), a.reason) for a in deletes
+        ),
+    )
 
 
 def report_tables(report: dict[str, Any]) -> list[Table]:
@@ -113,13 +142,16 @@ def _summary(report: dict[str, Any]) -> list[str]:
     description=DESCRIPTION,
     examples=(
         "linkpilot reconcile --policy policy.yaml --dry-run",
+        "linkpilot reconcile --policy policy.yaml",
+        "linkpilot reconcile --policy policy.yaml --yes    # no question: its deletes allowed (scripts, CI)",
         "linkpilot reconcile --policy policy.json --output json | jq .actions",
         "LINKPILOT_STATE_TABLE=linkpilot-state linkpilot reconcile --policy policy.yaml",
     ),
     exit_codes=exit_codes(
         "every action done (or, with --dry-run, planned)",
-        "the policy, the settings or an option is invalid; nothing changed",
-        failed="an action failed (the report names it)",
+        "the policy, the settings or an option is invalid, or the plan deletes and there is no terminal to "
+        "ask on and no --yes (AWS read, nothing changed)",
+        failed="an action failed (the report names it), or the deletes were declined (nothing changed)",
         read=READ_FAILED,
         busy=True,
     ),
@@ -128,8 +160,9 @@ def _summary(report: dict[str, Any]) -> list[str]:
 )
 @click.option("--policy", metavar="FILE", help="trust policy, YAML or JSON (see linkpilot policy validate)")
 @click.option("--dry-run", is_flag=True, help="print the plan; change nothing")
+@yes_option("allow the run's deletes without asking (what scripts and CI pass)")
 @click.option("--print-schema", is_flag=True, help="print the policy's JSON schema and exit")
-def COMMAND(call: Invocation, *, policy: str | None, dry_run: bool, print_schema: bool) -> int:
+def COMMAND(call: Invocation, *, policy: str | None, dry_run: bool, yes: bool, print_schema: bool) -> int:
     from linkpilot.consumer.policy import PolicyError, policy_json_schema
     from linkpilot_cli.policy_files import load_policy
 
@@ -148,6 +181,7 @@ def COMMAND(call: Invocation, *, policy: str | None, dry_run: bool, print_schema
 
     from dataclasses import replace
 
+    from linkpilot.consumer.models import DELETE_KINDS
     from linkpilot.consumer.reconcile import reconcile
     from linkpilot.runtime.controller import ControllerSettings, SettingsError, build_controller
     from linkpilot_cli.outcome import Retry, attempt, exit_code, stopped
@@ -162,10 +196,35 @@ def COMMAND(call: Invocation, *, policy: str | None, dry_run: bool, print_schema
         # the policy takes service networks: read (and in association mode make) the VPC associations
         settings = replace(settings, service_network_associations="true")
     controller = build_controller(settings, call.session())
+    allowed: frozenset[str] | None = None  # the deletes the run may do (None: no limit)
+    if must_ask(dry_run=dry_run, yes=yes):
+        out.progress(f"planning with {policy}")
+        plan = attempt(lambda: reconcile(trust, controller, dry_run=True, trigger="cli"))
+        if isinstance(plan, Retry):
+            return stopped(out, plan, failure="reading AWS failed, nothing changed", document=True)
+        deletes = [r.action for r in plan.results if r.action.kind in DELETE_KINDS]
+        if deletes and not _confirmed(out, deletes):
+            return EXIT_FAILED
+        allowed = frozenset(a.endpoint_id for a in deletes)
     out.progress(("planning" if dry_run else "reconciling") + f" with {policy}")
-    report = attempt(lambda: reconcile(trust, controller, dry_run=dry_run, trigger="cli"))
+    report = attempt(
+        lambda: reconcile(trust, controller, dry_run=dry_run, trigger="cli", confirmed_deletes=allowed)
+    )
     if isinstance(report, Retry):
         return stopped(out, report, failure="reading AWS failed, nothing changed", document=True)
     document = report.to_json()
     out.document(document, report_tables(document), summary=_summary(document))
     return exit_code(report.outcome)
+
+
+def _confirmed(out: Output, deletes: list[Any]) -> bool:
+    """A person's yes to the plan's deletes (``linkpilot_cli.confirm``); without a terminal, exit 2."""
+    if not can_ask():
+        ids = ", ".join(a.endpoint_id for a in deletes)
+        if out.format == "json":
+            out.document(
+                {"ok": False, "error": "confirmation", "would_delete": [a.endpoint_id for a in deletes]}, []
+            )
+        raise InvalidInput(NO_TERMINAL.format(count=len(deletes), ids=ids))
+    question = f"Delete these {len(deletes)} endpoint(s) and run the reconcile?"
+    return confirmed(out, deletes_table(deletes), question, declined="nothing changed")

@@ -10,7 +10,7 @@ refusal is recorded; a transient or unexpected error is recorded too and makes t
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
@@ -115,11 +115,13 @@ def reconcile(
     trigger: str = "manual",
     coalesce: bool = False,
     follow_up_token: str | None = None,
+    confirmed_deletes: Collection[str] | None = None,
 ) -> ReconcileReport:
     """Take the account's lease (when configured; a dry run only reads), then read, plan, act, record, and
     arrange the next run when work only time will finish waits (``linkpilot.consumer.follow_ups``; the
     follow-up is recorded with the lease at its give-back). ``follow_up_token``: the follow-up that triggered
-    this run (it has fired).
+    this run (it has fired). ``confirmed_deletes``: the only endpoint ids it may delete (a person's yes:
+    ``linkpilot reconcile``); others planned are skipped, never deleted. ``None`` (the Lambda's): no limit.
 
     Read errors raise (nothing was changed); action errors are in the report; ``LeaseBusy`` raises when
     another run held the lease longer than this one could wait (nothing was read or changed). ``coalesce``
@@ -164,9 +166,8 @@ def reconcile(
                 probe=covered,
                 follow_up=FollowUpReport(FollowUpStatus.SKIPPED, detail="covered by another run"),
             )
-        report = _reconcile(
-            policy, controller, lease, dry_run=dry_run, trigger=trigger, follow_up_token=follow_up_token
-        )
+        run = functools.partial(_reconcile, follow_up_token=follow_up_token, only=confirmed_deletes)
+        report = run(policy, controller, lease, dry_run=dry_run, trigger=trigger)
         finished.append(report)
         return report
 
@@ -179,6 +180,7 @@ def _reconcile(
     dry_run: bool,
     trigger: str,
     follow_up_token: str | None = None,
+    only: Collection[str] | None = None,
 ) -> ReconcileReport:
     shared = controller.clock.shared_time
     # before the reads, on the shared clock (AWS's second of the lease take): what was created after it is
@@ -206,7 +208,7 @@ def _reconcile(
         # the holder's view of what is left errs late (``latest``): it stops before any taker could start
         return lease is None or lease.allows_writes(shared.latest(), controller.options.lease_timing.margin_s)
 
-    results = _execute(controller, plan, writable, lambda: _confirm_deletes(controller, plan, started))
+    results = _execute(controller, plan, writable, lambda: _confirm_deletes(controller, plan, started), only)
     if not writable():
         # what follows writes from this run's reads (grace marks, probe targets, directory): another run
         # may hold the lease by now, so it is left for the next run, like any late phase
@@ -353,6 +355,7 @@ def _delete_endpoints(
 
 
 _LEASE_RUNNING_OUT = "the run's lease is running out: left for the next run"
+NOT_CONFIRMED = "not among the deletes confirmed before the run: not deleted (run again to be asked about it)"
 
 
 def _execute(
@@ -360,6 +363,7 @@ def _execute(
     plan: Plan,
     writable: Callable[[], bool],
     confirm_deletes: Callable[[], dict[str, str]],
+    only: Collection[str] | None = None,
 ) -> tuple[ActionResult, ...]:
     """Each phase starts only while the run still holds its lease with a margin (else: skipped, retried)."""
 
@@ -386,8 +390,8 @@ def _execute(
         [a for a in plan.actions if a.kind in CREATE_KINDS],
         lambda acts: _parallel(controller, lambda a: _create_endpoint(controller, a), acts),
     )
-    deleted = phase(
-        [a for a in plan.actions if a.kind in DELETE_KINDS],
-        lambda acts: _delete_endpoints(controller, acts, confirm_deletes),
-    )
-    return (*answered_list, *created, *deleted)
+    deletes = [a for a in plan.actions if a.kind in DELETE_KINDS]
+    confirmed = [a for a in deletes if only is None or a.endpoint_id in only]
+    deleted = phase(confirmed, lambda acts: _delete_endpoints(controller, acts, confirm_deletes))
+    skipped = (ActionResult(a, Outcome.SKIPPED, detail=NOT_CONFIRMED) for a in deletes if a not in confirmed)
+    return (*answered_list, *created, *deleted, *skipped)
