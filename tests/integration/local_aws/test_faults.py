@@ -12,7 +12,9 @@ from linkpilot_local import FaultRule
 
 from .conftest import error_of, new_account
 
-NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
+# One attempt, no retry: botocore's ``max_attempts`` counts the retries after the first attempt (so 1 meant a
+# retry after up to a second's back-off); ``total_max_attempts`` counts them all.
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def test_throttle_only_the_chosen_operation(aws_any):
@@ -113,7 +115,7 @@ def test_hang_times_out_a_client_of_the_server(server_url):
             ],
         )
         ec2 = remote.session(new_account()).client(
-            "ec2", config=Config(read_timeout=0.3, retries={"max_attempts": 1, "mode": "standard"})
+            "ec2", config=Config(read_timeout=0.3, retries={"total_max_attempts": 1, "mode": "standard"})
         )
         with pytest.raises(ReadTimeoutError):
             ec2.describe_vpc_endpoints()

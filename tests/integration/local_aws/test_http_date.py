@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from linkpilot.aws.state_table import served_at
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.integration
 
 
 def _table(session: Any) -> Any:
-    ddb = session.client("dynamodb")
+    # one attempt per call: the injected fault's own answer is the one to read, with no retry's back-off
+    ddb = session.client("dynamodb", config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
     ddb.create_table(
         TableName="state",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -44,7 +46,7 @@ def test_every_answer_is_dated_by_the_emulations_clock(aws_any: Any) -> None:
         "the emulation (RAM)": session.client("ram").get_resource_share_invitations(),
     }
     aws.faults.configure(
-        rules=[{"kind": "throttle", "service": "dynamodb", "operations": ["PutItem"], "max_hits": 5}]
+        rules=[{"kind": "throttle", "service": "dynamodb", "operations": ["PutItem"], "max_hits": 1}]
     )
     try:
         with pytest.raises(ClientError) as throttled:
