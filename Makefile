@@ -21,6 +21,10 @@ export SAM_CLI_TELEMETRY := 0
 export UV_NO_PROGRESS := 1
 # uv never falls back to a Python it downloads: every venv is made from the python3.13 found above.
 export UV_PYTHON_DOWNLOADS := never
+# Python caches compiled modules (__pycache__, git-ignored), as it does by default: an environment that turns
+# that off (PYTHONDONTWRITEBYTECODE) makes every process compile boto3, botocore and moto anew (pytest's
+# collection alone: 9.4 s instead of 3.2 s, in each of its workers and each subprocess the tests start).
+unexport PYTHONDONTWRITEBYTECODE
 # Tests, demo and benchmarks never talk to AWS: no real credentials are needed or used.
 export AWS_DEFAULT_REGION ?= $(REGION)
 
