@@ -43,6 +43,7 @@ from linkpilot_demo.world import (
     REPO,
     TARGET_DOMAIN,
     TARGET_PORT,
+    deploy_provider,
     make_demo_vpc,
 )
 from linkpilot_local import LocalAws
@@ -92,18 +93,7 @@ def _world(follow_ups: bool, phase: timedelta) -> World:
     log = LogSink(FilePath(tempfile.mkdtemp(prefix="linkpilot-ready-")) / "functions.log")
     with LocalAws(delays=delays) as aws:
         p_sess, c_sess = aws.session(PROVIDER), aws.session(CONSUMER)
-        p_vpc, p_subnets, _ = make_demo_vpc(p_sess, "10.0.0.0/16")
-        provider = deploy_stack(
-            p_sess,
-            REPO / "provider" / "template.yaml",
-            stack_name="linkpilot-provider",
-            parameters={
-                "VpcId": p_vpc,
-                "SubnetIds": p_subnets,
-                "TargetDomainName": TARGET_DOMAIN,
-                "PortRanges": [str(TARGET_PORT)],
-            },
-        )
+        provider = deploy_provider(p_sess)
         target.start()
         aws.map_target(TARGET_DOMAIN, TARGET_PORT, (target.host, target.port))
         aws.map_target(NETWORK_DOMAIN, TARGET_PORT, (target.host, target.port))

@@ -28,6 +28,7 @@ from linkpilot_demo.world import (
     TARGET_PORT,
     UNTRUSTED,
     DemoOptions,
+    deploy_provider,
     make_demo_vpc,
     parameter_change_event,
 )
@@ -110,18 +111,7 @@ class DemoRun:
         with self.tl.step(
             "provider stack deployed: resource gateway, resource configuration, RAM share"
         ) as s:
-            p_vpc, p_subnets, _ = make_demo_vpc(self.p_sess, "10.0.0.0/16")
-            self.provider = deploy_stack(
-                self.p_sess,
-                REPO / "provider" / "template.yaml",
-                stack_name="linkpilot-provider",
-                parameters={
-                    "VpcId": p_vpc,
-                    "SubnetIds": p_subnets,
-                    "TargetDomainName": TARGET_DOMAIN,
-                    "PortRanges": [str(TARGET_PORT)],
-                },
-            )
+            self.provider = deploy_provider(self.p_sess)
             self.cfg_arn = cfg_arn = self.provider.outputs["ResourceConfigurationArn"]
             self.share_arn = self.provider.outputs["ResourceShareArn"]
             target = self.target

@@ -37,6 +37,25 @@ def make_demo_vpc(session: Any, cidr: str) -> tuple[str, list[str], str]:
     return vpc_id, subnets, sg
 
 
+def deploy_provider(session: Any) -> Any:
+    """The provider's real stack in a VPC of its own, its configuration naming the demo's target; returns
+    the deployed stack (``linkpilot_local.deploy.deploy_stack``)."""
+    from linkpilot_local.deploy import deploy_stack
+
+    vpc_id, subnets, _ = make_demo_vpc(session, "10.0.0.0/16")
+    return deploy_stack(
+        session,
+        REPO / "provider" / "template.yaml",
+        stack_name="linkpilot-provider",
+        parameters={
+            "VpcId": vpc_id,
+            "SubnetIds": subnets,
+            "TargetDomainName": TARGET_DOMAIN,
+            "PortRanges": [str(TARGET_PORT)],
+        },
+    )
+
+
 def parameter_change_event(name: str, account: str, region: str, at: datetime) -> dict[str, Any]:
     """What EventBridge delivers for an SSM parameter update (moto's SSM does not emit events)."""
     return {
