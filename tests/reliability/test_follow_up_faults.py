@@ -15,6 +15,7 @@ import pytest
 
 from linkpilot.consumer.policy import parse_policy
 from linkpilot.runtime.controller import ControllerSettings, handle_event
+from linkpilot_demo.world import scheduled_event
 from linkpilot_local import LocalAws, moto_compat
 from linkpilot_local.cfn import load_template
 from linkpilot_local.delays import Delays
@@ -74,7 +75,7 @@ def test_an_endpoint_pending_forever_yields_bounded_follow_ups_and_an_alarm():
                 aws.clock.advance(at - aws.clock.now())
             if aws.clock.now() >= next_schedule:
                 next_schedule += SCHEDULE
-                run(_scheduled(consumer.account), "schedule")
+                run(scheduled_event(consumer.account, "us-east-1", aws.clock.now()), "schedule")
             for m in sqs.receive_message(QueueUrl=url).get("Messages", []):
                 run({"Records": [{"eventSource": "aws:sqs", "body": m["Body"]}]}, "follow-up")
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
@@ -98,17 +99,3 @@ def test_an_endpoint_pending_forever_yields_bounded_follow_ups_and_an_alarm():
             1,
             "GreaterThanOrEqualToThreshold",
         )
-
-
-def _scheduled(account: str) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "00000000-0000-0000-0000-000000000002",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": account,
-        "time": "2026-11-30T08:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {},
-    }

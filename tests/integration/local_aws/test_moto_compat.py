@@ -469,3 +469,20 @@ def test_the_local_aws_starts_moto_without_its_public_ami_catalogue(monkeypatch)
     with LocalAws(region="us-east-1") as aws:
         ec2 = aws.session("222222222222").client("ec2")
         assert ec2.describe_images(Owners=["amazon"])["Images"]
+
+
+def test_sqs_timers_run_on_the_emulations_clock_and_the_message_times_read_them():
+    """``sqs_on_clock`` (moto.sqs.models.unix_time/unix_time_millis) and ``sqs_message_times`` (its queues'
+    messages): a delayed message becomes receivable when the emulation's clock says so, not the host's."""
+    with LocalAws(region="us-east-1") as aws:
+        account = "222222222222"
+        sqs = aws.session(account).client("sqs")
+        url = sqs.create_queue(QueueName="follow-ups")["QueueUrl"]
+        sent_at = aws.clock.advance(hours=2)  # hours away from the host's clock
+        sqs.send_message(QueueUrl=url, MessageBody="{}", DelaySeconds=30)
+        (due,) = moto_compat.sqs_message_times(account, "us-east-1", "follow-ups")
+        assert abs(due - (sent_at.timestamp() + 30)) < 2
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+        aws.clock.advance(seconds=31)
+        assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
+        assert moto_compat.sqs_message_times(account, "us-east-1", "nowhere") == []
