@@ -43,16 +43,17 @@ from linkpilot_demo.world import (
     REPO,
     TARGET_DOMAIN,
     TARGET_PORT,
+    aws_like_delays,
     deploy_provider,
     make_demo_vpc,
 )
 from linkpilot_local import LocalAws
-from linkpilot_local.delays import Delays
 from linkpilot_local.deploy import deploy_stack, stackset_instance_stack_name, write_baseline
 
-SHARE_LISTED = timedelta(seconds=30)
-ENDPOINT_PENDING = timedelta(seconds=90)
-ASSOCIATION_CREATING = timedelta(seconds=60)
+DELAYS = aws_like_delays()
+SHARE_LISTED = DELAYS.share_listed
+ENDPOINT_PENDING: timedelta = DELAYS.endpoint_pending
+ASSOCIATION_CREATING: timedelta = DELAYS.association_creating
 GRACE = timedelta(minutes=15)  # the consumer stack's UnshareGraceMinutes default
 PHASES = (timedelta(seconds=40), timedelta(seconds=130), timedelta(seconds=250))
 COST_WINDOW = timedelta(minutes=10)
@@ -83,11 +84,7 @@ class World:
 
 
 def _world(follow_ups: bool, phase: timedelta) -> World:
-    delays = Delays(
-        share_listed=SHARE_LISTED,
-        endpoint_pending=ENDPOINT_PENDING,
-        association_creating=ASSOCIATION_CREATING,
-    )
+    delays = DELAYS
     world = World()
     target = reference_target()
     log = LogSink(FilePath(tempfile.mkdtemp(prefix="linkpilot-ready-")) / "functions.log")

@@ -30,7 +30,7 @@ from linkpilot_cli.acceptance.checks import Observation
 from linkpilot_cli.acceptance.report import RunResult, StepResult
 from linkpilot_cli.adapters.recorder import Exchange, Recorder
 from linkpilot_demo import service_networks, zones
-from linkpilot_demo.world import CONSUMER, REPO, DemoOptions
+from linkpilot_demo.world import CONSUMER, REPO, DemoOptions, aws_like_delays
 
 __all__ = ["run_local"]
 
@@ -51,7 +51,7 @@ def run_local(out: TextIO, recorder: Recorder, *, log_path: Path | None = None) 
     target = reference_target()
     result = RunResult()
     with recorder.attach_to_new_sessions():
-        aws = LocalAws()
+        aws = LocalAws(delays=aws_like_delays())  # the demo's: its steps expect them
         tl = Timeline(out, sim_now=lambda: aws.clock.now())  # noqa: PLW0108 - no clock before start
         crash = play(
             lambda: DemoRun(options, aws, tl, sink, target), _story, aws=aws, target=target, sink=sink

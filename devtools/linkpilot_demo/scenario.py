@@ -13,10 +13,10 @@ of their run when they are ingested, as CloudWatch Logs would stamp them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from linkpilot_demo.world import CONSUMER, PROVIDER, UNTRUSTED, DemoOptions
+from linkpilot_demo.world import CONSUMER, PROVIDER, UNTRUSTED, DemoOptions, aws_like_delays
 
 if TYPE_CHECKING:
     from linkpilot_demo.lambdas import LogSink
@@ -70,19 +70,10 @@ def run_demo(out: TextIO, options: DemoOptions | None = None) -> bool:
     from linkpilot_demo.steps import DemoRun
     from linkpilot_demo.timeline import Timeline
     from linkpilot_local import LocalAws
-    from linkpilot_local.delays import Delays
 
     sink = LogSink(options.log_path)
     target = reference_target()
-    # AWS-like, as python -m bench --only ready assumes them (not measured on AWS yet): an accepted share is
-    # listed 30 s after the accept, an endpoint pending 90 s, a service-network VPC association creating 60 s
-    aws = LocalAws(
-        delays=Delays(
-            share_listed=timedelta(seconds=30),
-            endpoint_pending=timedelta(seconds=90),
-            association_creating=timedelta(seconds=60),
-        )
-    )
+    aws = LocalAws(delays=aws_like_delays())
     started = False
     tl = Timeline(out, sim_now=lambda: aws.clock.now() if started else datetime.now(UTC), color=options.color)
     tl.say("Linkpilot demo: offline, against the local AWS (moto + linkpilot_local), simulated clock")

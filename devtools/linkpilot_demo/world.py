@@ -4,9 +4,12 @@ does not emit by itself (delivered to the functions by the demo)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkpilot_local.delays import Delays
 
 REPO = Path(__file__).resolve().parents[2]
 PROVIDER, CONSUMER, UNTRUSTED = "111111111111", "222222222222", "333333333333"
@@ -26,6 +29,21 @@ class DemoOptions:
     trusted_accounts: tuple[str, ...] = (PROVIDER,)  # the consumer's trust policy
     log_path: Path = field(default_factory=lambda: REPO / ".demo" / "demo.log")
     color: bool = False
+
+
+def aws_like_delays() -> Delays:
+    """The AWS-like delays (``linkpilot_local.delays.Delays``) the demo, the acceptance story's local run and
+    ``python -m bench --only ready`` assume, not measured on AWS yet: an accepted share is listed 30 s after
+    the accept, an endpoint stays pending 90 s, a service-network VPC association creating 60 s. Without
+    them a new endpoint or association settles after 0.2 s of the emulation's clock, which runs with the
+    host's: a step that reads it right after asking could see either state on a busy machine."""
+    from linkpilot_local.delays import Delays
+
+    return Delays(
+        share_listed=timedelta(seconds=30),
+        endpoint_pending=timedelta(seconds=90),
+        association_creating=timedelta(seconds=60),
+    )
 
 
 def make_demo_vpc(session: Any, cidr: str) -> tuple[str, list[str], str]:
